@@ -1,0 +1,78 @@
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { errorStatus } from '@parley/contract';
+import type { Services } from './context.js';
+import { createAuthenticator } from './modules/auth/auth.hooks.js';
+import { authRoutes } from './modules/auth/auth.routes.js';
+import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
+import { healthRoutes } from './platform/health.js';
+import { createHttpServer, enforceAccess, type App } from './platform/http.js';
+
+/** Every module's routes. A new module adds its function here. */
+const modules: ((app: App, services: Services) => void)[] = [authRoutes, workspaceRoutes];
+
+/**
+ * Builds the HTTP application: platform plumbing, the request pipeline
+ * (request id → authenticate → access rule → validate → handler → present), every module's
+ * routes and the OpenAPI document generated from the same schemas.
+ */
+export async function buildApp(services: Services): Promise<App> {
+  const app = createHttpServer(services.config, services.log);
+  await app.register(cookie);
+  const https = services.config.publicUrl.startsWith('https:');
+  await app.register(helmet, {
+    // HSTS and upgrade-insecure-requests only make sense once Parley is served over HTTPS.
+    hsts: https,
+    contentSecurityPolicy: {
+      useDefaults: true,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'"],
+        frameAncestors: ["'none'"],
+        formAction: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: https ? [] : null,
+      },
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Parley API',
+        version: '1',
+        description: `Errors are \`{ "error": { "code", "message", "details" } }\`. Codes and their statuses: ${Object.entries(
+          errorStatus,
+        )
+          .map(([code, status]) => `\`${code}\` ${status}`)
+          .join(', ')}.`,
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API token (`parley token create`)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/api/docs'));
+
+  const authenticate = createAuthenticator(services.db);
+  app.addHook('onRequest', async (request) => {
+    await authenticate(request);
+    enforceAccess(request);
+  });
+
+  healthRoutes(app, { pool: services.pool, broadcaster: services.broadcaster, redisConfigured: services.config.redisUrl !== null });
+  for (const register of modules) register(app, services);
+  return app;
+}

@@ -1,0 +1,99 @@
+import type { TokenScope, Role } from '@parley/contract';
+import type { FastifyRequest } from 'fastify';
+import { sql } from 'kysely';
+import type { Db } from '../../database.js';
+import { sha256 } from '../../platform/crypto.js';
+import { AppError } from '../../platform/errors.js';
+import type { Actor } from '../../platform/http.js';
+import { parseCredential, SESSION_COOKIE } from './auth.service.js';
+
+/**
+ * Resolves the request's actor from `Authorization: Bearer <token>` or the session
+ * cookie. A bearer token that does not resolve is a 401 at once; a stale cookie simply
+ * leaves the request anonymous.
+ */
+export function createAuthenticator(db: Db) {
+  return async function authenticate(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization;
+    if (header !== undefined) {
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      const actor = match?.[1] ? await fromToken(db, match[1]) : null;
+      if (!actor) throw new AppError('unauthorized', 'The API token is invalid, expired or revoked');
+      request.actor = actor;
+      return;
+    }
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) request.actor = await fromSession(db, cookie);
+  };
+}
+
+async function fromToken(db: Db, value: string): Promise<Actor | null> {
+  const parsed = parseCredential(value, 'token');
+  if (!parsed) return null;
+  const tokenHash = sha256(parsed.secret);
+  const row = await db
+    .selectFrom('apiTokens')
+    .innerJoin('users', (join) =>
+      join.onRef('users.workspaceId', '=', 'apiTokens.workspaceId').onRef('users.id', '=', 'apiTokens.userId'),
+    )
+    .select(['apiTokens.id', 'apiTokens.scopes', 'apiTokens.lastUsedAt', 'users.id as userId', 'users.role'])
+    .where('apiTokens.workspaceId', '=', parsed.workspaceId)
+    .where('apiTokens.tokenHash', '=', tokenHash)
+    .where('apiTokens.revokedAt', 'is', null)
+    .where((eb) => eb.or([eb('apiTokens.expiresAt', 'is', null), eb('apiTokens.expiresAt', '>', new Date())]))
+    .where('users.status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) return null;
+  if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000) {
+    await db
+      .updateTable('apiTokens')
+      .set({ lastUsedAt: new Date() })
+      .where('workspaceId', '=', parsed.workspaceId)
+      .where('id', '=', row.id)
+      .execute();
+  }
+  return {
+    workspaceId: parsed.workspaceId,
+    userId: row.userId,
+    role: row.role as Role,
+    via: 'token',
+    scopes: row.scopes as TokenScope[],
+    csrfToken: null,
+    credentialId: `token:${row.id}`,
+  };
+}
+
+async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
+  const parsed = parseCredential(cookie, 'session');
+  if (!parsed) return null;
+  const tokenHash = sha256(parsed.secret);
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', (join) =>
+      join.onRef('users.workspaceId', '=', 'sessions.workspaceId').onRef('users.id', '=', 'sessions.userId'),
+    )
+    .select(['sessions.csrfToken', 'sessions.lastSeenAt', 'users.id as userId', 'users.role'])
+    .where('sessions.workspaceId', '=', parsed.workspaceId)
+    .where('sessions.tokenHash', '=', tokenHash)
+    .where('sessions.expiresAt', '>', new Date())
+    .where('users.status', '=', 'active')
+    .executeTakeFirst();
+  if (!row) return null;
+  if (Date.now() - row.lastSeenAt.getTime() > 5 * 60_000) {
+    await db
+      .updateTable('sessions')
+      .set({ lastSeenAt: new Date(), expiresAt: sql<Date>`now() + interval '30 days'` })
+      .where('workspaceId', '=', parsed.workspaceId)
+      .where('tokenHash', '=', tokenHash)
+      .execute();
+  }
+  return {
+    workspaceId: parsed.workspaceId,
+    userId: row.userId,
+    role: row.role as Role,
+    via: 'session',
+    scopes: ['admin'],
+    csrfToken: row.csrfToken,
+    credentialId: `session:${tokenHash.toString('hex')}`,
+  };
+}

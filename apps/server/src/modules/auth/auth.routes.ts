@@ -1,0 +1,157 @@
+import {
+  ApiToken,
+  ErrorResponse,
+  IdParams,
+  LoginBody,
+  Me,
+  PasswordChangeBody,
+  TokenCreateBody,
+  TokenCreated,
+} from '@parley/contract';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply } from 'fastify';
+import type { Services } from '../../context.js';
+import { actorOf, type App } from '../../platform/http.js';
+import { getUser } from '../workspaces/users.service.js';
+import { getWorkspace } from '../workspaces/workspaces.service.js';
+import { presentUser, presentWorkspace } from '../workspaces/workspaces.presenters.js';
+import { changePassword, login, logout, SESSION_COOKIE } from './auth.service.js';
+import { createToken, findTokens, revokeToken } from './tokens.service.js';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse };
+
+export function setSessionCookie(reply: FastifyReply, services: Services, value: string, expires: Date): void {
+  void reply.setCookie(SESSION_COOKIE, value, {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: services.config.publicUrl.startsWith('https:'),
+    path: '/',
+    expires,
+  });
+}
+
+async function me(services: Services, workspaceId: string, userId: string, csrfToken: string | null): Promise<Me> {
+  const [user, workspace] = await Promise.all([
+    getUser({ db: services.db, workspaceId, userId }),
+    getWorkspace({ db: services.db, workspaceId }),
+  ]);
+  return { user: presentUser(user), workspace: presentWorkspace(workspace), csrfToken };
+}
+
+export function authRoutes(app: App, services: Services): void {
+  app.post(
+    '/api/v1/auth/login',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Sign in with email and password; sets the session cookie',
+        body: LoginBody,
+        response: { 200: Me, ...errors, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const session = await login({
+        db: services.db,
+        limits: services.limits,
+        body: request.body,
+        ip: request.ip,
+        userAgent: request.headers['user-agent'] ?? null,
+      });
+      setSessionCookie(reply, services, session.cookie, session.expiresAt);
+      return me(services, session.workspaceId, session.userId, session.csrfToken);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/logout',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'Sign out this session', response: { 204: Type.Null() } },
+    },
+    async (request, reply) => {
+      await logout({ db: services.db, cookie: request.cookies[SESSION_COOKIE] });
+      void reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/me',
+    {
+      schema: { tags: ['auth'], summary: 'The signed-in user, their workspace and CSRF token', response: { 200: Me, ...errors } },
+    },
+    async (request) => {
+      const actor = actorOf(request);
+      return me(services, actor.workspaceId, actor.userId, actor.csrfToken);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password',
+    {
+      config: { access: { scope: 'write' } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Change your password; signs out every other session',
+        body: PasswordChangeBody,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      await changePassword({
+        db: services.db,
+        limits: services.limits,
+        workspaceId: actor.workspaceId,
+        userId: actor.userId,
+        currentCredentialId: actor.credentialId,
+        currentPassword: request.body.currentPassword,
+        newPassword: request.body.newPassword,
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/tokens',
+    { schema: { tags: ['auth'], summary: 'Your API tokens', response: { 200: Type.Object({ data: Type.Array(ApiToken) }), ...errors } } },
+    async (request) => ({ data: await findTokens({ db: services.db, actor: actorOf(request) }) }),
+  );
+
+  app.post(
+    '/api/v1/tokens',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Create an API token; the secret is in this response only',
+        body: TokenCreateBody,
+        response: { 201: TokenCreated, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const actor = actorOf(request);
+      const created = await createToken({
+        db: services.db,
+        workspaceId: actor.workspaceId,
+        userId: actor.userId,
+        name: request.body.name,
+        ...(request.body.scopes ? { scopes: request.body.scopes } : {}),
+        ...(request.body.expiresInDays ? { expiresInDays: request.body.expiresInDays } : {}),
+      });
+      return reply.status(201).send(created);
+    },
+  );
+
+  app.delete(
+    '/api/v1/tokens/:id',
+    {
+      config: { resource: 'token' },
+      schema: { tags: ['auth'], summary: 'Revoke an API token', params: IdParams, response: { 204: Type.Null(), ...errors } },
+    },
+    async (request, reply) => {
+      await revokeToken({ db: services.db, actor: actorOf(request), tokenId: request.params.id });
+      return reply.status(204).send(null);
+    },
+  );
+}

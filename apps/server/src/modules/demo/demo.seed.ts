@@ -1,0 +1,80 @@
+import { randomBytes } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Services } from '../../context.js';
+import { verifyPassword, hashPassword } from '../auth/passwords.js';
+import { createWorkspace, findWorkspaceBySlug, insertUser } from '../workspaces/workspaces.service.js';
+
+export const DEMO_SLUG = 'demo';
+export const DEMO_OWNER = 'owner@demo.localhost';
+
+export interface DemoLogin {
+  url: string;
+  email: string;
+  password: string;
+  workspace: string;
+}
+
+/** The demo team: one agent per language Parley speaks from day one. */
+const agents = [
+  { email: 'ola@demo.localhost', name: 'Ola Nowak', role: 'agent', locale: 'pl' },
+  { email: 'sven@demo.localhost', name: 'Sven Lindqvist', role: 'agent', locale: 'sv' },
+  { email: 'sara@demo.localhost', name: 'سارا احمدی', role: 'agent', locale: 'fa' },
+  { email: 'li@demo.localhost', name: '李伟', role: 'manager', locale: 'zh' },
+  { email: 'finance@demo.localhost', name: 'Frank Finance', role: 'collaborator', locale: 'en' },
+] as const;
+
+const loginFile = (services: Services) => join(services.config.dataDir, 'demo-login.json');
+
+/**
+ * Creates the demo workspace once: an owner with a generated password (kept in
+ * DATA_DIR/demo-login.json so later starts can print it again), a multilingual team and
+ * demo conversations from the four source articles. With `ifEmpty`, only on a database
+ * that has no workspace at all.
+ */
+export async function seedDemo(
+  services: Services,
+  options: { ifEmpty?: boolean } = {},
+): Promise<{ created: true; login: DemoLogin } | { created: false }> {
+  const { db } = services;
+  if (options.ifEmpty) {
+    const any = await db.selectFrom('workspaces').select('id').limit(1).executeTakeFirst();
+    if (any) return { created: false };
+  }
+  if (await findWorkspaceBySlug({ db, slug: DEMO_SLUG })) return { created: false };
+  const password = randomBytes(9).toString('base64url');
+  const { workspace } = await createWorkspace({
+    db,
+    slug: DEMO_SLUG,
+    name: 'Demo Support',
+    owner: { email: DEMO_OWNER, name: 'Olivia Owner', password },
+  });
+  const agentHash = await hashPassword(randomBytes(16).toString('hex'));
+  await db.transaction().execute(async (trx) => {
+    for (const agent of agents) {
+      await insertUser(trx, { workspaceId: workspace.id, ...agent, passwordHash: agentHash });
+    }
+  });
+  const login: DemoLogin = { url: services.config.publicUrl, email: DEMO_OWNER, password, workspace: DEMO_SLUG };
+  await writeFile(loginFile(services), JSON.stringify(login, null, 2) + '\n', { mode: 0o600 });
+  services.log.info({ workspace: DEMO_SLUG }, 'demo workspace created');
+  return { created: true, login };
+}
+
+/** The demo login saved at seeding, while its password still works. */
+export async function demoLogin(services: Services): Promise<DemoLogin | null> {
+  try {
+    const saved = JSON.parse(await readFile(loginFile(services), 'utf8')) as DemoLogin;
+    const user = await services.db
+      .selectFrom('users')
+      .innerJoin('workspaces', 'workspaces.id', 'users.workspaceId')
+      .select(['users.passwordHash'])
+      .where('workspaces.slug', '=', saved.workspace)
+      .where('users.email', '=', saved.email)
+      .executeTakeFirst();
+    if (!user || !(await verifyPassword(user.passwordHash, saved.password))) return null;
+    return { ...saved, url: services.config.publicUrl };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,9 @@
+import type { Services } from '../context.js';
+import type { JobDefinition } from '../platform/jobs.js';
+import { outboxJobs } from './maintenance/maintenance.jobs.js';
+
+/** Each module's background jobs (given the running services). */
+export const moduleJobs: ((services: Services) => JobDefinition[])[] = [outboxJobs];
+
+/** Each module's domain-event subscribers, registered on the outbox dispatcher. */
+export const moduleSubscribers: ((services: Services) => void)[] = [];

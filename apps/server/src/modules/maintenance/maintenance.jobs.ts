@@ -1,0 +1,27 @@
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import type { Services } from '../../context.js';
+import { defineJob, type JobDefinition } from '../../platform/jobs.js';
+
+const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
+
+/** Housekeeping: dispatched outbox events and expired sessions are deleted nightly. */
+export function outboxJobs(services: Services): JobDefinition[] {
+  return [
+    defineJob({
+      name: 'maintenance.prune',
+      payload: PruneOutbox,
+      cron: { pattern: '17 3 * * *', payload: { keepDays: 7 } },
+      async handler(payload, context) {
+        const events = await sql`
+          delete from outbox_events
+           where dispatched_at < now() - make_interval(days => ${payload.keepDays})`.execute(services.db);
+        const sessions = await services.db.deleteFrom('sessions').where('expiresAt', '<', new Date()).executeTakeFirst();
+        context.log.info(
+          { events: Number(events.numAffectedRows ?? 0), sessions: Number(sessions.numDeletedRows) },
+          'pruned dispatched events and expired sessions',
+        );
+      },
+    }),
+  ];
+}

@@ -1,0 +1,28 @@
+import type { Locale, Role, User, Workspace } from '@parley/contract';
+import type { Selectable } from 'kysely';
+import type { UsersTable, WorkspacesTable } from './workspaces.tables.js';
+
+export function presentWorkspace(row: Selectable<WorkspacesTable>): Workspace {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    defaultLocale: row.defaultLocale as Locale,
+    timeZone: row.timeZone,
+    ticketPrefix: row.ticketPrefix,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export function presentUser(row: Selectable<UsersTable>): User {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role as Role,
+    status: row.status,
+    locale: row.locale as Locale,
+    timeZone: row.timeZone,
+    createdAt: row.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,197 @@
+import type { Role, TokenScope } from '@parley/contract';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import { uuidv7 } from 'uuidv7';
+import type { Config } from './config.js';
+import { AppError } from './errors.js';
+import type { Logger } from './logger.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+
+/** Who is making the request, once authenticated. */
+export interface Actor {
+  workspaceId: string;
+  userId: string;
+  role: Role;
+  via: 'session' | 'token';
+  scopes: TokenScope[];
+  /** The session's CSRF token (cookie auth only). */
+  csrfToken: string | null;
+  /** Identifies the session or token that authenticated the request. */
+  credentialId: string;
+}
+
+/**
+ * Who may call a route. `public`: anyone. Otherwise an authenticated user with at least
+ * `role`, through a credential with `scope` (default: read for GET, write for changes).
+ */
+export type RouteAccess = 'public' | { role?: Role; scope?: TokenScope };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+    /**
+     * The kind of resource `:id` names, for the cross-workspace sweep test: every route
+     * with an `:id` must say what it is, so the sweep can make one in another workspace.
+     */
+    resource?: string;
+  }
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+const roleRank: Record<Role, number> = { owner: 5, admin: 4, manager: 3, agent: 2, collaborator: 1 };
+const scopeRank: Record<TokenScope, number> = { admin: 3, write: 2, read: 1 };
+
+export function roleAtLeast(role: Role, minimum: Role): boolean {
+  return roleRank[role] >= roleRank[minimum];
+}
+
+/**
+ * Two validators: request bodies are strict (no type coercion, unknown fields rejected);
+ * query strings, params and headers arrive as text and are coerced to their types.
+ */
+function validators() {
+  const common = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false } as const;
+  const body = new Ajv({ ...common, coerceTypes: false });
+  const text = new Ajv({ ...common, coerceTypes: 'array' });
+  for (const ajv of [body, text]) addFormats(ajv);
+  return { body, text };
+}
+
+export function createHttpServer(config: Config, log: Logger): App {
+  const ajv = validators();
+  const app = Fastify({
+    loggerInstance: log,
+    genReqId: () => uuidv7(),
+    requestIdHeader: 'x-request-id',
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
+    bodyLimit: 1024 * 1024,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? ajv.body : ajv.text).compile(schema),
+  );
+  app.setSchemaErrorFormatter((errors, dataVar) => validationError(errors, dataVar));
+  app.decorateRequest('actor', null);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(new AppError('route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`), request, reply),
+  );
+  return app as unknown as App;
+}
+
+function validationError(errors: ErrorObject[], dataVar: string): AppError {
+  const issues = errors.map((e) => {
+    const path = `${dataVar}${e.instancePath.replaceAll('/', '.')}`;
+    if (e.keyword === 'additionalProperties') {
+      const field = (e.params as { additionalProperty: string }).additionalProperty;
+      return { path: `${path}.${field}`, message: 'is not a known field' };
+    }
+    if (e.keyword === 'required') {
+      const field = (e.params as { missingProperty: string }).missingProperty;
+      return { path: `${path}.${field}`, message: 'is required' };
+    }
+    return { path, message: e.message ?? 'is invalid' };
+  });
+  const first = issues[0];
+  return new AppError('validation_failed', first ? `${first.path} ${first.message}` : 'The request is invalid', {
+    details: { issues },
+  });
+}
+
+/** Renders any error as `{ error: { code, message, details } }` with the status from the one table. */
+export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const appError = toAppError(error);
+  if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
+  else if (appError.internal) request.log.info({ code: appError.code, internal: appError.internal }, 'request refused');
+  if (appError.headers) reply.headers(appError.headers);
+  return reply.status(appError.status).type('application/json; charset=utf-8').send(appError.toJSON());
+}
+
+function toAppError(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  const e = error as FastifyError & { validation?: unknown };
+  if (e.validation && e.cause instanceof AppError) return e.cause;
+  switch (e.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new AppError('malformed_json', 'The request body is not valid JSON');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new AppError('payload_too_large', 'The request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new AppError('unsupported_media_type', 'Send the body as application/json');
+    case 'FST_ERR_VALIDATION':
+      return new AppError('validation_failed', e.message);
+  }
+  if (e.statusCode === 400 && e instanceof SyntaxError) {
+    return new AppError('malformed_json', 'The request body is not valid JSON');
+  }
+  if (e.statusCode === 429) return new AppError('rate_limited', 'Too many requests');
+  if (e.statusCode === 503) return new AppError('service_unavailable', 'The server is shutting down');
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new AppError('validation_failed', e.message);
+  }
+  return new AppError('internal_error', 'Something went wrong on our side; it has been logged', {
+    internal: String(error),
+  });
+}
+
+/**
+ * Enforces the route's access rule on an authenticated (or not) request: 401 without a
+ * credential, 403 for a role or token scope too small, 403 `csrf_failed` for a
+ * cookie-authenticated change without the session's CSRF token.
+ */
+export function enforceAccess(request: FastifyRequest): void {
+  const access = request.routeOptions.config.access;
+  if (access === 'public' || request.routeOptions.url === undefined) return;
+  const actor = request.actor;
+  if (!actor) throw new AppError('unauthorized', 'Sign in or send an API token');
+  const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+  if (actor.via === 'session' && !safe) {
+    const header = request.headers['x-csrf-token'];
+    if (typeof header !== 'string' || header !== actor.csrfToken) {
+      throw new AppError('csrf_failed', 'Missing or wrong X-CSRF-Token header');
+    }
+  }
+  const scope: TokenScope = access?.scope ?? (safe ? 'read' : 'write');
+  if (!actor.scopes.some((s) => scopeRank[s] >= scopeRank[scope])) {
+    throw new AppError('insufficient_scope', `This API token lacks the "${scope}" scope`);
+  }
+  if (access?.role && !roleAtLeast(actor.role, access.role)) {
+    throw new AppError('forbidden', `Only a ${access.role} or above may do this`);
+  }
+}
+
+/** The authenticated actor, for handlers of routes that are not public. */
+export function actorOf(request: FastifyRequest): Actor {
+  if (!request.actor) throw new AppError('unauthorized', 'Sign in or send an API token');
+  return request.actor;
+}

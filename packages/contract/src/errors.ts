@@ -1,0 +1,44 @@
+/**
+ * Stable error codes and the one table that maps them to HTTP statuses.
+ * The server, the web app, the widget and the CLI all read errors through this table,
+ * so a code means the same thing everywhere. Codes never change once released.
+ */
+export const errorStatus = {
+  validation_failed: 400,
+  malformed_json: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unauthorized: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  insufficient_scope: 403,
+  not_found: 404,
+  route_not_found: 404,
+  user_not_found: 404,
+  token_not_found: 404,
+  invitation_not_found: 404,
+  conversation_not_found: 404,
+  conflict: 409,
+  email_taken: 409,
+  workspace_required: 409,
+  idempotency_key_reused: 409,
+  invitation_used: 410,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    details?: Record<string, unknown>;
+  };
+}
+
+export function isErrorCode(value: string): value is ErrorCode {
+  return Object.hasOwn(errorStatus, value);
+}

@@ -1,0 +1,4 @@
+export * from './errors.js';
+export * from './schemas/common.js';
+export * from './schemas/auth.js';
+export * from './schemas/workspace.js';

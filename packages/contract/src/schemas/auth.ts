@@ -1,0 +1,110 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id, Locale, Timestamp } from './common.js';
+
+export const Role = Type.Union(
+  [
+    Type.Literal('owner'),
+    Type.Literal('admin'),
+    Type.Literal('manager'),
+    Type.Literal('agent'),
+    Type.Literal('collaborator'),
+  ],
+  { description: 'What a user may do in a workspace, from most to least' },
+);
+export type Role = Static<typeof Role>;
+/** Roles from the most to the least powerful. */
+export const roles = ['owner', 'admin', 'manager', 'agent', 'collaborator'] as const;
+
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ minLength: 10, maxLength: 200 });
+
+export const LoginBody = Type.Object(
+  {
+    email: Email,
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    workspace: Type.Optional(
+      Type.String({ description: 'Workspace slug; needed only when the email works in several' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type LoginBody = Static<typeof LoginBody>;
+
+export const User = Type.Object(
+  {
+    id: Id,
+    email: Email,
+    name: Type.String(),
+    role: Role,
+    status: Type.Union([Type.Literal('active'), Type.Literal('deactivated')]),
+    locale: Locale,
+    timeZone: Type.String(),
+    createdAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type User = Static<typeof User>;
+
+export const Workspace = Type.Object(
+  {
+    id: Id,
+    slug: Type.String(),
+    name: Type.String(),
+    defaultLocale: Locale,
+    timeZone: Type.String(),
+    ticketPrefix: Type.String(),
+    createdAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Workspace = Static<typeof Workspace>;
+
+export const Me = Type.Object({
+  user: User,
+  workspace: Workspace,
+  csrfToken: Type.Union([Type.String(), Type.Null()], {
+    description: 'Send as X-CSRF-Token on cookie-authenticated writes; null for token auth',
+  }),
+});
+export type Me = Static<typeof Me>;
+
+export const PasswordChangeBody = Type.Object(
+  { currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password },
+  { additionalProperties: false },
+);
+export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
+
+export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')], {
+  description: 'read: GET only; write: changes; admin: workspace administration (if the user may)',
+});
+export type TokenScope = Static<typeof TokenScope>;
+
+export const ApiToken = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    scopes: Type.Array(TokenScope),
+    prefix: Type.String({ description: 'First characters, to recognise the token' }),
+    createdAt: Timestamp,
+    lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+    expiresAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ApiToken = Static<typeof ApiToken>;
+
+export const TokenCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    scopes: Type.Optional(Type.Array(TokenScope, { minItems: 1, uniqueItems: true })),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+  },
+  { additionalProperties: false },
+);
+export type TokenCreateBody = Static<typeof TokenCreateBody>;
+
+export const TokenCreated = Type.Composite([
+  ApiToken,
+  Type.Object({ token: Type.String({ description: 'Shown once; store it now' }) }),
+]);
+export type TokenCreated = Static<typeof TokenCreated>;

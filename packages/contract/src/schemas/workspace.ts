@@ -1,0 +1,78 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Email, Password, Role } from './auth.js';
+import { Id, Locale, Timestamp } from './common.js';
+
+export const WorkspaceUpdateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    defaultLocale: Type.Optional(Locale),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    ticketPrefix: Type.Optional(Type.String({ maxLength: 10, pattern: '^[A-Za-z0-9#-]*$' })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type WorkspaceUpdateBody = Static<typeof WorkspaceUpdateBody>;
+
+export const UserUpdateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    role: Type.Optional(Role),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
+    locale: Type.Optional(Locale),
+    timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type UserUpdateBody = Static<typeof UserUpdateBody>;
+
+export const UserListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    role: Type.Optional(Role),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
+  },
+  { additionalProperties: false },
+);
+export type UserListQuery = Static<typeof UserListQuery>;
+
+export const InvitationCreateBody = Type.Object(
+  {
+    email: Email,
+    role: Role,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+  },
+  { additionalProperties: false },
+);
+export type InvitationCreateBody = Static<typeof InvitationCreateBody>;
+
+export const Invitation = Type.Object(
+  {
+    id: Id,
+    email: Email,
+    role: Role,
+    createdAt: Timestamp,
+    expiresAt: Timestamp,
+    acceptedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type Invitation = Static<typeof Invitation>;
+
+export const InvitationCreated = Type.Composite([
+  Invitation,
+  Type.Object({
+    acceptUrl: Type.String({ description: 'Link for the invitee; contains the secret, shown once' }),
+  }),
+]);
+export type InvitationCreated = Static<typeof InvitationCreated>;
+
+export const InvitationAcceptBody = Type.Object(
+  {
+    token: Type.String({ minLength: 10, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    password: Password,
+  },
+  { additionalProperties: false },
+);
+export type InvitationAcceptBody = Static<typeof InvitationAcceptBody>;

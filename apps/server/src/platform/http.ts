@@ -61,6 +61,20 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
+export interface RouteEntry {
+  method: string;
+  url: string;
+  config: { access?: RouteAccess; resource?: string };
+  schema: unknown;
+}
+
+const routeTables = new WeakMap<object, RouteEntry[]>();
+
+/** Every route registered on `app` (for the cross-workspace sweep and the docs). */
+export function registeredRoutes(app: object): RouteEntry[] {
+  return routeTables.get(app) ?? [];
+}
+
 const roleRank: Record<Role, number> = { owner: 5, admin: 4, manager: 3, agent: 2, collaborator: 1 };
 const scopeRank: Record<TokenScope, number> = { admin: 3, write: 2, read: 1 };
 
@@ -91,6 +105,14 @@ export function createHttpServer(config: Config, log: Logger): App {
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const routes: RouteEntry[] = [];
+  routeTables.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      routes.push({ method, url: route.url, config: (route.config ?? {}) as RouteEntry['config'], schema: route.schema });
+    }
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) =>
     (httpPart === 'body' ? ajv.body : ajv.text).compile(schema),

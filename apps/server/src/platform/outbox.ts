@@ -225,3 +225,23 @@ export class OutboxDispatcher {
     }
   }
 }
+
+/** The outbox table as Kysely sees it (the platform's own table). */
+export interface OutboxEventsTable {
+  workspaceId: string;
+  id: import('kysely').Generated<number>;
+  aggregateType: string;
+  aggregateId: string;
+  type: string;
+  data: unknown;
+  broadcast: boolean;
+  createdAt: import('kysely').Generated<Date>;
+  dispatchedAt: Date | null;
+  attempts: import('kysely').Generated<number>;
+  nextAttemptAt: import('kysely').Generated<Date>;
+  lastError: string | null;
+}
+
+export interface PlatformTables {
+  outboxEvents: OutboxEventsTable;
+}

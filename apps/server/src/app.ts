@@ -62,6 +62,10 @@ export async function buildApp(services: Services): Promise<App> {
       security: [{ bearer: [] }, { session: [] }],
     },
   });
+  // The docs viewer's own routes (page, assets) are public, as is the document itself.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/docs')) route.config = { ...route.config, access: 'public' };
+  });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
   app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/api/docs'));

@@ -105,6 +105,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       primary key (workspace_id, id)
     )`.execute(db);
   await sql`create index outbox_pending_idx on outbox_events (id) where dispatched_at is null`.execute(db);
+  await sql`
+    create index outbox_pending_aggregate_idx on outbox_events (workspace_id, aggregate_type, aggregate_id, id)
+     where dispatched_at is null`.execute(db);
   await sql`create index outbox_dispatched_idx on outbox_events (dispatched_at) where dispatched_at is not null`.execute(
     db,
   );

@@ -73,7 +73,10 @@ export class OutboxDispatcher {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
+  /** Not started yet, or stopped: notifications and polls do nothing. */
   private stopped = true;
+  /** stop() was called: a drain in progress ends after its current batch. */
+  private stopping = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -91,6 +94,7 @@ export class OutboxDispatcher {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.stopping = false;
     const client = await this.pool.connect();
     this.listener = client;
     client.on('notification', () => this.kick());
@@ -133,7 +137,7 @@ export class OutboxDispatcher {
   /** Dispatches until nothing due is left. Resolves when idle; used by tests too. */
   async drain(): Promise<void> {
     try {
-      while ((await this.dispatchBatch()) > 0 && !this.stopped) {
+      while ((await this.dispatchBatch()) > 0 && !this.stopping) {
         /* keep going while batches are full of work */
       }
     } catch (error) {
@@ -154,10 +158,20 @@ export class OutboxDispatcher {
         return 0;
       }
       const { rows } = await client.query<OutboxRow>(
-        `select id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts
-           from outbox_events
-          where dispatched_at is null and next_attempt_at <= now()
-          order by id
+        // An event waits while an earlier one of its aggregate is still pending (failed and
+        // backing off): that is what keeps order per aggregate across batches.
+        `select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
+           from outbox_events e
+          where e.dispatched_at is null and e.next_attempt_at <= now()
+            and not exists (
+              select 1 from outbox_events p
+               where p.dispatched_at is null
+                 and p.workspace_id = e.workspace_id
+                 and p.aggregate_type = e.aggregate_type
+                 and p.aggregate_id = e.aggregate_id
+                 and p.id < e.id
+                 and p.next_attempt_at > now())
+          order by e.id
           limit $1`,
         [this.options.batchSize ?? 200],
       );
@@ -215,6 +229,7 @@ export class OutboxDispatcher {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping = true;
     if (this.timer) clearInterval(this.timer);
     await this.running;
     if (this.listener) {

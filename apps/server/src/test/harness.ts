@@ -81,10 +81,10 @@ export function useTestApp(env: Record<string, string> = {}): TestContext {
 /** How a test request authenticates. */
 export type As = { cookie: string; csrf: string } | { token: string } | null;
 
-export interface ApiResponse<T = any> extends Omit<LightMyRequestResponse, 'json'> {
+export interface ApiResponse<T = any> extends Omit<LightMyRequestResponse, 'json' | 'body' | 'raw'> {
   // `any`: tests read whatever shape the route returned and assert on it.
   body: T;
-  raw: LightMyRequestResponse;
+  response: LightMyRequestResponse;
 }
 
 /** One request through the real HTTP pipeline (in process), JSON in and out. */
@@ -109,5 +109,5 @@ export async function api<T = any>( // `any`: see ApiResponse
   });
   const text = response.body;
   const body: unknown = text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text;
-  return Object.assign(Object.create(null) as object, response, { body: body as T, raw: response });
+  return Object.assign(Object.create(null) as object, response, { body: body as T, response });
 }

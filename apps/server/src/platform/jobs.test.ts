@@ -1,0 +1,84 @@
+import { Type } from '@sinclair/typebox';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { useTestApp } from '../test/harness.js';
+import { defineJob, enqueue, startWorker, type Worker } from './jobs.js';
+
+const t = useTestApp();
+const log = pino({ level: 'silent' });
+
+const runs: { name: string; payload: unknown; attempt: number; at: number }[] = [];
+let flakyFailures = 1;
+
+const Echo = Type.Object({ text: Type.String() }, { additionalProperties: false });
+const echo = defineJob({
+  name: 'test.echo',
+  payload: Echo,
+  async handler(payload, context) {
+    runs.push({ name: 'echo', payload, attempt: context.attempt, at: Date.now() });
+  },
+});
+const flaky = defineJob({
+  name: 'test.flaky',
+  payload: Echo,
+  maxAttempts: 3,
+  async handler(payload, context) {
+    runs.push({ name: 'flaky', payload, attempt: context.attempt, at: Date.now() });
+    if (flakyFailures-- > 0) throw new Error('not yet');
+  },
+});
+const nightly = defineJob({
+  name: 'test.nightly',
+  payload: Echo,
+  cron: { pattern: '0 4 * * *', payload: { text: 'night' } },
+  async handler() {},
+});
+
+let worker: Worker | null = null;
+afterAll(async () => worker?.stop());
+
+describe('jobs', () => {
+  it('runs a job enqueued in a committed transaction, never one rolled back', async () => {
+    worker = await startWorker({ pool: t.services.pool, jobs: [echo, flaky, nightly], concurrency: 2, log });
+    await t.services.db
+      .transaction()
+      .execute(async (trx) => {
+        await enqueue(trx, echo, { text: 'rolled back' });
+        throw new Error('abort');
+      })
+      .catch(() => undefined);
+    await t.services.db.transaction().execute((trx) => enqueue(trx, echo, { text: 'Witaj — 你好 — سلام' }));
+    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'echo')).toHaveLength(1), { timeout: 5_000 });
+    expect(runs[0]?.payload).toEqual({ text: 'Witaj — 你好 — سلام' });
+  });
+
+  it('refuses a payload that does not match the job type', async () => {
+    await expect(enqueue(t.services.db, echo, { text: 42 } as never)).rejects.toThrow(/invalid payload for job test.echo/);
+  });
+
+  it('runs a delayed job no earlier than asked', async () => {
+    const at = Date.now();
+    await enqueue(t.services.db, echo, { text: 'later' }, { runAt: new Date(at + 1_500) });
+    await vi.waitFor(() => expect(runs.some((r) => (r.payload as { text: string }).text === 'later')).toBe(true), {
+      timeout: 8_000,
+    });
+    const run = runs.find((r) => (r.payload as { text: string }).text === 'later');
+    expect(run?.at).toBeGreaterThanOrEqual(at + 1_400);
+  });
+
+  it('retries a failing job with backoff until it succeeds', async () => {
+    await enqueue(t.services.db, flaky, { text: 'retry me' });
+    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'flaky')).toHaveLength(2), { timeout: 15_000, interval: 100 });
+    const [first, second] = runs.filter((r) => r.name === 'flaky');
+    expect(first?.attempt).toBe(1);
+    expect(second?.attempt).toBe(2);
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('registers cron schedules with the queue', async () => {
+    const { rows } = await t.services.pool.query<{ identifier: string }>(
+      'select identifier from graphile_worker._private_known_crontabs',
+    );
+    expect(rows.map((r) => r.identifier)).toContain('test.nightly');
+  });
+});

@@ -1,0 +1,132 @@
+import { pino } from 'pino';
+import { describe, expect, it, vi } from 'vitest';
+import { useTestApp } from '../test/harness.js';
+import { buildWorkspace } from '../test/factories.js';
+import { createBroadcaster, type BroadcastMessage } from './broadcast.js';
+import { OutboxDispatcher, recordEvent, recordEvents, type DomainEvent } from './outbox.js';
+
+const t = useTestApp();
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+
+async function pendingCount(workspaceId: string): Promise<number> {
+  const rows = await t.services.db
+    .selectFrom('outboxEvents')
+    .select('id')
+    .where('workspaceId', '=', workspaceId)
+    .where('dispatchedAt', 'is', null)
+    .execute();
+  return rows.length;
+}
+
+describe('transactional outbox', () => {
+  it('never delivers an event whose transaction rolled back', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    const seen: string[] = [];
+    dispatcher.subscribe('*', 'test', async (e) => {
+      if (e.workspaceId === workspace.id) seen.push(e.type);
+    });
+    await t.services.db
+      .transaction()
+      .execute(async (trx) => {
+        await recordEvent(trx, { workspaceId: workspace.id, aggregateType: 'x', aggregateId: '1', type: 'test.rolled_back' });
+        throw new Error('abort');
+      })
+      .catch(() => undefined);
+    await recordEvent(t.services.db, { workspaceId: workspace.id, aggregateType: 'x', aggregateId: '1', type: 'test.committed' });
+    await dispatcher.drain();
+    expect(seen.filter((type) => type.startsWith('test.'))).toEqual(['test.committed']);
+  });
+
+  it('wakes on commit through NOTIFY, without waiting for the poll', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, { pollMs: 60_000 });
+    const seen: DomainEvent[] = [];
+    dispatcher.subscribe('test.notified', 'test', async (e) => {
+      seen.push(e);
+    });
+    await dispatcher.start();
+    try {
+      await dispatcher.drain();
+      await recordEvent(t.services.db, {
+        workspaceId: workspace.id,
+        aggregateType: 'x',
+        aggregateId: '2',
+        type: 'test.notified',
+        data: { hello: 'świat' },
+      });
+      await vi.waitFor(() => expect(seen).toHaveLength(1), { timeout: 2_000, interval: 20 });
+      expect(seen[0]?.data).toEqual({ hello: 'świat' });
+    } finally {
+      await dispatcher.stop();
+    }
+  });
+
+  it('keeps order per aggregate when a handler fails, retries later, and lets other aggregates through', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    const seen: string[] = [];
+    let failOnce = true;
+    dispatcher.subscribe('test.ordered', 'test', async (e) => {
+      if (e.workspaceId !== workspace.id) return;
+      const tag = (e.data as { tag: string }).tag;
+      if (tag === 'a1' && failOnce) {
+        failOnce = false;
+        throw new Error('temporary failure');
+      }
+      seen.push(tag);
+    });
+    const ev = (aggregateId: string, tag: string) => ({ workspaceId: workspace.id, aggregateType: 'conv', aggregateId, type: 'test.ordered', data: { tag } });
+    await recordEvents(t.services.db, [ev('A', 'a1'), ev('B', 'b1'), ev('A', 'a2'), ev('B', 'b2')]);
+    await dispatcher.drain();
+    expect(seen).toEqual(['b1', 'b2']);
+    const failed = await t.services.db
+      .selectFrom('outboxEvents')
+      .select(['attempts', 'lastError'])
+      .where('workspaceId', '=', workspace.id)
+      .where('dispatchedAt', 'is', null)
+      .orderBy('id')
+      .execute();
+    expect(failed[0]).toMatchObject({ attempts: 1, lastError: 'Error: temporary failure' });
+    // Back-off: retried no sooner than a second later.
+    await t.services.db.updateTable('outboxEvents').set({ nextAttemptAt: new Date() }).where('workspaceId', '=', workspace.id).execute();
+    await dispatcher.drain();
+    expect(seen).toEqual(['b1', 'b2', 'a1', 'a2']);
+    expect(await pendingCount(workspace.id)).toBe(0);
+  });
+
+  it('delivers each event once when two nodes dispatch at the same time', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const counts = new Map<number, number>();
+    const nodes = [0, 1].map(() => {
+      const d = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, { batchSize: 7 });
+      d.subscribe('test.concurrent', 'count', async (e) => {
+        counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 1));
+      });
+      return d;
+    });
+    await recordEvents(
+      t.services.db,
+      Array.from({ length: 60 }, (_, i) => ({ workspaceId: workspace.id, aggregateType: 'c', aggregateId: String(i % 5), type: 'test.concurrent' })),
+    );
+    await Promise.all(nodes.map((n) => n.drain()));
+    await Promise.all(nodes.map((n) => n.drain()));
+    expect(counts.size).toBe(60);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
+  it('publishes broadcast events to every listener of the realtime bus', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const bus = createBroadcaster(null, log);
+    const dispatcher = new OutboxDispatcher(t.services.pool, bus, log);
+    const received: BroadcastMessage[] = [];
+    bus.subscribe((m) => received.push(m));
+    await recordEvents(t.services.db, [
+      { workspaceId: workspace.id, aggregateType: 'u', aggregateId: '1', type: 'test.private' },
+      { workspaceId: workspace.id, aggregateType: 'u', aggregateId: '1', type: 'test.public', broadcast: true },
+    ]);
+    await dispatcher.drain();
+    expect(received.filter((m) => m.workspaceId === workspace.id).map((m) => m.type)).toEqual(['test.public']);
+  });
+});

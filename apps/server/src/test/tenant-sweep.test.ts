@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { registeredRoutes } from '../platform/http.js';
+import { createInvitation } from '../modules/workspaces/invitations.service.js';
+import { api, useTestApp, type TestContext } from './harness.js';
+import { buildUser, buildWorkspace, tokenFor } from './factories.js';
+
+/**
+ * Tenant isolation, checked for every route the app registers: each route that takes an
+ * `:id` is called by the owner of workspace A with the id of a resource that belongs to
+ * workspace B, and must answer 404 (or 403) and leave B's resource untouched.
+ *
+ * A new route with an `:id` must declare `config.resource`; a new resource kind needs an
+ * entry in `resources` below; a new route with a body needs a valid sample in `bodies`.
+ * The sweep fails loudly until both exist, so no route escapes it.
+ */
+
+interface ResourceKind {
+  /** Creates one in workspace B and returns its id. */
+  create(t: TestContext, b: Awaited<ReturnType<typeof buildWorkspace>>): Promise<string>;
+  /** True while B's resource is as it was created. */
+  intact(t: TestContext, id: string): Promise<boolean>;
+}
+
+const resources: Record<string, ResourceKind> = {
+  user: {
+    create: async (t, b) => (await buildUser(t.services, { workspaceId: b.workspace.id, name: 'Untouched' })).id,
+    intact: async (t, id) => {
+      const row = await t.services.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      return row?.name === 'Untouched' && row.status === 'active' && row.role === 'agent';
+    },
+  },
+  token: {
+    create: async (t, b) => {
+      const token = await tokenFor(t.services, b.owner);
+      const row = await t.services.db
+        .selectFrom('apiTokens')
+        .select('id')
+        .where('workspaceId', '=', b.workspace.id)
+        .orderBy('id', 'desc')
+        .executeTakeFirstOrThrow();
+      expect(token.token).toContain(b.workspace.id);
+      return row.id;
+    },
+    intact: async (t, id) => {
+      const row = await t.services.db.selectFrom('apiTokens').select('revokedAt').where('id', '=', id).executeTakeFirst();
+      return row !== undefined && row.revokedAt === null;
+    },
+  },
+  invitation: {
+    create: async (t, b) =>
+      (
+        await createInvitation({
+          db: t.services.db,
+          actor: {
+            workspaceId: b.workspace.id,
+            userId: b.owner.id,
+            role: 'owner',
+            via: 'token',
+            scopes: ['admin'],
+            csrfToken: null,
+            credentialId: 'test',
+          },
+          body: { email: `invitee-${Date.now()}@example.com`, role: 'agent' },
+          publicUrl: 'http://localhost',
+        })
+      ).id,
+    intact: async (t, id) =>
+      (await t.services.db.selectFrom('invitations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
+  },
+};
+
+/** A valid body for each route that takes one, so the request reaches the lookup. */
+const bodies: Record<string, unknown> = {
+  'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
+};
+
+const t = useTestApp();
+
+describe('cross-workspace sweep', () => {
+  it('every route with an :id answers 404/403 to another workspace and changes nothing', async () => {
+    const a = await buildWorkspace(t.services);
+    const b = await buildWorkspace(t.services);
+    const asA = await tokenFor(t.services, a.owner, ['read', 'write', 'admin']);
+
+    const routes = registeredRoutes(t.app).filter((r) => r.url.includes(':id') && r.method !== 'HEAD');
+    expect(routes.length).toBeGreaterThan(0);
+    const checked: string[] = [];
+    for (const route of routes) {
+      const name = `${route.method} ${route.url}`;
+      const kind = route.config.resource;
+      expect(kind, `${name} must declare config.resource`).toBeDefined();
+      const resource = resources[kind ?? ''];
+      expect(resource, `add a "${kind ?? ''}" entry to resources in tenant-sweep.test.ts`).toBeDefined();
+      if (!resource) continue;
+      const takesBody = typeof route.schema === 'object' && route.schema !== null && 'body' in route.schema;
+      if (takesBody) expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
+
+      const id = await resource.create(t, b);
+      const res = await api(t.app, route.method as 'GET', route.url.replace(':id', id), {
+        as: asA,
+        ...(takesBody ? { body: bodies[name] } : {}),
+      });
+      expect([403, 404], `${name} answered ${res.statusCode}: ${JSON.stringify(res.body)}`).toContain(res.statusCode);
+      expect(JSON.stringify(res.body)).not.toContain(id);
+      expect(await resource.intact(t, id), `${name} changed workspace B's ${kind ?? ''}`).toBe(true);
+      checked.push(name);
+    }
+    expect(checked.length).toBe(routes.length);
+  });
+
+  it('lists only ever show the caller’s workspace', async () => {
+    const a = await buildWorkspace(t.services);
+    const b = await buildWorkspace(t.services);
+    await buildUser(t.services, { workspaceId: b.workspace.id });
+    const asA = await tokenFor(t.services, a.owner);
+    const users = await api(t.app, 'GET', '/api/v1/users', { as: asA });
+    expect(users.body.data.map((u: { id: string }) => u.id)).toEqual([a.owner.id]);
+  });
+});

@@ -25,7 +25,11 @@ export interface Runtime {
  * Opens what every command needs: the database (Parley's own embedded one unless
  * DATABASE_URL is set), migrations, blobs, the realtime bus and rate limits.
  */
-export async function openRuntime(config: Config, log: Logger, options: { migrate?: boolean } = {}): Promise<Runtime> {
+export async function openRuntime(
+  config: Config,
+  log: Logger,
+  options: { migrate?: boolean; namespace?: string } = {},
+): Promise<Runtime> {
   const embedded = config.databaseUrl
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
@@ -38,8 +42,8 @@ export async function openRuntime(config: Config, log: Logger, options: { migrat
     if (embedded?.origin === 'started') await embedded.stop();
     throw error;
   }
-  const broadcaster = createBroadcaster(config.redisUrl, log);
-  const limits = new RateLimits(config.redisUrl);
+  const broadcaster = createBroadcaster(config.redisUrl, log, options.namespace);
+  const limits = new RateLimits(config.redisUrl, options.namespace);
   const outbox = new OutboxDispatcher(pool, broadcaster, log);
   const services: Services = {
     config,

@@ -23,10 +23,10 @@ export interface Broadcaster {
   close(): Promise<void>;
 }
 
-const CHANNEL = 'parley:broadcast';
 
-export function createBroadcaster(redisUrl: string | null, log: Logger): Broadcaster {
-  return redisUrl ? new RedisBroadcaster(redisUrl, log) : new LocalBroadcaster();
+/** `namespace` keeps installations (or test runs) sharing one Redis apart. */
+export function createBroadcaster(redisUrl: string | null, log: Logger, namespace = 'parley'): Broadcaster {
+  return redisUrl ? new RedisBroadcaster(redisUrl, log, `${namespace}:broadcast`) : new LocalBroadcaster();
 }
 
 class LocalBroadcaster implements Broadcaster {
@@ -57,7 +57,11 @@ class RedisBroadcaster implements Broadcaster {
   private readonly sub: Redis;
   private readonly local = new LocalBroadcaster();
 
-  constructor(url: string, private readonly log: Logger) {
+  constructor(
+    url: string,
+    private readonly log: Logger,
+    private readonly channel: string,
+  ) {
     const options = { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false };
     this.pub = new Redis(url, { ...options, connectionName: 'parley-pub' });
     this.sub = new Redis(url, { ...options, enableOfflineQueue: true, connectionName: 'parley-sub' });
@@ -71,11 +75,11 @@ class RedisBroadcaster implements Broadcaster {
         this.log.warn({ err: error }, 'ignored malformed broadcast message');
       }
     });
-    this.sub.subscribe(CHANNEL).catch((error: unknown) => this.log.warn({ err: error }, 'redis subscribe failed'));
+    this.sub.subscribe(this.channel).catch((error: unknown) => this.log.warn({ err: error }, 'redis subscribe failed'));
   }
 
   async publish(message: BroadcastMessage): Promise<void> {
-    await this.pub.publish(CHANNEL, JSON.stringify(message));
+    await this.pub.publish(this.channel, JSON.stringify(message));
   }
 
   subscribe(listener: BroadcastListener): () => void {

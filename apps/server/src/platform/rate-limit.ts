@@ -16,7 +16,7 @@ export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | null;
 
-  constructor(redisUrl: string | null) {
+  constructor(redisUrl: string | null, private readonly namespace = 'parley') {
     this.redis = redisUrl
       ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'parley-limits' })
       : null;
@@ -27,7 +27,7 @@ export class RateLimits {
     const id = `${name}:${limit.points}:${limit.windowSeconds}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      const options = { keyPrefix: `parley:rl:${name}`, points: limit.points, duration: limit.windowSeconds };
+      const options = { keyPrefix: `${this.namespace}:rl:${name}`, points: limit.points, duration: limit.windowSeconds };
       limiter = this.redis
         ? new RateLimiterRedis({
             ...options,

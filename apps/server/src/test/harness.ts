@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
 import { pino } from 'pino';
@@ -41,7 +41,9 @@ export async function dropTestDatabase(url: string): Promise<void> {
 export function scratchDir(): string {
   const root = resolve('data/test-files');
   mkdirSync(root, { recursive: true, mode: 0o755 });
-  return mkdtempSync(join(root, 'run-'));
+  const dir = mkdtempSync(join(root, 'run-'));
+  chmodSync(dir, 0o755); // mkdtemp makes it private; the postgres user must pass through.
+  return dir;
 }
 
 /**
@@ -60,10 +62,13 @@ export function useTestApp(env: Record<string, string> = {}): TestContext {
       DATA_DIR: dataDir,
       SECRET_KEY: randomBytes(32).toString('hex'),
       LOG_LEVEL: 'silent',
+      // The second CI pass runs the whole suite against the machine's Redis.
+      REDIS_URL: process.env.REDIS_URL ?? '',
       ...env,
     });
     context.runtime = await openRuntime(context.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
       migrate: false,
+      namespace: `parley-test-${randomBytes(6).toString('hex')}`,
     });
     context.services = context.runtime.services;
     context.app = await buildApp(context.services);

@@ -55,7 +55,11 @@ export async function buildApp(services: Services): Promise<App> {
       },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'API token (`parley token create`)' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'API token (`parley token create`)',
+          },
           session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
         },
       },
@@ -67,8 +71,12 @@ export async function buildApp(services: Services): Promise<App> {
     if (route.url.startsWith('/api/docs')) route.config = { ...route.config, access: 'public' };
   });
   await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
-  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () => app.swagger());
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) => reply.redirect('/api/docs'));
+  app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () =>
+    app.swagger(),
+  );
+  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
+    reply.redirect('/api/docs'),
+  );
 
   const authenticate = createAuthenticator(services.db);
   app.addHook('onRequest', async (request) => {
@@ -76,7 +84,11 @@ export async function buildApp(services: Services): Promise<App> {
     enforceAccess(request);
   });
 
-  healthRoutes(app, { pool: services.pool, broadcaster: services.broadcaster, redisConfigured: services.config.redisUrl !== null });
+  healthRoutes(app, {
+    pool: services.pool,
+    broadcaster: services.broadcaster,
+    redisConfigured: services.config.redisUrl !== null,
+  });
   for (const register of modules) register(app, services);
   return app;
 }

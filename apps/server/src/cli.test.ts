@@ -17,7 +17,9 @@ interface Run {
 /** Runs `parley …` to completion with the given environment (nothing inherited but PATH). */
 function parley(args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -27,9 +29,13 @@ function parley(args: string[], env: Record<string, string>): Promise<Run> {
 }
 
 /** Starts `parley start` and resolves once it printed its banner. */
-function startParley(env: Record<string, string>): Promise<{ child: ChildProcess; banner: string; exited: Promise<number | null> }> {
+function startParley(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; banner: string; exited: Promise<number | null> }> {
   return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], { env: { PATH: process.env.PATH ?? '', ...env } });
+    const child = spawn(process.execPath, [bin, 'start'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
     let out = '';
     let err = '';
     const exited = new Promise<number | null>((r) => child.on('close', r));
@@ -52,22 +58,34 @@ describe('parley CLI', () => {
   it('lists its commands', async () => {
     const run = await parley(['--help'], base);
     expect(run.code).toBe(0);
-    for (const command of ['start', 'worker', 'migrate', 'seed', 'create-admin', 'token']) expect(run.stdout).toContain(command);
+    for (const command of ['start', 'worker', 'migrate', 'seed', 'create-admin', 'token'])
+      expect(run.stdout).toContain(command);
   });
 
   it('exits non-zero with one line naming a bad setting', async () => {
     const run = await parley(['migrate'], { ...base, PORT: 'eighty', DATA_DIR: scratchDir() });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('parley: invalid PORT "eighty": must be a whole number from 0 to 65535');
-    const flag = await parley(['start', '--database-url', 'mysql://db'], { ...base, DATA_DIR: scratchDir() });
+    expect(run.stderr.trim()).toBe(
+      'parley: invalid PORT "eighty": must be a whole number from 0 to 65535',
+    );
+    const flag = await parley(['start', '--database-url', 'mysql://db'], {
+      ...base,
+      DATA_DIR: scratchDir(),
+    });
     expect(flag.code).toBe(2);
     expect(flag.stderr.trim()).toMatch(/^parley: invalid --database-url "mysql:\/\/db"/);
   });
 
   it('refuses to start in production without a secret', async () => {
-    const run = await parley(['start'], { ...base, NODE_ENV: 'production', DATA_DIR: scratchDir() });
+    const run = await parley(['start'], {
+      ...base,
+      NODE_ENV: 'production',
+      DATA_DIR: scratchDir(),
+    });
     expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toBe('parley: missing SECRET_KEY: production needs one of at least 32 random characters');
+    expect(run.stderr.trim()).toBe(
+      'parley: missing SECRET_KEY: production needs one of at least 32 random characters',
+    );
   });
 
   it('seeds, prints a token on stdout alone, and starts and stops on an external database', async () => {
@@ -88,13 +106,18 @@ describe('parley CLI', () => {
 
       const server = await startParley(env);
       const url = field(server.banner, 'Open');
-      const me = await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+      const me = await fetch(`${url}/api/v1/me`, {
+        headers: { authorization: `Bearer ${token.stdout.trim()}` },
+      });
       expect(me.status).toBe(200);
       expect(((await me.json()) as { workspace: { slug: string } }).workspace.slug).toBe('demo');
       const login = await fetch(`${url}/api/v1/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: field(server.banner, 'Email'), password: field(server.banner, 'Password') }),
+        body: JSON.stringify({
+          email: field(server.banner, 'Email'),
+          password: field(server.banner, 'Password'),
+        }),
       });
       expect(login.status).toBe(200);
       server.child.kill('SIGINT');
@@ -106,7 +129,12 @@ describe('parley CLI', () => {
 
   it('runs on its embedded PostgreSQL: first start seeds, second reuses, a killed process is recovered', async () => {
     const dataDir = scratchDir();
-    const env = { ...base, DATA_DIR: dataDir, PORT: '0', EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)) };
+    const env = {
+      ...base,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)),
+    };
     const first = await startParley(env);
     const password = field(first.banner, 'Password');
     expect(first.banner).toContain(`embedded PostgreSQL in ${dataDir}/postgres`);
@@ -134,13 +162,17 @@ describe('parley CLI', () => {
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 
-  it.skipIf(userInfo().uid !== 0)('says clearly when the postgres user cannot reach DATA_DIR', async () => {
-    const privateDir = join(scratchDir(), 'private');
-    mkdirSync(privateDir);
-    chmodSync(privateDir, 0o700);
-    const run = await parley(['migrate'], { ...base, DATA_DIR: join(privateDir, 'data') });
-    expect(run.code).toBe(2);
-    expect(run.stderr.trim()).toMatch(/^parley: DATA_DIR is not reachable by the postgres system user: .*private is mode 700/);
-  });
+  it.skipIf(userInfo().uid !== 0)(
+    'says clearly when the postgres user cannot reach DATA_DIR',
+    async () => {
+      const privateDir = join(scratchDir(), 'private');
+      mkdirSync(privateDir);
+      chmodSync(privateDir, 0o700);
+      const run = await parley(['migrate'], { ...base, DATA_DIR: join(privateDir, 'data') });
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim()).toMatch(
+        /^parley: DATA_DIR is not reachable by the postgres system user: .*private is mode 700/,
+      );
+    },
+  );
 });
-

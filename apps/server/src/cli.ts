@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
-import { flagOption, loadConfig, settings, ConfigError, type Config, type Flags } from './platform/config.js';
+import {
+  flagOption,
+  loadConfig,
+  settings,
+  ConfigError,
+  type Config,
+  type Flags,
+} from './platform/config.js';
 import { createLogger, type Logger } from './platform/logger.js';
 import { openRuntime } from './runtime.js';
 import { AppError } from './platform/errors.js';
@@ -17,7 +24,9 @@ const program = new Command('parley')
 
 function withSettings(command: Command): Command {
   for (const setting of settings) {
-    command.addOption(new Option(`${setting.flag} <value>`, `${setting.description} (env ${setting.env})`));
+    command.addOption(
+      new Option(`${setting.flag} <value>`, `${setting.description} (env ${setting.env})`),
+    );
   }
   return command;
 }
@@ -25,7 +34,8 @@ function withSettings(command: Command): Command {
 /** Config + a logger on stderr for commands whose stdout is for results. */
 function quietContext(flags: Flags): { config: Config; log: Logger } {
   const config = loadConfig(process.env, flags);
-  const level = process.env.LOG_LEVEL ?? (flags[flagOption('--log-level')] as string | undefined) ?? 'warn';
+  const level =
+    process.env.LOG_LEVEL ?? (flags[flagOption('--log-level')] as string | undefined) ?? 'warn';
   return { config, log: pino({ level }, pino.destination(2)) };
 }
 
@@ -63,7 +73,9 @@ withSettings(program.command('seed'))
     const runtime = await openRuntime(config, log);
     try {
       const result = await seedDemo(runtime.services);
-      process.stdout.write(result.created ? describeLogin(result.login) : 'The demo workspace already exists.\n');
+      process.stdout.write(
+        result.created ? describeLogin(result.login) : 'The demo workspace already exists.\n',
+      );
     } finally {
       await runtime.close();
     }
@@ -76,27 +88,42 @@ withSettings(program.command('create-admin'))
   .option('--name <name>', 'their name', 'Administrator')
   .option('--workspace-name <name>', 'name of a new workspace')
   .option('--password <password>', 'password (generated and printed when omitted)')
-  .action(async (flags: Flags & { email: string; workspace: string; name: string; workspaceName?: string; password?: string }) => {
-    const { createAdmin } = await import('./modules/workspaces/admin.js');
-    const { config, log } = quietContext(flags);
-    const runtime = await openRuntime(config, log);
-    try {
-      const password = flags.password ?? randomBytes(12).toString('base64url');
-      const result = await createAdmin(runtime.services, {
-        slug: flags.workspace,
-        workspaceName: flags.workspaceName ?? flags.workspace,
-        email: flags.email,
-        name: flags.name,
-        password,
-      });
-      process.stdout.write(
-        `${result.workspaceCreated ? 'Created workspace' : 'Added an owner to'} "${flags.workspace}".\n` +
-          describeLogin({ url: config.publicUrl, email: flags.email.toLowerCase(), password, workspace: flags.workspace }),
-      );
-    } finally {
-      await runtime.close();
-    }
-  });
+  .action(
+    async (
+      flags: Flags & {
+        email: string;
+        workspace: string;
+        name: string;
+        workspaceName?: string;
+        password?: string;
+      },
+    ) => {
+      const { createAdmin } = await import('./modules/workspaces/admin.js');
+      const { config, log } = quietContext(flags);
+      const runtime = await openRuntime(config, log);
+      try {
+        const password = flags.password ?? randomBytes(12).toString('base64url');
+        const result = await createAdmin(runtime.services, {
+          slug: flags.workspace,
+          workspaceName: flags.workspaceName ?? flags.workspace,
+          email: flags.email,
+          name: flags.name,
+          password,
+        });
+        process.stdout.write(
+          `${result.workspaceCreated ? 'Created workspace' : 'Added an owner to'} "${flags.workspace}".\n` +
+            describeLogin({
+              url: config.publicUrl,
+              email: flags.email.toLowerCase(),
+              password,
+              workspace: flags.workspace,
+            }),
+        );
+      } finally {
+        await runtime.close();
+      }
+    },
+  );
 
 const token = program.command('token').description('API tokens');
 withSettings(token.command('create'))
@@ -105,24 +132,31 @@ withSettings(token.command('create'))
   .option('--email <email>', "the user the token acts as (default: the workspace's first owner)")
   .option('--name <name>', 'a label for the token', 'cli')
   .option('--scopes <list>', 'comma-separated: read, write, admin', 'read,write,admin')
-  .action(async (flags: Flags & { workspace: string; email?: string; name: string; scopes: string }) => {
-    const { createTokenFor } = await import('./modules/auth/tokens.cli.js');
-    const { config, log } = quietContext(flags);
-    const runtime = await openRuntime(config, log);
-    try {
-      const created = await createTokenFor(runtime.services, {
-        slug: flags.workspace,
-        email: flags.email,
-        name: flags.name,
-        scopes: flags.scopes.split(',').map((s) => s.trim()),
-      });
-      process.stdout.write(created + '\n');
-    } finally {
-      await runtime.close();
-    }
-  });
+  .action(
+    async (flags: Flags & { workspace: string; email?: string; name: string; scopes: string }) => {
+      const { createTokenFor } = await import('./modules/auth/tokens.cli.js');
+      const { config, log } = quietContext(flags);
+      const runtime = await openRuntime(config, log);
+      try {
+        const created = await createTokenFor(runtime.services, {
+          slug: flags.workspace,
+          email: flags.email,
+          name: flags.name,
+          scopes: flags.scopes.split(',').map((s) => s.trim()),
+        });
+        process.stdout.write(created + '\n');
+      } finally {
+        await runtime.close();
+      }
+    },
+  );
 
-export function describeLogin(login: { url: string; email: string; password: string; workspace: string }): string {
+export function describeLogin(login: {
+  url: string;
+  email: string;
+  password: string;
+  workspace: string;
+}): string {
   return [
     `  Sign in at  ${login.url}`,
     `  Email       ${login.email}`,
@@ -137,6 +171,8 @@ program.parseAsync(process.argv).catch((error: unknown) => {
     process.stderr.write(`parley: ${error.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`parley: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `parley: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

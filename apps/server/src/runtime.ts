@@ -34,7 +34,9 @@ export async function openRuntime(
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, log });
   const url = config.databaseUrl ?? embedded?.url ?? '';
-  const { db, pool, close } = openDatabase<Database>(url, { log });
+  const handle = openDatabase<Database>(url, { log });
+  const { db, pool } = handle;
+  const close = () => handle.close();
   try {
     if (options.migrate !== false) await migrateToLatest(db as never, pool, migrations, log);
   } catch (error) {
@@ -64,7 +66,8 @@ export async function openRuntime(
       await broadcaster.close();
       limits.close();
       await close();
-      if (embedded && (embedded.origin === 'started' || closeOptions.stopEmbedded)) await embedded.stop();
+      if (embedded && (embedded.origin === 'started' || closeOptions.stopEmbedded))
+        await embedded.stop();
     },
   };
 }

@@ -28,12 +28,18 @@ export async function startServer(
   });
 
   try {
-    const seeded = options.demo && config.nodeEnv !== 'production' ? await seedDemo(services, { ifEmpty: true }) : null;
+    const seeded =
+      options.demo && config.nodeEnv !== 'production'
+        ? await seedDemo(services, { ifEmpty: true })
+        : null;
     await services.outbox.start();
     if (options.worker) worker = await startJobs(services, config.workerConcurrency);
     const address = await app.listen({ host: config.host, port: config.port });
     const port = app.server.address();
-    const url = config.publicUrl.replace(/:\d+$/, `:${typeof port === 'object' && port ? port.port : config.port}`);
+    const url = config.publicUrl.replace(
+      /:\d+$/,
+      `:${typeof port === 'object' && port ? port.port : config.port}`,
+    );
     const login = seeded?.created ? seeded.login : await demoLogin(services);
     const lines = [
       '',

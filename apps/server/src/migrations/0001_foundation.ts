@@ -104,7 +104,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       last_error text,
       primary key (workspace_id, id)
     )`.execute(db);
-  await sql`create index outbox_pending_idx on outbox_events (id) where dispatched_at is null`.execute(db);
+  await sql`create index outbox_pending_idx on outbox_events (id) where dispatched_at is null`.execute(
+    db,
+  );
   await sql`
     create index outbox_pending_aggregate_idx on outbox_events (workspace_id, aggregate_type, aggregate_id, id)
      where dispatched_at is null`.execute(db);
@@ -128,7 +130,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const table of ['audit_log', 'outbox_events', 'invitations', 'api_tokens', 'sessions', 'users', 'workspaces']) {
+  for (const table of [
+    'audit_log',
+    'outbox_events',
+    'invitations',
+    'api_tokens',
+    'sessions',
+    'users',
+    'workspaces',
+  ]) {
     await sql`drop table if exists ${sql.table(table)} cascade`.execute(db);
   }
 }

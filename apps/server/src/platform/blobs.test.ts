@@ -13,7 +13,9 @@ describe('content-addressed blob store', () => {
     const store = new FileBlobStore(root, 1024 * 1024);
     const content = 'Obsługa klienta — 客户服务 — پشتیبانی مشتریان';
     const first = await store.put(Buffer.from(content));
-    const second = await store.put(Readable.from([Buffer.from(content.slice(0, 10)), Buffer.from(content.slice(10))]));
+    const second = await store.put(
+      Readable.from([Buffer.from(content.slice(0, 10)), Buffer.from(content.slice(10))]),
+    );
     expect(first.key).toMatch(/^[0-9a-f]{64}$/);
     expect(second).toEqual(first);
     expect(first.size).toBe(Buffer.byteLength(content));

@@ -29,7 +29,11 @@ describe('realtime bus', () => {
       nodeB.subscribe((m) => onB.push(m));
       await nodeA.publish({ type: 'message.created', workspaceId: 'w1', text: 'Hej från nod A' });
       await vi.waitFor(() => expect(onB).toHaveLength(1), { timeout: 3_000 });
-      expect(onB[0]).toEqual({ type: 'message.created', workspaceId: 'w1', text: 'Hej från nod A' });
+      expect(onB[0]).toEqual({
+        type: 'message.created',
+        workspaceId: 'w1',
+        text: 'Hej från nod A',
+      });
     } finally {
       await nodeA.close();
       await nodeB.close();

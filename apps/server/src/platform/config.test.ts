@@ -19,7 +19,10 @@ describe('configuration', () => {
   });
 
   it('lets a CLI flag override the environment', () => {
-    const config = loadConfig({ PORT: '4100', SECRET_KEY: secret }, { port: '4200', dataDir: '/srv/parley' });
+    const config = loadConfig(
+      { PORT: '4100', SECRET_KEY: secret },
+      { port: '4200', dataDir: '/srv/parley' },
+    );
     expect(config.port).toBe(4200);
     expect(config.dataDir).toBe('/srv/parley');
   });
@@ -27,9 +30,15 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, /^invalid PORT "eighty": must be a whole number from 0 to 65535$/],
     [{ PORT: '70000' }, /invalid PORT/],
-    [{ DATABASE_URL: 'mysql://x' }, /invalid DATABASE_URL "mysql:\/\/x": must start with postgres:\/\/ or postgresql:\/\//],
+    [
+      { DATABASE_URL: 'mysql://x' },
+      /invalid DATABASE_URL "mysql:\/\/x": must start with postgres:\/\/ or postgresql:\/\//,
+    ],
     [{ REDIS_URL: 'not a url' }, /invalid REDIS_URL/],
-    [{ NODE_ENV: 'staging' }, /invalid NODE_ENV "staging": must be one of development, production, test/],
+    [
+      { NODE_ENV: 'staging' },
+      /invalid NODE_ENV "staging": must be one of development, production, test/,
+    ],
     [{ LOG_LEVEL: 'loud' }, /invalid LOG_LEVEL/],
     [{ SECRET_KEY: 'short' }, /invalid SECRET_KEY: must be at least 32 characters/],
   ])('explains a bad value in one line: %o', (env, message) => {
@@ -43,9 +52,9 @@ describe('configuration', () => {
 
   it('refuses to start in production without a secret, or with a default one', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/missing SECRET_KEY/);
-    expect(() => loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'change-me-change-me-change-me-change-me' })).toThrow(
-      /default or example value is refused/,
-    );
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', SECRET_KEY: 'change-me-change-me-change-me-change-me' }),
+    ).toThrow(/default or example value is refused/);
     expect(loadConfig({ NODE_ENV: 'production', SECRET_KEY: secret }).secretKey).toBe(secret);
   });
 

@@ -70,7 +70,8 @@ function url(protocols: string[]) {
 
 function oneOf<T extends string>(values: readonly T[]) {
   return (raw: string, name: string): T => {
-    if (!(values as readonly string[]).includes(raw)) fail(name, raw, `must be one of ${values.join(', ')}`);
+    if (!(values as readonly string[]).includes(raw))
+      fail(name, raw, `must be one of ${values.join(', ')}`);
     return raw as T;
   };
 }
@@ -87,7 +88,8 @@ export const settings = [
     key: 'nodeEnv',
     env: 'NODE_ENV',
     flag: '--node-env',
-    description: '`development`, `production` or `test`; production refuses a missing or default secret',
+    description:
+      '`development`, `production` or `test`; production refuses a missing or default secret',
     default: 'development',
     parse: oneOf(['development', 'production', 'test'] as const),
   } satisfies Setting<'nodeEnv'>,
@@ -130,7 +132,8 @@ export const settings = [
     key: 'publicUrl',
     env: 'PUBLIC_URL',
     flag: '--public-url',
-    description: 'The address people use to reach Parley (links in emails); default `http://localhost:PORT`',
+    description:
+      'The address people use to reach Parley (links in emails); default `http://localhost:PORT`',
     default: '',
     parse: optional(url(['http:', 'https:'])) as (raw: string, name: string) => string,
   } satisfies Setting<'publicUrl'>,
@@ -138,7 +141,8 @@ export const settings = [
     key: 'dataDir',
     env: 'DATA_DIR',
     flag: '--data-dir',
-    description: 'Folder for the embedded database, blobs (attachments, raw emails) and the generated secret',
+    description:
+      'Folder for the embedded database, blobs (attachments, raw emails) and the generated secret',
     default: './data',
     parse: (raw) => (isAbsolute(raw) ? raw : resolve(process.cwd(), raw)),
   } satisfies Setting<'dataDir'>,
@@ -179,7 +183,8 @@ export const settings = [
     key: 'trustProxy',
     env: 'TRUST_PROXY',
     flag: '--trust-proxy',
-    description: 'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed; empty: none',
+    description:
+      'Comma-separated proxy addresses/CIDRs whose X-Forwarded-For is believed; empty: none',
     default: '',
     parse: (raw) =>
       raw
@@ -215,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, flags: Flags = 
     const raw =
       flagValue !== undefined && flagValue !== false
         ? String(flagValue)
-        : (env[setting.env] ?? setting.default ?? '');
+        : (env[setting.env] ?? setting.default);
     const name = flagValue !== undefined ? setting.flag : setting.env;
     values[setting.key] = setting.parse(raw.trim(), name);
   }
@@ -229,17 +234,23 @@ function resolveSecret(config: Config): string {
   const given = config.secretKey;
   if (given) {
     if (given.length < 32) {
-      throw new ConfigError('invalid SECRET_KEY: must be at least 32 characters (try `openssl rand -hex 32`)');
+      throw new ConfigError(
+        'invalid SECRET_KEY: must be at least 32 characters (try `openssl rand -hex 32`)',
+      );
     }
     if (DEFAULT_SECRET_MARKERS.some((marker) => given.toLowerCase().startsWith(marker))) {
       if (config.nodeEnv === 'production') {
-        throw new ConfigError('invalid SECRET_KEY: a default or example value is refused in production');
+        throw new ConfigError(
+          'invalid SECRET_KEY: a default or example value is refused in production',
+        );
       }
     }
     return given;
   }
   if (config.nodeEnv === 'production') {
-    throw new ConfigError('missing SECRET_KEY: production needs one of at least 32 random characters');
+    throw new ConfigError(
+      'missing SECRET_KEY: production needs one of at least 32 random characters',
+    );
   }
   // Development and tests: a secret generated once and kept beside the data.
   const file = join(config.dataDir, 'secret.key');
@@ -250,7 +261,8 @@ function resolveSecret(config: Config): string {
     writeFileSync(file, generated + '\n', { mode: 0o600, flag: 'wx' });
   } catch (error) {
     // Another process created it first: use theirs.
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8').trim();
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST')
+      return readFileSync(file, 'utf8').trim();
     throw error;
   }
   return generated;

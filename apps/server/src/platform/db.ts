@@ -15,7 +15,10 @@ export interface DbHandle<DB> {
  * Opens the connection pool and the Kysely instance over it. Columns are snake_case in
  * SQL and camelCase in TypeScript (CamelCasePlugin); raw `sql` uses the SQL names.
  */
-export function openDatabase<DB>(url: string, options: { max?: number; log?: Logger } = {}): DbHandle<DB> {
+export function openDatabase<DB>(
+  url: string,
+  options: { max?: number; log?: Logger } = {},
+): DbHandle<DB> {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.max ?? 20,
@@ -26,7 +29,10 @@ export function openDatabase<DB>(url: string, options: { max?: number; log?: Log
   const onError = (error: Error) => options.log?.warn({ err: error }, 'database connection failed');
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), plugins: [new CamelCasePlugin()] });
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    plugins: [new CamelCasePlugin()],
+  });
   let closed = false;
   return {
     db,
@@ -41,7 +47,9 @@ export function openDatabase<DB>(url: string, options: { max?: number; log?: Log
 
 /** True when the database answers a trivial query within `timeoutMs`. */
 export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<boolean> {
-  const timeout = new Promise<false>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref());
+  const timeout = new Promise<false>((resolve) =>
+    setTimeout(() => resolve(false), timeoutMs).unref(),
+  );
   const ping = pool.query('select 1').then(
     () => true,
     () => false,
@@ -51,7 +59,9 @@ export async function pingDatabase(pool: pg.Pool, timeoutMs = 2_000): Promise<bo
 
 /** Postgres error code, when `error` came from the server. */
 export function pgErrorCode(error: unknown): string | undefined {
-  return error instanceof Error && 'code' in error && typeof error.code === 'string' ? error.code : undefined;
+  return error instanceof Error && 'code' in error && typeof error.code === 'string'
+    ? error.code
+    : undefined;
 }
 
 export const UNIQUE_VIOLATION = '23505';

@@ -59,7 +59,10 @@ export async function startEmbeddedPostgres(options: {
   }
   const livePort = await runningPort(pgDir);
   if (livePort !== null) {
-    log.debug({ port: livePort }, 'embedded PostgreSQL already running on this data folder; using it');
+    log.debug(
+      { port: livePort },
+      'embedded PostgreSQL already running on this data folder; using it',
+    );
     return handle(bin, runAs, pgDir, password, livePort, 'adopted', log);
   }
   await pgCtl(bin, runAs, [
@@ -255,7 +258,12 @@ function run(file: string, runAs: RunAs, args: string[]): Promise<string> {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve(output);
-      else reject(new Error(`${file.split('/').pop() ?? file} exited with ${code}: ${lastLines(output, 3)}`));
+      else
+        reject(
+          new Error(
+            `${file.split('/').pop() ?? file} exited with ${code}: ${lastLines(output, 3)}`,
+          ),
+        );
     });
   });
 }

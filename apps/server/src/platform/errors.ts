@@ -15,7 +15,12 @@ export class AppError extends Error {
   constructor(
     code: ErrorCode,
     message: string,
-    options: { details?: Record<string, unknown>; internal?: string; headers?: Record<string, string>; cause?: unknown } = {},
+    options: {
+      details?: Record<string, unknown>;
+      internal?: string;
+      headers?: Record<string, string>;
+      cause?: unknown;
+    } = {},
   ) {
     super(message, { cause: options.cause });
     this.code = code;
@@ -30,7 +35,11 @@ export class AppError extends Error {
 
   toJSON(): ErrorBody {
     return {
-      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.details ? { details: this.details } : {}),
+      },
     };
   }
 }

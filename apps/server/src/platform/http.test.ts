@@ -13,22 +13,34 @@ describe('HTTP platform', () => {
       payload: '{"email": "a@b.c",',
     });
     expect(res.statusCode).toBe(400);
-    expect(res.json()).toEqual({ error: { code: 'malformed_json', message: 'The request body is not valid JSON' } });
+    expect(res.json()).toEqual({
+      error: { code: 'malformed_json', message: 'The request body is not valid JSON' },
+    });
   });
 
   it('answers wrong types with 400 validation_failed naming the field, without coercion', async () => {
-    const res = await api(t.app, 'POST', '/api/v1/auth/login', { body: { email: 'a@example.com', password: 12345 } });
+    const res = await api(t.app, 'POST', '/api/v1/auth/login', {
+      body: { email: 'a@example.com', password: 12345 },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
-    expect(res.body.error.details.issues[0]).toEqual({ path: 'body.password', message: 'must be string' });
+    expect(res.body.error.details.issues[0]).toEqual({
+      path: 'body.password',
+      message: 'must be string',
+    });
   });
 
   it('answers unknown fields and missing fields with 400 validation_failed', async () => {
     const unknown = await api(t.app, 'POST', '/api/v1/auth/login', {
       body: { email: 'a@example.com', password: 'x', admin: true },
     });
-    expect(unknown.body.error).toMatchObject({ code: 'validation_failed', message: 'body.admin is not a known field' });
-    const missing = await api(t.app, 'POST', '/api/v1/auth/login', { body: { email: 'a@example.com' } });
+    expect(unknown.body.error).toMatchObject({
+      code: 'validation_failed',
+      message: 'body.admin is not a known field',
+    });
+    const missing = await api(t.app, 'POST', '/api/v1/auth/login', {
+      body: { email: 'a@example.com' },
+    });
     expect(missing.body.error.message).toBe('body.password is required');
   });
 
@@ -59,7 +71,9 @@ describe('HTTP platform', () => {
 
   it('answers a malformed id with 400, not a database error', async () => {
     const user = await buildUser(t.services);
-    const res = await api(t.app, 'GET', "/api/v1/users/1'%20or%201=1", { as: await tokenFor(t.services, user) });
+    const res = await api(t.app, 'GET', "/api/v1/users/1'%20or%201=1", {
+      as: await tokenFor(t.services, user),
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body.error.code).toBe('validation_failed');
   });
@@ -88,7 +102,13 @@ describe('HTTP platform', () => {
     const res = await api(t.app, 'GET', '/api/openapi.json');
     expect(res.statusCode).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
-    for (const path of ['/api/v1/auth/login', '/api/v1/me', '/api/v1/users/{id}', '/api/v1/tokens', '/api/v1/invitations']) {
+    for (const path of [
+      '/api/v1/auth/login',
+      '/api/v1/me',
+      '/api/v1/users/{id}',
+      '/api/v1/tokens',
+      '/api/v1/invitations',
+    ]) {
       expect(Object.keys(res.body.paths)).toContain(path);
     }
     expect(res.body.info.description).toContain('validation_failed');

@@ -75,7 +75,13 @@ export function registeredRoutes(app: object): RouteEntry[] {
   return routeTables.get(app) ?? [];
 }
 
-const roleRank: Record<Role, number> = { owner: 5, admin: 4, manager: 3, agent: 2, collaborator: 1 };
+const roleRank: Record<Role, number> = {
+  owner: 5,
+  admin: 4,
+  manager: 3,
+  agent: 2,
+  collaborator: 1,
+};
 const scopeRank: Record<TokenScope, number> = { admin: 3, write: 2, read: 1 };
 
 export function roleAtLeast(role: Role, minimum: Role): boolean {
@@ -87,7 +93,12 @@ export function roleAtLeast(role: Role, minimum: Role): boolean {
  * query strings, params and headers arrive as text and are coerced to their types.
  */
 function validators() {
-  const common = { allErrors: false, useDefaults: true, removeAdditional: false, strict: false } as const;
+  const common = {
+    allErrors: false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: false,
+  } as const;
   const body = new Ajv({ ...common, coerceTypes: false });
   const text = new Ajv({ ...common, coerceTypes: 'array' });
   for (const ajv of [body, text]) addFormats(ajv);
@@ -110,7 +121,7 @@ export function createHttpServer(config: Config, log: Logger): App {
   routeTables.set(app, routes);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
-      routes.push({ method, url: route.url, config: (route.config ?? {}) as RouteEntry['config'], schema: route.schema });
+      routes.push({ method, url: route.url, config: route.config ?? {}, schema: route.schema });
     }
   });
 
@@ -125,7 +136,14 @@ export function createHttpServer(config: Config, log: Logger): App {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => sendError(error, request, reply));
   app.setNotFoundHandler((request, reply) =>
-    sendError(new AppError('route_not_found', `No route ${request.method} ${request.url.split('?')[0] ?? ''}`), request, reply),
+    sendError(
+      new AppError(
+        'route_not_found',
+        `No route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+      ),
+      request,
+      reply,
+    ),
   );
   return app as unknown as App;
 }
@@ -144,18 +162,30 @@ function validationError(errors: ErrorObject[], dataVar: string): AppError {
     return { path, message: e.message ?? 'is invalid' };
   });
   const first = issues[0];
-  return new AppError('validation_failed', first ? `${first.path} ${first.message}` : 'The request is invalid', {
-    details: { issues },
-  });
+  return new AppError(
+    'validation_failed',
+    first ? `${first.path} ${first.message}` : 'The request is invalid',
+    {
+      details: { issues },
+    },
+  );
 }
 
 /** Renders any error as `{ error: { code, message, details } }` with the status from the one table. */
-export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+export function sendError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply {
   const appError = toAppError(error);
   if (appError.status >= 500) request.log.error({ err: error }, 'request failed');
-  else if (appError.internal) request.log.info({ code: appError.code, internal: appError.internal }, 'request refused');
+  else if (appError.internal)
+    request.log.info({ code: appError.code, internal: appError.internal }, 'request refused');
   if (appError.headers) reply.headers(appError.headers);
-  return reply.status(appError.status).type('application/json; charset=utf-8').send(appError.toJSON());
+  return reply
+    .status(appError.status)
+    .type('application/json; charset=utf-8')
+    .send(appError.toJSON());
 }
 
 function toAppError(error: unknown): AppError {
@@ -177,7 +207,8 @@ function toAppError(error: unknown): AppError {
     return new AppError('malformed_json', 'The request body is not valid JSON');
   }
   if (e.statusCode === 429) return new AppError('rate_limited', 'Too many requests');
-  if (e.statusCode === 503) return new AppError('service_unavailable', 'The server is shutting down');
+  if (e.statusCode === 503)
+    return new AppError('service_unavailable', 'The server is shutting down');
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new AppError('validation_failed', e.message);
   }
@@ -196,7 +227,8 @@ export function enforceAccess(request: FastifyRequest): void {
   if (access === 'public' || request.routeOptions.url === undefined) return;
   const actor = request.actor;
   if (!actor) throw new AppError('unauthorized', 'Sign in or send an API token');
-  const safe = request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
+  const safe =
+    request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS';
   if (actor.via === 'session' && !safe) {
     const header = request.headers['x-csrf-token'];
     if (typeof header !== 'string' || header !== actor.csrfToken) {

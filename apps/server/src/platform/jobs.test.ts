@@ -39,7 +39,12 @@ afterAll(async () => worker?.stop());
 
 describe('jobs', () => {
   it('runs a job enqueued in a committed transaction, never one rolled back', async () => {
-    worker = await startWorker({ pool: t.services.pool, jobs: [echo, flaky, nightly], concurrency: 2, log });
+    worker = await startWorker({
+      pool: t.services.pool,
+      jobs: [echo, flaky, nightly],
+      concurrency: 2,
+      log,
+    });
     await t.services.db
       .transaction()
       .execute(async (trx) => {
@@ -47,28 +52,40 @@ describe('jobs', () => {
         throw new Error('abort');
       })
       .catch(() => undefined);
-    await t.services.db.transaction().execute((trx) => enqueue(trx, echo, { text: 'Witaj — 你好 — سلام' }));
-    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'echo')).toHaveLength(1), { timeout: 5_000 });
+    await t.services.db
+      .transaction()
+      .execute((trx) => enqueue(trx, echo, { text: 'Witaj — 你好 — سلام' }));
+    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'echo')).toHaveLength(1), {
+      timeout: 5_000,
+    });
     expect(runs[0]?.payload).toEqual({ text: 'Witaj — 你好 — سلام' });
   });
 
   it('refuses a payload that does not match the job type', async () => {
-    await expect(enqueue(t.services.db, echo, { text: 42 } as never)).rejects.toThrow(/invalid payload for job test.echo/);
+    await expect(enqueue(t.services.db, echo, { text: 42 } as never)).rejects.toThrow(
+      /invalid payload for job test.echo/,
+    );
   });
 
   it('runs a delayed job no earlier than asked', async () => {
     const at = Date.now();
     await enqueue(t.services.db, echo, { text: 'later' }, { runAt: new Date(at + 1_500) });
-    await vi.waitFor(() => expect(runs.some((r) => (r.payload as { text: string }).text === 'later')).toBe(true), {
-      timeout: 8_000,
-    });
+    await vi.waitFor(
+      () => expect(runs.some((r) => (r.payload as { text: string }).text === 'later')).toBe(true),
+      {
+        timeout: 8_000,
+      },
+    );
     const run = runs.find((r) => (r.payload as { text: string }).text === 'later');
     expect(run?.at).toBeGreaterThanOrEqual(at + 1_400);
   });
 
   it('retries a failing job with backoff until it succeeds', async () => {
     await enqueue(t.services.db, flaky, { text: 'retry me' });
-    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'flaky')).toHaveLength(2), { timeout: 15_000, interval: 100 });
+    await vi.waitFor(() => expect(runs.filter((r) => r.name === 'flaky')).toHaveLength(2), {
+      timeout: 15_000,
+      interval: 100,
+    });
     const [first, second] = runs.filter((r) => r.name === 'flaky');
     expect(first?.attempt).toBe(1);
     expect(second?.attempt).toBe(2);

@@ -1,6 +1,12 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { Logger as WorkerLogger, parseCronItems, run, type Runner, type Task } from 'graphile-worker';
+import {
+  Logger as WorkerLogger,
+  parseCronItems,
+  run,
+  type Runner,
+  type Task,
+} from 'graphile-worker';
 import { sql, type QueryExecutorProvider } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from './logger.js';
@@ -52,7 +58,9 @@ export async function enqueue<P extends TSchema>(
 ): Promise<void> {
   if (!Value.Check(type.payload, payload)) {
     const first = Value.Errors(type.payload, payload).First();
-    throw new TypeError(`invalid payload for job ${type.name}: ${first?.path ?? ''} ${first?.message ?? ''}`);
+    throw new TypeError(
+      `invalid payload for job ${type.name}: ${first?.path ?? ''} ${first?.message ?? ''}`,
+    );
   }
   await sql`select graphile_worker.add_job(
       identifier => ${type.name},
@@ -126,9 +134,10 @@ function workerLogger(log: Logger): WorkerLogger {
   return new WorkerLogger((scope) => (level, message, meta) => {
     const child = log.child({ worker: scope.label ?? 'worker' });
     const fields = { ...meta };
-    if (level === 'error') child.error(fields, message);
-    else if (level === 'warning') child.warn(fields, message);
-    else if (level === 'info') child.debug(fields, message);
+    const name: string = level; // graphile's LogLevel is a const enum of these strings
+    if (name === 'error') child.error(fields, message);
+    else if (name === 'warning') child.warn(fields, message);
+    else if (name === 'info') child.debug(fields, message);
     else child.trace(fields, message);
   });
 }

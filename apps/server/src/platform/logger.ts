@@ -25,7 +25,12 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'nodeEnv'>): Logg
     level: config.logLevel,
     redact: { paths: redact, censor: '[redacted]' },
     ...(pretty
-      ? { transport: { target: 'pino-pretty', options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' } } }
+      ? {
+          transport: {
+            target: 'pino-pretty',
+            options: { translateTime: 'HH:MM:ss', ignore: 'pid,hostname' },
+          },
+        }
       : {}),
   });
 }

@@ -20,12 +20,18 @@ describe('migrations', () => {
     });
     const nodes = [openDatabase(url, { max: 3 }), openDatabase(url, { max: 3 })];
     try {
-      const applied = await Promise.all(nodes.map((n) => migrateToLatest(n.db as never, n.pool, migrations, log)));
+      const applied = await Promise.all(
+        nodes.map((n) => migrateToLatest(n.db as never, n.pool, migrations, log)),
+      );
       expect(applied.flat().sort()).toEqual(Object.keys(migrations).sort());
-      const { rows } = await nodes[0]!.pool.query<{ n: number }>('select count(*)::int as n from parley_migrations');
+      const { rows } = await nodes[0]!.pool.query<{ n: number }>(
+        'select count(*)::int as n from parley_migrations',
+      );
       expect(rows[0]?.n).toBe(Object.keys(migrations).length);
       // Running again is a no-op.
-      expect(await migrateToLatest(nodes[1]!.db as never, nodes[1]!.pool, migrations, log)).toEqual([]);
+      expect(await migrateToLatest(nodes[1]!.db as never, nodes[1]!.pool, migrations, log)).toEqual(
+        [],
+      );
     } finally {
       await Promise.all(nodes.map((n) => n.close()));
     }

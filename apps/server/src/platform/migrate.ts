@@ -24,7 +24,10 @@ export async function migrateToLatest(
   for (const name of applied) log.info({ migration: name }, 'migration applied');
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    throw new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String(error)}`, { cause: error });
+    throw new Error(
+      `migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
+      { cause: error },
+    );
   }
   await runWorkerMigrations({ pgPool: pool, logger: undefined });
   return applied;

@@ -29,18 +29,30 @@ describe('transactional outbox', () => {
     await t.services.db
       .transaction()
       .execute(async (trx) => {
-        await recordEvent(trx, { workspaceId: workspace.id, aggregateType: 'x', aggregateId: '1', type: 'test.rolled_back' });
+        await recordEvent(trx, {
+          workspaceId: workspace.id,
+          aggregateType: 'x',
+          aggregateId: '1',
+          type: 'test.rolled_back',
+        });
         throw new Error('abort');
       })
       .catch(() => undefined);
-    await recordEvent(t.services.db, { workspaceId: workspace.id, aggregateType: 'x', aggregateId: '1', type: 'test.committed' });
+    await recordEvent(t.services.db, {
+      workspaceId: workspace.id,
+      aggregateType: 'x',
+      aggregateId: '1',
+      type: 'test.committed',
+    });
     await dispatcher.drain();
     expect(seen.filter((type) => type.startsWith('test.'))).toEqual(['test.committed']);
   });
 
   it('wakes on commit through NOTIFY, without waiting for the poll', async () => {
     const { workspace } = await buildWorkspace(t.services);
-    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, { pollMs: 60_000 });
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, {
+      pollMs: 60_000,
+    });
     const seen: DomainEvent[] = [];
     dispatcher.subscribe('test.notified', 'test', async (e) => {
       seen.push(e);
@@ -76,7 +88,13 @@ describe('transactional outbox', () => {
       }
       seen.push(tag);
     });
-    const ev = (aggregateId: string, tag: string) => ({ workspaceId: workspace.id, aggregateType: 'conv', aggregateId, type: 'test.ordered', data: { tag } });
+    const ev = (aggregateId: string, tag: string) => ({
+      workspaceId: workspace.id,
+      aggregateType: 'conv',
+      aggregateId,
+      type: 'test.ordered',
+      data: { tag },
+    });
     await recordEvents(t.services.db, [ev('A', 'a1'), ev('B', 'b1'), ev('A', 'a2'), ev('B', 'b2')]);
     await dispatcher.drain();
     expect(seen).toEqual(['b1', 'b2']);
@@ -89,7 +107,11 @@ describe('transactional outbox', () => {
       .execute();
     expect(failed[0]).toMatchObject({ attempts: 1, lastError: 'Error: temporary failure' });
     // Back-off: retried no sooner than a second later.
-    await t.services.db.updateTable('outboxEvents').set({ nextAttemptAt: new Date() }).where('workspaceId', '=', workspace.id).execute();
+    await t.services.db
+      .updateTable('outboxEvents')
+      .set({ nextAttemptAt: new Date() })
+      .where('workspaceId', '=', workspace.id)
+      .execute();
     await dispatcher.drain();
     expect(seen).toEqual(['b1', 'b2', 'a1', 'a2']);
     expect(await pendingCount(workspace.id)).toBe(0);
@@ -99,7 +121,9 @@ describe('transactional outbox', () => {
     const { workspace } = await buildWorkspace(t.services);
     const counts = new Map<number, number>();
     const nodes = [0, 1].map(() => {
-      const d = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, { batchSize: 7 });
+      const d = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log, {
+        batchSize: 7,
+      });
       d.subscribe('test.concurrent', 'count', async (e) => {
         counts.set(e.id, (counts.get(e.id) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, 1));
@@ -108,7 +132,12 @@ describe('transactional outbox', () => {
     });
     await recordEvents(
       t.services.db,
-      Array.from({ length: 60 }, (_, i) => ({ workspaceId: workspace.id, aggregateType: 'c', aggregateId: String(i % 5), type: 'test.concurrent' })),
+      Array.from({ length: 60 }, (_, i) => ({
+        workspaceId: workspace.id,
+        aggregateType: 'c',
+        aggregateId: String(i % 5),
+        type: 'test.concurrent',
+      })),
     );
     await Promise.all(nodes.map((n) => n.drain()));
     await Promise.all(nodes.map((n) => n.drain()));
@@ -124,9 +153,17 @@ describe('transactional outbox', () => {
     bus.subscribe((m) => received.push(m));
     await recordEvents(t.services.db, [
       { workspaceId: workspace.id, aggregateType: 'u', aggregateId: '1', type: 'test.private' },
-      { workspaceId: workspace.id, aggregateType: 'u', aggregateId: '1', type: 'test.public', broadcast: true },
+      {
+        workspaceId: workspace.id,
+        aggregateType: 'u',
+        aggregateId: '1',
+        type: 'test.public',
+        broadcast: true,
+      },
     ]);
     await dispatcher.drain();
-    expect(received.filter((m) => m.workspaceId === workspace.id).map((m) => m.type)).toEqual(['test.public']);
+    expect(received.filter((m) => m.workspaceId === workspace.id).map((m) => m.type)).toEqual([
+      'test.public',
+    ]);
   });
 });

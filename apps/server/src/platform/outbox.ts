@@ -1,4 +1,4 @@
-import { sql, type QueryExecutorProvider } from 'kysely';
+import { sql, type Generated, type QueryExecutorProvider } from 'kysely';
 import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
 import type { Logger } from './logger.js';
@@ -30,7 +30,10 @@ export type EventHandler = (event: DomainEvent) => Promise<void>;
  * Records events in the caller's transaction (the transactional outbox): they exist only
  * if the change they describe was committed. NOTIFY wakes the dispatcher on commit.
  */
-export async function recordEvents(executor: QueryExecutorProvider, events: NewEvent[]): Promise<void> {
+export async function recordEvents(
+  executor: QueryExecutorProvider,
+  events: NewEvent[],
+): Promise<void> {
   if (events.length === 0) return;
   const rows = events.map(
     (e) =>
@@ -192,13 +195,20 @@ export class OutboxDispatcher {
         try {
           await this.deliver(event);
           if (row.broadcast) {
-            await this.broadcaster.publish({ type: event.type, workspaceId: event.workspaceId, event });
+            await this.broadcaster.publish({
+              type: event.type,
+              workspaceId: event.workspaceId,
+              event,
+            });
           }
           done.push(row.id);
         } catch (error) {
           blocked.add(aggregate);
           const delaySeconds = Math.min(2 ** row.attempts, 3600);
-          this.log.warn({ err: error, eventId: row.id, type: row.type }, 'event handler failed; retrying later');
+          this.log.warn(
+            { err: error, eventId: row.id, type: row.type },
+            'event handler failed; retrying later',
+          );
           await client.query(
             `update outbox_events
                 set attempts = attempts + 1, last_error = $2,
@@ -209,7 +219,9 @@ export class OutboxDispatcher {
         }
       }
       if (done.length > 0) {
-        await client.query('update outbox_events set dispatched_at = now() where id = any($1)', [done]);
+        await client.query('update outbox_events set dispatched_at = now() where id = any($1)', [
+          done,
+        ]);
       }
       await client.query('commit');
       return rows.length;
@@ -244,16 +256,16 @@ export class OutboxDispatcher {
 /** The outbox table as Kysely sees it (the platform's own table). */
 export interface OutboxEventsTable {
   workspaceId: string;
-  id: import('kysely').Generated<number>;
+  id: Generated<number>;
   aggregateType: string;
   aggregateId: string;
   type: string;
   data: unknown;
   broadcast: boolean;
-  createdAt: import('kysely').Generated<Date>;
+  createdAt: Generated<Date>;
   dispatchedAt: Date | null;
-  attempts: import('kysely').Generated<number>;
-  nextAttemptAt: import('kysely').Generated<Date>;
+  attempts: Generated<number>;
+  nextAttemptAt: Generated<Date>;
   lastError: string | null;
 }
 

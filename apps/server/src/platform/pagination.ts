@@ -5,7 +5,10 @@ export function encodeCursor(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function decodeCursor<T>(cursor: string | undefined, check: (value: unknown) => value is T): T | undefined {
+export function decodeCursor<T>(
+  cursor: string | undefined,
+  check: (value: unknown) => value is T,
+): T | undefined {
   if (cursor === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -28,7 +31,10 @@ export function toPage<Row, Item>(
   const more = rows.length > limit;
   const pageRows = more ? rows.slice(0, limit) : rows;
   const last = pageRows.at(-1);
-  return { data: pageRows.map(present), nextCursor: more && last ? encodeCursor(cursorOf(last)) : null };
+  return {
+    data: pageRows.map(present),
+    nextCursor: more && last ? encodeCursor(cursorOf(last)) : null,
+  };
 }
 
 export const isString = (value: unknown): value is string => typeof value === 'string';

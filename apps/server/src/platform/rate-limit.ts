@@ -1,5 +1,10 @@
 import { Redis } from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import {
+  RateLimiterMemory,
+  RateLimiterRedis,
+  RateLimiterRes,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
 import { AppError } from './errors.js';
 
 export interface Limit {
@@ -16,9 +21,16 @@ export class RateLimits {
   private readonly limiters = new Map<string, RateLimiterAbstract>();
   private readonly redis: Redis | null;
 
-  constructor(redisUrl: string | null, private readonly namespace = 'parley') {
+  constructor(
+    redisUrl: string | null,
+    private readonly namespace = 'parley',
+  ) {
     this.redis = redisUrl
-      ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectionName: 'parley-limits' })
+      ? new Redis(redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectionName: 'parley-limits',
+        })
       : null;
     this.redis?.on('error', () => undefined);
   }
@@ -27,7 +39,11 @@ export class RateLimits {
     const id = `${name}:${limit.points}:${limit.windowSeconds}`;
     let limiter = this.limiters.get(id);
     if (!limiter) {
-      const options = { keyPrefix: `${this.namespace}:rl:${name}`, points: limit.points, duration: limit.windowSeconds };
+      const options = {
+        keyPrefix: `${this.namespace}:rl:${name}`,
+        points: limit.points,
+        duration: limit.windowSeconds,
+      };
       limiter = this.redis
         ? new RateLimiterRedis({
             ...options,

@@ -14,7 +14,10 @@ let cachedHash: Promise<string> | null = null;
 export const FACTORY_PASSWORD = 'correct horse battery staple';
 const factoryHash = () => (cachedHash ??= hashPassword(FACTORY_PASSWORD));
 
-export async function buildWorkspace(services: Services, overrides: { slug?: string; name?: string } = {}) {
+export async function buildWorkspace(
+  services: Services,
+  overrides: { slug?: string; name?: string } = {},
+) {
   const slug = overrides.slug ?? `ws-${unique()}`;
   const { workspace, owner } = await createWorkspace({
     db: services.db,
@@ -46,7 +49,12 @@ export async function buildUser(
 
 /** A signed-in session for `user`, as the api() helper takes it. */
 export async function sessionFor(services: Services, user: { workspaceId: string; id: string }) {
-  const session = await createSession(services.db, { workspaceId: user.workspaceId, userId: user.id, ip: null, userAgent: null });
+  const session = await createSession(services.db, {
+    workspaceId: user.workspaceId,
+    userId: user.id,
+    ip: null,
+    userAgent: null,
+  });
   return { cookie: session.cookie, csrf: session.csrfToken };
 }
 
@@ -55,6 +63,12 @@ export async function tokenFor(
   user: { workspaceId: string; id: string },
   scopes: TokenScope[] = ['read', 'write', 'admin'],
 ) {
-  const created = await createToken({ db: services.db, workspaceId: user.workspaceId, userId: user.id, name: 'test', scopes });
+  const created = await createToken({
+    db: services.db,
+    workspaceId: user.workspaceId,
+    userId: user.id,
+    name: 'test',
+    scopes,
+  });
   return { token: created.token };
 }

@@ -23,7 +23,11 @@ export default async function setup(project: TestProject) {
   const log = pino({ level: 'warn' });
   const embedded = process.env.TEST_DATABASE_URL
     ? null
-    : await startEmbeddedPostgres({ dataDir: resolve('data/test'), port: Number(process.env.TEST_PG_PORT ?? 54339), log });
+    : await startEmbeddedPostgres({
+        dataDir: resolve('data/test'),
+        port: Number(process.env.TEST_PG_PORT ?? 54339),
+        log,
+      });
   const databaseUrl = process.env.TEST_DATABASE_URL ?? embedded?.url ?? '';
   const template = `parley_tpl_${process.pid}`;
   await admin(databaseUrl, async (client) => {
@@ -31,7 +35,7 @@ export default async function setup(project: TestProject) {
     await client.query(`create database ${template}`);
   });
   const handle = openDatabase(withDatabase(databaseUrl, template), { max: 2 });
-  await migrateToLatest(handle.db as never, handle.pool, migrations, log);
+  await migrateToLatest(handle.db, handle.pool, migrations, log);
   await handle.close();
 
   project.provide('databaseUrl', databaseUrl);
@@ -43,7 +47,8 @@ export default async function setup(project: TestProject) {
         'select datname from pg_database where datname like $1 or datname = $2',
         [`parley_t_${process.pid}_%`, template],
       );
-      for (const row of rows) await client.query(`drop database if exists ${row.datname} with (force)`);
+      for (const row of rows)
+        await client.query(`drop database if exists ${row.datname} with (force)`);
     });
     if (embedded?.origin === 'started') await embedded.stop();
   };
@@ -73,7 +78,10 @@ export function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-export async function admin(url: string, work: (client: pg.Client) => Promise<void>): Promise<void> {
+export async function admin(
+  url: string,
+  work: (client: pg.Client) => Promise<void>,
+): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

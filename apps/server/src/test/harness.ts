@@ -66,10 +66,14 @@ export function useTestApp(env: Record<string, string> = {}): TestContext {
       REDIS_URL: process.env.REDIS_URL ?? '',
       ...env,
     });
-    context.runtime = await openRuntime(context.config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
-      migrate: false,
-      namespace: `parley-test-${randomBytes(6).toString('hex')}`,
-    });
+    context.runtime = await openRuntime(
+      context.config,
+      pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+      {
+        migrate: false,
+        namespace: `parley-test-${randomBytes(6).toString('hex')}`,
+      },
+    );
     context.services = context.runtime.services;
     context.app = await buildApp(context.services);
     await context.app.ready();
@@ -86,14 +90,18 @@ export function useTestApp(env: Record<string, string> = {}): TestContext {
 /** How a test request authenticates. */
 export type As = { cookie: string; csrf: string } | { token: string } | null;
 
-export interface ApiResponse<T = any> extends Omit<LightMyRequestResponse, 'json' | 'body' | 'raw'> {
-  // `any`: tests read whatever shape the route returned and assert on it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests assert on whatever JSON a route returned
+export interface ApiResponse<T = any> extends Omit<
+  LightMyRequestResponse,
+  'json' | 'body' | 'raw'
+> {
   body: T;
   response: LightMyRequestResponse;
 }
 
 /** One request through the real HTTP pipeline (in process), JSON in and out. */
-export async function api<T = any>( // `any`: see ApiResponse
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ApiResponse
+export async function api<T = any>(
   app: App,
   method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
   url: string,
@@ -113,6 +121,7 @@ export async function api<T = any>( // `any`: see ApiResponse
     ...(options.body !== undefined ? { payload: options.body as object } : {}),
   });
   const text = response.body;
-  const body: unknown = text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text;
+  const body: unknown =
+    text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text;
   return Object.assign(Object.create(null) as object, response, { body: body as T, response });
 }

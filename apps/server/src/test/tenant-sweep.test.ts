@@ -23,9 +23,14 @@ interface ResourceKind {
 
 const resources: Record<string, ResourceKind> = {
   user: {
-    create: async (t, b) => (await buildUser(t.services, { workspaceId: b.workspace.id, name: 'Untouched' })).id,
+    create: async (t, b) =>
+      (await buildUser(t.services, { workspaceId: b.workspace.id, name: 'Untouched' })).id,
     intact: async (t, id) => {
-      const row = await t.services.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+      const row = await t.services.db
+        .selectFrom('users')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row?.name === 'Untouched' && row.status === 'active' && row.role === 'agent';
     },
   },
@@ -42,7 +47,11 @@ const resources: Record<string, ResourceKind> = {
       return row.id;
     },
     intact: async (t, id) => {
-      const row = await t.services.db.selectFrom('apiTokens').select('revokedAt').where('id', '=', id).executeTakeFirst();
+      const row = await t.services.db
+        .selectFrom('apiTokens')
+        .select('revokedAt')
+        .where('id', '=', id)
+        .executeTakeFirst();
       return row !== undefined && row.revokedAt === null;
     },
   },
@@ -65,7 +74,11 @@ const resources: Record<string, ResourceKind> = {
         })
       ).id,
     intact: async (t, id) =>
-      (await t.services.db.selectFrom('invitations').select('id').where('id', '=', id).executeTakeFirst()) !== undefined,
+      (await t.services.db
+        .selectFrom('invitations')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()) !== undefined,
   },
 };
 
@@ -82,7 +95,9 @@ describe('cross-workspace sweep', () => {
     const b = await buildWorkspace(t.services);
     const asA = await tokenFor(t.services, a.owner, ['read', 'write', 'admin']);
 
-    const routes = registeredRoutes(t.app).filter((r) => r.url.includes(':id') && r.method !== 'HEAD');
+    const routes = registeredRoutes(t.app).filter(
+      (r) => r.url.includes(':id') && r.method !== 'HEAD',
+    );
     expect(routes.length).toBeGreaterThan(0);
     const checked: string[] = [];
     for (const route of routes) {
@@ -90,19 +105,29 @@ describe('cross-workspace sweep', () => {
       const kind = route.config.resource;
       expect(kind, `${name} must declare config.resource`).toBeDefined();
       const resource = resources[kind ?? ''];
-      expect(resource, `add a "${kind ?? ''}" entry to resources in tenant-sweep.test.ts`).toBeDefined();
+      expect(
+        resource,
+        `add a "${kind ?? ''}" entry to resources in tenant-sweep.test.ts`,
+      ).toBeDefined();
       if (!resource) continue;
-      const takesBody = typeof route.schema === 'object' && route.schema !== null && 'body' in route.schema;
-      if (takesBody) expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
+      const takesBody =
+        typeof route.schema === 'object' && route.schema !== null && 'body' in route.schema;
+      if (takesBody)
+        expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
 
       const id = await resource.create(t, b);
       const res = await api(t.app, route.method as 'GET', route.url.replace(':id', id), {
         as: asA,
         ...(takesBody ? { body: bodies[name] } : {}),
       });
-      expect([403, 404], `${name} answered ${res.statusCode}: ${JSON.stringify(res.body)}`).toContain(res.statusCode);
+      expect(
+        [403, 404],
+        `${name} answered ${res.statusCode}: ${JSON.stringify(res.body)}`,
+      ).toContain(res.statusCode);
       expect(JSON.stringify(res.body)).not.toContain(id);
-      expect(await resource.intact(t, id), `${name} changed workspace B's ${kind ?? ''}`).toBe(true);
+      expect(await resource.intact(t, id), `${name} changed workspace B's ${kind ?? ''}`).toBe(
+        true,
+      );
       checked.push(name);
     }
     expect(checked.length).toBe(routes.length);

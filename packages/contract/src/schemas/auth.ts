@@ -74,9 +74,13 @@ export const PasswordChangeBody = Type.Object(
 );
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
 
-export const TokenScope = Type.Union([Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')], {
-  description: 'read: GET only; write: changes; admin: workspace administration (if the user may)',
-});
+export const TokenScope = Type.Union(
+  [Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')],
+  {
+    description:
+      'read: GET only; write: changes; admin: workspace administration (if the user may)',
+  },
+);
 export type TokenScope = Static<typeof TokenScope>;
 
 export const ApiToken = Type.Object(

@@ -11,9 +11,12 @@ export type IdParams = Static<typeof IdParams>;
 export const ErrorResponse = Type.Object(
   {
     error: Type.Object({
-      code: Type.Union(Object.keys(errorStatus).map((code) => Type.Literal(code)), {
-        description: 'Stable machine-readable code',
-      }),
+      code: Type.Union(
+        Object.keys(errorStatus).map((code) => Type.Literal(code)),
+        {
+          description: 'Stable machine-readable code',
+        },
+      ),
       message: Type.String({ description: 'Readable explanation' }),
       details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     }),
@@ -32,11 +35,20 @@ export type ListQuery = Static<typeof ListQuery>;
 
 /** `{ data: [...], nextCursor }`, the envelope of every list. */
 export function Page<T extends TSchema>(item: T) {
-  return Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+  return Type.Object({
+    data: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()]),
+  });
 }
 
 export const Locale = Type.Union(
-  [Type.Literal('en'), Type.Literal('pl'), Type.Literal('sv'), Type.Literal('fa'), Type.Literal('zh')],
+  [
+    Type.Literal('en'),
+    Type.Literal('pl'),
+    Type.Literal('sv'),
+    Type.Literal('fa'),
+    Type.Literal('zh'),
+  ],
   { description: 'Interface language' },
 );
 export type Locale = Static<typeof Locale>;

@@ -62,7 +62,9 @@ export type Invitation = Static<typeof Invitation>;
 export const InvitationCreated = Type.Composite([
   Invitation,
   Type.Object({
-    acceptUrl: Type.String({ description: 'Link for the invitee; contains the secret, shown once' }),
+    acceptUrl: Type.String({
+      description: 'Link for the invitee; contains the secret, shown once',
+    }),
   }),
 ]);
 export type InvitationCreated = Static<typeof InvitationCreated>;

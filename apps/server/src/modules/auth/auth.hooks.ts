@@ -1,4 +1,4 @@
-import type { TokenScope, Role } from '@parley/contract';
+import type { TokenScope } from '@parley/contract';
 import type { FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import type { Db } from '../../database.js';
@@ -18,7 +18,8 @@ export function createAuthenticator(db: Db) {
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       const actor = match?.[1] ? await fromToken(db, match[1]) : null;
-      if (!actor) throw new AppError('unauthorized', 'The API token is invalid, expired or revoked');
+      if (!actor)
+        throw new AppError('unauthorized', 'The API token is invalid, expired or revoked');
       request.actor = actor;
       return;
     }
@@ -34,13 +35,23 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
   const row = await db
     .selectFrom('apiTokens')
     .innerJoin('users', (join) =>
-      join.onRef('users.workspaceId', '=', 'apiTokens.workspaceId').onRef('users.id', '=', 'apiTokens.userId'),
+      join
+        .onRef('users.workspaceId', '=', 'apiTokens.workspaceId')
+        .onRef('users.id', '=', 'apiTokens.userId'),
     )
-    .select(['apiTokens.id', 'apiTokens.scopes', 'apiTokens.lastUsedAt', 'users.id as userId', 'users.role'])
+    .select([
+      'apiTokens.id',
+      'apiTokens.scopes',
+      'apiTokens.lastUsedAt',
+      'users.id as userId',
+      'users.role',
+    ])
     .where('apiTokens.workspaceId', '=', parsed.workspaceId)
     .where('apiTokens.tokenHash', '=', tokenHash)
     .where('apiTokens.revokedAt', 'is', null)
-    .where((eb) => eb.or([eb('apiTokens.expiresAt', 'is', null), eb('apiTokens.expiresAt', '>', new Date())]))
+    .where((eb) =>
+      eb.or([eb('apiTokens.expiresAt', 'is', null), eb('apiTokens.expiresAt', '>', new Date())]),
+    )
     .where('users.status', '=', 'active')
     .executeTakeFirst();
   if (!row) return null;
@@ -55,7 +66,7 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
   return {
     workspaceId: parsed.workspaceId,
     userId: row.userId,
-    role: row.role as Role,
+    role: row.role,
     via: 'token',
     scopes: row.scopes as TokenScope[],
     csrfToken: null,
@@ -70,7 +81,9 @@ async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', (join) =>
-      join.onRef('users.workspaceId', '=', 'sessions.workspaceId').onRef('users.id', '=', 'sessions.userId'),
+      join
+        .onRef('users.workspaceId', '=', 'sessions.workspaceId')
+        .onRef('users.id', '=', 'sessions.userId'),
     )
     .select(['sessions.csrfToken', 'sessions.lastSeenAt', 'users.id as userId', 'users.role'])
     .where('sessions.workspaceId', '=', parsed.workspaceId)
@@ -90,7 +103,7 @@ async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
   return {
     workspaceId: parsed.workspaceId,
     userId: row.userId,
-    role: row.role as Role,
+    role: row.role,
     via: 'session',
     scopes: ['admin'],
     csrfToken: row.csrfToken,

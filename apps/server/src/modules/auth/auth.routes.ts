@@ -18,9 +18,20 @@ import { presentUser, presentWorkspace } from '../workspaces/workspaces.presente
 import { changePassword, login, logout, SESSION_COOKIE } from './auth.service.js';
 import { createToken, findTokens, revokeToken } from './tokens.service.js';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 429: ErrorResponse };
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  429: ErrorResponse,
+};
 
-export function setSessionCookie(reply: FastifyReply, services: Services, value: string, expires: Date): void {
+export function setSessionCookie(
+  reply: FastifyReply,
+  services: Services,
+  value: string,
+  expires: Date,
+): void {
   void reply.setCookie(SESSION_COOKIE, value, {
     httpOnly: true,
     sameSite: 'lax',
@@ -30,7 +41,12 @@ export function setSessionCookie(reply: FastifyReply, services: Services, value:
   });
 }
 
-async function me(services: Services, workspaceId: string, userId: string, csrfToken: string | null): Promise<Me> {
+async function me(
+  services: Services,
+  workspaceId: string,
+  userId: string,
+  csrfToken: string | null,
+): Promise<Me> {
   const [user, workspace] = await Promise.all([
     getUser({ db: services.db, workspaceId, userId }),
     getWorkspace({ db: services.db, workspaceId }),
@@ -79,7 +95,11 @@ export function authRoutes(app: App, services: Services): void {
   app.get(
     '/api/v1/me',
     {
-      schema: { tags: ['auth'], summary: 'The signed-in user, their workspace and CSRF token', response: { 200: Me, ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'The signed-in user, their workspace and CSRF token',
+        response: { 200: Me, ...errors },
+      },
     },
     async (request) => {
       const actor = actorOf(request);
@@ -115,7 +135,13 @@ export function authRoutes(app: App, services: Services): void {
 
   app.get(
     '/api/v1/tokens',
-    { schema: { tags: ['auth'], summary: 'Your API tokens', response: { 200: Type.Object({ data: Type.Array(ApiToken) }), ...errors } } },
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Your API tokens',
+        response: { 200: Type.Object({ data: Type.Array(ApiToken) }), ...errors },
+      },
+    },
     async (request) => ({ data: await findTokens({ db: services.db, actor: actorOf(request) }) }),
   );
 
@@ -147,7 +173,12 @@ export function authRoutes(app: App, services: Services): void {
     '/api/v1/tokens/:id',
     {
       config: { resource: 'token' },
-      schema: { tags: ['auth'], summary: 'Revoke an API token', params: IdParams, response: { 204: Type.Null(), ...errors } },
+      schema: {
+        tags: ['auth'],
+        summary: 'Revoke an API token',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
     },
     async (request, reply) => {
       await revokeToken({ db: services.db, actor: actorOf(request), tokenId: request.params.id });

@@ -20,7 +20,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
  * `prl_<workspaceId>_<secret>` for API tokens) so every lookup is by
  * (workspace_id, sha256(secret)) and stays inside one tenant's rows.
  */
-export function parseCredential(value: string, kind: 'session' | 'token'): { workspaceId: string; secret: string } | null {
+export function parseCredential(
+  value: string,
+  kind: 'session' | 'token',
+): { workspaceId: string; secret: string } | null {
   if (kind === 'token') {
     if (!value.startsWith('prl_') || value[40] !== '_') return null;
     const workspaceId = value.slice(4, 40);
@@ -30,7 +33,9 @@ export function parseCredential(value: string, kind: 'session' | 'token'): { wor
   const dot = value.indexOf('.');
   const workspaceId = value.slice(0, dot);
   const secret = value.slice(dot + 1);
-  return dot === 36 && UUID.test(workspaceId) && secret.length >= 32 ? { workspaceId, secret } : null;
+  return dot === 36 && UUID.test(workspaceId) && secret.length >= 32
+    ? { workspaceId, secret }
+    : null;
 }
 
 export async function createSession(
@@ -74,7 +79,13 @@ export async function login(props: {
   let q = props.db
     .selectFrom('users')
     .innerJoin('workspaces', 'workspaces.id', 'users.workspaceId')
-    .select(['users.workspaceId', 'users.id', 'users.passwordHash', 'users.status', 'workspaces.slug'])
+    .select([
+      'users.workspaceId',
+      'users.id',
+      'users.passwordHash',
+      'users.status',
+      'workspaces.slug',
+    ])
     .where('users.email', '=', email);
   if (props.body.workspace) q = q.where('workspaces.slug', '=', props.body.workspace);
   const candidates = await q.execute();
@@ -123,7 +134,11 @@ export async function changePassword(props: {
   currentPassword: string;
   newPassword: string;
 }): Promise<void> {
-  await props.limits.consume('password-change', `${props.workspaceId}:${props.userId}`, loginLimits.perAccount);
+  await props.limits.consume(
+    'password-change',
+    `${props.workspaceId}:${props.userId}`,
+    loginLimits.perAccount,
+  );
   const user = await props.db
     .selectFrom('users')
     .select(['passwordHash'])
@@ -146,7 +161,11 @@ export async function changePassword(props: {
       .where('workspaceId', '=', props.workspaceId)
       .where('userId', '=', props.userId);
     if (props.currentCredentialId.startsWith('session:')) {
-      others = others.where('tokenHash', '!=', Buffer.from(props.currentCredentialId.slice(8), 'hex'));
+      others = others.where(
+        'tokenHash',
+        '!=',
+        Buffer.from(props.currentCredentialId.slice(8), 'hex'),
+      );
     }
     await others.execute();
   });

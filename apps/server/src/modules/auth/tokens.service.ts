@@ -40,7 +40,9 @@ export async function createToken(props: {
       tokenHash: sha256(secret),
       prefix: `prl_…${secret.slice(0, 6)}`,
       scopes: props.scopes ?? ['read', 'write'],
-      expiresAt: props.expiresInDays ? new Date(Date.now() + props.expiresInDays * 86_400_000) : null,
+      expiresAt: props.expiresInDays
+        ? new Date(Date.now() + props.expiresInDays * 86_400_000)
+        : null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();

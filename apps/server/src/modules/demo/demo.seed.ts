@@ -3,7 +3,11 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Services } from '../../context.js';
 import { verifyPassword, hashPassword } from '../auth/passwords.js';
-import { createWorkspace, findWorkspaceBySlug, insertUser } from '../workspaces/workspaces.service.js';
+import {
+  createWorkspace,
+  findWorkspaceBySlug,
+  insertUser,
+} from '../workspaces/workspaces.service.js';
 
 export const DEMO_SLUG = 'demo';
 export const DEMO_OWNER = 'owner@demo.localhost';
@@ -55,7 +59,12 @@ export async function seedDemo(
       await insertUser(trx, { workspaceId: workspace.id, ...agent, passwordHash: agentHash });
     }
   });
-  const login: DemoLogin = { url: services.config.publicUrl, email: DEMO_OWNER, password, workspace: DEMO_SLUG };
+  const login: DemoLogin = {
+    url: services.config.publicUrl,
+    email: DEMO_OWNER,
+    password,
+    workspace: DEMO_SLUG,
+  };
   await writeFile(loginFile(services), JSON.stringify(login, null, 2) + '\n', { mode: 0o600 });
   services.log.info({ workspace: DEMO_SLUG }, 'demo workspace created');
   return { created: true, login };

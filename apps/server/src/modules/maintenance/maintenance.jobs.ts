@@ -15,10 +15,18 @@ export function outboxJobs(services: Services): JobDefinition[] {
       async handler(payload, context) {
         const events = await sql`
           delete from outbox_events
-           where dispatched_at < now() - make_interval(days => ${payload.keepDays})`.execute(services.db);
-        const sessions = await services.db.deleteFrom('sessions').where('expiresAt', '<', new Date()).executeTakeFirst();
+           where dispatched_at < now() - make_interval(days => ${payload.keepDays})`.execute(
+          services.db,
+        );
+        const sessions = await services.db
+          .deleteFrom('sessions')
+          .where('expiresAt', '<', new Date())
+          .executeTakeFirst();
         context.log.info(
-          { events: Number(events.numAffectedRows ?? 0), sessions: Number(sessions.numDeletedRows) },
+          {
+            events: Number(events.numAffectedRows ?? 0),
+            sessions: Number(sessions.numDeletedRows),
+          },
           'pruned dispatched events and expired sessions',
         );
       },

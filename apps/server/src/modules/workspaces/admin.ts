@@ -19,7 +19,13 @@ export async function createAdmin(
   }
   const passwordHash = await hashPassword(props.password);
   await services.db.transaction().execute((trx) =>
-    insertUser(trx, { workspaceId: existing.id, email: props.email, name: props.name, role: 'owner', passwordHash }),
+    insertUser(trx, {
+      workspaceId: existing.id,
+      email: props.email,
+      name: props.name,
+      role: 'owner',
+      passwordHash,
+    }),
   );
   return { workspaceCreated: false };
 }

@@ -1,4 +1,4 @@
-import type { Invitation, InvitationCreateBody, Role } from '@parley/contract';
+import type { Invitation, InvitationCreateBody } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../database.js';
@@ -18,7 +18,7 @@ export function presentInvitation(row: Selectable<InvitationsTable>): Invitation
   return {
     id: row.id,
     email: row.email,
-    role: row.role as Role,
+    role: row.role,
     createdAt: row.createdAt.toISOString(),
     expiresAt: row.expiresAt.toISOString(),
     acceptedAt: row.acceptedAt?.toISOString() ?? null,
@@ -26,9 +26,15 @@ export function presentInvitation(row: Selectable<InvitationsTable>): Invitation
 }
 
 /** Invites someone by email with a role no higher than the inviter may grant. */
-export async function createInvitation(props: { db: Db; actor: Actor; body: InvitationCreateBody; publicUrl: string }) {
+export async function createInvitation(props: {
+  db: Db;
+  actor: Actor;
+  body: InvitationCreateBody;
+  publicUrl: string;
+}) {
   const { actor, body } = props;
-  if (!canGrant(actor.role, body.role)) throw forbidden(`You cannot invite someone as ${body.role}`);
+  if (!canGrant(actor.role, body.role))
+    throw forbidden(`You cannot invite someone as ${body.role}`);
   const email = body.email.toLowerCase();
   const existing = await props.db
     .selectFrom('users')
@@ -62,7 +68,10 @@ export async function createInvitation(props: { db: Db; actor: Actor; body: Invi
       // The email channel sends the link; the event carries what it needs.
       data: { email, role: body.role, invitedBy: actor.userId, token },
     });
-    return { ...presentInvitation(row), acceptUrl: `${props.publicUrl}/app/invitations/accept#token=${token}` };
+    return {
+      ...presentInvitation(row),
+      acceptUrl: `${props.publicUrl}/app/invitations/accept#token=${token}`,
+    };
   });
 }
 
@@ -77,7 +86,11 @@ export async function findInvitations(props: { db: Db; workspaceId: string }) {
   return rows.map(presentInvitation);
 }
 
-export async function deleteInvitation(props: { db: Db; workspaceId: string; invitationId: string }) {
+export async function deleteInvitation(props: {
+  db: Db;
+  workspaceId: string;
+  invitationId: string;
+}) {
   const result = await props.db
     .deleteFrom('invitations')
     .where('workspaceId', '=', props.workspaceId)
@@ -107,8 +120,10 @@ export async function acceptInvitation(props: {
       .where('tokenHash', '=', sha256(parsed.secret))
       .forUpdate()
       .executeTakeFirst();
-    if (!invitation || invitation.expiresAt < new Date()) throw notFound('The invitation', 'invitation_not_found');
-    if (invitation.acceptedAt) throw new AppError('invitation_used', 'This invitation was already accepted');
+    if (!invitation || invitation.expiresAt < new Date())
+      throw notFound('The invitation', 'invitation_not_found');
+    if (invitation.acceptedAt)
+      throw new AppError('invitation_used', 'This invitation was already accepted');
     const user = await insertUser(trx, {
       workspaceId: invitation.workspaceId,
       email: invitation.email,

@@ -25,7 +25,10 @@ export async function findUsers(props: { db: Db; workspaceId: string; query: Use
   if (props.query.role) q = q.where('role', '=', props.query.role);
   if (props.query.status) q = q.where('status', '=', props.query.status);
   if (after) q = q.where('id', '>', after);
-  const rows = await q.orderBy('id').limit(limit + 1).execute();
+  const rows = await q
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
   return toPage(rows, limit, presentUser, (row) => row.id);
 }
 
@@ -35,14 +38,21 @@ export async function findUsers(props: { db: Db; workspaceId: string; query: Use
  * unless they are one. Nobody changes their own role or deactivates themselves, and the
  * last active owner stays an active owner. Deactivation signs the user out everywhere.
  */
-export async function updateUser(props: { db: Db; actor: Actor; userId: string; changes: UserUpdateBody }) {
+export async function updateUser(props: {
+  db: Db;
+  actor: Actor;
+  userId: string;
+  changes: UserUpdateBody;
+}) {
   const { actor, changes } = props;
   const self = actor.userId === props.userId;
   const privileged = changes.role !== undefined || changes.status !== undefined;
-  if (!self && !roleAtLeast(actor.role, 'admin')) throw forbidden('Only admins may change other users');
+  if (!self && !roleAtLeast(actor.role, 'admin'))
+    throw forbidden('Only admins may change other users');
   if (privileged) {
     if (self) throw forbidden('You cannot change your own role or status');
-    if (!roleAtLeast(actor.role, 'admin')) throw forbidden('Only admins may change roles and status');
+    if (!roleAtLeast(actor.role, 'admin'))
+      throw forbidden('Only admins may change roles and status');
   }
   return props.db.transaction().execute(async (trx) => {
     const target = await trx
@@ -54,10 +64,13 @@ export async function updateUser(props: { db: Db; actor: Actor; userId: string; 
       .executeTakeFirst();
     if (!target) throw notFound('The user', 'user_not_found');
     if (privileged) {
-      if (target.role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner may change an owner');
-      if (changes.role === 'owner' && actor.role !== 'owner') throw forbidden('Only an owner may make an owner');
+      if (target.role === 'owner' && actor.role !== 'owner')
+        throw forbidden('Only an owner may change an owner');
+      if (changes.role === 'owner' && actor.role !== 'owner')
+        throw forbidden('Only an owner may make an owner');
       const losesOwner =
-        target.role === 'owner' && (changes.role !== undefined ? changes.role !== 'owner' : changes.status === 'deactivated');
+        target.role === 'owner' &&
+        (changes.role !== undefined ? changes.role !== 'owner' : changes.status === 'deactivated');
       if (losesOwner) await assertAnotherOwner(trx, actor.workspaceId, target.id);
     }
     const row = await trx
@@ -68,7 +81,11 @@ export async function updateUser(props: { db: Db; actor: Actor; userId: string; 
       .returningAll()
       .executeTakeFirstOrThrow();
     if (changes.status === 'deactivated' && target.status !== 'deactivated') {
-      await trx.deleteFrom('sessions').where('workspaceId', '=', actor.workspaceId).where('userId', '=', target.id).execute();
+      await trx
+        .deleteFrom('sessions')
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('userId', '=', target.id)
+        .execute();
       await trx
         .updateTable('apiTokens')
         .set({ revokedAt: new Date() })
@@ -86,7 +103,10 @@ export async function updateUser(props: { db: Db; actor: Actor; userId: string; 
           action: 'user.updated',
           targetType: 'user',
           targetId: target.id,
-          details: JSON.stringify({ from: { role: target.role, status: target.status }, to: changes }),
+          details: JSON.stringify({
+            from: { role: target.role, status: target.status },
+            to: changes,
+          }),
           ip: null,
         })
         .execute();

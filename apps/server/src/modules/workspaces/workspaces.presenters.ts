@@ -1,4 +1,4 @@
-import type { Locale, Role, User, Workspace } from '@parley/contract';
+import type { Locale, User, Workspace } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import type { UsersTable, WorkspacesTable } from './workspaces.tables.js';
 
@@ -19,7 +19,7 @@ export function presentUser(row: Selectable<UsersTable>): User {
     id: row.id,
     email: row.email,
     name: row.name,
-    role: row.role as Role,
+    role: row.role,
     status: row.status,
     locale: row.locale as Locale,
     timeZone: row.timeZone,

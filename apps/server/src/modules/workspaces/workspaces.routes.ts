@@ -17,7 +17,12 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { setSessionCookie } from '../auth/auth.routes.js';
-import { acceptInvitation, createInvitation, deleteInvitation, findInvitations } from './invitations.service.js';
+import {
+  acceptInvitation,
+  createInvitation,
+  deleteInvitation,
+  findInvitations,
+} from './invitations.service.js';
 import { findUsers, getUser, updateUser } from './users.service.js';
 import { presentUser, presentWorkspace } from './workspaces.presenters.js';
 import { getWorkspace, updateWorkspace } from './workspaces.service.js';
@@ -36,20 +41,37 @@ export function workspaceRoutes(app: App, services: Services): void {
 
   app.get(
     '/api/v1/workspace',
-    { schema: { tags: ['workspace'], summary: 'Your workspace', response: { 200: Workspace, ...errors } } },
-    async (request) => presentWorkspace(await getWorkspace({ db, workspaceId: actorOf(request).workspaceId })),
+    {
+      schema: {
+        tags: ['workspace'],
+        summary: 'Your workspace',
+        response: { 200: Workspace, ...errors },
+      },
+    },
+    async (request) =>
+      presentWorkspace(await getWorkspace({ db, workspaceId: actorOf(request).workspaceId })),
   );
 
   app.patch(
     '/api/v1/workspace',
     {
       config: { access: { role: 'admin', scope: 'admin' } },
-      schema: { tags: ['workspace'], summary: 'Change workspace settings (admins)', body: WorkspaceUpdateBody, response: { 200: Workspace, ...errors } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'Change workspace settings (admins)',
+        body: WorkspaceUpdateBody,
+        response: { 200: Workspace, ...errors },
+      },
     },
     async (request) => {
       const actor = actorOf(request);
       return presentWorkspace(
-        await updateWorkspace({ db, workspaceId: actor.workspaceId, changes: request.body, actorId: actor.userId }),
+        await updateWorkspace({
+          db,
+          workspaceId: actor.workspaceId,
+          changes: request.body,
+          actorId: actor.userId,
+        }),
       );
     },
   );
@@ -57,19 +79,32 @@ export function workspaceRoutes(app: App, services: Services): void {
   app.get(
     '/api/v1/users',
     {
-      schema: { tags: ['workspace'], summary: 'People in the workspace', querystring: UserListQuery, response: { 200: Page(User), ...errors } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'People in the workspace',
+        querystring: UserListQuery,
+        response: { 200: Page(User), ...errors },
+      },
     },
-    async (request) => findUsers({ db, workspaceId: actorOf(request).workspaceId, query: request.query }),
+    async (request) =>
+      findUsers({ db, workspaceId: actorOf(request).workspaceId, query: request.query }),
   );
 
   app.get(
     '/api/v1/users/:id',
     {
       config: { resource: 'user' },
-      schema: { tags: ['workspace'], summary: 'One user', params: IdParams, response: { 200: User, ...errors } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'One user',
+        params: IdParams,
+        response: { 200: User, ...errors },
+      },
     },
     async (request) =>
-      presentUser(await getUser({ db, workspaceId: actorOf(request).workspaceId, userId: request.params.id })),
+      presentUser(
+        await getUser({ db, workspaceId: actorOf(request).workspaceId, userId: request.params.id }),
+      ),
   );
 
   app.patch(
@@ -78,23 +113,37 @@ export function workspaceRoutes(app: App, services: Services): void {
       config: { resource: 'user' },
       schema: {
         tags: ['workspace'],
-        summary: 'Change a user: yourself (name, language, time zone) or, as admin, role and status',
+        summary:
+          'Change a user: yourself (name, language, time zone) or, as admin, role and status',
         params: IdParams,
         body: UserUpdateBody,
         response: { 200: User, ...errors },
       },
     },
     async (request) =>
-      presentUser(await updateUser({ db, actor: actorOf(request), userId: request.params.id, changes: request.body })),
+      presentUser(
+        await updateUser({
+          db,
+          actor: actorOf(request),
+          userId: request.params.id,
+          changes: request.body,
+        }),
+      ),
   );
 
   app.get(
     '/api/v1/invitations',
     {
       config: { access: { role: 'admin' } },
-      schema: { tags: ['workspace'], summary: 'Pending invitations (admins)', response: { 200: Type.Object({ data: Type.Array(Invitation) }), ...errors } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'Pending invitations (admins)',
+        response: { 200: Type.Object({ data: Type.Array(Invitation) }), ...errors },
+      },
     },
-    async (request) => ({ data: await findInvitations({ db, workspaceId: actorOf(request).workspaceId }) }),
+    async (request) => ({
+      data: await findInvitations({ db, workspaceId: actorOf(request).workspaceId }),
+    }),
   );
 
   app.post(
@@ -123,10 +172,19 @@ export function workspaceRoutes(app: App, services: Services): void {
     '/api/v1/invitations/:id',
     {
       config: { access: { role: 'admin', scope: 'admin' }, resource: 'invitation' },
-      schema: { tags: ['workspace'], summary: 'Withdraw an invitation', params: IdParams, response: { 204: Type.Null(), ...errors } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'Withdraw an invitation',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
     },
     async (request, reply) => {
-      await deleteInvitation({ db, workspaceId: actorOf(request).workspaceId, invitationId: request.params.id });
+      await deleteInvitation({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        invitationId: request.params.id,
+      });
       return reply.status(204).send(null);
     },
   );
@@ -143,7 +201,10 @@ export function workspaceRoutes(app: App, services: Services): void {
       },
     },
     async (request, reply) => {
-      await services.limits.consume('invitation-accept', request.ip, { points: 20, windowSeconds: 900 });
+      await services.limits.consume('invitation-accept', request.ip, {
+        points: 20,
+        windowSeconds: 900,
+      });
       const { user, session } = await acceptInvitation({
         db,
         token: request.body.token,
@@ -154,9 +215,11 @@ export function workspaceRoutes(app: App, services: Services): void {
       });
       setSessionCookie(reply, services, session.cookie, session.expiresAt);
       const workspace = await getWorkspace({ db, workspaceId: user.workspaceId });
-      return reply
-        .status(201)
-        .send({ user: presentUser(user), workspace: presentWorkspace(workspace), csrfToken: session.csrfToken });
+      return reply.status(201).send({
+        user: presentUser(user),
+        workspace: presentWorkspace(workspace),
+        csrfToken: session.csrfToken,
+      });
     },
   );
 }

@@ -17,7 +17,11 @@ export async function getWorkspace(props: { db: Db | Tx; workspaceId: string }) 
 }
 
 export async function findWorkspaceBySlug(props: { db: Db | Tx; slug: string }) {
-  return props.db.selectFrom('workspaces').selectAll().where('slug', '=', props.slug).executeTakeFirst();
+  return props.db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('slug', '=', props.slug)
+    .executeTakeFirst();
 }
 
 /** Creates a workspace and its first owner in one transaction. */
@@ -67,7 +71,12 @@ export async function createWorkspace(props: {
   }
 }
 
-export async function updateWorkspace(props: { db: Db; workspaceId: string; changes: WorkspaceUpdateBody; actorId: string }) {
+export async function updateWorkspace(props: {
+  db: Db;
+  workspaceId: string;
+  changes: WorkspaceUpdateBody;
+  actorId: string;
+}) {
   return props.db.transaction().execute(async (trx) => {
     const row = await trx
       .updateTable('workspaces')
@@ -89,7 +98,14 @@ export async function updateWorkspace(props: { db: Db; workspaceId: string; chan
 
 export async function insertUser(
   trx: Tx,
-  user: { workspaceId: string; email: string; name: string; role: Role; passwordHash: string | null; locale?: string },
+  user: {
+    workspaceId: string;
+    email: string;
+    name: string;
+    role: Role;
+    passwordHash: string | null;
+    locale?: string;
+  },
 ) {
   try {
     return await trx

@@ -8,7 +8,10 @@ describe('workspace settings', () => {
   it('lets an admin rename the workspace and records an event', async () => {
     const { owner, workspace } = await buildWorkspace(t.services);
     const admin = await buildUser(t.services, { workspaceId: workspace.id, role: 'admin' });
-    const res = await api(t.app, 'PATCH', '/api/v1/workspace', { as: await tokenFor(t.services, admin), body: { name: 'Renamed' } });
+    const res = await api(t.app, 'PATCH', '/api/v1/workspace', {
+      as: await tokenFor(t.services, admin),
+      body: { name: 'Renamed' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.body.name).toBe('Renamed');
     const events = await t.services.db
@@ -22,7 +25,10 @@ describe('workspace settings', () => {
 
   it('forbids an agent from changing workspace settings', async () => {
     const agent = await buildUser(t.services, { role: 'agent' });
-    const res = await api(t.app, 'PATCH', '/api/v1/workspace', { as: await tokenFor(t.services, agent), body: { name: 'Mine' } });
+    const res = await api(t.app, 'PATCH', '/api/v1/workspace', {
+      as: await tokenFor(t.services, agent),
+      body: { name: 'Mine' },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.body.error.code).toBe('forbidden');
   });
@@ -30,7 +36,9 @@ describe('workspace settings', () => {
   it('rejects an empty change and unknown fields with validation_failed', async () => {
     const { owner } = await buildWorkspace(t.services);
     const as = await tokenFor(t.services, owner);
-    expect((await api(t.app, 'PATCH', '/api/v1/workspace', { as, body: {} })).body.error.code).toBe('validation_failed');
+    expect((await api(t.app, 'PATCH', '/api/v1/workspace', { as, body: {} })).body.error.code).toBe(
+      'validation_failed',
+    );
     const unknown = await api(t.app, 'PATCH', '/api/v1/workspace', { as, body: { id: 'x' } });
     expect(unknown.statusCode).toBe(400);
     expect(unknown.body.error.details.issues[0].path).toBe('body.id');
@@ -46,7 +54,12 @@ describe('users', () => {
     const first = await api(t.app, 'GET', '/api/v1/users?limit=3', { as });
     expect(first.body.data).toHaveLength(3);
     expect(first.body.nextCursor).toEqual(expect.any(String));
-    const second = await api(t.app, 'GET', `/api/v1/users?limit=3&cursor=${first.body.nextCursor}`, { as });
+    const second = await api(
+      t.app,
+      'GET',
+      `/api/v1/users?limit=3&cursor=${first.body.nextCursor}`,
+      { as },
+    );
     expect(second.body.data).toHaveLength(1);
     expect(second.body.nextCursor).toBeNull();
     const ids = [...first.body.data, ...second.body.data].map((u: { id: string }) => u.id);
@@ -66,7 +79,11 @@ describe('users', () => {
     });
     expect(res.statusCode).toBe(200);
     expect(res.body.role).toBe('manager');
-    const audit = await t.services.db.selectFrom('auditLog').selectAll().where('targetId', '=', agent.id).execute();
+    const audit = await t.services.db
+      .selectFrom('auditLog')
+      .selectAll()
+      .where('targetId', '=', agent.id)
+      .execute();
     expect(audit).toHaveLength(1);
   });
 
@@ -74,11 +91,20 @@ describe('users', () => {
     const { workspace } = await buildWorkspace(t.services);
     const admin = await buildUser(t.services, { workspaceId: workspace.id, role: 'admin' });
     const agent = await buildUser(t.services, { workspaceId: workspace.id, role: 'agent' });
-    const self = await api(t.app, 'PATCH', `/api/v1/users/${admin.id}`, { as: await tokenFor(t.services, admin), body: { role: 'owner' } });
+    const self = await api(t.app, 'PATCH', `/api/v1/users/${admin.id}`, {
+      as: await tokenFor(t.services, admin),
+      body: { role: 'owner' },
+    });
     expect(self.statusCode).toBe(403);
-    const agentSelf = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, { as: await tokenFor(t.services, agent), body: { role: 'admin' } });
+    const agentSelf = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, {
+      as: await tokenFor(t.services, agent),
+      body: { role: 'admin' },
+    });
     expect(agentSelf.statusCode).toBe(403);
-    const other = await api(t.app, 'PATCH', `/api/v1/users/${admin.id}`, { as: await tokenFor(t.services, agent), body: { name: 'x' } });
+    const other = await api(t.app, 'PATCH', `/api/v1/users/${admin.id}`, {
+      as: await tokenFor(t.services, agent),
+      body: { name: 'x' },
+    });
     expect(other.statusCode).toBe(403);
     const adminMakesOwner = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, {
       as: await tokenFor(t.services, admin),
@@ -91,9 +117,15 @@ describe('users', () => {
     const { workspace, owner } = await buildWorkspace(t.services);
     const second = await buildUser(t.services, { workspaceId: workspace.id, role: 'owner' });
     const as = await tokenFor(t.services, second);
-    const demote = await api(t.app, 'PATCH', `/api/v1/users/${owner.id}`, { as, body: { role: 'admin' } });
+    const demote = await api(t.app, 'PATCH', `/api/v1/users/${owner.id}`, {
+      as,
+      body: { role: 'admin' },
+    });
     expect(demote.statusCode).toBe(200);
-    const last = await api(t.app, 'PATCH', `/api/v1/users/${second.id}`, { as: await tokenFor(t.services, owner), body: { role: 'agent' } });
+    const last = await api(t.app, 'PATCH', `/api/v1/users/${second.id}`, {
+      as: await tokenFor(t.services, owner),
+      body: { role: 'agent' },
+    });
     expect(last.statusCode).toBe(403);
   });
 
@@ -116,7 +148,10 @@ describe('invitations', () => {
   it('invites, accepts once, and signs the new user in', async () => {
     const { owner } = await buildWorkspace(t.services);
     const as = await tokenFor(t.services, owner);
-    const invite = await api(t.app, 'POST', '/api/v1/invitations', { as, body: { email: 'New.Agent@Example.com', role: 'agent' } });
+    const invite = await api(t.app, 'POST', '/api/v1/invitations', {
+      as,
+      body: { email: 'New.Agent@Example.com', role: 'agent' },
+    });
     expect(invite.statusCode).toBe(201);
     expect(invite.body.email).toBe('new.agent@example.com');
     const token = /token=(.+)$/.exec(invite.body.acceptUrl as string)?.[1] ?? '';
@@ -127,7 +162,9 @@ describe('invitations', () => {
     expect(accepted.statusCode).toBe(201);
     expect(accepted.body.user.role).toBe('agent');
     expect(String(accepted.headers['set-cookie'])).toMatch(/parley_session=/);
-    const again = await api(t.app, 'POST', '/api/v1/invitations/accept', { body: { token, name: 'Again', password: 'another password' } });
+    const again = await api(t.app, 'POST', '/api/v1/invitations/accept', {
+      body: { token, name: 'Again', password: 'another password' },
+    });
     expect(again.statusCode).toBe(410);
     expect(again.body.error.code).toBe('invitation_used');
   });
@@ -141,7 +178,11 @@ describe('invitations', () => {
     });
     expect(res.statusCode).toBe(403);
     const unknown = await api(t.app, 'POST', '/api/v1/invitations/accept', {
-      body: { token: `${workspace.id}.${'a'.repeat(43)}`, name: 'X', password: 'long enough password' },
+      body: {
+        token: `${workspace.id}.${'a'.repeat(43)}`,
+        name: 'X',
+        password: 'long enough password',
+      },
     });
     expect(unknown.statusCode).toBe(404);
   });

@@ -6,9 +6,12 @@ import { settings } from './platform/config.js';
 const readme = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
 
 describe('README', () => {
-  it.each(settings.map((s) => [s.env, s.flag]))('documents %s (%s) in the configuration table', (env, flag) => {
-    expect(readme).toMatch(new RegExp(`\\| \`${env}\` \\| \`${flag}\` \\|`));
-  });
+  it.each(settings.map((s) => [s.env, s.flag]))(
+    'documents %s (%s) in the configuration table',
+    (env, flag) => {
+      expect(readme).toMatch(new RegExp(`\\| \`${env}\` \\| \`${flag}\` \\|`));
+    },
+  );
 
   it('states the two set-up commands', () => {
     expect(readme).toContain('npm install && npm start');

@@ -1,7 +1,7 @@
 // Bundles the server into dist/cli.js for deployments that prefer plain `node` to tsx.
 // Dependencies stay in node_modules; only our own TypeScript (and @parley/contract) is bundled.
 import { build } from 'esbuild';
-import { readFile } from 'node:fs/promises';
+import { cp, readFile } from 'node:fs/promises';
 
 const pkg = JSON.parse(await readFile(new URL('./package.json', import.meta.url), 'utf8'));
 const external = Object.keys(pkg.dependencies ?? {}).filter((name) => !name.startsWith('@parley/'));
@@ -19,3 +19,6 @@ await build({
   banner: { js: '#!/usr/bin/env node' },
   logLevel: 'warning',
 });
+
+// Files read at run time, beside the chunks that read them.
+await cp('src/modules/demo/articles', 'dist/articles', { recursive: true });

@@ -7,11 +7,16 @@ import type { Services } from './context.js';
 import { createAuthenticator } from './modules/auth/auth.hooks.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
+import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
 
 /** Every module's routes. A new module adds its function here. */
-const modules: ((app: App, services: Services) => void)[] = [authRoutes, workspaceRoutes];
+const modules: ((app: App, services: Services) => void)[] = [
+  authRoutes,
+  workspaceRoutes,
+  conversationRoutes,
+];
 
 /**
  * Builds the HTTP application: platform plumbing, the request pipeline

@@ -9,7 +9,7 @@ describe('README', () => {
   it.each(settings.map((s) => [s.env, s.flag]))(
     'documents %s (%s) in the configuration table',
     (env, flag) => {
-      expect(readme).toMatch(new RegExp(`\\| \`${env}\` \\| \`${flag}\` \\|`));
+      expect(readme).toMatch(new RegExp(`\\|\\s*\`${env}\`\\s*\\|\\s*\`${flag}\`\\s*\\|`));
     },
   );
 

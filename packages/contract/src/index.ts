@@ -2,3 +2,4 @@ export * from './errors.js';
 export * from './schemas/common.js';
 export * from './schemas/auth.js';
 export * from './schemas/workspace.js';
+export * from './schemas/conversations.js';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../platform/http.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
+import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
 import { buildUser, buildWorkspace, tokenFor } from './factories.js';
 
@@ -55,6 +56,31 @@ const resources: Record<string, ResourceKind> = {
       return row !== undefined && row.revokedAt === null;
     },
   },
+  conversation: {
+    create: async (t, b) =>
+      (
+        await ingest(t.services.db, {
+          workspaceId: b.workspace.id,
+          channel: 'email',
+          from: { kind: 'email', value: 'customer-b@example.com' },
+          subject: 'Untouched',
+          text: 'Private to workspace B',
+        })
+      ).conversationId,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('conversations')
+        .selectAll()
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return (
+        row?.subject === 'Untouched' &&
+        row.status === 'new' &&
+        row.messageCount === 1 &&
+        row.assigneeId === null
+      );
+    },
+  },
   invitation: {
     create: async (t, b) =>
       (
@@ -85,6 +111,8 @@ const resources: Record<string, ResourceKind> = {
 /** A valid body for each route that takes one, so the request reaches the lookup. */
 const bodies: Record<string, unknown> = {
   'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
+  'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
+  'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
 };
 
 const t = useTestApp();

@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Services } from '../../context.js';
 import { verifyPassword, hashPassword } from '../auth/passwords.js';
+import { seedDemoConversations } from './demo.conversations.js';
 import {
   createWorkspace,
   findWorkspaceBySlug,
@@ -59,6 +60,7 @@ export async function seedDemo(
       await insertUser(trx, { workspaceId: workspace.id, ...agent, passwordHash: agentHash });
     }
   });
+  await seedDemoConversations(db, workspace.id);
   const login: DemoLogin = {
     url: services.config.publicUrl,
     email: DEMO_OWNER,

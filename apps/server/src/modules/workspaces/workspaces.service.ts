@@ -1,4 +1,5 @@
 import type { Role, WorkspaceUpdateBody } from '@parley/contract';
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
 import { AppError, notFound } from '../../platform/errors.js';
@@ -47,6 +48,10 @@ export async function createWorkspace(props: {
         })
         .returningAll()
         .executeTakeFirstOrThrow();
+      // Ticket numbers come from a sequence of the workspace's own (see migration 0002).
+      await sql`create sequence if not exists ${sql.id(`ticket_number_${workspace.id.replaceAll('-', '')}`)} start 1001`.execute(
+        trx,
+      );
       const owner = await insertUser(trx, {
         workspaceId: workspace.id,
         email: props.owner.email,

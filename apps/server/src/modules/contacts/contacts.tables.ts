@@ -1,0 +1,44 @@
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface OrganizationsTable {
+  workspaceId: string;
+  id: string;
+  name: string;
+  domains: Generated<string[]>;
+  attributes: Json<Record<string, unknown>>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface ContactsTable {
+  workspaceId: string;
+  id: string;
+  name: string | null;
+  organizationId: string | null;
+  language: string | null;
+  attributes: Json<Record<string, unknown>>;
+  notes: string | null;
+  mergedIntoId: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export type IdentityKind = 'email' | 'phone' | 'whatsapp' | 'telegram' | 'chat';
+
+export interface ContactIdentitiesTable {
+  workspaceId: string;
+  kind: IdentityKind;
+  value: string;
+  contactId: string;
+  createdAt: CreatedAt;
+}
+
+export interface ContactTables {
+  organizations: OrganizationsTable;
+  contacts: ContactsTable;
+  contactIdentities: ContactIdentitiesTable;
+}

@@ -1,0 +1,151 @@
+import {
+  Conversation,
+  ConversationCreateBody,
+  ConversationCreated,
+  ConversationListQuery,
+  ConversationUpdateBody,
+  ErrorResponse,
+  IdParams,
+  Message,
+  MessageCreateBody,
+  MessageListQuery,
+  Page,
+} from '@parley/contract';
+import type { Services } from '../../context.js';
+import { actorOf, type App } from '../../platform/http.js';
+import {
+  addMessage,
+  createConversationFromApi,
+  findConversations,
+  findMessages,
+  getConversation,
+  updateConversation,
+} from './conversations.service.js';
+
+const errors = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+};
+
+export function conversationRoutes(app: App, services: Services): void {
+  const { db } = services;
+
+  app.get(
+    '/api/v1/conversations',
+    {
+      schema: {
+        tags: ['conversations'],
+        summary: 'Conversations, latest activity first',
+        querystring: ConversationListQuery,
+        response: { 200: Page(Conversation), ...errors },
+      },
+    },
+    async (request) => findConversations({ db, actor: actorOf(request), query: request.query }),
+  );
+
+  app.post(
+    '/api/v1/conversations',
+    {
+      config: { access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: "Open a conversation on a customer's behalf",
+        body: ConversationCreateBody,
+        response: { 201: ConversationCreated, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await createConversationFromApi({ db, actor: actorOf(request), body: request.body })),
+  );
+
+  app.get(
+    '/api/v1/conversations/:id',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'One conversation',
+        params: IdParams,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      getConversation({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        conversationId: request.params.id,
+      }),
+  );
+
+  app.patch(
+    '/api/v1/conversations/:id',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Change status, priority, subject, assignee or tags',
+        params: IdParams,
+        body: ConversationUpdateBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      updateConversation({
+        db,
+        actor: actorOf(request),
+        conversationId: request.params.id,
+        changes: request.body,
+      }),
+  );
+
+  app.get(
+    '/api/v1/conversations/:id/messages',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Messages in order; page with afterSeq',
+        params: IdParams,
+        querystring: MessageListQuery,
+        response: { 200: Page(Message), ...errors },
+      },
+    },
+    async (request) =>
+      findMessages({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        conversationId: request.params.id,
+        query: request.query,
+      }),
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/messages',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Reply to the customer or write an internal note',
+        params: IdParams,
+        body: MessageCreateBody,
+        response: { 201: Message, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(
+          await addMessage({
+            db,
+            actor: actorOf(request),
+            conversationId: request.params.id,
+            body: request.body,
+          }),
+        ),
+  );
+}

@@ -1,0 +1,391 @@
+import type {
+  Attachment,
+  Conversation,
+  ConversationCreateBody,
+  ConversationListQuery,
+  ConversationUpdateBody,
+  Message,
+  MessageCreateBody,
+  MessageListQuery,
+} from '@parley/contract';
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../../database.js';
+import { forbidden, notFound } from '../../platform/errors.js';
+import { roleAtLeast, type Actor } from '../../platform/http.js';
+import { recordEvent } from '../../platform/outbox.js';
+import { decodeCursor, toPage } from '../../platform/pagination.js';
+import { appendMessage, ingest } from './ingest.js';
+import type { MessagesTable } from './conversations.tables.js';
+import { sanitize, htmlToText } from './sanitize.js';
+
+function baseQuery(db: Db | Tx, workspaceId: string) {
+  return db
+    .selectFrom('conversations as c')
+    .innerJoin('contacts as p', (j) =>
+      j.onRef('p.workspaceId', '=', 'c.workspaceId').onRef('p.id', '=', 'c.contactId'),
+    )
+    .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
+    .selectAll('c')
+    .select((eb) => [
+      'p.name as contactName',
+      'w.ticketPrefix',
+      eb
+        .selectFrom('contactIdentities as i')
+        .select('i.value')
+        .whereRef('i.workspaceId', '=', 'c.workspaceId')
+        .whereRef('i.contactId', '=', 'c.contactId')
+        .where('i.kind', '=', 'email')
+        .limit(1)
+        .as('contactEmail'),
+      eb
+        .selectFrom('contactIdentities as i')
+        .select('i.value')
+        .whereRef('i.workspaceId', '=', 'c.workspaceId')
+        .whereRef('i.contactId', '=', 'c.contactId')
+        .where('i.kind', 'in', ['phone', 'whatsapp'])
+        .limit(1)
+        .as('contactPhone'),
+    ])
+    .where('c.workspaceId', '=', workspaceId);
+}
+
+type ConversationRow = Awaited<ReturnType<ReturnType<typeof baseQuery>['executeTakeFirstOrThrow']>>;
+
+export function presentConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    number: row.number,
+    displayNumber: `${row.ticketPrefix}${row.number}`,
+    subject: row.subject,
+    status: row.status,
+    priority: row.priority,
+    channel: row.channel,
+    language: row.language,
+    category: row.category,
+    tags: row.tags,
+    customFields: row.customFields,
+    contact: {
+      id: row.contactId,
+      name: row.contactName,
+      email: row.contactEmail,
+      phone: row.contactPhone,
+    },
+    teamId: row.teamId,
+    assigneeId: row.assigneeId,
+    followUpOfId: row.followUpOfId,
+    messageCount: row.messageCount,
+    preview: row.preview,
+    lastActivityAt: row.lastActivityAt.toISOString(),
+    firstResponseAt: row.firstResponseAt?.toISOString() ?? null,
+    resolvedAt: row.resolvedAt?.toISOString() ?? null,
+    reopenedCount: row.reopenedCount,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+export function presentMessage(row: Selectable<MessagesTable>): Message {
+  return {
+    id: row.id,
+    conversationId: row.conversationId,
+    seq: row.seq,
+    kind: row.kind,
+    author: { type: row.authorType, id: row.authorId },
+    channel: row.channel,
+    text: row.text,
+    html: row.html,
+    attachments: row.attachments,
+    deliveryStatus: row.deliveryStatus,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+export async function getConversation(props: {
+  db: Db | Tx;
+  workspaceId: string;
+  conversationId: string;
+}) {
+  const row = await baseQuery(props.db, props.workspaceId)
+    .where('c.id', '=', props.conversationId)
+    .executeTakeFirst();
+  if (!row) throw notFound('The conversation', 'conversation_not_found');
+  return presentConversation(row);
+}
+
+const isCursor = (v: unknown): v is [string, string] =>
+  Array.isArray(v) &&
+  v.length === 2 &&
+  typeof v[0] === 'string' &&
+  typeof v[1] === 'string' &&
+  !Number.isNaN(Date.parse(v[0]));
+
+/** Conversations newest activity first, filtered; cursor-paged. */
+export async function findConversations(props: {
+  db: Db;
+  actor: Actor;
+  query: ConversationListQuery;
+}) {
+  const { query, actor } = props;
+  const limit = query.limit ?? 50;
+  let q = baseQuery(props.db, actor.workspaceId);
+  if (query.status) q = q.where('c.status', '=', query.status);
+  if (query.assignee === 'me') q = q.where('c.assigneeId', '=', actor.userId);
+  else if (query.assignee === 'unassigned') q = q.where('c.assigneeId', 'is', null);
+  else if (query.assignee) q = q.where('c.assigneeId', '=', query.assignee);
+  if (query.contactId) q = q.where('c.contactId', '=', query.contactId);
+  const after = decodeCursor(query.cursor, isCursor);
+  if (after) {
+    q = q.where((eb) =>
+      eb.or([
+        eb('c.lastActivityAt', '<', new Date(after[0])),
+        eb.and([eb('c.lastActivityAt', '=', new Date(after[0])), eb('c.id', '<', after[1])]),
+      ]),
+    );
+  }
+  const rows = await q
+    .orderBy('c.lastActivityAt', 'desc')
+    .orderBy('c.id', 'desc')
+    .limit(limit + 1)
+    .execute();
+  return toPage(rows, limit, presentConversation, (row) => [
+    row.lastActivityAt.toISOString(),
+    row.id,
+  ]);
+}
+
+export async function findMessages(props: {
+  db: Db;
+  workspaceId: string;
+  conversationId: string;
+  query: MessageListQuery;
+}) {
+  await assertConversation(props.db, props.workspaceId, props.conversationId);
+  const limit = props.query.limit ?? 50;
+  const rows = await props.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('workspaceId', '=', props.workspaceId)
+    .where('conversationId', '=', props.conversationId)
+    .where('seq', '>', props.query.afterSeq ?? 0)
+    .orderBy('seq')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map(presentMessage),
+    nextCursor: rows.length > limit ? String(page.at(-1)?.seq ?? '') : null,
+  };
+}
+
+async function assertConversation(
+  db: Db | Tx,
+  workspaceId: string,
+  conversationId: string,
+  lock = false,
+) {
+  let q = db
+    .selectFrom('conversations')
+    .select(['id', 'status', 'channel', 'assigneeId', 'priority', 'subject', 'tags'])
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', conversationId);
+  if (lock) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  if (!row) throw notFound('The conversation', 'conversation_not_found');
+  return row;
+}
+
+/** An agent opens a conversation on a customer's behalf (phone call, walk-in, API). */
+export async function createConversationFromApi(props: {
+  db: Db;
+  actor: Actor;
+  body: ConversationCreateBody;
+}) {
+  const { body, actor } = props;
+  const from = body.contact.email
+    ? { kind: 'email' as const, value: body.contact.email, name: body.contact.name ?? null }
+    : { kind: 'phone' as const, value: body.contact.phone ?? '', name: body.contact.name ?? null };
+  const result = await ingest(props.db, {
+    workspaceId: actor.workspaceId,
+    channel: 'api',
+    from,
+    subject: body.subject,
+    text: body.text,
+    html: body.html ?? null,
+    languageHint: body.language ?? null,
+    metadata: { createdBy: actor.userId },
+  });
+  if (body.priority || body.tags) {
+    await props.db
+      .updateTable('conversations')
+      .set({
+        ...(body.priority ? { priority: body.priority } : {}),
+        ...(body.tags ? { tags: body.tags } : {}),
+      })
+      .where('workspaceId', '=', actor.workspaceId)
+      .where('id', '=', result.conversationId)
+      .execute();
+  }
+  const message = await props.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('workspaceId', '=', actor.workspaceId)
+    .where('id', '=', result.messageId)
+    .executeTakeFirstOrThrow();
+  return {
+    conversation: await getConversation({
+      db: props.db,
+      workspaceId: actor.workspaceId,
+      conversationId: result.conversationId,
+    }),
+    message: presentMessage(message),
+  };
+}
+
+const statusTimestamps = (status: string) => ({
+  ...(status === 'resolved' ? { resolvedAt: new Date() } : {}),
+  ...(status === 'closed' ? { closedAt: new Date() } : {}),
+  ...(status !== 'resolved' && status !== 'closed' ? { resolvedAt: null, closedAt: null } : {}),
+});
+
+/** Changes status, priority, subject, assignee or tags; each change is a timeline event. */
+export async function updateConversation(props: {
+  db: Db;
+  actor: Actor;
+  conversationId: string;
+  changes: ConversationUpdateBody;
+}) {
+  const { actor, changes } = props;
+  if (actor.role === 'collaborator') throw forbidden('Collaborators cannot change conversations');
+  await props.db.transaction().execute(async (trx) => {
+    const before = await assertConversation(trx, actor.workspaceId, props.conversationId, true);
+    if (changes.assigneeId) {
+      const assignee = await trx
+        .selectFrom('users')
+        .select(['id', 'status'])
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('id', '=', changes.assigneeId)
+        .executeTakeFirst();
+      if (!assignee || assignee.status !== 'active')
+        throw notFound('The assignee', 'user_not_found');
+    }
+    await trx
+      .updateTable('conversations')
+      .set({
+        ...changes,
+        ...(changes.status ? statusTimestamps(changes.status) : {}),
+        updatedAt: new Date(),
+      })
+      .where('workspaceId', '=', actor.workspaceId)
+      .where('id', '=', props.conversationId)
+      .execute();
+    const diffs = Object.entries(changes).filter(
+      ([key, value]) =>
+        JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
+    );
+    if (diffs.length === 0) return;
+    await trx
+      .insertInto('conversationEvents')
+      .values(
+        diffs.map(([field, value]) => ({
+          workspaceId: actor.workspaceId,
+          conversationId: props.conversationId,
+          type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
+          actorType: 'user' as const,
+          actorId: actor.userId,
+          data: JSON.stringify({ from: before[field as keyof typeof before] ?? null, to: value }),
+        })),
+      )
+      .execute();
+    await recordEvent(trx, {
+      workspaceId: actor.workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: props.conversationId,
+      type: 'conversation.updated',
+      data: { changes: Object.fromEntries(diffs), actorId: actor.userId },
+      broadcast: true,
+    });
+  });
+  return getConversation({
+    db: props.db,
+    workspaceId: actor.workspaceId,
+    conversationId: props.conversationId,
+  });
+}
+
+/** An agent's reply (queued for the channel to deliver) or internal note. */
+export async function addMessage(props: {
+  db: Db;
+  actor: Actor;
+  conversationId: string;
+  body: MessageCreateBody;
+}) {
+  const { actor, body } = props;
+  if (body.kind === 'reply' && !roleAtLeast(actor.role, 'agent'))
+    throw forbidden('Collaborators write notes, not replies');
+  const html = body.html ? sanitize(body.html) : null;
+  const text = body.text || (html ? htmlToText(html) : '');
+  const id = await props.db.transaction().execute(async (trx) => {
+    const conversation = await assertConversation(
+      trx,
+      actor.workspaceId,
+      props.conversationId,
+      true,
+    );
+    const stored = await appendMessage(trx, {
+      workspaceId: actor.workspaceId,
+      conversationId: props.conversationId,
+      kind: body.kind === 'reply' ? 'outbound' : 'note',
+      authorType: 'user',
+      authorId: actor.userId,
+      channel: conversation.channel,
+      text,
+      html,
+      externalId: null,
+      attachments: [] as Attachment[],
+      metadata: {},
+      at: new Date(),
+      deliveryStatus: body.kind === 'reply' ? 'queued' : null,
+    });
+    const nextStatus =
+      body.status ?? (body.kind === 'reply' && conversation.status === 'new' ? 'open' : undefined);
+    if (nextStatus && nextStatus !== conversation.status) {
+      await trx
+        .updateTable('conversations')
+        .set({ status: nextStatus, ...statusTimestamps(nextStatus) })
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('id', '=', props.conversationId)
+        .execute();
+      await trx
+        .insertInto('conversationEvents')
+        .values({
+          workspaceId: actor.workspaceId,
+          conversationId: props.conversationId,
+          type: 'conversation.status_changed',
+          actorType: 'user',
+          actorId: actor.userId,
+          data: JSON.stringify({ from: conversation.status, to: nextStatus }),
+        })
+        .execute();
+    }
+    await recordEvent(trx, {
+      workspaceId: actor.workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: props.conversationId,
+      type: 'message.created',
+      data: {
+        messageId: stored.id,
+        seq: stored.seq,
+        kind: body.kind === 'reply' ? 'outbound' : 'note',
+      },
+      broadcast: true,
+    });
+    return stored.id;
+  });
+  const row = await props.db
+    .selectFrom('messages')
+    .selectAll()
+    .where('workspaceId', '=', actor.workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirstOrThrow();
+  return presentMessage(row);
+}

@@ -1,0 +1,84 @@
+import type { Attachment, Channel, ConversationStatus, Priority } from '@parley/contract';
+import type { ColumnType, Generated } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+export interface ConversationsTable {
+  workspaceId: string;
+  id: string;
+  number: number;
+  subject: string;
+  status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
+  priority: ColumnType<Priority, Priority | undefined, Priority>;
+  channel: Channel;
+  language: string | null;
+  category: string | null;
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  customFields: Json<Record<string, unknown>>;
+  contactId: string;
+  teamId: string | null;
+  assigneeId: string | null;
+  followUpOfId: string | null;
+  mergedIntoId: string | null;
+  lastSeq: Generated<number>;
+  messageCount: Generated<number>;
+  preview: Generated<string>;
+  firstCustomerMessageAt: Date | null;
+  lastCustomerMessageAt: Date | null;
+  firstResponseAt: Date | null;
+  lastAgentMessageAt: Date | null;
+  lastActivityAt: Generated<Date>;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  reopenedCount: Generated<number>;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export type MessageKind = 'inbound' | 'outbound' | 'note';
+export type AuthorType = 'contact' | 'user' | 'bot' | 'system';
+
+export interface MessagesTable {
+  workspaceId: string;
+  id: string;
+  conversationId: string;
+  seq: number;
+  kind: MessageKind;
+  authorType: AuthorType;
+  authorId: string | null;
+  channel: Channel;
+  text: string;
+  html: string | null;
+  externalId: string | null;
+  metadata: Json<Record<string, unknown>>;
+  deliveryStatus: 'queued' | 'sent' | 'delivered' | 'read' | 'failed' | null;
+  attachments: Json<Attachment[]>;
+  createdAt: CreatedAt;
+}
+
+export interface ConversationThreadKeysTable {
+  workspaceId: string;
+  channel: string;
+  key: string;
+  conversationId: string;
+}
+
+export interface ConversationEventsTable {
+  workspaceId: string;
+  id: Generated<number>;
+  conversationId: string;
+  type: string;
+  actorType: AuthorType;
+  actorId: string | null;
+  data: Json<Record<string, unknown>>;
+  createdAt: CreatedAt;
+}
+
+export interface ConversationTables {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+  conversationThreadKeys: ConversationThreadKeysTable;
+  conversationEvents: ConversationEventsTable;
+}

@@ -1,0 +1,198 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Email } from './auth.js';
+import { Id, Timestamp } from './common.js';
+
+export const Channel = Type.Union(
+  ['email', 'chat', 'sms', 'whatsapp', 'telegram', 'webform', 'phone', 'api'].map((c) =>
+    Type.Literal(c),
+  ),
+  { description: 'Where a conversation or message came from' },
+);
+export type Channel =
+  'email' | 'chat' | 'sms' | 'whatsapp' | 'telegram' | 'webform' | 'phone' | 'api';
+
+export const ConversationStatus = Type.Union(
+  [
+    Type.Literal('new'),
+    Type.Literal('open'),
+    Type.Literal('pending'),
+    Type.Literal('on_hold'),
+    Type.Literal('resolved'),
+    Type.Literal('closed'),
+  ],
+  { description: 'pending: waiting on the customer; on_hold: waiting on a third party' },
+);
+export type ConversationStatus = Static<typeof ConversationStatus>;
+
+export const Priority = Type.Union([
+  Type.Literal('low'),
+  Type.Literal('normal'),
+  Type.Literal('high'),
+  Type.Literal('urgent'),
+]);
+export type Priority = Static<typeof Priority>;
+
+export const IdentityKind = Type.Union([
+  Type.Literal('email'),
+  Type.Literal('phone'),
+  Type.Literal('whatsapp'),
+  Type.Literal('telegram'),
+  Type.Literal('chat'),
+]);
+export type IdentityKind = Static<typeof IdentityKind>;
+
+export const ContactSummary = Type.Object(
+  {
+    id: Id,
+    name: Type.Union([Type.String(), Type.Null()]),
+    email: Type.Union([Type.String(), Type.Null()]),
+    phone: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type ContactSummary = Static<typeof ContactSummary>;
+
+export const Conversation = Type.Object(
+  {
+    id: Id,
+    number: Type.Integer({ description: 'Per-workspace ticket number' }),
+    displayNumber: Type.String({ description: 'The number with the workspace prefix, e.g. #1042' }),
+    subject: Type.String(),
+    status: ConversationStatus,
+    priority: Priority,
+    channel: Channel,
+    language: Type.Union([Type.String(), Type.Null()]),
+    category: Type.Union([Type.String(), Type.Null()]),
+    tags: Type.Array(Type.String()),
+    customFields: Type.Record(Type.String(), Type.Unknown()),
+    contact: ContactSummary,
+    teamId: Type.Union([Id, Type.Null()]),
+    assigneeId: Type.Union([Id, Type.Null()]),
+    followUpOfId: Type.Union([Id, Type.Null()]),
+    messageCount: Type.Integer(),
+    preview: Type.String({ description: 'The start of the latest message' }),
+    lastActivityAt: Timestamp,
+    firstResponseAt: Type.Union([Timestamp, Type.Null()]),
+    resolvedAt: Type.Union([Timestamp, Type.Null()]),
+    reopenedCount: Type.Integer(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Conversation = Static<typeof Conversation>;
+
+export const Attachment = Type.Object(
+  {
+    blobKey: Type.String(),
+    filename: Type.String(),
+    contentType: Type.String(),
+    size: Type.Integer(),
+    contentId: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type Attachment = Static<typeof Attachment>;
+
+export const Message = Type.Object(
+  {
+    id: Id,
+    conversationId: Id,
+    seq: Type.Integer({ description: 'Order within the conversation, from 1' }),
+    kind: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('note')]),
+    author: Type.Object({
+      type: Type.Union([
+        Type.Literal('contact'),
+        Type.Literal('user'),
+        Type.Literal('bot'),
+        Type.Literal('system'),
+      ]),
+      id: Type.Union([Id, Type.Null()]),
+    }),
+    channel: Channel,
+    text: Type.String(),
+    html: Type.Union([Type.String(), Type.Null()], { description: 'Sanitized HTML' }),
+    attachments: Type.Array(Attachment),
+    deliveryStatus: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Message = Static<typeof Message>;
+
+export const MAX_SUBJECT = 500;
+export const MAX_TEXT = 100_000;
+
+export const ConversationCreateBody = Type.Object(
+  {
+    contact: Type.Object(
+      {
+        email: Type.Optional(Email),
+        phone: Type.Optional(Type.String({ minLength: 3, maxLength: 40 })),
+        name: Type.Optional(Type.String({ maxLength: 200 })),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+    subject: Type.String({ minLength: 1, maxLength: MAX_SUBJECT }),
+    text: Type.String({ minLength: 1, maxLength: MAX_TEXT }),
+    html: Type.Optional(Type.String({ maxLength: MAX_TEXT * 2 })),
+    priority: Type.Optional(Priority),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
+    ),
+    language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+  },
+  { additionalProperties: false },
+);
+export type ConversationCreateBody = Static<typeof ConversationCreateBody>;
+
+export const ConversationCreated = Type.Object({ conversation: Conversation, message: Message });
+export type ConversationCreated = Static<typeof ConversationCreated>;
+
+export const ConversationListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    status: Type.Optional(ConversationStatus),
+    assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
+    contactId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
+export type ConversationListQuery = Static<typeof ConversationListQuery>;
+
+export const ConversationUpdateBody = Type.Object(
+  {
+    status: Type.Optional(ConversationStatus),
+    priority: Type.Optional(Priority),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SUBJECT })),
+    assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
+    tags: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ConversationUpdateBody = Static<typeof ConversationUpdateBody>;
+
+export const MessageCreateBody = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('reply'), Type.Literal('note')]),
+    text: Type.String({ minLength: 1, maxLength: MAX_TEXT }),
+    html: Type.Optional(Type.String({ maxLength: MAX_TEXT * 2 })),
+    status: Type.Optional(ConversationStatus),
+  },
+  { additionalProperties: false },
+);
+export type MessageCreateBody = Static<typeof MessageCreateBody>;
+
+export const MessageListQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+    afterSeq: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Messages after this sequence number' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type MessageListQuery = Static<typeof MessageListQuery>;

@@ -137,15 +137,13 @@ export function conversationRoutes(app: App, services: Services): void {
       },
     },
     async (request, reply) =>
-      reply
-        .status(201)
-        .send(
-          await addMessage({
-            db,
-            actor: actorOf(request),
-            conversationId: request.params.id,
-            body: request.body,
-          }),
-        ),
+      reply.status(201).send(
+        await addMessage({
+          db,
+          actor: actorOf(request),
+          conversationId: request.params.id,
+          body: request.body,
+        }),
+      ),
   );
 }

@@ -66,16 +66,52 @@ withSettings(program.command('migrate'))
   });
 
 withSettings(program.command('seed'))
-  .description('Create the demo workspace (slug `demo`) with people and multilingual conversations')
-  .action(async (flags: Flags) => {
+  .description(
+    'Create the demo workspace (slug `demo`); with --conversations, fill a workspace with N more',
+  )
+  .option(
+    '--conversations <n>',
+    'generate N multilingual conversations (3–8 messages each) with COPY',
+  )
+  .option(
+    '--workspace <slug>',
+    'workspace to fill with --conversations (created if missing)',
+    'demo',
+  )
+  .action(async (flags: Flags & { conversations?: string; workspace: string }) => {
     const { seedDemo } = await import('./modules/demo/demo.seed.js');
     const { config, log } = quietContext(flags);
+    const count = flags.conversations === undefined ? 0 : Number(flags.conversations);
+    if (!Number.isInteger(count) || count < 0 || count > 50_000_000) {
+      throw new ConfigError(
+        `invalid --conversations "${flags.conversations ?? ''}": must be a whole number up to 50000000`,
+      );
+    }
     const runtime = await openRuntime(config, log);
     try {
       const result = await seedDemo(runtime.services);
       process.stdout.write(
         result.created ? describeLogin(result.login) : 'The demo workspace already exists.\n',
       );
+      if (count > 0) {
+        const { bulkSeed } = await import('./modules/demo/bulk-seed.js');
+        const progress = (done: number) => {
+          if (process.stderr.isTTY)
+            process.stderr.write(
+              `\r  seeding ${done.toLocaleString('en')} / ${count.toLocaleString('en')}`,
+            );
+        };
+        const seeded = await bulkSeed(runtime.services, {
+          slug: flags.workspace,
+          conversations: count,
+          onProgress: progress,
+        });
+        if (process.stderr.isTTY) process.stderr.write('\n');
+        const perMinute = Math.round((seeded.conversations / seeded.seconds) * 60);
+        process.stdout.write(
+          `Seeded ${seeded.conversations} conversations, ${seeded.messages} messages, ${seeded.contacts} contacts into "${flags.workspace}" in ${seeded.seconds.toFixed(1)} s (${perMinute.toLocaleString('en')} conversations/min).\n`,
+        );
+      }
     } finally {
       await runtime.close();
     }

@@ -54,9 +54,9 @@ export async function copyRows(
   // Keep a listener for the stream's whole life: the server may report an error (a
   // duplicate key, say) after the last byte was written, and an unheard 'error' would
   // crash the process instead of failing this transaction.
-  let failure: Error | null = null;
-  sink.on('error', (error) => (failure ??= error));
+  const state: { failure: Error | null } = { failure: null };
+  sink.on('error', (error) => (state.failure ??= error));
   await pipeline(Readable.from(lines()), sink);
-  if (failure) throw failure;
+  if (state.failure) throw state.failure;
   return count;
 }

@@ -26,14 +26,18 @@ export function openDatabase<DB>(
     connectionTimeoutMillis: 5_000,
     application_name: 'parley',
   });
-  const onError = (error: Error) => options.log?.warn({ err: error }, 'database connection failed');
+  let closed = false;
+  // After close(), a server shutting down may still tell connections it is terminating them.
+  const onError = (error: Error) => {
+    if (!closed) options.log?.warn({ err: error }, 'database connection failed');
+  };
   pool.on('error', onError);
   pool.on('connect', (client) => client.on('error', onError));
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
     plugins: [new CamelCasePlugin()],
   });
-  let closed = false;
+
   return {
     db,
     pool,

@@ -1,0 +1,202 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import pg from 'pg';
+import { pino } from 'pino';
+import type { Services } from '../../apps/server/src/context.js';
+import { createToken } from '../../apps/server/src/modules/auth/tokens.service.js';
+import { bulkSeed } from '../../apps/server/src/modules/demo/bulk-seed.js';
+import { loadConfig } from '../../apps/server/src/platform/config.js';
+import {
+  startEmbeddedPostgres,
+  type EmbeddedPostgres,
+} from '../../apps/server/src/platform/embedded-postgres.js';
+import { openRuntime, type Runtime } from '../../apps/server/src/runtime.js';
+
+const root = resolve(import.meta.dirname, '../..');
+export const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
+
+/** The database server the benchmarks use: the embedded one in data/bench, or BENCH_DATABASE_URL's. */
+export async function databaseServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  if (process.env.BENCH_DATABASE_URL)
+    return { url: process.env.BENCH_DATABASE_URL, stop: async () => {} };
+  const embedded: EmbeddedPostgres = await startEmbeddedPostgres({
+    dataDir: resolve(root, 'data/bench'),
+    port: 54350,
+    log,
+  });
+  return {
+    url: embedded.url,
+    stop: () => (embedded.origin === 'started' ? embedded.stop() : Promise.resolve()),
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+/** A database of its own for scenarios that need Parley running but no data (migrated by Parley at start). */
+export async function emptyDatabase(serverUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    const exists =
+      (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+    if (!exists) await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(serverUrl, name);
+}
+
+export interface BenchDatabase {
+  url: string;
+  runtime: Runtime;
+  services: Services;
+  workspaceId: string;
+  agents: string[];
+  seeding: { seconds: number; reused: boolean };
+}
+
+/**
+ * A dedicated database holding `size` seeded conversations, created and seeded on first use
+ * (with `parley seed`'s COPY seeder) and reused by later runs of the same size.
+ */
+export async function benchDatabase(serverUrl: string, size: number): Promise<BenchDatabase> {
+  const name = `parley_bench_${size}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  const exists =
+    (await admin.query('select 1 from pg_database where datname = $1', [name])).rowCount === 1;
+  let seeded = false;
+  if (exists) {
+    const db = new pg.Client({ connectionString: withDatabase(serverUrl, name) });
+    await db.connect();
+    seeded =
+      (await db.query("select 1 from information_schema.tables where table_name = 'bench_meta'"))
+        .rowCount === 1;
+    await db.end();
+    if (!seeded) await admin.query(`drop database ${name} with (force)`);
+  }
+  if (!seeded) await admin.query(`create database ${name}`);
+  await admin.end();
+
+  const url = withDatabase(serverUrl, name);
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: url,
+    DATA_DIR: resolve(root, 'data/bench-files'),
+    SECRET_KEY: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+  });
+  const runtime = await openRuntime(config, log);
+  const { services } = runtime;
+  let seeding: BenchDatabase['seeding'];
+  if (!seeded) {
+    process.stderr.write(`  seeding ${size.toLocaleString('en')} conversations into ${name}…\n`);
+    const result = await bulkSeed(services, { slug: 'bench', conversations: size, agents: 50 });
+    await services.pool.query(
+      'create table bench_meta (seconds double precision, messages bigint)',
+    );
+    await services.pool.query('insert into bench_meta values ($1, $2)', [
+      result.seconds,
+      result.messages,
+    ]);
+    seeding = { seconds: Math.round(result.seconds * 10) / 10, reused: false };
+  } else {
+    const { rows } = await services.pool.query<{ seconds: number }>(
+      'select seconds from bench_meta',
+    );
+    seeding = { seconds: Math.round((rows[0]?.seconds ?? 0) * 10) / 10, reused: true };
+  }
+  const workspace = await services.db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('slug', '=', 'bench')
+    .executeTakeFirstOrThrow();
+  const agents = await services.db
+    .selectFrom('users')
+    .select('id')
+    .where('workspaceId', '=', workspace.id)
+    .where('role', '=', 'agent')
+    .orderBy('email')
+    .execute();
+  return {
+    url,
+    runtime,
+    services,
+    workspaceId: workspace.id,
+    agents: agents.map((a) => a.id),
+    seeding,
+  };
+}
+
+export async function tokenFor(db: BenchDatabase, userId: string): Promise<string> {
+  const created = await createToken({
+    db: db.services.db,
+    workspaceId: db.workspaceId,
+    userId,
+    name: 'bench',
+    scopes: ['read', 'write'],
+  });
+  return created.token;
+}
+
+export interface Server {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** Runs a program that prints `listening <port>` (or Parley's banner) and resolves with its URL. */
+function serve(args: string[], env: Record<string, string>, ready: RegExp): Promise<Server> {
+  return new Promise((done, fail) => {
+    const child: ChildProcess = spawn(process.execPath, args, {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match?.[1]) {
+        done({
+          url: match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`,
+          stop: () =>
+            new Promise((stopped) => {
+              child.once('close', () => stopped());
+              child.kill('SIGTERM');
+            }),
+        });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('close', (code) =>
+      fail(new Error(`${args.join(' ')} exited with ${code}: ${output}`)),
+    );
+  });
+}
+
+/** Parley itself, as operators run a web node: `parley start --no-worker`, production mode. */
+export function startParley(databaseUrl: string): Promise<Server> {
+  return serve(
+    ['apps/server/bin/parley.js', 'start', '--no-worker', '--no-demo'],
+    {
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      PORT: '0',
+      LOG_LEVEL: 'warn',
+      DATA_DIR: resolve(root, 'data/bench-files'),
+    },
+    /Open\s+(http:\/\/\S+)/,
+  );
+}
+
+/** The hello-world baselines: raw node:http and Fastify, each in its own process. */
+export function startHello(kind: 'node' | 'fastify'): Promise<Server> {
+  return serve([resolve(import.meta.dirname, `hello-${kind}.mjs`)], {}, /listening (\d+)/);
+}

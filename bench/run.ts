@@ -93,4 +93,4 @@ if (seeded?.seeding) {
   );
 }
 if (smoke) process.stdout.write('  smoke run: figures not judged\n');
-else updateReadme(resolve(import.meta.dirname, 'README.md'), resultsDir);
+else await updateReadme(resolve(import.meta.dirname, 'README.md'), resultsDir);

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { format } from 'prettier';
 import type { Stats } from './measure.js';
 
 /** One line of the table: a figure of Parley's, beside a baseline measured in the same run. */
@@ -79,7 +80,7 @@ export function writeResult(
 }
 
 /** Rewrites the results section of bench/README.md from every saved result. */
-export function updateReadme(readme: string, dir: string): void {
+export async function updateReadme(readme: string, dir: string): Promise<void> {
   const saved = readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .map(
@@ -105,5 +106,6 @@ export function updateReadme(readme: string, dir: string): void {
   ];
   const text = readFileSync(readme, 'utf8');
   const next = text.replace(/<!-- results:start -->[\s\S]*<!-- results:end -->/, lines.join('\n'));
-  writeFileSync(readme, next);
+  // Formatted as the repository's Prettier check expects.
+  writeFileSync(readme, await format(next, { parser: 'markdown', filepath: readme }));
 }

@@ -20,8 +20,9 @@ import type { Scenario } from './lib/scenario.js';
 import { scenario as httpBaseline } from './http-baseline.js';
 import { scenario as create } from './create.js';
 import { scenario as inbox } from './inbox.js';
+import { scenario as start } from './start.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox];
+const scenarios: Scenario[] = [httpBaseline, create, inbox, start];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -83,7 +84,7 @@ try {
   await server.stop();
 }
 
-process.stdout.write(`\n${table(results)}\n\n`);
+process.stdout.write(`\n${table(results, { judged: !smoke })}\n\n`);
 for (const r of results)
   for (const note of r.notes) process.stdout.write(`  ${r.scenario}: ${note}\n`);
 const seeded = results.find((r) => r.seeding);

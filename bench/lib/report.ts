@@ -53,7 +53,8 @@ const fmt = (n: number) =>
     ? n.toLocaleString('en')
     : n.toLocaleString('en', { maximumFractionDigits: 2 });
 
-export function table(results: ScenarioResult[]): string {
+export function table(results: ScenarioResult[], options: { judged?: boolean } = {}): string {
+  const judged = options.judged ?? true;
   const header = '| scenario | figure | value | baseline | ratio | p50 / p95 / p99 ms | target | |';
   const rows = results.flatMap((r) =>
     r.figures.map((f) => {
@@ -61,7 +62,7 @@ export function table(results: ScenarioResult[]): string {
       const latency = f.stats
         ? `${fmt(f.stats.p50)} / ${fmt(f.stats.p95)} / ${fmt(f.stats.p99)}`
         : '—';
-      const verdict = f.target ? (f.target.met ? 'PASS' : 'MISS') : '';
+      const verdict = !f.target ? '' : !judged ? 'not judged' : f.target.met ? 'PASS' : 'MISS';
       return `| ${r.scenario} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${baseline} | ${f.ratio === null ? '—' : `${fmt(f.ratio)}×`} | ${latency} | ${f.target?.text ?? '—'} | ${verdict} |`;
     }),
   );

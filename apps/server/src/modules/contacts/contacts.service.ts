@@ -1,11 +1,12 @@
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../database.js';
 import type { Identity } from './identities.js';
 
 /**
- * The contact who owns `identity`, created (with the identity) when there is none.
- * Follows merges to the surviving contact. Safe under concurrency: two messages from a new
- * sender at once end with one contact.
+ * The contact who owns `identity`, created (with the identity) when there is none, in one
+ * round trip. Follows merges to the surviving contact. Safe under concurrency: two
+ * messages from a new sender at once end with one contact.
  */
 export async function findOrCreateContact(
   trx: Tx,
@@ -16,50 +17,38 @@ export async function findOrCreateContact(
     language?: string | null;
   },
 ): Promise<{ id: string; created: boolean }> {
-  const existing = await contactByIdentity(trx, props.workspaceId, props.identity);
-  if (existing) return { id: existing, created: false };
-  const id = uuidv7();
-  await trx
-    .insertInto('contacts')
-    .values({
-      workspaceId: props.workspaceId,
-      id,
-      name: props.name ?? null,
-      language: props.language ?? null,
-      organizationId: null,
-      notes: null,
-      mergedIntoId: null,
-    })
-    .execute();
-  const inserted = await trx
-    .insertInto('contactIdentities')
-    .values({
-      workspaceId: props.workspaceId,
-      kind: props.identity.kind,
-      value: props.identity.value,
-      contactId: id,
-    })
-    .onConflict((oc) => oc.columns(['workspaceId', 'kind', 'value']).doNothing())
-    .returning('contactId')
-    .executeTakeFirst();
-  if (inserted) return { id, created: true };
-  // Someone else created this identity meanwhile: use theirs, drop ours.
+  const { workspaceId, identity } = props;
+  const newId = uuidv7();
+  const { rows } = await sql<{ foundId: string | null; createdId: string | null }>`
+    with found as (
+      select coalesce(c.merged_into_id, c.id) as id
+        from contact_identities i
+        join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id
+       where i.workspace_id = ${workspaceId} and i.kind = ${identity.kind} and i.value = ${identity.value}
+    ), new_contact as (
+      insert into contacts (workspace_id, id, name, language)
+      select ${workspaceId}, ${newId}, ${props.name ?? null}, ${props.language ?? null}
+       where not exists (select 1 from found)
+      returning id
+    ), new_identity as (
+      insert into contact_identities (workspace_id, kind, value, contact_id)
+      select ${workspaceId}, ${identity.kind}, ${identity.value}, id from new_contact
+      on conflict do nothing
+      returning contact_id
+    )
+    select (select id from found) as found_id, (select contact_id from new_identity) as created_id`.execute(
+    trx,
+  );
+  const row = rows[0];
+  if (row?.foundId) return { id: row.foundId, created: false };
+  if (row?.createdId) return { id: row.createdId, created: true };
+  // Another transaction created this identity meanwhile: use theirs, drop ours.
   await trx
     .deleteFrom('contacts')
-    .where('workspaceId', '=', props.workspaceId)
-    .where('id', '=', id)
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', newId)
     .execute();
-  const winner = await contactByIdentity(trx, props.workspaceId, props.identity);
-  if (!winner) throw new Error('identity vanished during find-or-create');
-  return { id: winner, created: false };
-}
-
-async function contactByIdentity(
-  trx: Tx,
-  workspaceId: string,
-  identity: Identity,
-): Promise<string | null> {
-  const row = await trx
+  const winner = await trx
     .selectFrom('contactIdentities')
     .innerJoin('contacts', (join) =>
       join
@@ -71,5 +60,6 @@ async function contactByIdentity(
     .where('contactIdentities.kind', '=', identity.kind)
     .where('contactIdentities.value', '=', identity.value)
     .executeTakeFirst();
-  return row ? (row.mergedIntoId ?? row.id) : null;
+  if (!winner) throw new Error('identity vanished during find-or-create');
+  return { id: winner.mergedIntoId ?? winner.id, created: false };
 }

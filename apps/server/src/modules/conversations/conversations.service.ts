@@ -204,6 +204,8 @@ export async function createConversationFromApi(props: {
   const from = body.contact.email
     ? { kind: 'email' as const, value: body.contact.email, name: body.contact.name ?? null }
     : { kind: 'phone' as const, value: body.contact.phone ?? '', name: body.contact.name ?? null };
+  const at = new Date();
+  const html = body.html ? sanitize(body.html) : null;
   const result = await ingest(props.db, {
     workspaceId: actor.workspaceId,
     channel: 'api',
@@ -213,32 +215,30 @@ export async function createConversationFromApi(props: {
     html: body.html ?? null,
     languageHint: body.language ?? null,
     metadata: { createdBy: actor.userId },
+    receivedAt: at,
+    ...(body.priority ? { priority: body.priority } : {}),
+    ...(body.tags ? { tags: body.tags } : {}),
   });
-  if (body.priority || body.tags) {
-    await props.db
-      .updateTable('conversations')
-      .set({
-        ...(body.priority ? { priority: body.priority } : {}),
-        ...(body.tags ? { tags: body.tags } : {}),
-      })
-      .where('workspaceId', '=', actor.workspaceId)
-      .where('id', '=', result.conversationId)
-      .execute();
-  }
-  const message = await props.db
-    .selectFrom('messages')
-    .selectAll()
-    .where('workspaceId', '=', actor.workspaceId)
-    .where('id', '=', result.messageId)
-    .executeTakeFirstOrThrow();
-  return {
-    conversation: await getConversation({
-      db: props.db,
-      workspaceId: actor.workspaceId,
-      conversationId: result.conversationId,
-    }),
-    message: presentMessage(message),
+  const conversation = await getConversation({
+    db: props.db,
+    workspaceId: actor.workspaceId,
+    conversationId: result.conversationId,
+  });
+  // The API always opens a new conversation, so its first message is the one just written.
+  const message: Message = {
+    id: result.messageId,
+    conversationId: result.conversationId,
+    seq: 1,
+    kind: 'inbound',
+    author: { type: 'contact', id: conversation.contact.id },
+    channel: 'api',
+    text: body.text,
+    html,
+    attachments: [],
+    deliveryStatus: null,
+    createdAt: at.toISOString(),
   };
+  return { conversation, message };
 }
 
 const statusTimestamps = (status: string) => ({

@@ -30,6 +30,9 @@ export interface InboundMessage {
   externalId?: string | null;
   languageHint?: string | null;
   receivedAt?: Date;
+  /** Set on a new conversation (agents opening one through the API). */
+  priority?: 'low' | 'normal' | 'high' | 'urgent';
+  tags?: string[];
   /** Automatic mail (auto-replies, bulk): threaded as usual, never acknowledged. */
   automated?: boolean;
   metadata?: Record<string, unknown>;
@@ -111,30 +114,64 @@ async function ingestIn(
   });
 
   const found = await findThread(trx, { workspaceId, channel, contactId: contact.id, message });
-  let conversation: { id: string; number: number };
-  let conversationCreated = false;
-  let reopened = false;
-  const events: NewEvent[] = [];
-  const timeline: { type: string; data: Record<string, unknown> }[] = [];
-
   const reopenable =
     found?.status === 'resolved' &&
     found.resolvedAt !== null &&
     at.getTime() - found.resolvedAt.getTime() <= REOPEN_WINDOW_DAYS * 86_400_000;
-  if (found && found.status !== 'closed' && (found.status !== 'resolved' || reopenable)) {
+  const continues =
+    found !== null && found.status !== 'closed' && (found.status !== 'resolved' || reopenable);
+  const events: NewEvent[] = [];
+  const messageFields = {
+    kind: 'inbound' as const,
+    authorType: 'contact' as const,
+    authorId: contact.id,
+    channel,
+    text,
+    html,
+    externalId: message.externalId ?? null,
+    attachments: message.attachments ?? [],
+    metadata: message.metadata ?? {},
+    at,
+  };
+
+  let conversation: { id: string; number: number };
+  let stored: { id: string; seq: number };
+  const reopened = continues && found.status === 'resolved';
+  if (continues) {
     conversation = found;
-    reopened = found.status === 'resolved';
+    stored = await appendMessage(trx, {
+      workspaceId,
+      conversationId: found.id,
+      ...messageFields,
+      reopen: reopened,
+    });
+    if (reopened) {
+      await trx
+        .insertInto('conversationEvents')
+        .values({
+          workspaceId,
+          conversationId: found.id,
+          type: 'conversation.reopened',
+          actorType: 'contact',
+          actorId: contact.id,
+          data: JSON.stringify({ by: 'customer' }),
+        })
+        .execute();
+    }
   } else {
-    conversation = await createConversation(trx, {
+    const opened = await openConversation(trx, {
       workspaceId,
       channel,
       contactId: contact.id,
       subject: subject || (found ? `Re: ${found.subject}` : ''),
       language: message.languageHint ?? null,
       followUpOfId: found?.id ?? null,
-      at,
+      priority: message.priority,
+      tags: message.tags,
+      message: messageFields,
     });
-    conversationCreated = true;
+    conversation = opened;
+    stored = opened.message;
     events.push({
       workspaceId,
       aggregateType: 'conversation',
@@ -149,38 +186,16 @@ async function ingestIn(
       },
       broadcast: true,
     });
-    timeline.push({
-      type: 'conversation.created',
-      data: { channel, followUpOfId: found?.id ?? null },
-    });
   }
+  const conversationCreated = !continues;
 
-  const stored = await appendMessage(trx, {
-    workspaceId,
-    conversationId: conversation.id,
-    kind: 'inbound',
-    authorType: 'contact',
-    authorId: contact.id,
-    channel,
-    text,
-    html,
-    externalId: message.externalId ?? null,
-    attachments: message.attachments ?? [],
-    metadata: message.metadata ?? {},
-    at,
-    reopen: reopened,
-  });
-  if (reopened) timeline.push({ type: 'conversation.reopened', data: { by: 'customer' } });
-
-  if (message.ownThreadKeys?.length || message.threadKeys?.length) {
-    const keys = [...new Set([...(message.ownThreadKeys ?? [])])];
-    if (keys.length > 0) {
-      await trx
-        .insertInto('conversationThreadKeys')
-        .values(keys.map((key) => ({ workspaceId, channel, key, conversationId: conversation.id })))
-        .onConflict((oc) => oc.columns(['workspaceId', 'channel', 'key']).doNothing())
-        .execute();
-    }
+  const keys = [...new Set(message.ownThreadKeys ?? [])];
+  if (keys.length > 0) {
+    await trx
+      .insertInto('conversationThreadKeys')
+      .values(keys.map((key) => ({ workspaceId, channel, key, conversationId: conversation.id })))
+      .onConflict((oc) => oc.columns(['workspaceId', 'channel', 'key']).doNothing())
+      .execute();
   }
 
   events.push({
@@ -196,21 +211,6 @@ async function ingestIn(
     },
     broadcast: true,
   });
-  if (timeline.length > 0) {
-    await trx
-      .insertInto('conversationEvents')
-      .values(
-        timeline.map((e) => ({
-          workspaceId,
-          conversationId: conversation.id,
-          type: e.type,
-          actorType: 'contact' as const,
-          actorId: contact.id,
-          data: JSON.stringify(e.data),
-        })),
-      )
-      .execute();
-  }
   await recordEvents(trx, events);
   return {
     conversationId: conversation.id,
@@ -285,7 +285,26 @@ async function findThread(
   return row ?? null;
 }
 
-export async function createConversation(
+interface MessageFields {
+  kind: 'inbound' | 'outbound' | 'note';
+  authorType: 'contact' | 'user' | 'bot' | 'system';
+  authorId: string | null;
+  channel: Channel;
+  text: string;
+  html: string | null;
+  externalId: string | null;
+  attachments: Attachment[];
+  metadata: Record<string, unknown>;
+  at: Date;
+}
+
+const preview = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 200);
+
+/**
+ * A new conversation with its first (customer) message and its first timeline entry, in
+ * one statement: the ticket number comes from the workspace's sequence.
+ */
+export async function openConversation(
   trx: Tx,
   props: {
     workspaceId: string;
@@ -294,122 +313,96 @@ export async function createConversation(
     subject: string;
     language: string | null;
     followUpOfId: string | null;
-    at: Date;
-    priority?: 'low' | 'normal' | 'high' | 'urgent';
-    tags?: string[];
+    priority?: 'low' | 'normal' | 'high' | 'urgent' | undefined;
+    tags?: string[] | undefined;
+    message: MessageFields;
   },
-): Promise<{ id: string; number: number }> {
+): Promise<{ id: string; number: number; message: { id: string; seq: number } }> {
   const id = uuidv7();
-  const row = await trx
-    .insertInto('conversations')
-    .values({
-      workspaceId: props.workspaceId,
-      id,
-      number: sql<number>`parley_next_ticket_number(${props.workspaceId}::uuid)`,
-      subject: props.subject,
-      channel: props.channel,
-      language: props.language,
-      category: null,
-      contactId: props.contactId,
-      teamId: null,
-      assigneeId: null,
-      followUpOfId: props.followUpOfId,
-      mergedIntoId: null,
-      firstCustomerMessageAt: null,
-      lastCustomerMessageAt: null,
-      firstResponseAt: null,
-      lastAgentMessageAt: null,
-      resolvedAt: null,
-      closedAt: null,
-      ...(props.priority ? { priority: props.priority } : {}),
-      ...(props.tags ? { tags: props.tags } : {}),
-      createdAt: props.at,
-    })
-    .returning(['id', 'number'])
-    .executeTakeFirstOrThrow();
-  return row;
+  const messageId = uuidv7();
+  const m = props.message;
+  const inbound = m.kind === 'inbound';
+  const { rows } = await sql<{ number: number }>`
+    with conversation as (
+      insert into conversations (
+        workspace_id, id, number, subject, channel, language, contact_id, follow_up_of_id, priority, tags,
+        last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
+        last_activity_at, created_at, updated_at)
+      values (
+        ${props.workspaceId}, ${id}, parley_next_ticket_number(${props.workspaceId}::uuid), ${props.subject},
+        ${props.channel}, ${props.language}, ${props.contactId}, ${props.followUpOfId},
+        ${props.priority ?? 'normal'}, ${props.tags ?? []}::text[],
+        1, 1, ${preview(m.text)}, ${inbound ? m.at : null}, ${inbound ? m.at : null},
+        ${m.at}, ${m.at}, now())
+      returning number
+    ), message as (
+      insert into messages (
+        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, html,
+        external_id, metadata, attachments, created_at)
+      select ${props.workspaceId}, ${messageId}, ${id}, 1, ${m.kind}, ${m.authorType}, ${m.authorId}, ${m.channel},
+             ${m.text}, ${m.html}, ${m.externalId}, ${JSON.stringify(m.metadata)}::jsonb,
+             ${JSON.stringify(m.attachments)}::jsonb, ${m.at}
+        from conversation
+    ), timeline as (
+      insert into conversation_events (workspace_id, conversation_id, type, actor_type, actor_id, data)
+      select ${props.workspaceId}, ${id}, 'conversation.created', ${m.authorType}, ${m.authorId},
+             ${JSON.stringify({ channel: props.channel, followUpOfId: props.followUpOfId })}::jsonb
+        from conversation
+    )
+    select number from conversation`.execute(trx);
+  const number = rows[0]?.number;
+  if (number === undefined) throw new Error('conversation insert returned nothing');
+  return { id, number, message: { id: messageId, seq: 1 } };
 }
 
 /**
- * Appends a message: takes the next sequence number under the conversation's row lock
- * (so sequence numbers are gap-free and ordered) and updates the conversation's
- * counters and metric timestamps.
+ * Appends a message in one statement: takes the next sequence number under the
+ * conversation's row lock (so numbers are gap-free and ordered) and updates the
+ * conversation's counters and metric timestamps.
  */
 export async function appendMessage(
   trx: Tx,
-  props: {
+  props: MessageFields & {
     workspaceId: string;
     conversationId: string;
-    kind: 'inbound' | 'outbound' | 'note';
-    authorType: 'contact' | 'user' | 'bot' | 'system';
-    authorId: string | null;
-    channel: Channel;
-    text: string;
-    html: string | null;
-    externalId: string | null;
-    attachments: Attachment[];
-    metadata: Record<string, unknown>;
-    at: Date;
     reopen?: boolean;
     deliveryStatus?: 'queued' | null;
   },
 ): Promise<{ id: string; seq: number }> {
   const inbound = props.kind === 'inbound';
   const reply = props.kind === 'outbound' && props.authorType === 'user';
-  const preview =
-    props.kind === 'note' ? undefined : props.text.replace(/\s+/g, ' ').trim().slice(0, 200);
-  const updated = await trx
-    .updateTable('conversations')
-    .set((eb) => ({
-      lastSeq: eb('lastSeq', '+', 1),
-      messageCount: eb('messageCount', '+', 1),
-      lastActivityAt: props.at,
-      updatedAt: new Date(),
-      ...(preview !== undefined ? { preview } : {}),
-      ...(inbound
-        ? {
-            firstCustomerMessageAt: sql<Date>`coalesce(first_customer_message_at, ${props.at})`,
-            lastCustomerMessageAt: props.at,
-          }
-        : {}),
-      ...(reply
-        ? {
-            firstResponseAt: sql<Date>`coalesce(first_response_at, ${props.at})`,
-            lastAgentMessageAt: props.at,
-          }
-        : {}),
-      ...(props.reopen
-        ? { status: 'open' as const, resolvedAt: null, reopenedCount: eb('reopenedCount', '+', 1) }
-        : {}),
-      // A customer answering a question we asked (pending) puts the ball back in our court.
-      ...(inbound && !props.reopen
-        ? { status: sql<'open'>`case when status = 'pending' then 'open' else status end` }
-        : {}),
-    }))
-    .where('workspaceId', '=', props.workspaceId)
-    .where('id', '=', props.conversationId)
-    .returning(['lastSeq'])
-    .executeTakeFirstOrThrow();
+  const note = props.kind === 'note';
+  const reopen = props.reopen ?? false;
   const id = uuidv7();
-  await trx
-    .insertInto('messages')
-    .values({
-      workspaceId: props.workspaceId,
-      id,
-      conversationId: props.conversationId,
-      seq: updated.lastSeq,
-      kind: props.kind,
-      authorType: props.authorType,
-      authorId: props.authorId,
-      channel: props.channel,
-      text: props.text,
-      html: props.html,
-      externalId: props.externalId,
-      metadata: JSON.stringify(props.metadata),
-      deliveryStatus: props.deliveryStatus ?? null,
-      attachments: JSON.stringify(props.attachments),
-      createdAt: props.at,
-    })
-    .execute();
-  return { id, seq: updated.lastSeq };
+  const { rows } = await sql<{ seq: number }>`
+    with conversation as (
+      update conversations set
+        last_seq = last_seq + 1,
+        message_count = message_count + 1,
+        last_activity_at = ${props.at},
+        updated_at = now(),
+        preview = case when ${note} then preview else ${preview(props.text)} end,
+        first_customer_message_at = case when ${inbound} then coalesce(first_customer_message_at, ${props.at}) else first_customer_message_at end,
+        last_customer_message_at = case when ${inbound} then ${props.at} else last_customer_message_at end,
+        first_response_at = case when ${reply} then coalesce(first_response_at, ${props.at}) else first_response_at end,
+        last_agent_message_at = case when ${reply} then ${props.at} else last_agent_message_at end,
+        -- A customer answering our question (pending) puts the ball back in our court.
+        status = case when ${reopen} then 'open' when ${inbound} and status = 'pending' then 'open' else status end,
+        resolved_at = case when ${reopen} then null else resolved_at end,
+        reopened_count = reopened_count + case when ${reopen} then 1 else 0 end
+      where workspace_id = ${props.workspaceId} and id = ${props.conversationId}
+      returning last_seq
+    )
+    insert into messages (
+      workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, html,
+      external_id, metadata, delivery_status, attachments, created_at)
+    select ${props.workspaceId}, ${id}, ${props.conversationId}, last_seq, ${props.kind}, ${props.authorType},
+           ${props.authorId}, ${props.channel}, ${props.text}, ${props.html}, ${props.externalId},
+           ${JSON.stringify(props.metadata)}::jsonb, ${props.deliveryStatus ?? null},
+           ${JSON.stringify(props.attachments)}::jsonb, ${props.at}
+      from conversation
+    returning seq`.execute(trx);
+  const seq = rows[0]?.seq;
+  if (seq === undefined) throw new Error(`conversation ${props.conversationId} not found`);
+  return { id, seq };
 }

@@ -8,6 +8,7 @@ import { createAuthenticator } from './modules/auth/auth.hooks.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
 import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
+import { searchRoutes } from './modules/search/search.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
 
@@ -16,6 +17,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   authRoutes,
   workspaceRoutes,
   conversationRoutes,
+  searchRoutes,
 ];
 
 /**

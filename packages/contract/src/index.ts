@@ -3,3 +3,4 @@ export * from './schemas/common.js';
 export * from './schemas/auth.js';
 export * from './schemas/workspace.js';
 export * from './schemas/conversations.js';
+export * from './schemas/search.js';

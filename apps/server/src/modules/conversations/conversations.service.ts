@@ -17,6 +17,48 @@ import { decodeCursor, toPage } from '../../platform/pagination.js';
 import { appendMessage, ingest } from './ingest.js';
 import type { MessagesTable } from './conversations.tables.js';
 import { sanitize, htmlToText } from './sanitize.js';
+import { searchTextFor } from '../search/text.js';
+
+/** Every column a conversation is presented with (never the search vector). */
+const conversationColumns = [
+  'c.id',
+  'c.number',
+  'c.subject',
+  'c.status',
+  'c.priority',
+  'c.channel',
+  'c.language',
+  'c.category',
+  'c.tags',
+  'c.customFields',
+  'c.contactId',
+  'c.teamId',
+  'c.assigneeId',
+  'c.followUpOfId',
+  'c.messageCount',
+  'c.preview',
+  'c.lastActivityAt',
+  'c.firstResponseAt',
+  'c.resolvedAt',
+  'c.reopenedCount',
+  'c.createdAt',
+  'c.updatedAt',
+] as const;
+
+export const messageColumns = [
+  'id',
+  'conversationId',
+  'seq',
+  'kind',
+  'authorType',
+  'authorId',
+  'channel',
+  'text',
+  'html',
+  'attachments',
+  'deliveryStatus',
+  'createdAt',
+] as const;
 
 function baseQuery(db: Db | Tx, workspaceId: string) {
   return db
@@ -25,7 +67,7 @@ function baseQuery(db: Db | Tx, workspaceId: string) {
       j.onRef('p.workspaceId', '=', 'c.workspaceId').onRef('p.id', '=', 'c.contactId'),
     )
     .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
-    .selectAll('c')
+    .select(conversationColumns)
     .select((eb) => [
       'p.name as contactName',
       'w.ticketPrefix',
@@ -84,7 +126,9 @@ export function presentConversation(row: ConversationRow): Conversation {
   };
 }
 
-export function presentMessage(row: Selectable<MessagesTable>): Message {
+export function presentMessage(
+  row: Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>,
+): Message {
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -110,6 +154,19 @@ export async function getConversation(props: {
     .executeTakeFirst();
   if (!row) throw notFound('The conversation', 'conversation_not_found');
   return presentConversation(row);
+}
+
+/** Conversations by id, presented, in no particular order (for search results). */
+export async function findConversationsByIds(props: {
+  db: Db;
+  workspaceId: string;
+  ids: string[];
+  status?: Conversation['status'];
+}): Promise<Conversation[]> {
+  if (props.ids.length === 0) return [];
+  let q = baseQuery(props.db, props.workspaceId).where('c.id', 'in', props.ids);
+  if (props.status) q = q.where('c.status', '=', props.status);
+  return (await q.execute()).map(presentConversation);
 }
 
 const isCursor = (v: unknown): v is [string, string] =>
@@ -163,7 +220,7 @@ export async function findMessages(props: {
   const limit = props.query.limit ?? 50;
   const rows = await props.db
     .selectFrom('messages')
-    .selectAll()
+    .select(messageColumns)
     .where('workspaceId', '=', props.workspaceId)
     .where('conversationId', '=', props.conversationId)
     .where('seq', '>', props.query.afterSeq ?? 0)
@@ -273,6 +330,7 @@ export async function updateConversation(props: {
       .set({
         ...changes,
         ...(changes.status ? statusTimestamps(changes.status) : {}),
+        ...(changes.subject !== undefined ? { searchText: searchTextFor(changes.subject) } : {}),
         updatedAt: new Date(),
       })
       .where('workspaceId', '=', actor.workspaceId)
@@ -383,7 +441,7 @@ export async function addMessage(props: {
   });
   const row = await props.db
     .selectFrom('messages')
-    .selectAll()
+    .select(messageColumns)
     .where('workspaceId', '=', actor.workspaceId)
     .where('id', '=', id)
     .executeTakeFirstOrThrow();

@@ -10,6 +10,7 @@ export interface ConversationsTable {
   id: string;
   number: number;
   subject: string;
+  searchText: ColumnType<string | null, string | null | undefined, string | null>;
   status: ColumnType<ConversationStatus, ConversationStatus | undefined, ConversationStatus>;
   priority: ColumnType<Priority, Priority | undefined, Priority>;
   channel: Channel;
@@ -50,6 +51,7 @@ export interface MessagesTable {
   authorId: string | null;
   channel: Channel;
   text: string;
+  searchText: ColumnType<string | null, string | null | undefined, string | null>;
   html: string | null;
   externalId: string | null;
   metadata: Json<Record<string, unknown>>;

@@ -8,6 +8,7 @@ import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { findOrCreateContact } from '../contacts/contacts.service.js';
 import { normalizeIdentity, type Identity } from '../contacts/identities.js';
 import { htmlToText, sanitize } from './sanitize.js';
+import { searchTextFor } from '../search/text.js';
 
 /** A message from a customer, normalised by its channel adapter. */
 export interface InboundMessage {
@@ -325,22 +326,22 @@ export async function openConversation(
   const { rows } = await sql<{ number: number }>`
     with conversation as (
       insert into conversations (
-        workspace_id, id, number, subject, channel, language, contact_id, follow_up_of_id, priority, tags,
-        last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
+        workspace_id, id, number, subject, search_text, channel, language, contact_id, follow_up_of_id, priority,
+        tags, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
         last_activity_at, created_at, updated_at)
       values (
         ${props.workspaceId}, ${id}, parley_next_ticket_number(${props.workspaceId}::uuid), ${props.subject},
-        ${props.channel}, ${props.language}, ${props.contactId}, ${props.followUpOfId},
+        ${searchTextFor(props.subject)}, ${props.channel}, ${props.language}, ${props.contactId}, ${props.followUpOfId},
         ${props.priority ?? 'normal'}, ${props.tags ?? []}::text[],
         1, 1, ${preview(m.text)}, ${inbound ? m.at : null}, ${inbound ? m.at : null},
         ${m.at}, ${m.at}, now())
       returning number
     ), message as (
       insert into messages (
-        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, html,
+        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
         external_id, metadata, attachments, created_at)
       select ${props.workspaceId}, ${messageId}, ${id}, 1, ${m.kind}, ${m.authorType}, ${m.authorId}, ${m.channel},
-             ${m.text}, ${m.html}, ${m.externalId}, ${JSON.stringify(m.metadata)}::jsonb,
+             ${m.text}, ${searchTextFor(m.text)}, ${m.html}, ${m.externalId}, ${JSON.stringify(m.metadata)}::jsonb,
              ${JSON.stringify(m.attachments)}::jsonb, ${m.at}
         from conversation
     ), timeline as (
@@ -394,10 +395,10 @@ export async function appendMessage(
       returning last_seq
     )
     insert into messages (
-      workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, html,
+      workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
       external_id, metadata, delivery_status, attachments, created_at)
     select ${props.workspaceId}, ${id}, ${props.conversationId}, last_seq, ${props.kind}, ${props.authorType},
-           ${props.authorId}, ${props.channel}, ${props.text}, ${props.html}, ${props.externalId},
+           ${props.authorId}, ${props.channel}, ${props.text}, ${searchTextFor(props.text)}, ${props.html}, ${props.externalId},
            ${JSON.stringify(props.metadata)}::jsonb, ${props.deliveryStatus ?? null},
            ${JSON.stringify(props.attachments)}::jsonb, ${props.at}
       from conversation

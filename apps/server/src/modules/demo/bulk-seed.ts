@@ -10,6 +10,7 @@ import {
 } from '../workspaces/workspaces.service.js';
 import { articleParagraphs } from './demo.conversations.js';
 import { copyRows, type CopyValue } from './copy.js';
+import { searchTextFor } from '../search/text.js';
 
 export interface BulkSeedResult {
   workspaceId: string;
@@ -235,6 +236,7 @@ export async function bulkSeed(
           'author_id',
           'channel',
           'text',
+          'search_text',
           'created_at',
         ],
         messageRows.splice(0),
@@ -271,16 +273,19 @@ export async function bulkSeed(
             fromCustomer ? contactId : (assignee ?? pick(agents)),
             channel,
             text,
+            lang === 'zh' || lang === 'fa' ? searchTextFor(text) : null,
             new Date(at),
           ]);
           at += Math.floor(rand() * 6 * 3_600_000);
         }
         const resolved = status === 'resolved' || status === 'closed' ? new Date(at) : null;
+        const subject = pick(subjects[lang] ?? subjects.en ?? []);
         conversationRows.push([
           workspaceId,
           id,
           firstNumber + i,
-          pick(subjects[lang] ?? subjects.en ?? []),
+          subject,
+          searchTextFor(subject),
           status,
           weighted(priorities),
           channel,
@@ -307,6 +312,7 @@ export async function bulkSeed(
           'id',
           'number',
           'subject',
+          'search_text',
           'status',
           'priority',
           'channel',

@@ -1,0 +1,146 @@
+import type { SearchQuery, SearchResults } from '@parley/contract';
+import { sql } from 'kysely';
+import type { Db } from '../../database.js';
+import type { Actor } from '../../platform/http.js';
+import { findConversationsByIds } from '../conversations/conversations.service.js';
+import { normalizeForSearch, queryTerms, snippet } from './text.js';
+
+/** How many matching messages are considered at most: common words stay bounded. */
+const CANDIDATES = 500;
+
+interface Hit {
+  conversationId: string;
+  matchedIn: 'number' | 'subject' | 'message' | 'contact';
+  text: string;
+  rank: number;
+}
+
+/**
+ * One search over ticket numbers, subjects, messages and contacts, ranked, with snippets.
+ * Full-text (`simple` configuration over segmented text) for words in every language;
+ * trigram similarity for names, emails and phone numbers. Candidates are capped so a word
+ * that appears everywhere costs no more than a rare one.
+ */
+export async function search(props: {
+  db: Db;
+  actor: Actor;
+  query: SearchQuery;
+}): Promise<SearchResults> {
+  const { db, actor, query } = props;
+  const limit = query.limit ?? 20;
+  const workspaceId = actor.workspaceId;
+  const q = query.q.trim();
+  const terms = queryTerms(q);
+  const tsquery = normalizeForSearch(q);
+  const hits: Hit[] = [];
+
+  const number = /^#?\s*(\d{1,12})$/.exec(q)?.[1];
+  if (number) {
+    const row = await db
+      .selectFrom('conversations')
+      .select(['id', 'subject'])
+      .where('workspaceId', '=', workspaceId)
+      .where('number', '=', Number(number))
+      .executeTakeFirst();
+    if (row)
+      hits.push({ conversationId: row.id, matchedIn: 'number', text: row.subject, rank: 10 });
+  }
+
+  const [subjects, messages, contacts] = await Promise.all([
+    sql<{ id: string; subject: string; rank: number }>`
+      select id, subject, ts_rank(search, query) as rank
+        from conversations, websearch_to_tsquery('simple', ${tsquery}) query
+       where workspace_id = ${workspaceId} and search @@ query
+       limit ${CANDIDATES}`.execute(db),
+    sql<{ conversationId: string; text: string; rank: number }>`
+      with candidates as (
+        select conversation_id, text, search
+          from messages
+         where workspace_id = ${workspaceId}
+           and search @@ websearch_to_tsquery('simple', ${tsquery})
+         limit ${CANDIDATES}
+      )
+      select conversation_id, text, ts_rank(search, websearch_to_tsquery('simple', ${tsquery})) as rank
+        from candidates`.execute(db),
+    q.length >= 3
+      ? sql<{ id: string; name: string | null; email: string | null; phone: string | null }>`
+          select c.id, c.name,
+                 (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind = 'email' limit 1) as email,
+                 (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind in ('phone', 'whatsapp') limit 1) as phone
+            from contacts c
+           where c.workspace_id = ${workspaceId} and c.merged_into_id is null
+             and (c.name ilike ${`%${escapeLike(q)}%`}
+                  or exists (select 1 from contact_identities i
+                              where i.workspace_id = c.workspace_id and i.contact_id = c.id
+                                and i.value ilike ${`%${escapeLike(q.replace(/[\s()-]/g, ''))}%`}))
+           limit 10`.execute(db)
+      : Promise.resolve({ rows: [] }),
+  ]);
+
+  for (const row of subjects.rows)
+    hits.push({
+      conversationId: row.id,
+      matchedIn: 'subject',
+      text: row.subject,
+      rank: 2 + row.rank,
+    });
+  for (const row of messages.rows)
+    hits.push({
+      conversationId: row.conversationId,
+      matchedIn: 'message',
+      text: row.text,
+      rank: 1 + row.rank,
+    });
+
+  // A customer found by name, email or phone brings their latest conversations.
+  if (contacts.rows.length > 0) {
+    const theirs = await db
+      .selectFrom('conversations')
+      .select(['id', 'subject', 'contactId'])
+      .where('workspaceId', '=', workspaceId)
+      .where(
+        'contactId',
+        'in',
+        contacts.rows.map((c) => c.id),
+      )
+      .orderBy('lastActivityAt', 'desc')
+      .limit(limit)
+      .execute();
+    for (const row of theirs)
+      hits.push({ conversationId: row.id, matchedIn: 'contact', text: row.subject, rank: 1.5 });
+  }
+
+  // Best hit per conversation, best conversations first (recent first among equals).
+  const best = new Map<string, Hit>();
+  for (const hit of hits) {
+    const seen = best.get(hit.conversationId);
+    if (!seen || hit.rank > seen.rank) best.set(hit.conversationId, hit);
+  }
+  const ranked = [...best.values()].sort((a, b) => b.rank - a.rank).slice(0, limit);
+  const conversations = await findConversationsByIds({
+    db,
+    workspaceId,
+    ids: ranked.map((h) => h.conversationId),
+    ...(query.status ? { status: query.status } : {}),
+  });
+  const byId = new Map(conversations.map((c) => [c.id, c]));
+  return {
+    conversations: ranked.flatMap((hit) => {
+      const conversation = byId.get(hit.conversationId);
+      return conversation
+        ? [{ conversation, matchedIn: hit.matchedIn, snippet: snippet(hit.text, terms) }]
+        : [];
+    }),
+    contacts: contacts.rows.map((c) => ({
+      id: c.id,
+      name: c.name,
+      email: c.email,
+      phone: c.phone,
+    })),
+    capped: messages.rows.length >= CANDIDATES || subjects.rows.length >= CANDIDATES,
+  };
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -21,8 +21,9 @@ import { scenario as httpBaseline } from './http-baseline.js';
 import { scenario as create } from './create.js';
 import { scenario as inbox } from './inbox.js';
 import { scenario as start } from './start.js';
+import { scenario as search } from './search.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox, start];
+const scenarios: Scenario[] = [httpBaseline, create, inbox, search, start];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

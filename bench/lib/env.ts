@@ -12,8 +12,10 @@ import {
   type EmbeddedPostgres,
 } from '../../apps/server/src/platform/embedded-postgres.js';
 import { openRuntime, type Runtime } from '../../apps/server/src/runtime.js';
+import { migrations } from '../../apps/server/src/migrations/index.js';
 
 const root = resolve(import.meta.dirname, '../..');
+const latestMigration = Object.keys(migrations).at(-1) ?? '';
 export const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
 
 /** The database server the benchmarks use: the embedded one in data/bench, or BENCH_DATABASE_URL's. */
@@ -74,9 +76,11 @@ export async function benchDatabase(serverUrl: string, size: number): Promise<Be
   if (exists) {
     const db = new pg.Client({ connectionString: withDatabase(serverUrl, name) });
     await db.connect();
-    seeded =
-      (await db.query("select 1 from information_schema.tables where table_name = 'bench_meta'"))
-        .rowCount === 1;
+    // Seeded data is reused only while the schema it was seeded under is still the latest.
+    const meta = await db
+      .query<{ schema: string }>('select schema from bench_meta')
+      .catch(() => ({ rows: [] as { schema: string }[] }));
+    seeded = meta.rows[0]?.schema === latestMigration;
     await db.end();
     if (!seeded) await admin.query(`drop database ${name} with (force)`);
   }
@@ -98,11 +102,12 @@ export async function benchDatabase(serverUrl: string, size: number): Promise<Be
     process.stderr.write(`  seeding ${size.toLocaleString('en')} conversations into ${name}…\n`);
     const result = await bulkSeed(services, { slug: 'bench', conversations: size, agents: 50 });
     await services.pool.query(
-      'create table bench_meta (seconds double precision, messages bigint)',
+      'create table bench_meta (seconds double precision, messages bigint, schema text)',
     );
-    await services.pool.query('insert into bench_meta values ($1, $2)', [
+    await services.pool.query('insert into bench_meta values ($1, $2, $3)', [
       result.seconds,
       result.messages,
+      latestMigration,
     ]);
     seeding = { seconds: Math.round(result.seconds * 10) / 10, reused: false };
   } else {

@@ -53,6 +53,8 @@ export async function httpLoad(options: {
   body?: () => string;
   /** Rotates per-request headers (different agents, say). */
   requestHeaders?: () => Record<string, string>;
+  /** Rotates the path and query (different searches, say). */
+  path?: () => string;
 }): Promise<Stats> {
   const h = histogram();
   let count = 0;
@@ -77,6 +79,7 @@ export async function httpLoad(options: {
           setupRequest: (request) => ({
             ...request,
             ...(options.body ? { body: options.body() } : {}),
+            ...(options.path ? { path: options.path() } : {}),
             headers: { ...request.headers, ...options.requestHeaders?.() },
           }),
         },

@@ -76,6 +76,7 @@ export const scenario: Scenario = {
           baseline: { name: 'node hello-world start', value: baseline },
           ratio: Math.round((value / baseline) * 10) / 10,
           target: { text: '≤ 3,000 ms', met: value <= 3000 },
+          runs,
         },
         {
           name: 'first start (initdb, migrations, demo seed)',

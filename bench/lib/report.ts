@@ -16,6 +16,8 @@ export interface Figure {
   target: { text: string; met: boolean } | null;
   stats?: Stats;
   baselineStats?: Stats;
+  /** How many measured runs the value summarises (1 unless the scenario repeats). */
+  runs?: number;
 }
 
 export interface ScenarioResult {
@@ -55,7 +57,8 @@ const fmt = (n: number) =>
 
 export function table(results: ScenarioResult[], options: { judged?: boolean } = {}): string {
   const judged = options.judged ?? true;
-  const header = '| scenario | figure | value | baseline | ratio | p50 / p95 / p99 ms | target | |';
+  const header =
+    '| scenario | figure | value | baseline | ratio | p50 / p95 / p99 ms | throughput | runs | target | |';
   const rows = results.flatMap((r) =>
     r.figures.map((f) => {
       const baseline = f.baseline ? `${fmt(f.baseline.value)} ${f.unit} (${f.baseline.name})` : '—';
@@ -63,10 +66,14 @@ export function table(results: ScenarioResult[], options: { judged?: boolean } =
         ? `${fmt(f.stats.p50)} / ${fmt(f.stats.p95)} / ${fmt(f.stats.p99)}`
         : '—';
       const verdict = !f.target ? '' : !judged ? 'not judged' : f.target.met ? 'PASS' : 'MISS';
-      return `| ${r.scenario} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${baseline} | ${f.ratio === null ? '—' : `${fmt(f.ratio)}×`} | ${latency} | ${f.target?.text ?? '—'} | ${verdict} |`;
+      const throughput = f.stats ? `${fmt(f.stats.throughput)}/s` : '—';
+      const runs = f.runs ?? 1;
+      return `| ${r.scenario} | ${f.name} | ${fmt(f.value)} ${f.unit} | ${baseline} | ${f.ratio === null ? '—' : `${fmt(f.ratio)}×`} | ${latency} | ${throughput} | ${runs} | ${f.target?.text ?? '—'} | ${verdict} |`;
     }),
   );
-  return [header, '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return [header, '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join(
+    '\n',
+  );
 }
 
 export function writeResult(

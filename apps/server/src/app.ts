@@ -10,6 +10,7 @@ import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { healthRoutes } from './platform/health.js';
+import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
 
 /** Every module's routes. A new module adds its function here. */
@@ -91,6 +92,7 @@ export async function buildApp(services: Services): Promise<App> {
     enforceAccess(request);
   });
 
+  idempotency(app, services.pool);
   healthRoutes(app, {
     pool: services.pool,
     broadcaster: services.broadcaster,

@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_foundation.js';
 import * as m0002 from './0002_conversations.js';
 import * as m0003 from './0003_search.js';
+import * as m0004 from './0004_idempotency.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
   '0002_conversations': m0002,
   '0003_search': m0003,
+  '0004_idempotency': m0004,
 };

@@ -5,7 +5,7 @@ import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 
 const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
 
-/** Housekeeping: dispatched outbox events and expired sessions are deleted nightly. */
+/** Housekeeping: dispatched outbox events, expired sessions and idempotency keys are deleted nightly. */
 export function outboxJobs(services: Services): JobDefinition[] {
   return [
     defineJob({
@@ -22,6 +22,9 @@ export function outboxJobs(services: Services): JobDefinition[] {
           .deleteFrom('sessions')
           .where('expiresAt', '<', new Date())
           .executeTakeFirst();
+        await sql`delete from idempotency_keys where created_at < now() - interval '24 hours'`.execute(
+          services.db,
+        );
         context.log.info(
           {
             events: Number(events.numAffectedRows ?? 0),

@@ -7,6 +7,8 @@ import { normalizeForSearch, queryTerms, snippet } from './text.js';
 
 /** How many matching messages are considered at most: common words stay bounded. */
 const CANDIDATES = 500;
+/** Rows a GIN lookup returns at most for one word (gin_fuzzy_search_limit). */
+const GIN_LIMIT = 5000;
 
 interface Hit {
   conversationId: string;
@@ -46,13 +48,17 @@ export async function search(props: {
       hits.push({ conversationId: row.id, matchedIn: 'number', text: row.subject, rank: 10 });
   }
 
-  const [subjects, messages, contacts] = await Promise.all([
-    sql<{ id: string; subject: string; rank: number }>`
+  // GIN answers a word found in a million rows by building a bitmap of them all; the fuzzy
+  // limit makes it return a bounded sample instead, which is all a ranked page needs.
+  const fullText = db.transaction().execute(async (trx) => {
+    await sql`set local gin_fuzzy_search_limit = ${sql.lit(GIN_LIMIT)}`.execute(trx);
+    return Promise.all([
+      sql<{ id: string; subject: string; rank: number }>`
       select id, subject, ts_rank(search, query) as rank
         from conversations, websearch_to_tsquery('simple', ${tsquery}) query
        where workspace_id = ${workspaceId} and search @@ query
-       limit ${CANDIDATES}`.execute(db),
-    sql<{ conversationId: string; text: string; rank: number }>`
+       limit ${CANDIDATES}`.execute(trx),
+      sql<{ conversationId: string; text: string; rank: number }>`
       with candidates as (
         select conversation_id, text, search
           from messages
@@ -61,7 +67,11 @@ export async function search(props: {
          limit ${CANDIDATES}
       )
       select conversation_id, text, ts_rank(search, websearch_to_tsquery('simple', ${tsquery})) as rank
-        from candidates`.execute(db),
+        from candidates`.execute(trx),
+    ]);
+  });
+  // Contacts on another connection, at the same time.
+  const contactLookup =
     q.length >= 3
       ? // Two index lookups (trigram), not one OR that would scan every contact.
         sql<{ id: string; name: string | null; email: string | null; phone: string | null }>`
@@ -78,8 +88,8 @@ export async function search(props: {
             from ids join contacts c on c.workspace_id = ${workspaceId} and c.id = ids.id
            where c.merged_into_id is null
            limit 10`.execute(db)
-      : Promise.resolve({ rows: [] }),
-  ]);
+      : Promise.resolve({ rows: [] });
+  const [[subjects, messages], contacts] = await Promise.all([fullText, contactLookup]);
 
   for (const row of subjects.rows)
     hits.push({

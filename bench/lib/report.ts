@@ -41,9 +41,20 @@ export function machine() {
 export function commit(): string {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], {
-      encoding: 'utf8',
-    }).trim();
+    // Results written by this very run do not make the code it measured "changed".
+    const dirty = execFileSync(
+      'git',
+      [
+        'status',
+        '--porcelain',
+        '--untracked-files=no',
+        '--',
+        ':/',
+        ':(top,exclude)bench/results',
+        ':(top,exclude)bench/README.md',
+      ],
+      { encoding: 'utf8' },
+    ).trim();
     return dirty ? `${sha}+changes` : sha;
   } catch {
     return 'unknown';

@@ -196,3 +196,27 @@ export const MessageListQuery = Type.Object(
   { additionalProperties: false },
 );
 export type MessageListQuery = Static<typeof MessageListQuery>;
+
+export const BULK_LIMIT = 1000;
+
+export const BulkUpdateBody = Type.Object(
+  {
+    ids: Type.Array(Id, { minItems: 1, maxItems: BULK_LIMIT, uniqueItems: true }),
+    changes: ConversationUpdateBody,
+  },
+  { additionalProperties: false },
+);
+export type BulkUpdateBody = Static<typeof BulkUpdateBody>;
+
+export const BulkUpdateResult = Type.Object({
+  results: Type.Array(
+    Type.Object({
+      id: Id,
+      ok: Type.Boolean(),
+      error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+    }),
+  ),
+  updated: Type.Integer(),
+  failed: Type.Integer(),
+});
+export type BulkUpdateResult = Static<typeof BulkUpdateResult>;

@@ -1,4 +1,6 @@
 import {
+  BulkUpdateBody,
+  BulkUpdateResult,
   Conversation,
   ConversationCreateBody,
   ConversationCreated,
@@ -15,6 +17,7 @@ import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
 import {
   addMessage,
+  bulkUpdateConversations,
   createConversationFromApi,
   findConversations,
   findMessages,
@@ -61,6 +64,20 @@ export function conversationRoutes(app: App, services: Services): void {
       reply
         .status(201)
         .send(await createConversationFromApi({ db, actor: actorOf(request), body: request.body })),
+  );
+
+  app.post(
+    '/api/v1/conversations/bulk',
+    {
+      config: { access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Apply one change (assign, status, priority, tags) to up to 1,000 conversations',
+        body: BulkUpdateBody,
+        response: { 200: BulkUpdateResult, ...errors },
+      },
+    },
+    async (request) => bulkUpdateConversations({ db, actor: actorOf(request), body: request.body }),
   );
 
   app.get(

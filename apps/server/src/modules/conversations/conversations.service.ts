@@ -4,13 +4,15 @@ import type {
   ConversationCreateBody,
   ConversationListQuery,
   ConversationUpdateBody,
+  BulkUpdateBody,
+  BulkUpdateResult,
   Message,
   MessageCreateBody,
   MessageListQuery,
 } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import type { Db, Tx } from '../../database.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
@@ -310,7 +312,21 @@ export async function updateConversation(props: {
   actor: Actor;
   conversationId: string;
   changes: ConversationUpdateBody;
-}) {
+}): Promise<Conversation> {
+  await applyConversationChanges(props);
+  return getConversation({
+    db: props.db,
+    workspaceId: props.actor.workspaceId,
+    conversationId: props.conversationId,
+  });
+}
+
+async function applyConversationChanges(props: {
+  db: Db;
+  actor: Actor;
+  conversationId: string;
+  changes: ConversationUpdateBody;
+}): Promise<void> {
   const { actor, changes } = props;
   if (actor.role === 'collaborator') throw forbidden('Collaborators cannot change conversations');
   await props.db.transaction().execute(async (trx) => {
@@ -362,11 +378,6 @@ export async function updateConversation(props: {
       data: { changes: Object.fromEntries(diffs), actorId: actor.userId },
       broadcast: true,
     });
-  });
-  return getConversation({
-    db: props.db,
-    workspaceId: actor.workspaceId,
-    conversationId: props.conversationId,
   });
 }
 
@@ -446,4 +457,32 @@ export async function addMessage(props: {
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
   return presentMessage(row);
+}
+
+/**
+ * The same change to up to 1,000 conversations, each applied atomically on its own: one that
+ * fails (gone, another workspace's, an assignee who left) is reported and the rest go on.
+ */
+export async function bulkUpdateConversations(props: {
+  db: Db;
+  actor: Actor;
+  body: BulkUpdateBody;
+}): Promise<BulkUpdateResult> {
+  const results: BulkUpdateResult['results'] = [];
+  for (const id of props.body.ids) {
+    try {
+      await applyConversationChanges({
+        db: props.db,
+        actor: props.actor,
+        conversationId: id,
+        changes: props.body.changes,
+      });
+      results.push({ id, ok: true });
+    } catch (error) {
+      if (!(error instanceof AppError) || error.code === 'forbidden') throw error;
+      results.push({ id, ok: false, error: { code: error.code, message: error.message } });
+    }
+  }
+  const updated = results.filter((r) => r.ok).length;
+  return { results, updated, failed: results.length - updated };
 }

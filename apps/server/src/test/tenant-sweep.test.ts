@@ -113,6 +113,7 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
   'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
+  'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
 };
 
 const t = useTestApp();

@@ -69,6 +69,9 @@ export const Conversation = Type.Object(
     teamId: Type.Union([Id, Type.Null()]),
     assigneeId: Type.Union([Id, Type.Null()]),
     followUpOfId: Type.Union([Id, Type.Null()]),
+    mergedIntoId: Type.Union([Id, Type.Null()], {
+      description: 'Set when merged: the conversation that now holds its messages',
+    }),
     messageCount: Type.Integer(),
     preview: Type.String({ description: 'The start of the latest message' }),
     lastActivityAt: Timestamp,
@@ -220,3 +223,9 @@ export const BulkUpdateResult = Type.Object({
   failed: Type.Integer(),
 });
 export type BulkUpdateResult = Static<typeof BulkUpdateResult>;
+
+export const MergeBody = Type.Object(
+  { into: Id },
+  { additionalProperties: false, description: 'Merge this conversation into `into`' },
+);
+export type MergeBody = Static<typeof MergeBody>;

@@ -8,6 +8,7 @@ import {
   ConversationUpdateBody,
   ErrorResponse,
   IdParams,
+  MergeBody,
   Message,
   MessageCreateBody,
   MessageListQuery,
@@ -22,6 +23,7 @@ import {
   findConversations,
   findMessages,
   getConversation,
+  mergeConversations,
   updateConversation,
 } from './conversations.service.js';
 
@@ -117,6 +119,27 @@ export function conversationRoutes(app: App, services: Services): void {
         actor: actorOf(request),
         conversationId: request.params.id,
         changes: request.body,
+      }),
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/merge',
+    {
+      config: { resource: 'conversation', access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Merge this conversation into another; returns the one that remains',
+        params: IdParams,
+        body: MergeBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      mergeConversations({
+        db,
+        actor: actorOf(request),
+        sourceId: request.params.id,
+        targetId: request.body.into,
       }),
   );
 

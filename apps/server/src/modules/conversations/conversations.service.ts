@@ -10,7 +10,7 @@ import type {
   MessageCreateBody,
   MessageListQuery,
 } from '@parley/contract';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
@@ -37,6 +37,7 @@ const conversationColumns = [
   'c.teamId',
   'c.assigneeId',
   'c.followUpOfId',
+  'c.mergedIntoId',
   'c.messageCount',
   'c.preview',
   'c.lastActivityAt',
@@ -117,6 +118,7 @@ export function presentConversation(row: ConversationRow): Conversation {
     teamId: row.teamId,
     assigneeId: row.assigneeId,
     followUpOfId: row.followUpOfId,
+    mergedIntoId: row.mergedIntoId,
     messageCount: row.messageCount,
     preview: row.preview,
     lastActivityAt: row.lastActivityAt.toISOString(),
@@ -485,4 +487,109 @@ export async function bulkUpdateConversations(props: {
   }
   const updated = results.filter((r) => r.ok).length;
   return { results, updated, failed: results.length - updated };
+}
+
+/**
+ * Merges `sourceId` into `targetId`: the source's messages move to the target after its
+ * own, in time order; thread keys follow, so replies to the old thread land in the target;
+ * the source is closed and points to the target (its number keeps resolving there).
+ */
+export async function mergeConversations(props: {
+  db: Db;
+  actor: Actor;
+  sourceId: string;
+  targetId: string;
+}) {
+  const { actor, sourceId, targetId } = props;
+  if (!roleAtLeast(actor.role, 'agent'))
+    throw forbidden('Collaborators cannot merge conversations');
+  if (sourceId === targetId)
+    throw new AppError('conflict', 'A conversation cannot be merged into itself');
+  const workspaceId = actor.workspaceId;
+  await props.db.transaction().execute(async (trx) => {
+    // Lock both rows in one order, so two opposite merges cannot deadlock.
+    const rows = await trx
+      .selectFrom('conversations')
+      .select(['id', 'number', 'mergedIntoId', 'lastSeq'])
+      .where('workspaceId', '=', workspaceId)
+      .where('id', 'in', [sourceId, targetId])
+      .orderBy('id')
+      .forUpdate()
+      .execute();
+    const source = rows.find((r) => r.id === sourceId);
+    const target = rows.find((r) => r.id === targetId);
+    if (!source || !target) throw notFound('The conversation', 'conversation_not_found');
+    if (source.mergedIntoId) throw new AppError('conflict', 'This conversation was already merged');
+    if (target.mergedIntoId)
+      throw new AppError('conflict', 'Merge into the conversation it was merged into instead');
+    const moved = await sql<{ n: number }>`
+      with ordered as (
+        select id, row_number() over (order by created_at, seq) as rn
+          from messages where workspace_id = ${workspaceId} and conversation_id = ${sourceId}
+      )
+      update messages m set conversation_id = ${targetId}, seq = ${target.lastSeq} + o.rn
+        from ordered o
+       where m.workspace_id = ${workspaceId} and m.id = o.id
+      returning 1 as n`.execute(trx);
+    const count = moved.rows.length;
+    await sql`
+      update conversation_thread_keys set conversation_id = ${targetId}
+       where workspace_id = ${workspaceId} and conversation_id = ${sourceId}`.execute(trx);
+    await sql`
+      update conversations t set
+        last_seq = t.last_seq + ${count},
+        message_count = t.message_count + ${count},
+        last_activity_at = greatest(t.last_activity_at, s.last_activity_at),
+        first_customer_message_at = least(t.first_customer_message_at, s.first_customer_message_at),
+        last_customer_message_at = greatest(t.last_customer_message_at, s.last_customer_message_at),
+        first_response_at = least(t.first_response_at, s.first_response_at),
+        preview = case when s.last_activity_at > t.last_activity_at then s.preview else t.preview end,
+        updated_at = now()
+        from conversations s
+       where t.workspace_id = ${workspaceId} and t.id = ${targetId}
+         and s.workspace_id = ${workspaceId} and s.id = ${sourceId}`.execute(trx);
+    await trx
+      .updateTable('conversations')
+      .set({
+        mergedIntoId: targetId,
+        status: 'closed',
+        closedAt: new Date(),
+        messageCount: 0,
+        preview: '',
+        updatedAt: new Date(),
+      })
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', sourceId)
+      .execute();
+    await trx
+      .insertInto('conversationEvents')
+      .values([
+        {
+          workspaceId,
+          conversationId: sourceId,
+          type: 'conversation.merged',
+          actorType: 'user',
+          actorId: actor.userId,
+          data: JSON.stringify({ into: targetId, intoNumber: target.number }),
+        },
+        {
+          workspaceId,
+          conversationId: targetId,
+          type: 'conversation.merged_in',
+          actorType: 'user',
+          actorId: actor.userId,
+          data: JSON.stringify({ from: sourceId, fromNumber: source.number, messages: count }),
+        },
+      ])
+      .execute();
+    await recordEvent(trx, {
+      workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: targetId,
+      type: 'conversation.merged',
+      data: { sourceId, targetId, messages: count, actorId: actor.userId },
+      broadcast: true,
+    });
+  });
+  return getConversation({ db: props.db, workspaceId, conversationId: targetId });
 }

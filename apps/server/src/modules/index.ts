@@ -1,9 +1,16 @@
 import type { Services } from '../context.js';
 import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
+import {
+  acknowledgementJobs,
+  acknowledgementSubscriber,
+} from './conversations/acknowledgements.js';
 
 /** Each module's background jobs (given the running services). */
-export const moduleJobs: ((services: Services) => JobDefinition[])[] = [outboxJobs];
+export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
+  outboxJobs,
+  acknowledgementJobs,
+];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
-export const moduleSubscribers: ((services: Services) => void)[] = [];
+export const moduleSubscribers: ((services: Services) => void)[] = [acknowledgementSubscriber];

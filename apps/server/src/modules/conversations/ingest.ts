@@ -382,7 +382,7 @@ export async function appendMessage(
         message_count = message_count + 1,
         last_activity_at = ${props.at},
         updated_at = now(),
-        preview = case when ${note} then preview else ${preview(props.text)} end,
+        preview = case when ${note} or ${props.authorType === 'system'} then preview else ${preview(props.text)} end,
         first_customer_message_at = case when ${inbound} then coalesce(first_customer_message_at, ${props.at}) else first_customer_message_at end,
         last_customer_message_at = case when ${inbound} then ${props.at} else last_customer_message_at end,
         first_response_at = case when ${reply} then coalesce(first_response_at, ${props.at}) else first_response_at end,

@@ -152,6 +152,18 @@ export type ConversationCreateBody = Static<typeof ConversationCreateBody>;
 export const ConversationCreated = Type.Object({ conversation: Conversation, message: Message });
 export type ConversationCreated = Static<typeof ConversationCreated>;
 
+export const ConversationSort = Type.Union(
+  [
+    Type.Literal('-lastActivityAt'),
+    Type.Literal('lastActivityAt'),
+    Type.Literal('-createdAt'),
+    Type.Literal('createdAt'),
+    Type.Literal('-priority'),
+  ],
+  { description: 'Newest activity first by default; -priority: most urgent first, then oldest' },
+);
+export type ConversationSort = Static<typeof ConversationSort>;
+
 export const ConversationListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
@@ -159,6 +171,15 @@ export const ConversationListQuery = Type.Object(
     status: Type.Optional(ConversationStatus),
     assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
     contactId: Type.Optional(Id),
+    priority: Type.Optional(Priority),
+    channel: Type.Optional(Channel),
+    language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    teamId: Type.Optional(Id),
+    createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
+    createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
+    updatedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+    sort: Type.Optional(ConversationSort),
   },
   { additionalProperties: false },
 );
@@ -229,3 +250,30 @@ export const MergeBody = Type.Object(
   { additionalProperties: false, description: 'Merge this conversation into `into`' },
 );
 export type MergeBody = Static<typeof MergeBody>;
+
+export const TimelineEvent = Type.Object({
+  id: Type.Integer(),
+  type: Type.String({
+    description: 'conversation.created, conversation.assigned, conversation.status_changed...',
+  }),
+  actor: Type.Object({
+    type: Type.Union([
+      Type.Literal('contact'),
+      Type.Literal('user'),
+      Type.Literal('bot'),
+      Type.Literal('system'),
+    ]),
+    id: Type.Union([Id, Type.Null()]),
+  }),
+  data: Type.Record(Type.String(), Type.Unknown()),
+  createdAt: Timestamp,
+});
+export type TimelineEvent = Static<typeof TimelineEvent>;
+
+export const TimelineQuery = Type.Object(
+  {
+    afterId: Type.Optional(Type.Integer({ minimum: 0 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+  },
+  { additionalProperties: false },
+);

@@ -13,6 +13,8 @@ import {
   MessageCreateBody,
   MessageListQuery,
   Page,
+  TimelineEvent,
+  TimelineQuery,
 } from '@parley/contract';
 import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
@@ -22,6 +24,7 @@ import {
   createConversationFromApi,
   findConversations,
   findMessages,
+  findTimeline,
   getConversation,
   mergeConversations,
   updateConversation,
@@ -140,6 +143,28 @@ export function conversationRoutes(app: App, services: Services): void {
         actor: actorOf(request),
         sourceId: request.params.id,
         targetId: request.body.into,
+      }),
+  );
+
+  app.get(
+    '/api/v1/conversations/:id/events',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'The timeline: every change with its actor and time, oldest first',
+        params: IdParams,
+        querystring: TimelineQuery,
+        response: { 200: Page(TimelineEvent), ...errors },
+      },
+    },
+    async (request) =>
+      findTimeline({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        conversationId: request.params.id,
+        ...(request.query.afterId !== undefined ? { afterId: request.query.afterId } : {}),
+        ...(request.query.limit !== undefined ? { limit: request.query.limit } : {}),
       }),
   );
 

@@ -3,12 +3,14 @@ import type {
   Conversation,
   ConversationCreateBody,
   ConversationListQuery,
+  ConversationSort,
   ConversationUpdateBody,
   BulkUpdateBody,
   BulkUpdateResult,
   Message,
   MessageCreateBody,
   MessageListQuery,
+  TimelineEvent,
 } from '@parley/contract';
 import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../../database.js';
@@ -173,14 +175,44 @@ export async function findConversationsByIds(props: {
   return (await q.execute()).map(presentConversation);
 }
 
-const isCursor = (v: unknown): v is [string, string] =>
-  Array.isArray(v) &&
-  v.length === 2 &&
-  typeof v[0] === 'string' &&
-  typeof v[1] === 'string' &&
-  !Number.isNaN(Date.parse(v[0]));
+const priorityRank = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
 
-/** Conversations newest activity first, filtered; cursor-paged. */
+/**
+ * Sort orders with their keyset: every key is compared as one row, so pages never skip or
+ * repeat a conversation. `-priority` is most urgent first, then the oldest waiting.
+ */
+const sorts = {
+  '-lastActivityAt': { keys: [sql`c.last_activity_at`, sql`c.id`], descending: true },
+  lastActivityAt: { keys: [sql`c.last_activity_at`, sql`c.id`], descending: false },
+  '-createdAt': { keys: [sql`c.created_at`, sql`c.id`], descending: true },
+  createdAt: { keys: [sql`c.created_at`, sql`c.id`], descending: false },
+  '-priority': {
+    keys: [
+      sql`(case c.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)`,
+      sql`c.created_at`,
+      sql`c.id`,
+    ],
+    descending: false,
+  },
+} as const;
+
+function cursorOf(
+  sort: ConversationSort,
+  row: { lastActivityAt: Date; createdAt: Date; id: string; priority: Conversation['priority'] },
+) {
+  if (sort === '-priority')
+    return [priorityRank[row.priority], row.createdAt.toISOString(), row.id];
+  const at = sort.endsWith('lastActivityAt') ? row.lastActivityAt : row.createdAt;
+  return [at.toISOString(), row.id];
+}
+
+const isCursor = (v: unknown): v is (string | number)[] =>
+  Array.isArray(v) &&
+  v.length >= 2 &&
+  v.length <= 3 &&
+  v.every((x) => typeof x === 'string' || typeof x === 'number');
+
+/** Conversations filtered and sorted (latest activity first by default); keyset-paged. */
 export async function findConversations(props: {
   db: Db;
   actor: Actor;
@@ -188,30 +220,41 @@ export async function findConversations(props: {
 }) {
   const { query, actor } = props;
   const limit = query.limit ?? 50;
+  const sort: ConversationSort = query.sort ?? '-lastActivityAt';
+  const order = sorts[sort];
   let q = baseQuery(props.db, actor.workspaceId);
   if (query.status) q = q.where('c.status', '=', query.status);
   if (query.assignee === 'me') q = q.where('c.assigneeId', '=', actor.userId);
   else if (query.assignee === 'unassigned') q = q.where('c.assigneeId', 'is', null);
   else if (query.assignee) q = q.where('c.assigneeId', '=', query.assignee);
   if (query.contactId) q = q.where('c.contactId', '=', query.contactId);
+  if (query.priority) q = q.where('c.priority', '=', query.priority);
+  if (query.channel) q = q.where('c.channel', '=', query.channel as ConversationRow['channel']);
+  if (query.language) q = q.where('c.language', '=', query.language);
+  if (query.teamId) q = q.where('c.teamId', '=', query.teamId);
+  if (query.tag) q = q.where(sql<boolean>`c.tags @> array[${query.tag}]::text[]`);
+  if (query.createdAfter) q = q.where('c.createdAt', '>=', new Date(query.createdAfter));
+  if (query.createdBefore) q = q.where('c.createdAt', '<', new Date(query.createdBefore));
+  if (query.updatedAfter) q = q.where('c.updatedAt', '>=', new Date(query.updatedAfter));
   const after = decodeCursor(query.cursor, isCursor);
   if (after) {
-    q = q.where((eb) =>
-      eb.or([
-        eb('c.lastActivityAt', '<', new Date(after[0])),
-        eb.and([eb('c.lastActivityAt', '=', new Date(after[0])), eb('c.id', '<', after[1])]),
-      ]),
+    if (after.length !== order.keys.length) {
+      throw new AppError(
+        'validation_failed',
+        'The cursor belongs to another sort order; start from the first page',
+      );
+    }
+    const keys = sql.join(order.keys);
+    const values = sql.join(after.map((v) => sql`${v}`));
+    q = q.where(
+      order.descending
+        ? sql<boolean>`(${keys}) < (${values})`
+        : sql<boolean>`(${keys}) > (${values})`,
     );
   }
-  const rows = await q
-    .orderBy('c.lastActivityAt', 'desc')
-    .orderBy('c.id', 'desc')
-    .limit(limit + 1)
-    .execute();
-  return toPage(rows, limit, presentConversation, (row) => [
-    row.lastActivityAt.toISOString(),
-    row.id,
-  ]);
+  for (const key of order.keys) q = q.orderBy(order.descending ? sql`${key} desc` : key);
+  const rows = await q.limit(limit + 1).execute();
+  return toPage(rows, limit, presentConversation, (row) => cursorOf(sort, row));
 }
 
 export async function findMessages(props: {
@@ -592,4 +635,36 @@ export async function mergeConversations(props: {
     });
   });
   return getConversation({ db: props.db, workspaceId, conversationId: targetId });
+}
+
+/** The conversation's timeline: who changed what and when, oldest first, paged by id. */
+export async function findTimeline(props: {
+  db: Db;
+  workspaceId: string;
+  conversationId: string;
+  afterId?: number;
+  limit?: number;
+}) {
+  await assertConversation(props.db, props.workspaceId, props.conversationId);
+  const limit = props.limit ?? 100;
+  const rows = await props.db
+    .selectFrom('conversationEvents')
+    .select(['id', 'type', 'actorType', 'actorId', 'data', 'createdAt'])
+    .where('workspaceId', '=', props.workspaceId)
+    .where('conversationId', '=', props.conversationId)
+    .where('id', '>', props.afterId ?? 0)
+    .orderBy('id')
+    .limit(limit + 1)
+    .execute();
+  const page = rows.slice(0, limit);
+  return {
+    data: page.map((r): TimelineEvent => ({
+      id: r.id,
+      type: r.type,
+      actor: { type: r.actorType, id: r.actorId },
+      data: r.data,
+      createdAt: r.createdAt.toISOString(),
+    })),
+    nextCursor: rows.length > limit ? String(page.at(-1)?.id ?? '') : null,
+  };
 }

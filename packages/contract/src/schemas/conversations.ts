@@ -97,21 +97,24 @@ export const Attachment = Type.Object(
 );
 export type Attachment = Static<typeof Attachment>;
 
+/** Who wrote a message or made a change: a contact, a user, the bot or the system. */
+export const Author = Type.Object({
+  type: Type.Union([
+    Type.Literal('contact'),
+    Type.Literal('user'),
+    Type.Literal('bot'),
+    Type.Literal('system'),
+  ]),
+  id: Type.Union([Id, Type.Null()]),
+});
+
 export const Message = Type.Object(
   {
     id: Id,
     conversationId: Id,
     seq: Type.Integer({ description: 'Order within the conversation, from 1' }),
     kind: Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('note')]),
-    author: Type.Object({
-      type: Type.Union([
-        Type.Literal('contact'),
-        Type.Literal('user'),
-        Type.Literal('bot'),
-        Type.Literal('system'),
-      ]),
-      id: Type.Union([Id, Type.Null()]),
-    }),
+    author: Author,
     channel: Channel,
     text: Type.String(),
     html: Type.Union([Type.String(), Type.Null()], { description: 'Sanitized HTML' }),
@@ -256,15 +259,7 @@ export const TimelineEvent = Type.Object({
   type: Type.String({
     description: 'conversation.created, conversation.assigned, conversation.status_changed...',
   }),
-  actor: Type.Object({
-    type: Type.Union([
-      Type.Literal('contact'),
-      Type.Literal('user'),
-      Type.Literal('bot'),
-      Type.Literal('system'),
-    ]),
-    id: Type.Union([Id, Type.Null()]),
-  }),
+  actor: Author,
   data: Type.Record(Type.String(), Type.Unknown()),
   createdAt: Timestamp,
 });

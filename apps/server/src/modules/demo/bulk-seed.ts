@@ -172,6 +172,8 @@ export async function bulkSeed(
   const contactIds = Array.from({ length: contactCount }, () => uuidv7());
   // Seeding the same workspace again adds new customers rather than colliding with the old.
   const run = randomBytes(3).toString('hex');
+  // The run's own digits for phone numbers (all 24 bits of it: two runs never share a prefix).
+  const runDigits = String(parseInt(run, 16)).padStart(8, '0');
   const now = Date.now();
   const yearMs = 365 * 86_400_000;
   const sequence = `ticket_number_${workspaceId.replaceAll('-', '')}`;
@@ -209,12 +211,7 @@ export async function bulkSeed(
         for (const [i, id] of contactIds.entries()) {
           yield [workspaceId, 'email', `customer${i}.${run}@${options.slug}.example.com`, id];
           if (i % 4 === 0)
-            yield [
-              workspaceId,
-              'phone',
-              `+${run.replace(/\D/g, '1')}${String(i).padStart(9, '0')}`,
-              id,
-            ];
+            yield [workspaceId, 'phone', `+${runDigits}${String(i).padStart(7, '0')}`, id];
         }
       })(),
     );

@@ -54,7 +54,8 @@ function field(banner: string, name: string): string {
 
 const base = { NODE_ENV: 'test', LOG_LEVEL: 'warn' };
 
-describe('parley CLI', () => {
+// Real processes, real PostgreSQL starts: generous limits for a slow, shared machine.
+describe('parley CLI', { timeout: 120_000 }, () => {
   it('lists its commands', async () => {
     const run = await parley(['--help'], base);
     expect(run.code).toBe(0);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -25,7 +26,7 @@ export default async function setup(project: TestProject) {
     ? null
     : await startEmbeddedPostgres({
         dataDir: resolve('data/test'),
-        port: Number(process.env.TEST_PG_PORT ?? 54339),
+        port: Number(process.env.TEST_PG_PORT ?? checkoutPort()),
         log,
       });
   const databaseUrl = process.env.TEST_DATABASE_URL ?? embedded?.url ?? '';
@@ -70,6 +71,12 @@ async function dropStale(client: pg.Client): Promise<void> {
     }
     if (!alive) await client.query(`drop database if exists ${datname} with (force)`);
   }
+}
+
+/** A port of this checkout's own, so two checkouts on one machine can test at once. */
+function checkoutPort(): number {
+  const hash = createHash('sha256').update(resolve('.')).digest().readUInt16BE(0);
+  return 54400 + (hash % 500);
 }
 
 export function withDatabase(url: string, database: string): string {

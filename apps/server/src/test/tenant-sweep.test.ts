@@ -114,6 +114,10 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
+  'POST /api/v1/conversations/:id/links': {
+    conversationId: '01a20000-0000-7000-8000-000000000000',
+    kind: 'related',
+  },
 };
 
 const t = useTestApp();
@@ -145,10 +149,15 @@ describe('cross-workspace sweep', () => {
         expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
 
       const id = await resource.create(t, b);
-      const res = await api(t.app, route.method as 'GET', route.url.replace(':id', id), {
-        as: asA,
-        ...(takesBody ? { body: bodies[name] } : {}),
-      });
+      const res = await api(
+        t.app,
+        route.method as 'GET',
+        route.url.replace(':id', id).replace(/:\w+/g, '01a20000-0000-7000-8000-000000000001'),
+        {
+          as: asA,
+          ...(takesBody ? { body: bodies[name] } : {}),
+        },
+      );
       expect(
         [403, 404],
         `${name} answered ${res.statusCode}: ${JSON.stringify(res.body)}`,

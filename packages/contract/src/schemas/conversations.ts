@@ -272,3 +272,25 @@ export const TimelineQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+export const LinkKind = Type.Union(
+  [Type.Literal('related'), Type.Literal('parent'), Type.Literal('child')],
+  {
+    description: 'What the linked conversation is to this one',
+  },
+);
+export const LinkCreateBody = Type.Object(
+  { conversationId: Id, kind: LinkKind },
+  { additionalProperties: false },
+);
+export type LinkCreateBody = Static<typeof LinkCreateBody>;
+export const ConversationLink = Type.Object({
+  conversationId: Id,
+  number: Type.Integer(),
+  subject: Type.String(),
+  status: ConversationStatus,
+  kind: LinkKind,
+  createdAt: Timestamp,
+});
+export type ConversationLink = Static<typeof ConversationLink>;
+export const LinkParams = Type.Object({ id: Id, linkedId: Id }, { additionalProperties: false });

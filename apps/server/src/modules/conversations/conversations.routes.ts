@@ -2,12 +2,15 @@ import {
   BulkUpdateBody,
   BulkUpdateResult,
   Conversation,
+  ConversationLink,
   ConversationCreateBody,
   ConversationCreated,
   ConversationListQuery,
   ConversationUpdateBody,
   ErrorResponse,
   IdParams,
+  LinkCreateBody,
+  LinkParams,
   MergeBody,
   Message,
   MessageCreateBody,
@@ -16,7 +19,9 @@ import {
   TimelineEvent,
   TimelineQuery,
 } from '@parley/contract';
+import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
+import { findLinks, linkConversations, unlinkConversations } from './links.service.js';
 import { actorOf, type App } from '../../platform/http.js';
 import {
   addMessage,
@@ -144,6 +149,71 @@ export function conversationRoutes(app: App, services: Services): void {
         sourceId: request.params.id,
         targetId: request.body.into,
       }),
+  );
+
+  app.get(
+    '/api/v1/conversations/:id/links',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Linked conversations',
+        params: IdParams,
+        response: { 200: Type.Object({ data: Type.Array(ConversationLink) }), ...errors },
+      },
+    },
+    async (request) => ({
+      data: await findLinks({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        conversationId: request.params.id,
+      }),
+    }),
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/links',
+    {
+      config: { resource: 'conversation', access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Link another conversation (related, parent or child)',
+        params: IdParams,
+        body: LinkCreateBody,
+        response: { 201: Type.Object({ data: Type.Array(ConversationLink) }), ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({
+        data: await linkConversations({
+          db,
+          actor: actorOf(request),
+          conversationId: request.params.id,
+          body: request.body,
+        }),
+      }),
+  );
+
+  app.delete(
+    '/api/v1/conversations/:id/links/:linkedId',
+    {
+      config: { resource: 'conversation', access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Remove a link',
+        params: LinkParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await unlinkConversations({
+        db,
+        actor: actorOf(request),
+        conversationId: request.params.id,
+        linkedId: request.params.linkedId,
+      });
+      return reply.status(204).send(null);
+    },
   );
 
   app.get(

@@ -78,9 +78,19 @@ export interface ConversationEventsTable {
   createdAt: CreatedAt;
 }
 
+export interface ConversationLinksTable {
+  workspaceId: string;
+  conversationId: string;
+  linkedId: string;
+  kind: 'related' | 'parent' | 'child';
+  createdBy: string | null;
+  createdAt: CreatedAt;
+}
+
 export interface ConversationTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   conversationThreadKeys: ConversationThreadKeysTable;
   conversationEvents: ConversationEventsTable;
+  conversationLinks: ConversationLinksTable;
 }

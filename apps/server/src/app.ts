@@ -9,6 +9,7 @@ import { authRoutes } from './modules/auth/auth.routes.js';
 import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
+import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -19,6 +20,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   workspaceRoutes,
   conversationRoutes,
   searchRoutes,
+  contactRoutes,
 ];
 
 /**

@@ -4,3 +4,4 @@ export * from './schemas/auth.js';
 export * from './schemas/workspace.js';
 export * from './schemas/conversations.js';
 export * from './schemas/search.js';
+export * from './schemas/contacts.js';

@@ -81,6 +81,30 @@ const resources: Record<string, ResourceKind> = {
       );
     },
   },
+  contact: {
+    create: async (t, b) => {
+      const { conversationId } = await ingest(t.services.db, {
+        workspaceId: b.workspace.id,
+        channel: 'email',
+        from: { kind: 'email', value: `contact-${Date.now()}@example.com`, name: 'Untouched' },
+        text: 'Hej',
+      });
+      const row = await t.services.db
+        .selectFrom('conversations')
+        .select('contactId')
+        .where('id', '=', conversationId)
+        .executeTakeFirstOrThrow();
+      return row.contactId;
+    },
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('contacts')
+        .select(['name', 'notes'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.name === 'Untouched' && row.notes === null;
+    },
+  },
   invitation: {
     create: async (t, b) =>
       (
@@ -112,6 +136,7 @@ const resources: Record<string, ResourceKind> = {
 const bodies: Record<string, unknown> = {
   'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
   'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
+  'PATCH /api/v1/contacts/:id': { name: 'Hijacked', notes: 'mine now' },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
   'POST /api/v1/conversations/:id/links': {

@@ -143,7 +143,7 @@ async function postgresUser(): Promise<RunAs> {
 }
 
 /** Every folder above the data folder must let the `postgres` user pass through. */
-async function assertReachable(pgDir: string): Promise<void> {
+export async function assertReachable(pgDir: string): Promise<void> {
   let dir = dirname(pgDir);
   for (;;) {
     const info = await stat(dir);

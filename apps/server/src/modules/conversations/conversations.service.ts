@@ -366,6 +366,54 @@ export async function updateConversation(props: {
   });
 }
 
+/**
+ * Writes `changes` to a conversation already locked in `trx` (`before` is its row), with a
+ * timeline entry per field that really changed and one `conversation.updated` event.
+ */
+async function changeConversation(
+  trx: Tx,
+  actor: Actor,
+  before: Awaited<ReturnType<typeof assertConversation>>,
+  changes: ConversationUpdateBody,
+): Promise<void> {
+  await trx
+    .updateTable('conversations')
+    .set({
+      ...changes,
+      ...(changes.status ? statusTimestamps(changes.status) : {}),
+      ...(changes.subject !== undefined ? { searchText: searchTextFor(changes.subject) } : {}),
+      updatedAt: new Date(),
+    })
+    .where('workspaceId', '=', actor.workspaceId)
+    .where('id', '=', before.id)
+    .execute();
+  const diffs = Object.entries(changes).filter(
+    ([key, value]) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
+  );
+  if (diffs.length === 0) return;
+  await trx
+    .insertInto('conversationEvents')
+    .values(
+      diffs.map(([field, value]) => ({
+        workspaceId: actor.workspaceId,
+        conversationId: before.id,
+        type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
+        actorType: 'user' as const,
+        actorId: actor.userId,
+        data: JSON.stringify({ from: before[field as keyof typeof before] ?? null, to: value }),
+      })),
+    )
+    .execute();
+  await recordEvent(trx, {
+    workspaceId: actor.workspaceId,
+    aggregateType: 'conversation',
+    aggregateId: before.id,
+    type: 'conversation.updated',
+    data: { changes: Object.fromEntries(diffs), actorId: actor.userId },
+    broadcast: true,
+  });
+}
+
 async function applyConversationChanges(props: {
   db: Db;
   actor: Actor;
@@ -386,43 +434,7 @@ async function applyConversationChanges(props: {
       if (!assignee || assignee.status !== 'active')
         throw notFound('The assignee', 'user_not_found');
     }
-    await trx
-      .updateTable('conversations')
-      .set({
-        ...changes,
-        ...(changes.status ? statusTimestamps(changes.status) : {}),
-        ...(changes.subject !== undefined ? { searchText: searchTextFor(changes.subject) } : {}),
-        updatedAt: new Date(),
-      })
-      .where('workspaceId', '=', actor.workspaceId)
-      .where('id', '=', props.conversationId)
-      .execute();
-    const diffs = Object.entries(changes).filter(
-      ([key, value]) =>
-        JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
-    );
-    if (diffs.length === 0) return;
-    await trx
-      .insertInto('conversationEvents')
-      .values(
-        diffs.map(([field, value]) => ({
-          workspaceId: actor.workspaceId,
-          conversationId: props.conversationId,
-          type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
-          actorType: 'user' as const,
-          actorId: actor.userId,
-          data: JSON.stringify({ from: before[field as keyof typeof before] ?? null, to: value }),
-        })),
-      )
-      .execute();
-    await recordEvent(trx, {
-      workspaceId: actor.workspaceId,
-      aggregateType: 'conversation',
-      aggregateId: props.conversationId,
-      type: 'conversation.updated',
-      data: { changes: Object.fromEntries(diffs), actorId: actor.userId },
-      broadcast: true,
-    });
+    await changeConversation(trx, actor, before, changes);
   });
 }
 
@@ -463,23 +475,7 @@ export async function addMessage(props: {
     const nextStatus =
       body.status ?? (body.kind === 'reply' && conversation.status === 'new' ? 'open' : undefined);
     if (nextStatus && nextStatus !== conversation.status) {
-      await trx
-        .updateTable('conversations')
-        .set({ status: nextStatus, ...statusTimestamps(nextStatus) })
-        .where('workspaceId', '=', actor.workspaceId)
-        .where('id', '=', props.conversationId)
-        .execute();
-      await trx
-        .insertInto('conversationEvents')
-        .values({
-          workspaceId: actor.workspaceId,
-          conversationId: props.conversationId,
-          type: 'conversation.status_changed',
-          actorType: 'user',
-          actorId: actor.userId,
-          data: JSON.stringify({ from: conversation.status, to: nextStatus }),
-        })
-        .execute();
+      await changeConversation(trx, actor, conversation, { status: nextStatus });
     }
     await recordEvent(trx, {
       workspaceId: actor.workspaceId,

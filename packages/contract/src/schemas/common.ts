@@ -24,6 +24,18 @@ export const ErrorResponse = Type.Object(
   { description: 'Every error has this shape' },
 );
 
+/** The error answers every API route documents (any of them can meet bad input, a missing login, a limit). */
+export const ErrorResponses = {
+  400: ErrorResponse,
+  401: ErrorResponse,
+  403: ErrorResponse,
+  404: ErrorResponse,
+  409: ErrorResponse,
+  413: ErrorResponse,
+  415: ErrorResponse,
+  429: ErrorResponse,
+};
+
 export const ListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),

@@ -1,6 +1,7 @@
 import {
   ApiToken,
   ErrorResponse,
+  ErrorResponses,
   IdParams,
   LoginBody,
   Me,
@@ -18,13 +19,7 @@ import { presentUser, presentWorkspace } from '../workspaces/workspaces.presente
 import { changePassword, login, logout, SESSION_COOKIE } from './auth.service.js';
 import { createToken, findTokens, revokeToken } from './tokens.service.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  429: ErrorResponse,
-};
+const errors = ErrorResponses;
 
 export function setSessionCookie(
   reply: FastifyReply,

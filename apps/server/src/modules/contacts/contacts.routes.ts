@@ -3,7 +3,7 @@ import {
   ContactDetail,
   ContactListQuery,
   ContactUpdateBody,
-  ErrorResponse,
+  ErrorResponses,
   IdParams,
   Page,
 } from '@parley/contract';
@@ -11,7 +11,7 @@ import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { findContacts, getContact, updateContact } from './contacts.api.js';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+const errors = ErrorResponses;
 
 export function contactRoutes(app: App, services: Services): void {
   const { db } = services;

@@ -7,7 +7,7 @@ import {
   ConversationCreated,
   ConversationListQuery,
   ConversationUpdateBody,
-  ErrorResponse,
+  ErrorResponses,
   IdParams,
   LinkCreateBody,
   LinkParams,
@@ -35,13 +35,7 @@ import {
   updateConversation,
 } from './conversations.service.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-};
+const errors = ErrorResponses;
 
 export function conversationRoutes(app: App, services: Services): void {
   const { db } = services;

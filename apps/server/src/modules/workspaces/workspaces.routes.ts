@@ -1,5 +1,6 @@
 import {
   ErrorResponse,
+  ErrorResponses,
   IdParams,
   Invitation,
   InvitationAcceptBody,
@@ -27,14 +28,7 @@ import { findUsers, getUser, updateUser } from './users.service.js';
 import { presentUser, presentWorkspace } from './workspaces.presenters.js';
 import { getWorkspace, updateWorkspace } from './workspaces.service.js';
 
-const errors = {
-  400: ErrorResponse,
-  401: ErrorResponse,
-  403: ErrorResponse,
-  404: ErrorResponse,
-  409: ErrorResponse,
-  429: ErrorResponse,
-};
+const errors = ErrorResponses;
 
 export function workspaceRoutes(app: App, services: Services): void {
   const { db } = services;

@@ -5,6 +5,7 @@
  */
 export const errorStatus = {
   validation_failed: 400,
+  unknown_custom_field: 400,
   malformed_json: 400,
   unsupported_media_type: 415,
   payload_too_large: 413,
@@ -19,6 +20,9 @@ export const errorStatus = {
   token_not_found: 404,
   invitation_not_found: 404,
   conversation_not_found: 404,
+  message_not_found: 404,
+  custom_field_not_found: 404,
+  view_not_found: 404,
   conflict: 409,
   email_taken: 409,
   workspace_required: 409,

@@ -53,6 +53,12 @@ export const Workspace = Type.Object(
     defaultLocale: Locale,
     timeZone: Type.String(),
     ticketPrefix: Type.String(),
+    reopenWindowDays: Type.Integer({
+      description: 'A resolved conversation reopens on a customer reply within this many days',
+    }),
+    acknowledgementsEnabled: Type.Boolean({
+      description: 'Customers get an automatic acknowledgement with their ticket number',
+    }),
     createdAt: Timestamp,
   },
   { additionalProperties: false },

@@ -8,6 +8,8 @@ export const WorkspaceUpdateBody = Type.Object(
     defaultLocale: Type.Optional(Locale),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     ticketPrefix: Type.Optional(Type.String({ maxLength: 10, pattern: '^[A-Za-z0-9#-]*$' })),
+    reopenWindowDays: Type.Optional(Type.Integer({ minimum: 0, maximum: 365 })),
+    acknowledgementsEnabled: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -78,3 +80,32 @@ export const InvitationAcceptBody = Type.Object(
   { additionalProperties: false },
 );
 export type InvitationAcceptBody = Static<typeof InvitationAcceptBody>;
+
+export const AcknowledgementTemplate = Type.Object(
+  {
+    locale: Locale,
+    subject: Type.String(),
+    body: Type.String(),
+    customized: Type.Boolean({ description: 'false: the built-in text for this language' }),
+    updatedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type AcknowledgementTemplate = Static<typeof AcknowledgementTemplate>;
+
+export const AcknowledgementTemplateBody = Type.Object(
+  {
+    subject: Type.String({ minLength: 1, maxLength: 300 }),
+    body: Type.String({
+      minLength: 1,
+      maxLength: 5000,
+      description:
+        'Placeholders: {greeting}, {name}, {number}, {subject}, {workspace}, {portalUrl}; {number} is required',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AcknowledgementTemplateBody = Static<typeof AcknowledgementTemplateBody>;
+
+export const LocaleParams = Type.Object({ locale: Locale }, { additionalProperties: false });
+export type LocaleParams = Static<typeof LocaleParams>;

@@ -1,3 +1,4 @@
+import { syncContactSummary } from '../conversations/contact-summary.js';
 import type { Contact, ContactDetail, ContactListQuery, ContactUpdateBody } from '@parley/contract';
 import type { Db } from '../../database.js';
 import { forbidden, notFound } from '../../platform/errors.js';
@@ -96,16 +97,20 @@ export async function updateContact(props: {
   if (!roleAtLeast(props.actor.role, 'agent'))
     throw forbidden('Collaborators cannot change customers');
   const { attributes, ...rest } = props.changes;
-  const result = await props.db
-    .updateTable('contacts')
-    .set({
-      ...rest,
-      ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
-      updatedAt: new Date(),
-    })
-    .where('workspaceId', '=', props.actor.workspaceId)
-    .where('id', '=', props.contactId)
-    .executeTakeFirst();
-  if (result.numUpdatedRows === 0n) throw notFound('The contact');
+  const { workspaceId } = props.actor;
+  await props.db.transaction().execute(async (trx) => {
+    const result = await trx
+      .updateTable('contacts')
+      .set({
+        ...rest,
+        ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
+        updatedAt: new Date(),
+      })
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', props.contactId)
+      .executeTakeFirst();
+    if (result.numUpdatedRows === 0n) throw notFound('The contact');
+    if (rest.name !== undefined) await syncContactSummary(trx, workspaceId, props.contactId);
+  });
   return getContact({ db: props.db, actor: props.actor, contactId: props.contactId });
 }

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { useTestApp } from '../../test/harness.js';
-import { buildWorkspace } from '../../test/factories.js';
+import { api, useTestApp } from '../../test/harness.js';
+import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
 import { startJobs } from '../../runtime.js';
 import type { Worker } from '../../platform/jobs.js';
 import { acknowledgementJobs, chooseLocale } from './acknowledgements.js';
@@ -101,6 +101,107 @@ describe('acknowledgement with the ticket number', () => {
     await t.services.outbox.drain();
     await new Promise((r) => setTimeout(r, 1_500));
     expect(await messagesOf(result.conversationId)).toHaveLength(1);
+  });
+
+  it('uses the workspace’s own template for the language, and none when switched off', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const as = await tokenFor(t.services, owner, ['read', 'write', 'admin']);
+    const templates = await api(t.app, 'GET', '/api/v1/workspace/acknowledgement-templates', {
+      as,
+    });
+    expect(templates.statusCode).toBe(200);
+    expect(templates.body.data.map((x: { locale: string }) => x.locale)).toEqual([
+      'en',
+      'pl',
+      'sv',
+      'fa',
+      'zh',
+    ]);
+    expect(templates.body.data[4]).toMatchObject({ customized: false, updatedAt: null });
+
+    const put = await api(t.app, 'PUT', '/api/v1/workspace/acknowledgement-templates/zh', {
+      as,
+      body: {
+        subject: '工单 {number}',
+        body: '{greeting}\n我们收到了:{subject}。工单号 {number}。',
+      },
+    });
+    expect(put.statusCode).toBe(200);
+    expect(put.body).toMatchObject({ locale: 'zh', customized: true });
+
+    const result = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'chat',
+      from: { kind: 'chat', value: 'visitor-zh-0000000001', name: '王芳' },
+      subject: '退款',
+      text: '我想申请退款',
+      languageHint: 'zh-CN',
+    });
+    await vi.waitFor(async () => expect(await messagesOf(result.conversationId)).toHaveLength(2), {
+      timeout: 10_000,
+      interval: 100,
+    });
+    const [, ack] = await messagesOf(result.conversationId);
+    expect(ack?.text).toBe('王芳,您好!\n我们收到了:退款。工单号 #1001。');
+    expect(ack?.metadata).toMatchObject({ subject: '工单 #1001' });
+
+    const off = await api(t.app, 'PATCH', '/api/v1/workspace', {
+      as,
+      body: { acknowledgementsEnabled: false },
+    });
+    expect(off.body).toMatchObject({ acknowledgementsEnabled: false });
+    const quiet = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'chat',
+      from: { kind: 'chat', value: 'visitor-zh-0000000002' },
+      text: '你好',
+    });
+    await t.services.outbox.drain();
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await messagesOf(quiet.conversationId)).toHaveLength(1);
+
+    const reset = await api(t.app, 'DELETE', '/api/v1/workspace/acknowledgement-templates/zh', {
+      as,
+    });
+    expect(reset.statusCode).toBe(204);
+    const after = await api(t.app, 'GET', '/api/v1/workspace/acknowledgement-templates', { as });
+    expect(after.body.data[4]).toMatchObject({
+      customized: false,
+      subject: '[{number}] 我们已收到您的请求',
+    });
+  });
+
+  it('refuses a template without the number, with unknown placeholders, or from an agent', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const as = await tokenFor(t.services, owner, ['read', 'write', 'admin']);
+    const url = '/api/v1/workspace/acknowledgement-templates/sv';
+    const noNumber = await api(t.app, 'PUT', url, { as, body: { subject: 'Hej', body: 'Tack!' } });
+    expect(noNumber.statusCode).toBe(400);
+    expect(noNumber.body.error).toMatchObject({ code: 'validation_failed' });
+    expect(noNumber.body.error.message).toContain('{number}');
+    const unknown = await api(t.app, 'PUT', url, {
+      as,
+      body: { subject: '{number}', body: 'Hej {kundnamn}' },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body.error.message).toContain('{kundnamn}');
+    const badLocale = await api(t.app, 'PUT', '/api/v1/workspace/acknowledgement-templates/de', {
+      as,
+      body: { subject: '{number}', body: 'Hallo' },
+    });
+    expect(badLocale.statusCode).toBe(400);
+    const agent = await buildUser(t.services, { workspaceId: workspace.id });
+    const denied = await api(t.app, 'PUT', url, {
+      as: await tokenFor(t.services, agent),
+      body: { subject: '{number}', body: 'Hej' },
+    });
+    expect(denied.statusCode).toBe(403);
+    const stored = await t.services.db
+      .selectFrom('acknowledgementTemplates')
+      .select('locale')
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(stored).toEqual([]);
   });
 
   it('chooses the conversation’s language, then the contact’s, then the workspace’s', () => {

@@ -4,6 +4,10 @@ import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { appendMessage } from './ingest.js';
+import type { AcknowledgementTemplate, AcknowledgementTemplateBody } from '@parley/contract';
+import type { Db } from '../../database.js';
+import { AppError } from '../../platform/errors.js';
+import type { Actor } from '../../platform/http.js';
 
 export type AckLocale = 'en' | 'pl' | 'sv' | 'fa' | 'zh';
 const locales: AckLocale[] = ['en', 'pl', 'sv', 'fa', 'zh'];
@@ -61,6 +65,120 @@ export function render(template: string, values: Record<string, string>): string
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
+const placeholders = ['greeting', 'name', 'number', 'subject', 'workspace', 'portalUrl'];
+
+/** The workspace's templates for every language: its own text where edited, else the built-in. */
+export async function findTemplates(
+  db: Db,
+  workspaceId: string,
+): Promise<AcknowledgementTemplate[]> {
+  const rows = await db
+    .selectFrom('acknowledgementTemplates')
+    .select(['locale', 'subject', 'body', 'updatedAt'])
+    .where('workspaceId', '=', workspaceId)
+    .execute();
+  return locales.map((locale) => {
+    const own = rows.find((r) => r.locale === locale);
+    return own
+      ? {
+          locale,
+          subject: own.subject,
+          body: own.body,
+          customized: true,
+          updatedAt: own.updatedAt.toISOString(),
+        }
+      : {
+          locale,
+          subject: defaultTemplates[locale].subject,
+          body: defaultTemplates[locale].body,
+          customized: false,
+          updatedAt: null,
+        };
+  });
+}
+
+/** Replaces one language's template; it must carry {number} and only known placeholders. */
+export async function saveTemplate(props: {
+  db: Db;
+  actor: Actor;
+  locale: AckLocale;
+  body: AcknowledgementTemplateBody;
+}): Promise<AcknowledgementTemplate> {
+  const { subject, body } = props.body;
+  for (const [field, text] of [
+    ['subject', subject],
+    ['body', body],
+  ] as const) {
+    const unknown = [...text.matchAll(/\{(\w+)\}/g)]
+      .map((m) => m[1] ?? '')
+      .filter((key) => !placeholders.includes(key));
+    if (unknown.length > 0) {
+      throw new AppError(
+        'validation_failed',
+        `Unknown placeholder {${unknown[0] ?? ''}} in the ${field}`,
+        {
+          details: { field, allowed: placeholders },
+        },
+      );
+    }
+  }
+  if (!body.includes('{number}') && !subject.includes('{number}')) {
+    throw new AppError(
+      'validation_failed',
+      'The acknowledgement must carry the ticket number: include {number}',
+      {
+        details: { field: 'body' },
+      },
+    );
+  }
+  const row = await props.db.transaction().execute(async (trx) => {
+    const saved = await trx
+      .insertInto('acknowledgementTemplates')
+      .values({
+        workspaceId: props.actor.workspaceId,
+        locale: props.locale,
+        subject,
+        body,
+        updatedBy: props.actor.userId,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['workspaceId', 'locale'])
+          .doUpdateSet({ subject, body, updatedBy: props.actor.userId, updatedAt: new Date() }),
+      )
+      .returning(['updatedAt'])
+      .executeTakeFirstOrThrow();
+    await recordEvent(trx, {
+      workspaceId: props.actor.workspaceId,
+      aggregateType: 'workspace',
+      aggregateId: props.actor.workspaceId,
+      type: 'workspace.acknowledgement_template_changed',
+      data: { locale: props.locale, actorId: props.actor.userId },
+    });
+    return saved;
+  });
+  return {
+    locale: props.locale,
+    subject,
+    body,
+    customized: true,
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** Back to the built-in text for one language. */
+export async function resetTemplate(props: {
+  db: Db;
+  actor: Actor;
+  locale: AckLocale;
+}): Promise<void> {
+  await props.db
+    .deleteFrom('acknowledgementTemplates')
+    .where('workspaceId', '=', props.actor.workspaceId)
+    .where('locale', '=', props.locale)
+    .execute();
+}
+
 const Acknowledge = Type.Object({ workspaceId: Type.String(), conversationId: Type.String() });
 
 export const acknowledgeJob = {
@@ -105,9 +223,11 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             slug: string;
             defaultLocale: string;
             acknowledged: boolean;
+            acknowledgementsEnabled: boolean;
           }>`
             select c.number, c.subject, c.channel, c.language, p.name as contact_name, p.language as contact_language,
                    w.ticket_prefix as prefix, w.name as workspace_name, w.slug, w.default_locale,
+                   w.acknowledgements_enabled,
                    exists (select 1 from conversation_events e
                             where e.workspace_id = c.workspace_id and e.conversation_id = c.id
                               and e.type = 'conversation.acknowledged') as acknowledged
@@ -118,12 +238,19 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
              for update of c`.execute(trx);
           const conversation = row.rows[0];
           if (!conversation || conversation.acknowledged) return;
+          if (!conversation.acknowledgementsEnabled) return;
           const locale = chooseLocale(
             conversation.language,
             conversation.contactLanguage,
             conversation.defaultLocale,
           );
-          const template = defaultTemplates[locale];
+          const own = await trx
+            .selectFrom('acknowledgementTemplates')
+            .select(['subject', 'body'])
+            .where('workspaceId', '=', workspaceId)
+            .where('locale', '=', locale)
+            .executeTakeFirst();
+          const template = { ...defaultTemplates[locale], ...own };
           const number = `${conversation.prefix}${conversation.number}`;
           const name = conversation.contactName?.trim() ?? '';
           const values = {

@@ -68,31 +68,9 @@ export const messageColumns = [
 function baseQuery(db: Db | Tx, workspaceId: string) {
   return db
     .selectFrom('conversations as c')
-    .innerJoin('contacts as p', (j) =>
-      j.onRef('p.workspaceId', '=', 'c.workspaceId').onRef('p.id', '=', 'c.contactId'),
-    )
     .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
     .select(conversationColumns)
-    .select((eb) => [
-      'p.name as contactName',
-      'w.ticketPrefix',
-      eb
-        .selectFrom('contactIdentities as i')
-        .select('i.value')
-        .whereRef('i.workspaceId', '=', 'c.workspaceId')
-        .whereRef('i.contactId', '=', 'c.contactId')
-        .where('i.kind', '=', 'email')
-        .limit(1)
-        .as('contactEmail'),
-      eb
-        .selectFrom('contactIdentities as i')
-        .select('i.value')
-        .whereRef('i.workspaceId', '=', 'c.workspaceId')
-        .whereRef('i.contactId', '=', 'c.contactId')
-        .where('i.kind', 'in', ['phone', 'whatsapp'])
-        .limit(1)
-        .as('contactPhone'),
-    ])
+    .select(['c.contactName', 'c.contactEmail', 'c.contactPhone', 'w.ticketPrefix'])
     .where('c.workspaceId', '=', workspaceId);
 }
 
@@ -187,11 +165,7 @@ const sorts = {
   '-createdAt': { keys: [sql`c.created_at`, sql`c.id`], descending: true },
   createdAt: { keys: [sql`c.created_at`, sql`c.id`], descending: false },
   '-priority': {
-    keys: [
-      sql`(case c.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end)`,
-      sql`c.created_at`,
-      sql`c.id`,
-    ],
+    keys: [sql`c.priority_rank`, sql`c.created_at`, sql`c.id`],
     descending: false,
   },
 } as const;

@@ -19,6 +19,12 @@ export interface ConversationsTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   customFields: Json<Record<string, unknown>>;
   contactId: string;
+  /** Copied from the contact (name, first email, first phone) so the inbox reads one table. */
+  contactName: ColumnType<string | null, string | null | undefined, string | null>;
+  contactEmail: ColumnType<string | null, string | null | undefined, string | null>;
+  contactPhone: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 0 urgent … 3 low, generated from priority: the inbox sorts on it. */
+  priorityRank: ColumnType<number, never, never>;
   teamId: string | null;
   assigneeId: string | null;
   followUpOfId: string | null;

@@ -180,6 +180,85 @@ describe('ingest', () => {
     expect(followUp.subject).toBe('Re: پشتیبانی');
   });
 
+  it('reopens only within the workspace’s reopen window', async () => {
+    const { workspace, owner } = await setup();
+    const admin = await tokenFor(t.services, owner);
+    const from = { kind: 'email' as const, value: 'olof@example.se' };
+    const base = { workspaceId: workspace.id, channel: 'email' as const, from };
+    const opened = await ingest(t.services.db, {
+      ...base,
+      subject: 'Leverans',
+      text: 'Var är mitt paket?',
+      ownThreadKeys: ['<sv1@x>'],
+    });
+    const resolve = (daysAgo: number) =>
+      t.services.db
+        .updateTable('conversations')
+        .set({ status: 'resolved', resolvedAt: new Date(Date.now() - daysAgo * 86_400_000) })
+        .where('id', '=', opened.conversationId)
+        .execute();
+    const setWindow = async (days: number) => {
+      const res = await api(t.app, 'PATCH', '/api/v1/workspace', {
+        as: admin,
+        body: { reopenWindowDays: days },
+      });
+      expect(res.body).toMatchObject({ reopenWindowDays: days });
+    };
+    await setWindow(30);
+    await resolve(20);
+    const within = await ingest(t.services.db, {
+      ...base,
+      text: 'Tack, men…',
+      threadKeys: ['<sv1@x>'],
+    });
+    expect(within).toMatchObject({ conversationId: opened.conversationId, reopened: true });
+
+    await setWindow(0);
+    await resolve(0.01);
+    const outside = await ingest(t.services.db, { ...base, text: 'Igen', threadKeys: ['<sv1@x>'] });
+    expect(outside).toMatchObject({ conversationCreated: true, reopened: false });
+    expect(outside.conversationId).not.toBe(opened.conversationId);
+
+    const bad = await api(t.app, 'PATCH', '/api/v1/workspace', {
+      as: admin,
+      body: { reopenWindowDays: 400 },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('shows the contact’s current name on every conversation after a rename', async () => {
+    const { workspace, as } = await setup();
+    const from = { kind: 'email' as const, value: 'anna@example.pl', name: 'Anna' };
+    const first = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'email',
+      from,
+      text: 'a',
+    });
+    await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'sms',
+      from: { kind: 'phone', value: '+48 601 234 999' },
+      text: 'b',
+    });
+    const contactId = (
+      await api(t.app, 'GET', `/api/v1/conversations/${first.conversationId}`, { as })
+    ).body.contact.id as string;
+    const renamed = await api(t.app, 'PATCH', `/api/v1/contacts/${contactId}`, {
+      as,
+      body: { name: 'Anna Kowalska' },
+    });
+    expect(renamed.statusCode).toBe(200);
+    const list = await api(t.app, 'GET', `/api/v1/conversations?contactId=${contactId}`, { as });
+    expect(list.body.data).toHaveLength(1);
+    expect(list.body.data[0].contact).toEqual({
+      id: contactId,
+      name: 'Anna Kowalska',
+      email: 'anna@example.pl',
+      phone: null,
+    });
+  });
+
   it('sanitizes HTML: scripts, handlers and remote images never survive', async () => {
     const { workspace } = await setup();
     const result = await ingest(t.services.db, {

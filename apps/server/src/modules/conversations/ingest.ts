@@ -7,6 +7,7 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { findOrCreateContact } from '../contacts/contacts.service.js';
 import { normalizeIdentity, type Identity } from '../contacts/identities.js';
+import { contactSummarySql } from './contact-summary.js';
 import { htmlToText, sanitize } from './sanitize.js';
 import { searchTextFor } from '../search/text.js';
 
@@ -50,8 +51,23 @@ export interface IngestResult {
   reopened: boolean;
 }
 
-/** A resolved conversation reopens on a customer reply within this window; later, a follow-up starts. */
-export const REOPEN_WINDOW_DAYS = 7;
+/**
+ * A resolved conversation reopens on a customer reply within the workspace's window
+ * (`reopen_window_days`, 7 by default); later, a follow-up starts.
+ */
+async function withinReopenWindow(
+  trx: Tx,
+  workspaceId: string,
+  resolvedAt: Date,
+  at: Date,
+): Promise<boolean> {
+  const { reopenWindowDays } = await trx
+    .selectFrom('workspaces')
+    .select('reopenWindowDays')
+    .where('id', '=', workspaceId)
+    .executeTakeFirstOrThrow();
+  return at.getTime() - resolvedAt.getTime() <= reopenWindowDays * 86_400_000;
+}
 
 /**
  * The one inbound path: every channel hands its messages here. In one transaction it
@@ -115,10 +131,11 @@ async function ingestIn(
   });
 
   const found = await findThread(trx, { workspaceId, channel, contactId: contact.id, message });
+  // Only a reply to a resolved conversation needs the workspace's window (one more read).
   const reopenable =
     found?.status === 'resolved' &&
     found.resolvedAt !== null &&
-    at.getTime() - found.resolvedAt.getTime() <= REOPEN_WINDOW_DAYS * 86_400_000;
+    (await withinReopenWindow(trx, workspaceId, found.resolvedAt, at));
   const continues =
     found !== null && found.status !== 'closed' && (found.status !== 'resolved' || reopenable);
   const events: NewEvent[] = [];
@@ -323,15 +340,18 @@ export async function openConversation(
   const messageId = uuidv7();
   const m = props.message;
   const inbound = m.kind === 'inbound';
+  const contact = contactSummarySql(props.workspaceId, props.contactId);
   const { rows } = await sql<{ number: number }>`
     with conversation as (
       insert into conversations (
-        workspace_id, id, number, subject, search_text, channel, language, contact_id, follow_up_of_id, priority,
+        workspace_id, id, number, subject, search_text, channel, language, contact_id,
+        contact_name, contact_email, contact_phone, follow_up_of_id, priority,
         tags, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
         last_activity_at, created_at, updated_at)
       values (
         ${props.workspaceId}, ${id}, parley_next_ticket_number(${props.workspaceId}::uuid), ${props.subject},
-        ${searchTextFor(props.subject)}, ${props.channel}, ${props.language}, ${props.contactId}, ${props.followUpOfId},
+        ${searchTextFor(props.subject)}, ${props.channel}, ${props.language}, ${props.contactId},
+        ${contact.name}, ${contact.email}, ${contact.phone}, ${props.followUpOfId},
         ${props.priority ?? 'normal'}, ${props.tags ?? []}::text[],
         1, 1, ${preview(m.text)}, ${inbound ? m.at : null}, ${inbound ? m.at : null},
         ${m.at}, ${m.at}, now())

@@ -247,7 +247,8 @@ export async function bulkSeed(
         const lang = weighted(languages);
         const status = weighted(statuses);
         const channel = weighted(channels);
-        const contactId = contactIds[i % contactCount] ?? '';
+        const contactIndex = i % contactCount;
+        const contactId = contactIds[contactIndex] ?? '';
         const createdAt = now - Math.floor(rand() * yearMs);
         const count = 3 + Math.floor(rand() * 6);
         const assignee = status === 'new' || rand() < 0.1 ? null : pick(agents);
@@ -289,6 +290,9 @@ export async function bulkSeed(
           lang,
           [] as string[],
           contactId,
+          `Customer ${contactIndex}`,
+          `customer${contactIndex}.${run}@${options.slug}.example.com`,
+          contactIndex % 4 === 0 ? `+${runDigits}${String(contactIndex).padStart(7, '0')}` : null,
           assignee,
           count,
           count,
@@ -316,6 +320,9 @@ export async function bulkSeed(
           'language',
           'tags',
           'contact_id',
+          'contact_name',
+          'contact_email',
+          'contact_phone',
           'assignee_id',
           'last_seq',
           'message_count',

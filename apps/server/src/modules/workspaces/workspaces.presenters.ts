@@ -10,6 +10,8 @@ export function presentWorkspace(row: Selectable<WorkspacesTable>): Workspace {
     defaultLocale: row.defaultLocale as Locale,
     timeZone: row.timeZone,
     ticketPrefix: row.ticketPrefix,
+    reopenWindowDays: row.reopenWindowDays,
+    acknowledgementsEnabled: row.acknowledgementsEnabled,
     createdAt: row.createdAt.toISOString(),
   };
 }

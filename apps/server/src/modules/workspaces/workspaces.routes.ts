@@ -1,5 +1,8 @@
 import {
+  AcknowledgementTemplate,
+  AcknowledgementTemplateBody,
   ErrorResponse,
+  LocaleParams,
   ErrorResponses,
   IdParams,
   Invitation,
@@ -25,6 +28,7 @@ import {
   findInvitations,
 } from './invitations.service.js';
 import { findUsers, getUser, updateUser } from './users.service.js';
+import { findTemplates, resetTemplate, saveTemplate } from '../conversations/acknowledgements.js';
 import { presentUser, presentWorkspace } from './workspaces.presenters.js';
 import { getWorkspace, updateWorkspace } from './workspaces.service.js';
 
@@ -67,6 +71,56 @@ export function workspaceRoutes(app: App, services: Services): void {
           actorId: actor.userId,
         }),
       );
+    },
+  );
+
+  app.get(
+    '/api/v1/workspace/acknowledgement-templates',
+    {
+      schema: {
+        tags: ['workspace'],
+        summary: 'The acknowledgement sent with the ticket number, per language',
+        response: { 200: Type.Object({ data: Type.Array(AcknowledgementTemplate) }), ...errors },
+      },
+    },
+    async (request) => ({ data: await findTemplates(db, actorOf(request).workspaceId) }),
+  );
+
+  app.put(
+    '/api/v1/workspace/acknowledgement-templates/:locale',
+    {
+      config: { access: { role: 'admin', scope: 'admin' } },
+      schema: {
+        tags: ['workspace'],
+        summary: "Replace one language's acknowledgement (admins)",
+        params: LocaleParams,
+        body: AcknowledgementTemplateBody,
+        response: { 200: AcknowledgementTemplate, ...errors },
+      },
+    },
+    async (request) =>
+      saveTemplate({
+        db,
+        actor: actorOf(request),
+        locale: request.params.locale,
+        body: request.body,
+      }),
+  );
+
+  app.delete(
+    '/api/v1/workspace/acknowledgement-templates/:locale',
+    {
+      config: { access: { role: 'admin', scope: 'admin' } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'Go back to the built-in acknowledgement for one language (admins)',
+        params: LocaleParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await resetTemplate({ db, actor: actorOf(request), locale: request.params.locale });
+      return reply.status(204).send(null);
     },
   );
 

@@ -10,6 +10,9 @@ export interface WorkspacesTable {
   defaultLocale: Generated<string>;
   timeZone: Generated<string>;
   ticketPrefix: Generated<string>;
+  /** A resolved conversation reopens on a customer reply within this many days. */
+  reopenWindowDays: Generated<number>;
+  acknowledgementsEnabled: Generated<boolean>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -59,4 +62,14 @@ export interface WorkspaceTables {
   users: UsersTable;
   invitations: InvitationsTable;
   auditLog: AuditLogTable;
+  acknowledgementTemplates: AcknowledgementTemplatesTable;
+}
+
+export interface AcknowledgementTemplatesTable {
+  workspaceId: string;
+  locale: 'en' | 'pl' | 'sv' | 'fa' | 'zh';
+  subject: string;
+  body: string;
+  updatedBy: string | null;
+  updatedAt: UpdatedAt;
 }

@@ -10,6 +10,8 @@ import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
+import { fieldRoutes } from './modules/fields/fields.routes.js';
+import { viewRoutes } from './modules/views/views.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -21,6 +23,8 @@ const modules: ((app: App, services: Services) => void)[] = [
   conversationRoutes,
   searchRoutes,
   contactRoutes,
+  fieldRoutes,
+  viewRoutes,
 ];
 
 /**

@@ -3,6 +3,8 @@ import type { AuthTables } from './modules/auth/auth.tables.js';
 import type { WorkspaceTables } from './modules/workspaces/workspaces.tables.js';
 import type { PlatformTables } from './platform/outbox.js';
 import type { ContactTables } from './modules/contacts/contacts.tables.js';
+import type { FieldTables } from './modules/fields/fields.tables.js';
+import type { ViewTables } from './modules/views/views.tables.js';
 import type { ConversationTables } from './modules/conversations/conversations.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
@@ -10,7 +12,9 @@ export type Database = PlatformTables &
   WorkspaceTables &
   AuthTables &
   ContactTables &
-  ConversationTables;
+  ConversationTables &
+  FieldTables &
+  ViewTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -1,5 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { registeredRoutes } from '../platform/http.js';
+import { registeredRoutes, type Actor } from '../platform/http.js';
+import { createField } from '../modules/fields/fields.service.js';
+import { createView } from '../modules/views/views.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -20,6 +23,19 @@ interface ResourceKind {
   create(t: TestContext, b: Awaited<ReturnType<typeof buildWorkspace>>): Promise<string>;
   /** True while B's resource is as it was created. */
   intact(t: TestContext, id: string): Promise<boolean>;
+}
+
+/** Workspace B's owner acting through the services (to create B's resources). */
+function ownerActor(b: Awaited<ReturnType<typeof buildWorkspace>>): Actor {
+  return {
+    workspaceId: b.workspace.id,
+    userId: b.owner.id,
+    role: 'owner',
+    via: 'token',
+    scopes: ['admin'],
+    csrfToken: null,
+    credentialId: 'test',
+  };
 }
 
 const resources: Record<string, ResourceKind> = {
@@ -105,6 +121,47 @@ const resources: Record<string, ResourceKind> = {
       return row?.name === 'Untouched' && row.notes === null;
     },
   },
+  custom_field: {
+    create: async (t, b) =>
+      (
+        await createField({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            entity: 'conversation',
+            key: `untouched_${randomBytes(3).toString('hex')}`,
+            label: 'Untouched',
+            type: 'text',
+          },
+        })
+      ).id,
+    intact: async (t, id) =>
+      (
+        await t.services.db
+          .selectFrom('customFieldDefinitions')
+          .select('label')
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.label === 'Untouched',
+  },
+  view: {
+    create: async (t, b) =>
+      (
+        await createView({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: { name: 'Untouched', visibility: 'workspace', filters: { status: 'open' } },
+        })
+      ).id,
+    intact: async (t, id) =>
+      (
+        await t.services.db
+          .selectFrom('savedViews')
+          .select('name')
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.name === 'Untouched',
+  },
   invitation: {
     create: async (t, b) =>
       (
@@ -139,6 +196,8 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/contacts/:id': { name: 'Hijacked', notes: 'mine now' },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
+  'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
+  'PATCH /api/v1/views/:id': { name: 'Hijacked' },
   'POST /api/v1/conversations/:id/links': {
     conversationId: '01a20000-0000-7000-8000-000000000000',
     kind: 'related',

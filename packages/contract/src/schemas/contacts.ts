@@ -35,10 +35,18 @@ export const ContactUpdateBody = Type.Object(
     attributes: Type.Optional(
       Type.Record(
         Type.String({ pattern: '^[a-zA-Z][a-zA-Z0-9_]{0,39}$' }),
-        Type.Union([Type.String({ maxLength: 500 }), Type.Number(), Type.Boolean(), Type.Null()]),
+        Type.Union([
+          Type.String({ maxLength: 500 }),
+          Type.Number(),
+          Type.Boolean(),
+          Type.Array(Type.String({ maxLength: 100 }), { maxItems: 50, uniqueItems: true }),
+          Type.Null(),
+        ]),
         {
           maxProperties: 50,
           additionalProperties: false,
+          description:
+            'Merged into the stored attributes; null removes one. Keys with a contact custom field are typed by it',
         },
       ),
     ),

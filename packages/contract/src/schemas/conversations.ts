@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Email } from './auth.js';
 import { Id, Timestamp } from './common.js';
+import { FieldKey, FieldValues } from './fields.js';
 
 export const Channel = Type.Union(
   ['email', 'chat', 'sms', 'whatsapp', 'telegram', 'webform', 'phone', 'api'].map((c) =>
@@ -147,6 +148,7 @@ export const ConversationCreateBody = Type.Object(
       Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
     ),
     language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+    customFields: Type.Optional(FieldValues),
   },
   { additionalProperties: false },
 );
@@ -167,26 +169,55 @@ export const ConversationSort = Type.Union(
 );
 export type ConversationSort = Static<typeof ConversationSort>;
 
+/** The filters a list or a saved view applies (every one optional, all must hold). */
+const filterProperties = {
+  status: Type.Optional(ConversationStatus),
+  assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
+  contactId: Type.Optional(Id),
+  priority: Type.Optional(Priority),
+  channel: Type.Optional(Channel),
+  language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+  tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  teamId: Type.Optional(Id),
+  createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
+  createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
+  updatedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+};
+
+const FieldFilter = Type.String({ minLength: 1, maxLength: 200 });
+
+export const ConversationFilters = Type.Object(
+  {
+    ...filterProperties,
+    fields: Type.Optional(
+      Type.Record(FieldKey, FieldFilter, {
+        maxProperties: 10,
+        additionalProperties: false,
+        description:
+          'Custom field equals this value (a multiselect field: contains it); typed by the field',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ConversationFilters = Static<typeof ConversationFilters>;
+
 export const ConversationListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    status: Type.Optional(ConversationStatus),
-    assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
-    contactId: Type.Optional(Id),
-    priority: Type.Optional(Priority),
-    channel: Type.Optional(Channel),
-    language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
-    tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
-    teamId: Type.Optional(Id),
-    createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
-    createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
-    updatedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+    ...filterProperties,
     sort: Type.Optional(ConversationSort),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    // `field.plan=enterprise`: custom field filters in the query string.
+    patternProperties: { '^field\\.[a-z][a-z0-9_]{0,39}$': FieldFilter },
+  },
 );
-export type ConversationListQuery = Static<typeof ConversationListQuery>;
+export type ConversationListQuery = Static<typeof ConversationListQuery> & {
+  [key: `field.${string}`]: string | undefined;
+};
 
 export const ConversationUpdateBody = Type.Object(
   {
@@ -197,6 +228,13 @@ export const ConversationUpdateBody = Type.Object(
     tags: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
     ),
+    category: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+    ),
+    language: Type.Optional(
+      Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()]),
+    ),
+    customFields: Type.Optional(FieldValues),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -1,3 +1,5 @@
+import { sql } from 'kysely';
+import { findFields, validateFieldValues } from '../fields/fields.service.js';
 import { syncContactSummary } from '../conversations/contact-summary.js';
 import type { Contact, ContactDetail, ContactListQuery, ContactUpdateBody } from '@parley/contract';
 import type { Db } from '../../database.js';
@@ -96,14 +98,24 @@ export async function updateContact(props: {
 }) {
   if (!roleAtLeast(props.actor.role, 'agent'))
     throw forbidden('Collaborators cannot change customers');
-  const { attributes, ...rest } = props.changes;
   const { workspaceId } = props.actor;
+  const { attributes: given, ...rest } = props.changes;
+  // Attributes with a contact field definition are typed by it; others pass as they are.
+  const attributes = given
+    ? validateFieldValues(await findFields(props.db, workspaceId, 'contact'), given, {
+        strict: false,
+      })
+    : undefined;
   await props.db.transaction().execute(async (trx) => {
     const result = await trx
       .updateTable('contacts')
       .set({
         ...rest,
-        ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
+        ...(attributes
+          ? {
+              attributes: sql<string>`jsonb_strip_nulls(attributes || ${JSON.stringify(attributes)}::jsonb)`,
+            }
+          : {}),
         updatedAt: new Date(),
       })
       .where('workspaceId', '=', workspaceId)

@@ -2,6 +2,7 @@ import type {
   Attachment,
   Conversation,
   ConversationCreateBody,
+  ConversationFilters,
   ConversationListQuery,
   ConversationSort,
   ConversationUpdateBody,
@@ -12,7 +13,8 @@ import type {
   MessageListQuery,
   TimelineEvent,
 } from '@parley/contract';
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { fieldFilterJson, findFields, validateFieldValues } from '../fields/fields.service.js';
 import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
@@ -186,31 +188,88 @@ const isCursor = (v: unknown): v is (string | number)[] =>
   v.length <= 3 &&
   v.every((x) => typeof x === 'string' || typeof x === 'number');
 
+/**
+ * The filters as SQL conditions on `conversations c` (all must hold), shared by lists,
+ * saved views and their counts. Custom field filters are typed by their definitions.
+ */
+export async function filterConditions(
+  db: Db | Tx,
+  actor: Actor,
+  filters: ConversationFilters,
+): Promise<RawBuilder<boolean>[]> {
+  const conditions: RawBuilder<boolean>[] = [sql`c.workspace_id = ${actor.workspaceId}`];
+  const add = (condition: RawBuilder<boolean>) => conditions.push(condition);
+  if (filters.status) add(sql`c.status = ${filters.status}`);
+  if (filters.assignee === 'me') add(sql`c.assignee_id = ${actor.userId}`);
+  else if (filters.assignee === 'unassigned') add(sql`c.assignee_id is null`);
+  else if (filters.assignee) add(sql`c.assignee_id = ${filters.assignee}`);
+  if (filters.contactId) add(sql`c.contact_id = ${filters.contactId}`);
+  if (filters.priority) add(sql`c.priority = ${filters.priority}`);
+  if (filters.channel) add(sql`c.channel = ${filters.channel}`);
+  if (filters.language) add(sql`c.language = ${filters.language}`);
+  if (filters.teamId) add(sql`c.team_id = ${filters.teamId}`);
+  if (filters.tag) add(sql`c.tags @> array[${filters.tag}]::text[]`);
+  if (filters.createdAfter) add(sql`c.created_at >= ${new Date(filters.createdAfter)}`);
+  if (filters.createdBefore) add(sql`c.created_at < ${new Date(filters.createdBefore)}`);
+  if (filters.updatedAfter) add(sql`c.updated_at >= ${new Date(filters.updatedAfter)}`);
+  const fields = Object.entries(filters.fields ?? {});
+  if (fields.length > 0) {
+    const definitions = await findFields(db, actor.workspaceId, 'conversation');
+    for (const [key, text] of fields) {
+      add(sql`c.custom_fields @> ${fieldFilterJson(definitions, key, text)}::jsonb`);
+    }
+  }
+  return conditions;
+}
+
+/** The filters of a list query: its own properties plus `field.<key>=value` pairs. */
+export function filtersOf(query: ConversationListQuery): ConversationFilters {
+  const paging = new Set(['limit', 'cursor', 'sort']);
+  const filters: Record<string, unknown> = {};
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    if (value === undefined || paging.has(key)) continue;
+    if (key.startsWith('field.')) fields[key.slice('field.'.length)] = String(value);
+    else filters[key] = value;
+  }
+  // The schema validated every property; only `field.*` keys needed regrouping.
+  const typed = filters as ConversationFilters;
+  return Object.keys(fields).length > 0 ? { ...typed, fields } : typed;
+}
+
 /** Conversations filtered and sorted (latest activity first by default); keyset-paged. */
 export async function findConversations(props: {
   db: Db;
   actor: Actor;
   query: ConversationListQuery;
 }) {
-  const { query, actor } = props;
-  const limit = query.limit ?? 50;
-  const sort: ConversationSort = query.sort ?? '-lastActivityAt';
+  const { query } = props;
+  return listConversations({
+    db: props.db,
+    actor: props.actor,
+    filters: filtersOf(query),
+    sort: query.sort,
+    limit: query.limit,
+    cursor: query.cursor,
+  });
+}
+
+export async function listConversations(props: {
+  db: Db;
+  actor: Actor;
+  filters: ConversationFilters;
+  sort?: ConversationSort | null | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}) {
+  const limit = props.limit ?? 50;
+  const sort: ConversationSort = props.sort ?? '-lastActivityAt';
   const order = sorts[sort];
-  let q = baseQuery(props.db, actor.workspaceId);
-  if (query.status) q = q.where('c.status', '=', query.status);
-  if (query.assignee === 'me') q = q.where('c.assigneeId', '=', actor.userId);
-  else if (query.assignee === 'unassigned') q = q.where('c.assigneeId', 'is', null);
-  else if (query.assignee) q = q.where('c.assigneeId', '=', query.assignee);
-  if (query.contactId) q = q.where('c.contactId', '=', query.contactId);
-  if (query.priority) q = q.where('c.priority', '=', query.priority);
-  if (query.channel) q = q.where('c.channel', '=', query.channel as ConversationRow['channel']);
-  if (query.language) q = q.where('c.language', '=', query.language);
-  if (query.teamId) q = q.where('c.teamId', '=', query.teamId);
-  if (query.tag) q = q.where(sql<boolean>`c.tags @> array[${query.tag}]::text[]`);
-  if (query.createdAfter) q = q.where('c.createdAt', '>=', new Date(query.createdAfter));
-  if (query.createdBefore) q = q.where('c.createdAt', '<', new Date(query.createdBefore));
-  if (query.updatedAfter) q = q.where('c.updatedAt', '>=', new Date(query.updatedAfter));
-  const after = decodeCursor(query.cursor, isCursor);
+  const conditions = await filterConditions(props.db, props.actor, props.filters);
+  let q = baseQuery(props.db, props.actor.workspaceId).where(
+    sql<boolean>`${sql.join(conditions, sql` and `)}`,
+  );
+  const after = decodeCursor(props.cursor, isCursor);
   if (after) {
     if (after.length !== order.keys.length) {
       throw new AppError(
@@ -229,6 +288,30 @@ export async function findConversations(props: {
   for (const key of order.keys) q = q.orderBy(order.descending ? sql`${key} desc` : key);
   const rows = await q.limit(limit + 1).execute();
   return toPage(rows, limit, presentConversation, (row) => cursorOf(sort, row));
+}
+
+/**
+ * How many conversations match: exact up to `cap`, beyond it the planner's estimate
+ * (`approximate: true`), so a count never scans a million rows.
+ */
+export async function countConversations(props: {
+  db: Db;
+  actor: Actor;
+  filters: ConversationFilters;
+  cap?: number;
+}): Promise<{ count: number; approximate: boolean }> {
+  const cap = props.cap ?? 1000;
+  const where = sql.join(await filterConditions(props.db, props.actor, props.filters), sql` and `);
+  const exact = await sql<{ n: number }>`
+    select count(*)::int as n from (select 1 from conversations c where ${where} limit ${cap + 1}) x`.execute(
+    props.db,
+  );
+  const n = exact.rows[0]?.n ?? 0;
+  if (n <= cap) return { count: n, approximate: false };
+  const plan = await sql<{ 'QUERY PLAN': { Plan: { 'Plan Rows': number } }[] }>`
+    explain (format json) select 1 from conversations c where ${where}`.execute(props.db);
+  const estimate = plan.rows[0]?.['QUERY PLAN'][0]?.Plan['Plan Rows'] ?? n;
+  return { count: Math.max(cap + 1, Math.round(estimate)), approximate: true };
 }
 
 export async function findMessages(props: {
@@ -263,7 +346,18 @@ async function assertConversation(
 ) {
   let q = db
     .selectFrom('conversations')
-    .select(['id', 'status', 'channel', 'assigneeId', 'priority', 'subject', 'tags'])
+    .select([
+      'id',
+      'status',
+      'channel',
+      'assigneeId',
+      'priority',
+      'subject',
+      'tags',
+      'category',
+      'language',
+      'customFields',
+    ])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', conversationId);
   if (lock) q = q.forUpdate();
@@ -284,6 +378,13 @@ export async function createConversationFromApi(props: {
     : { kind: 'phone' as const, value: body.contact.phone ?? '', name: body.contact.name ?? null };
   const at = new Date();
   const html = body.html ? sanitize(body.html) : null;
+  const customFields = body.customFields
+    ? validateFieldValues(
+        await findFields(props.db, actor.workspaceId, 'conversation'),
+        body.customFields,
+        { strict: true },
+      )
+    : undefined;
   const result = await ingest(props.db, {
     workspaceId: actor.workspaceId,
     channel: 'api',
@@ -296,6 +397,7 @@ export async function createConversationFromApi(props: {
     receivedAt: at,
     ...(body.priority ? { priority: body.priority } : {}),
     ...(body.tags ? { tags: body.tags } : {}),
+    ...(customFields ? { customFields } : {}),
   });
   const conversation = await getConversation({
     db: props.db,
@@ -332,7 +434,10 @@ export async function updateConversation(props: {
   conversationId: string;
   changes: ConversationUpdateBody;
 }): Promise<Conversation> {
-  await applyConversationChanges(props);
+  await applyConversationChanges({
+    ...props,
+    changes: await checkedChanges(props.db, props.actor.workspaceId, props.changes),
+  });
   return getConversation({
     db: props.db,
     workspaceId: props.actor.workspaceId,
@@ -340,9 +445,24 @@ export async function updateConversation(props: {
   });
 }
 
+/** Custom field values checked against the workspace's definitions (unknown keys refused). */
+async function checkedChanges(
+  db: Db | Tx,
+  workspaceId: string,
+  changes: ConversationUpdateBody,
+): Promise<ConversationUpdateBody> {
+  if (!changes.customFields) return changes;
+  const definitions = await findFields(db, workspaceId, 'conversation');
+  return {
+    ...changes,
+    customFields: validateFieldValues(definitions, changes.customFields, { strict: true }),
+  };
+}
+
 /**
- * Writes `changes` to a conversation already locked in `trx` (`before` is its row), with a
- * timeline entry per field that really changed and one `conversation.updated` event.
+ * Writes checked `changes` to a conversation already locked in `trx` (`before` is its row),
+ * with a timeline entry per field that really changed (each custom field its own) and one
+ * `conversation.updated` event. Custom fields merge: a key set to null is removed.
  */
 async function changeConversation(
   trx: Tx,
@@ -350,31 +470,52 @@ async function changeConversation(
   before: Awaited<ReturnType<typeof assertConversation>>,
   changes: ConversationUpdateBody,
 ): Promise<void> {
+  const { customFields, ...plain } = changes;
+  const fieldDiffs = Object.entries(customFields ?? {}).filter(
+    ([key, value]) => JSON.stringify(before.customFields[key] ?? null) !== JSON.stringify(value),
+  );
   await trx
     .updateTable('conversations')
     .set({
-      ...changes,
-      ...(changes.status ? statusTimestamps(changes.status) : {}),
-      ...(changes.subject !== undefined ? { searchText: searchTextFor(changes.subject) } : {}),
+      ...plain,
+      ...(plain.status ? statusTimestamps(plain.status) : {}),
+      ...(plain.subject !== undefined ? { searchText: searchTextFor(plain.subject) } : {}),
+      ...(fieldDiffs.length > 0
+        ? {
+            customFields: sql<string>`jsonb_strip_nulls(custom_fields || ${JSON.stringify(
+              Object.fromEntries(fieldDiffs),
+            )}::jsonb)`,
+          }
+        : {}),
       updatedAt: new Date(),
     })
     .where('workspaceId', '=', actor.workspaceId)
     .where('id', '=', before.id)
     .execute();
-  const diffs = Object.entries(changes).filter(
+  const diffs = Object.entries(plain).filter(
     ([key, value]) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
   );
-  if (diffs.length === 0) return;
+  if (diffs.length === 0 && fieldDiffs.length === 0) return;
+  const entries = [
+    ...diffs.map(([field, value]) => ({
+      type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
+      data: { from: before[field as keyof typeof before] ?? null, to: value },
+    })),
+    ...fieldDiffs.map(([key, value]) => ({
+      type: 'conversation.custom_field_changed',
+      data: { field: key, from: before.customFields[key] ?? null, to: value },
+    })),
+  ];
   await trx
     .insertInto('conversationEvents')
     .values(
-      diffs.map(([field, value]) => ({
+      entries.map((entry) => ({
         workspaceId: actor.workspaceId,
         conversationId: before.id,
-        type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
+        type: entry.type,
         actorType: 'user' as const,
         actorId: actor.userId,
-        data: JSON.stringify({ from: before[field as keyof typeof before] ?? null, to: value }),
+        data: JSON.stringify(entry.data),
       })),
     )
     .execute();
@@ -383,7 +524,13 @@ async function changeConversation(
     aggregateType: 'conversation',
     aggregateId: before.id,
     type: 'conversation.updated',
-    data: { changes: Object.fromEntries(diffs), actorId: actor.userId },
+    data: {
+      changes: {
+        ...Object.fromEntries(diffs),
+        ...(fieldDiffs.length > 0 ? { customFields: Object.fromEntries(fieldDiffs) } : {}),
+      },
+      actorId: actor.userId,
+    },
     broadcast: true,
   });
 }
@@ -484,13 +631,14 @@ export async function bulkUpdateConversations(props: {
   body: BulkUpdateBody;
 }): Promise<BulkUpdateResult> {
   const results: BulkUpdateResult['results'] = [];
+  const changes = await checkedChanges(props.db, props.actor.workspaceId, props.body.changes);
   for (const id of props.body.ids) {
     try {
       await applyConversationChanges({
         db: props.db,
         actor: props.actor,
         conversationId: id,
-        changes: props.body.changes,
+        changes,
       });
       results.push({ id, ok: true });
     } catch (error) {

@@ -35,6 +35,8 @@ export interface InboundMessage {
   /** Set on a new conversation (agents opening one through the API). */
   priority?: 'low' | 'normal' | 'high' | 'urgent';
   tags?: string[];
+  /** Custom field values for a new conversation, already checked against their definitions. */
+  customFields?: Record<string, unknown>;
   /** Automatic mail (auto-replies, bulk): threaded as usual, never acknowledged. */
   automated?: boolean;
   metadata?: Record<string, unknown>;
@@ -186,6 +188,7 @@ async function ingestIn(
       followUpOfId: found?.id ?? null,
       priority: message.priority,
       tags: message.tags,
+      customFields: message.customFields,
       message: messageFields,
     });
     conversation = opened;
@@ -333,6 +336,7 @@ export async function openConversation(
     followUpOfId: string | null;
     priority?: 'low' | 'normal' | 'high' | 'urgent' | undefined;
     tags?: string[] | undefined;
+    customFields?: Record<string, unknown> | undefined;
     message: MessageFields;
   },
 ): Promise<{ id: string; number: number; message: { id: string; seq: number } }> {
@@ -346,13 +350,14 @@ export async function openConversation(
       insert into conversations (
         workspace_id, id, number, subject, search_text, channel, language, contact_id,
         contact_name, contact_email, contact_phone, follow_up_of_id, priority,
-        tags, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
+        tags, custom_fields, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
         last_activity_at, created_at, updated_at)
       values (
         ${props.workspaceId}, ${id}, parley_next_ticket_number(${props.workspaceId}::uuid), ${props.subject},
         ${searchTextFor(props.subject)}, ${props.channel}, ${props.language}, ${props.contactId},
         ${contact.name}, ${contact.email}, ${contact.phone}, ${props.followUpOfId},
         ${props.priority ?? 'normal'}, ${props.tags ?? []}::text[],
+        jsonb_strip_nulls(${JSON.stringify(props.customFields ?? {})}::jsonb),
         1, 1, ${preview(m.text)}, ${inbound ? m.at : null}, ${inbound ? m.at : null},
         ${m.at}, ${m.at}, now())
       returning number

@@ -10,6 +10,7 @@ import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
+import { portalRoutes } from './modules/portal/portal.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -21,6 +22,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   conversationRoutes,
   searchRoutes,
   contactRoutes,
+  portalRoutes,
 ];
 
 /**
@@ -71,6 +73,12 @@ export async function buildApp(services: Services): Promise<App> {
             description: 'API token (`parley token create`)',
           },
           session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+          portalBearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Customer portal session (`POST /api/v1/portal/{slug}/verify`)',
+          },
+          portalCookie: { type: 'apiKey', in: 'cookie', name: 'parley_portal' },
         },
       },
       security: [{ bearer: [] }, { session: [] }],

@@ -4,13 +4,15 @@ import type { WorkspaceTables } from './modules/workspaces/workspaces.tables.js'
 import type { PlatformTables } from './platform/outbox.js';
 import type { ContactTables } from './modules/contacts/contacts.tables.js';
 import type { ConversationTables } from './modules/conversations/conversations.tables.js';
+import type { PortalTables } from './modules/portal/portal.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
   WorkspaceTables &
   AuthTables &
   ContactTables &
-  ConversationTables;
+  ConversationTables &
+  PortalTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

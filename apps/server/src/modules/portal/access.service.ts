@@ -298,7 +298,7 @@ export async function verifyAccess(props: {
       .where('workspaceId', '=', workspace.id)
       .where('id', '=', challenge.id)
       .execute();
-    const session = await openSession(trx, {
+    const session = await openPortalSession(trx, {
       workspaceId: workspace.id,
       challenge,
       ip: props.ip,
@@ -352,8 +352,9 @@ export function parsePortalToken(value: string): { workspaceId: string; secret: 
   return match?.[1] && match[2] ? { workspaceId: match[1], secret: match[2] } : null;
 }
 
-async function openSession(
-  trx: Tx,
+/** Opens a portal session on the challenge's ticket (verification, and test factories). */
+export async function openPortalSession(
+  trx: Db | Tx,
   props: {
     workspaceId: string;
     challenge: {
@@ -363,7 +364,7 @@ async function openSession(
       identityKind: PortalIdentityKind;
       identityValue: string;
     };
-    ip: string;
+    ip: string | null;
     userAgent: string | null;
     via: 'code' | 'link';
   },

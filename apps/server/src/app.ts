@@ -12,6 +12,7 @@ import { searchRoutes } from './modules/search/search.routes.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { fieldRoutes } from './modules/fields/fields.routes.js';
 import { viewRoutes } from './modules/views/views.routes.js';
+import { portalRoutes } from './modules/portal/portal.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -25,6 +26,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   contactRoutes,
   fieldRoutes,
   viewRoutes,
+  portalRoutes,
 ];
 
 /**
@@ -75,6 +77,12 @@ export async function buildApp(services: Services): Promise<App> {
             description: 'API token (`parley token create`)',
           },
           session: { type: 'apiKey', in: 'cookie', name: 'parley_session' },
+          portalBearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Customer portal session (`POST /api/v1/portal/{slug}/verify`)',
+          },
+          portalCookie: { type: 'apiKey', in: 'cookie', name: 'parley_portal' },
         },
       },
       security: [{ bearer: [] }, { session: [] }],

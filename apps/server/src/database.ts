@@ -6,6 +6,7 @@ import type { ContactTables } from './modules/contacts/contacts.tables.js';
 import type { FieldTables } from './modules/fields/fields.tables.js';
 import type { ViewTables } from './modules/views/views.tables.js';
 import type { ConversationTables } from './modules/conversations/conversations.tables.js';
+import type { PortalTables } from './modules/portal/portal.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -14,7 +15,8 @@ export type Database = PlatformTables &
   ContactTables &
   ConversationTables &
   FieldTables &
-  ViewTables;
+  ViewTables &
+  PortalTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -7,3 +7,4 @@ export * from './schemas/search.js';
 export * from './schemas/contacts.js';
 export * from './schemas/fields.js';
 export * from './schemas/views.js';
+export * from './schemas/portal.js';

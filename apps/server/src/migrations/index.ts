@@ -5,6 +5,7 @@ import * as m0003 from './0003_search.js';
 import * as m0004 from './0004_idempotency.js';
 import * as m0005 from './0005_links.js';
 import * as m0006 from './0006_fields_views_inbox.js';
+import * as m0008 from './0008_portal.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0004_idempotency': m0004,
   '0005_links': m0005,
   '0006_fields_views_inbox': m0006,
+  '0008_portal': m0008,
 };

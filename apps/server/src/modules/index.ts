@@ -1,6 +1,7 @@
 import type { Services } from '../context.js';
 import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
+import { portalJobs } from './portal/portal.jobs.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -10,6 +11,7 @@ import {
 export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   outboxJobs,
   acknowledgementJobs,
+  portalJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */

@@ -11,6 +11,12 @@ const STALE_IN_PROGRESS_SECONDS = 60;
 declare module 'fastify' {
   interface FastifyRequest {
     idempotency: { workspaceId: string; key: string } | null;
+    /**
+     * Who owns Idempotency-Keys on a request made by someone other than a signed-in user
+     * (a portal customer), set by the route's own authentication before the handler. Keys
+     * are stored as `<namespace>:<key>`, apart from the agents' keys.
+     */
+    idempotencyOwner: { workspaceId: string; ownerId: string; namespace: string } | null;
   }
 }
 
@@ -23,17 +29,24 @@ declare module 'fastify' {
  */
 export function idempotency(app: App, pool: pg.Pool): void {
   app.decorateRequest('idempotency', null);
+  app.decorateRequest('idempotencyOwner', null);
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || key === undefined || !request.actor) return;
+    const owner =
+      request.idempotencyOwner ??
+      (request.actor
+        ? { workspaceId: request.actor.workspaceId, ownerId: request.actor.userId, namespace: '' }
+        : null);
+    if (request.method !== 'POST' || key === undefined || !owner) return;
     if (typeof key !== 'string' || !KEY.test(key)) {
       throw new AppError(
         'validation_failed',
         'Idempotency-Key must be 1–200 visible ASCII characters',
       );
     }
-    const workspaceId = request.actor.workspaceId;
+    const workspaceId = owner.workspaceId;
+    const storedKey = owner.namespace ? `${owner.namespace}:${key}` : key;
     const path = request.routeOptions.url ?? request.url;
     const bodyHash = createHash('sha256')
       .update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`)
@@ -47,10 +60,10 @@ export function idempotency(app: App, pool: pg.Pool): void {
             or (idempotency_keys.status is null
                 and idempotency_keys.created_at < now() - make_interval(secs => ${STALE_IN_PROGRESS_SECONDS}))
        returning key`,
-      [workspaceId, key, request.actor.userId, request.method, path, bodyHash],
+      [workspaceId, storedKey, owner.ownerId, request.method, path, bodyHash],
     );
     if (claimed.rowCount === 1) {
-      request.idempotency = { workspaceId, key };
+      request.idempotency = { workspaceId, key: storedKey };
       return;
     }
     const { rows } = await pool.query<{
@@ -59,7 +72,7 @@ export function idempotency(app: App, pool: pg.Pool): void {
       response: unknown;
     }>(
       'select body_hash as "bodyHash", status, response from idempotency_keys where workspace_id = $1 and key = $2',
-      [workspaceId, key],
+      [workspaceId, storedKey],
     );
     const first = rows[0];
     if (!first)

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Role } from '@parley/contract';
 import type { Services } from '../context.js';
 import { createSession } from '../modules/auth/auth.service.js';
 import { hashPassword } from '../modules/auth/passwords.js';
 import { createToken } from '../modules/auth/tokens.service.js';
+import { openPortalSession } from '../modules/portal/access.service.js';
 import { createWorkspace, insertUser } from '../modules/workspaces/workspaces.service.js';
 import type { TokenScope } from '@parley/contract';
 
@@ -71,4 +72,35 @@ export async function tokenFor(
     scopes,
   });
   return { token: created.token };
+}
+
+/** A customer portal session on one conversation, for its contact (as `Bearer` headers). */
+export async function portalSessionFor(
+  services: Services,
+  conversation: { workspaceId: string; conversationId: string },
+) {
+  const row = await services.db
+    .selectFrom('conversations as c')
+    .innerJoin('contactIdentities as i', (j) =>
+      j.onRef('i.workspaceId', '=', 'c.workspaceId').onRef('i.contactId', '=', 'c.contactId'),
+    )
+    .select(['c.contactId', 'i.kind', 'i.value'])
+    .where('c.workspaceId', '=', conversation.workspaceId)
+    .where('c.id', '=', conversation.conversationId)
+    .where('i.kind', 'in', ['email', 'phone', 'whatsapp'])
+    .executeTakeFirstOrThrow();
+  const session = await openPortalSession(services.db, {
+    workspaceId: conversation.workspaceId,
+    challenge: {
+      id: randomUUID(),
+      conversationId: conversation.conversationId,
+      contactId: row.contactId,
+      identityKind: row.kind as 'email' | 'phone' | 'whatsapp',
+      identityValue: row.value,
+    },
+    ip: null,
+    userAgent: null,
+    via: 'code',
+  });
+  return { authorization: `Bearer ${session.token}` };
 }

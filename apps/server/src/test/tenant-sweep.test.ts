@@ -6,7 +6,7 @@ import { createView } from '../modules/views/views.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
-import { buildUser, buildWorkspace, tokenFor } from './factories.js';
+import { buildUser, buildWorkspace, portalSessionFor, tokenFor } from './factories.js';
 
 /**
  * Tenant isolation, checked for every route the app registers: each route that takes an
@@ -16,6 +16,10 @@ import { buildUser, buildWorkspace, tokenFor } from './factories.js';
  * A new route with an `:id` must declare `config.resource`; a new resource kind needs an
  * entry in `resources` below; a new route with a body needs a valid sample in `bodies`.
  * The sweep fails loudly until both exist, so no route escapes it.
+ *
+ * The customer portal's routes name a ticket by `:slug` and `:number` and take a portal
+ * session instead: each is called with a session for one ticket of workspace A, naming
+ * another ticket of A and a ticket of B, and must answer 404 and leave both untouched.
  */
 
 interface ResourceKind {
@@ -198,6 +202,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
+  'POST /api/v1/portal/:slug/tickets/:number/messages': { text: 'Hijacked' },
   'POST /api/v1/conversations/:id/links': {
     conversationId: '01a20000-0000-7000-8000-000000000000',
     kind: 'related',
@@ -253,6 +258,58 @@ describe('cross-workspace sweep', () => {
       checked.push(name);
     }
     expect(checked.length).toBe(routes.length);
+  });
+
+  it('every portal route with a :number answers 404 to a session of another ticket or workspace', async () => {
+    const a = await buildWorkspace(t.services);
+    const b = await buildWorkspace(t.services);
+    const conversation = resources.conversation;
+    if (!conversation) throw new Error('the conversation resource is missing');
+    const mine = await conversation.create(t, a);
+    const session = await portalSessionFor(t.services, {
+      workspaceId: a.workspace.id,
+      conversationId: mine,
+    });
+    const routes = registeredRoutes(t.app).filter(
+      (r) => r.url.includes(':number') && r.method !== 'HEAD',
+    );
+    expect(routes.length).toBeGreaterThan(0);
+    for (const route of routes) {
+      const name = `${route.method} ${route.url}`;
+      expect(route.url, `${name} names its workspace by :slug`).toContain(':slug');
+      const takesBody =
+        typeof route.schema === 'object' && route.schema !== null && 'body' in route.schema;
+      if (takesBody)
+        expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
+      // Another ticket of the same workspace (and the same customer), then one of workspace B.
+      const targets = [
+        { workspace: a, id: await conversation.create(t, a) },
+        { workspace: b, id: await conversation.create(t, b) },
+      ];
+      for (const target of targets) {
+        const { number } = await t.services.db
+          .selectFrom('conversations')
+          .select('number')
+          .where('id', '=', target.id)
+          .executeTakeFirstOrThrow();
+        const res = await api(
+          t.app,
+          route.method as 'GET',
+          route.url
+            .replace(':slug', target.workspace.workspace.slug)
+            .replace(':number', String(number)),
+          { headers: session, ...(takesBody ? { body: bodies[name] } : {}) },
+        );
+        expect(
+          res.statusCode,
+          `${name} answered ${res.statusCode}: ${JSON.stringify(res.body)}`,
+        ).toBe(404);
+        expect(JSON.stringify(res.body)).not.toContain('Untouched');
+        expect(await conversation.intact(t, target.id), `${name} changed another ticket`).toBe(
+          true,
+        );
+      }
+    }
   });
 
   it('lists only ever show the caller’s workspace', async () => {

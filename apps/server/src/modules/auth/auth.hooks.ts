@@ -10,13 +10,17 @@ import { parseCredential, SESSION_COOKIE } from './auth.service.js';
 /**
  * Resolves the request's actor from `Authorization: Bearer <token>` or the session
  * cookie. A bearer token that does not resolve is a 401 at once; a stale cookie simply
- * leaves the request anonymous.
+ * leaves the request anonymous. On a public route a bearer credential that is not an API
+ * token belongs to the route (the customer portal's sessions) and is left to it.
  */
 export function createAuthenticator(db: Db) {
   return async function authenticate(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (request.routeOptions.config.access === 'public' && !match?.[1]?.startsWith('prl_')) {
+        return;
+      }
       const actor = match?.[1] ? await fromToken(db, match[1]) : null;
       if (!actor)
         throw new AppError('unauthorized', 'The API token is invalid, expired or revoked');

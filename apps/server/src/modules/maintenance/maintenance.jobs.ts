@@ -5,7 +5,10 @@ import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 
 const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
 
-/** Housekeeping: dispatched outbox events, expired sessions and idempotency keys are deleted nightly. */
+/**
+ * Housekeeping: dispatched outbox events, expired sessions (agents' and the portal's), portal
+ * challenges a day past expiry and idempotency keys are deleted nightly.
+ */
 export function outboxJobs(services: Services): JobDefinition[] {
   return [
     defineJob({
@@ -22,6 +25,14 @@ export function outboxJobs(services: Services): JobDefinition[] {
           .deleteFrom('sessions')
           .where('expiresAt', '<', new Date())
           .executeTakeFirst();
+        await services.db
+          .deleteFrom('portalSessions')
+          .where('expiresAt', '<', new Date())
+          .execute();
+        await services.db
+          .deleteFrom('portalChallenges')
+          .where('expiresAt', '<', new Date(Date.now() - 86_400_000))
+          .execute();
         await sql`delete from idempotency_keys where created_at < now() - interval '24 hours'`.execute(
           services.db,
         );

@@ -200,6 +200,7 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/contacts/:id': { name: 'Hijacked', notes: 'mine now' },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
+  'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
   'POST /api/v1/portal/:slug/tickets/:number/messages': { text: 'Hijacked' },

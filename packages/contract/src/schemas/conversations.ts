@@ -292,6 +292,22 @@ export const MergeBody = Type.Object(
 );
 export type MergeBody = Static<typeof MergeBody>;
 
+export const SplitBody = Type.Object(
+  {
+    messageId: Id,
+    withFollowing: Type.Optional(
+      Type.Boolean({ description: 'Also move every later message (default: only this one)' }),
+    ),
+    subject: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SUBJECT })),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Move a message (and optionally the ones after it) out into a new conversation of the same customer, linked as related',
+  },
+);
+export type SplitBody = Static<typeof SplitBody>;
+
 export const TimelineEvent = Type.Object({
   id: Type.Integer(),
   type: Type.String({

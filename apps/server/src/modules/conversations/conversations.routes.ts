@@ -12,6 +12,7 @@ import {
   LinkCreateBody,
   LinkParams,
   MergeBody,
+  SplitBody,
   Message,
   MessageCreateBody,
   MessageListQuery,
@@ -21,6 +22,7 @@ import {
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
+import { splitConversation } from './split.service.js';
 import { findLinks, linkConversations, unlinkConversations } from './links.service.js';
 import { actorOf, type App } from '../../platform/http.js';
 import {
@@ -143,6 +145,29 @@ export function conversationRoutes(app: App, services: Services): void {
         sourceId: request.params.id,
         targetId: request.body.into,
       }),
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/split',
+    {
+      config: { resource: 'conversation', access: { role: 'agent' } },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Split a message (and optionally the later ones) out into a new conversation',
+        params: IdParams,
+        body: SplitBody,
+        response: { 201: Conversation, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send(
+        await splitConversation({
+          db,
+          actor: actorOf(request),
+          conversationId: request.params.id,
+          body: request.body,
+        }),
+      ),
   );
 
   app.get(

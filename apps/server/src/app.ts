@@ -10,6 +10,7 @@ import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
+import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -21,6 +22,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   conversationRoutes,
   searchRoutes,
   contactRoutes,
+  organizationRoutes,
 ];
 
 /**

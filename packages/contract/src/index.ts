@@ -5,3 +5,4 @@ export * from './schemas/workspace.js';
 export * from './schemas/conversations.js';
 export * from './schemas/search.js';
 export * from './schemas/contacts.js';
+export * from './schemas/organizations.js';

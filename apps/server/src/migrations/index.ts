@@ -4,6 +4,7 @@ import * as m0002 from './0002_conversations.js';
 import * as m0003 from './0003_search.js';
 import * as m0004 from './0004_idempotency.js';
 import * as m0005 from './0005_links.js';
+import * as m0007 from './0007_contacts.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_search': m0003,
   '0004_idempotency': m0004,
   '0005_links': m0005,
+  '0007_contacts': m0007,
 };

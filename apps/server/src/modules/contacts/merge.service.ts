@@ -1,5 +1,5 @@
 import type { ContactDetail } from '@parley/contract';
-import type { Db } from '../../database.js';
+import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
@@ -35,77 +35,86 @@ export async function mergeContacts(props: {
 }): Promise<ContactDetail> {
   const { actor, sourceId, targetId } = props;
   if (!roleAtLeast(actor.role, 'agent')) throw forbidden('Collaborators cannot merge contacts');
-  const workspaceId = actor.workspaceId;
-  await props.db.transaction().execute(async (trx) => {
-    // Both rows locked in one order, so two opposite merges cannot deadlock.
-    const rows = await trx
-      .selectFrom('contacts')
-      .select(contactColumns)
-      .where('workspaceId', '=', workspaceId)
-      .where('id', 'in', [sourceId, targetId])
-      .orderBy('id')
-      .forUpdate()
-      .execute();
-    const source = rows.find((r) => r.id === sourceId);
-    const target = rows.find((r) => r.id === targetId);
-    if (!source || !target) throw notFound('The contact', 'contact_not_found');
-    if (sourceId === targetId)
-      throw new AppError('conflict', 'A contact cannot be merged into itself');
-    if (source.mergedIntoId)
-      throw new AppError('conflict', 'This contact was already merged', {
-        details: { mergedIntoId: source.mergedIntoId },
-      });
-    if (target.mergedIntoId)
-      throw new AppError('conflict', 'Merge into the contact it was merged into instead', {
-        details: { mergedIntoId: target.mergedIntoId },
-      });
-
-    const identities = await trx
-      .updateTable('contactIdentities')
-      .set({ contactId: targetId })
-      .where('workspaceId', '=', workspaceId)
-      .where('contactId', '=', sourceId)
-      .returning(['kind', 'value'])
-      .execute();
-    const conversations = await moveConversationsToContact(trx, {
-      actor,
-      fromId: sourceId,
-      toId: targetId,
-      reason: 'contact_merged',
-    });
-    await trx
-      .updateTable('contacts')
-      .set({
-        name: target.name ?? source.name,
-        language: target.language ?? source.language,
-        organizationId: target.organizationId ?? source.organizationId,
-        notes: mergeNotes(target.notes, source.notes),
-        attributes: JSON.stringify(mergeAttributes(target.attributes, source.attributes)),
-        updatedAt: new Date(),
-      })
-      .where('workspaceId', '=', workspaceId)
-      .where('id', '=', targetId)
-      .execute();
-    await trx
-      .updateTable('contacts')
-      .set({ mergedIntoId: targetId, updatedAt: new Date() })
-      .where('workspaceId', '=', workspaceId)
-      .where((eb) => eb.or([eb('id', '=', sourceId), eb('mergedIntoId', '=', sourceId)]))
-      .execute();
-    await recordEvent(trx, {
-      workspaceId,
-      aggregateType: 'contact',
-      aggregateId: targetId,
-      type: 'contact.merged',
-      data: {
-        sourceId,
-        targetId,
-        identities,
-        conversations: conversations.length,
-        actorId: actor.userId,
-      },
-      broadcast: true,
-    });
-  });
+  await props.db
+    .transaction()
+    .execute((trx) => mergeContactsWithin(trx, { actor, sourceId, targetId }));
   return getContact({ db: props.db, actor, contactId: targetId });
+}
+
+/** The merge itself, in the caller's transaction (which then holds both contacts locked). */
+export async function mergeContactsWithin(
+  trx: Tx,
+  props: { actor: Actor; sourceId: string; targetId: string },
+): Promise<void> {
+  const { actor, sourceId, targetId } = props;
+  const workspaceId = actor.workspaceId;
+  // Both rows locked in one order, so two opposite merges cannot deadlock.
+  const rows = await trx
+    .selectFrom('contacts')
+    .select(contactColumns)
+    .where('workspaceId', '=', workspaceId)
+    .where('id', 'in', [sourceId, targetId])
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+  const source = rows.find((r) => r.id === sourceId);
+  const target = rows.find((r) => r.id === targetId);
+  if (!source || !target) throw notFound('The contact', 'contact_not_found');
+  if (sourceId === targetId)
+    throw new AppError('conflict', 'A contact cannot be merged into itself');
+  if (source.mergedIntoId)
+    throw new AppError('conflict', 'This contact was already merged', {
+      details: { mergedIntoId: source.mergedIntoId },
+    });
+  if (target.mergedIntoId)
+    throw new AppError('conflict', 'Merge into the contact it was merged into instead', {
+      details: { mergedIntoId: target.mergedIntoId },
+    });
+
+  const identities = await trx
+    .updateTable('contactIdentities')
+    .set({ contactId: targetId })
+    .where('workspaceId', '=', workspaceId)
+    .where('contactId', '=', sourceId)
+    .returning(['kind', 'value'])
+    .execute();
+  const conversations = await moveConversationsToContact(trx, {
+    actor,
+    fromId: sourceId,
+    toId: targetId,
+    reason: 'contact_merged',
+  });
+  await trx
+    .updateTable('contacts')
+    .set({
+      name: target.name ?? source.name,
+      language: target.language ?? source.language,
+      organizationId: target.organizationId ?? source.organizationId,
+      notes: mergeNotes(target.notes, source.notes),
+      attributes: JSON.stringify(mergeAttributes(target.attributes, source.attributes)),
+      updatedAt: new Date(),
+    })
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', targetId)
+    .execute();
+  await trx
+    .updateTable('contacts')
+    .set({ mergedIntoId: targetId, updatedAt: new Date() })
+    .where('workspaceId', '=', workspaceId)
+    .where((eb) => eb.or([eb('id', '=', sourceId), eb('mergedIntoId', '=', sourceId)]))
+    .execute();
+  await recordEvent(trx, {
+    workspaceId,
+    aggregateType: 'contact',
+    aggregateId: targetId,
+    type: 'contact.merged',
+    data: {
+      sourceId,
+      targetId,
+      identities,
+      conversations: conversations.length,
+      actorId: actor.userId,
+    },
+    broadcast: true,
+  });
 }

@@ -134,6 +134,31 @@ describe('organizations API', () => {
     expect(theirs.statusCode).toBe(201);
   });
 
+  it('gives a domain to one of two organizations claiming it at once, even written directly', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const as = await agentOf(workspace.id);
+    const claims = await Promise.all(
+      ['Spotify AB', 'Spotify Technology'].map((name) =>
+        api(t.app, 'POST', '/api/v1/organizations', {
+          as,
+          body: { name, domains: ['spotify.com'] },
+        }),
+      ),
+    );
+    expect(claims.map((r) => r.statusCode).sort()).toEqual([201, 409]);
+    const direct = t.services.db
+      .insertInto('organizations')
+      .values({
+        workspaceId: workspace.id,
+        id: '01a20000-0000-7000-8000-00000000000a',
+        name: 'Sneaky',
+        domains: ['spotify.com'],
+        attributes: '{}',
+      })
+      .execute();
+    await expect(direct).rejects.toThrow(/organization_domains_pkey/);
+  });
+
   it('lists by name with a name-prefix filter and cursor pages', async () => {
     const { workspace } = await buildWorkspace(t.services);
     const as = await agentOf(workspace.id);

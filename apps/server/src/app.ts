@@ -13,6 +13,7 @@ import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { fieldRoutes } from './modules/fields/fields.routes.js';
 import { viewRoutes } from './modules/views/views.routes.js';
 import { portalRoutes } from './modules/portal/portal.routes.js';
+import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -27,6 +28,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   fieldRoutes,
   viewRoutes,
   portalRoutes,
+  organizationRoutes,
 ];
 
 /**

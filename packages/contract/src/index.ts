@@ -8,3 +8,4 @@ export * from './schemas/contacts.js';
 export * from './schemas/fields.js';
 export * from './schemas/views.js';
 export * from './schemas/portal.js';
+export * from './schemas/organizations.js';

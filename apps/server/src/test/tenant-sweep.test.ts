@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { registeredRoutes, type Actor } from '../platform/http.js';
 import { createField } from '../modules/fields/fields.service.js';
@@ -119,10 +120,49 @@ const resources: Record<string, ResourceKind> = {
     intact: async (t, id) => {
       const row = await t.services.db
         .selectFrom('contacts')
-        .select(['name', 'notes'])
+        .select(['name', 'notes', 'mergedIntoId', 'organizationId'])
         .where('id', '=', id)
         .executeTakeFirst();
-      return row?.name === 'Untouched' && row.notes === null;
+      const identities = await t.services.db
+        .selectFrom('contactIdentities')
+        .select('value')
+        .where('contactId', '=', id)
+        .execute();
+      return (
+        row?.name === 'Untouched' &&
+        row.notes === null &&
+        row.mergedIntoId === null &&
+        row.organizationId === null &&
+        identities.length === 1
+      );
+    },
+  },
+  organization: {
+    create: async (t, b) => {
+      const id = uuidv7();
+      await t.services.db
+        .insertInto('organizations')
+        .values({
+          workspaceId: b.workspace.id,
+          id,
+          name: 'Untouched',
+          domains: [`b-${id}.example.com`],
+          attributes: '{}',
+        })
+        .execute();
+      return id;
+    },
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('organizations')
+        .select(['name', 'domains', 'notes'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return (
+        row?.name === 'Untouched' &&
+        row.notes === null &&
+        JSON.stringify(row.domains) === JSON.stringify([`b-${id}.example.com`])
+      );
     },
   },
   custom_field: {
@@ -198,6 +238,9 @@ const bodies: Record<string, unknown> = {
   'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
   'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
   'PATCH /api/v1/contacts/:id': { name: 'Hijacked', notes: 'mine now' },
+  'POST /api/v1/contacts/:id/identities': { kind: 'email', value: 'hijacked@example.com' },
+  'POST /api/v1/contacts/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
+  'PATCH /api/v1/organizations/:id': { name: 'Hijacked', domains: ['hijacked.example.com'] },
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
   'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
@@ -209,6 +252,22 @@ const bodies: Record<string, unknown> = {
     kind: 'related',
   },
 };
+
+/**
+ * Path parameters other than `:id` that must be something other than an unknown UUID to
+ * pass validation, computed from B's resource so the request aims at B's real data.
+ */
+const otherParams: Record<string, (t: TestContext, id: string) => Promise<Record<string, string>>> =
+  {
+    'DELETE /api/v1/contacts/:id/identities/:kind/:value': async (t, id) => {
+      const identity = await t.services.db
+        .selectFrom('contactIdentities')
+        .select(['kind', 'value'])
+        .where('contactId', '=', id)
+        .executeTakeFirstOrThrow();
+      return { kind: identity.kind, value: encodeURIComponent(identity.value) };
+    },
+  };
 
 const t = useTestApp();
 
@@ -239,10 +298,16 @@ describe('cross-workspace sweep', () => {
         expect(bodies[name], `add a valid sample body for ${name} to bodies`).toBeDefined();
 
       const id = await resource.create(t, b);
+      const others = (await otherParams[name]?.(t, id)) ?? {};
       const res = await api(
         t.app,
         route.method as 'GET',
-        route.url.replace(':id', id).replace(/:\w+/g, '01a20000-0000-7000-8000-000000000001'),
+        route.url
+          .replace(':id', id)
+          .replace(
+            /:(\w+)/g,
+            (_, param: string) => others[param] ?? '01a20000-0000-7000-8000-000000000001',
+          ),
         {
           as: asA,
           ...(takesBody ? { body: bodies[name] } : {}),

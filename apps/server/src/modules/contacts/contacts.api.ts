@@ -2,13 +2,16 @@ import { sql } from 'kysely';
 import { findFields, validateFieldValues } from '../fields/fields.service.js';
 import { syncContactSummary } from '../conversations/contact-summary.js';
 import type { Contact, ContactDetail, ContactListQuery, ContactUpdateBody } from '@parley/contract';
-import type { Db } from '../../database.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import type { Selectable } from 'kysely';
+import type { Db, Tx } from '../../database.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
+import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 import { findConversations } from '../conversations/conversations.service.js';
+import type { ContactsTable } from './contacts.tables.js';
 
-async function identitiesOf(db: Db, workspaceId: string, contactIds: string[]) {
+export async function identitiesOf(db: Db | Tx, workspaceId: string, contactIds: string[]) {
   if (contactIds.length === 0) return new Map<string, Contact['identities']>();
   const rows = await db
     .selectFrom('contactIdentities')
@@ -26,9 +29,38 @@ async function identitiesOf(db: Db, workspaceId: string, contactIds: string[]) {
   return byContact;
 }
 
-const columns = ['id', 'name', 'language', 'attributes', 'notes', 'createdAt'] as const;
+export const contactColumns = [
+  'id',
+  'name',
+  'language',
+  'organizationId',
+  'attributes',
+  'notes',
+  'mergedIntoId',
+  'createdAt',
+] as const;
 
-/** Customers of the workspace (merged ones excluded), newest first. */
+type ContactRow = Pick<Selectable<ContactsTable>, (typeof contactColumns)[number]>;
+
+/** Contacts as the API shows them, each with its identities (one query for all of them). */
+export async function presentContacts(
+  db: Db | Tx,
+  workspaceId: string,
+  rows: ContactRow[],
+): Promise<Contact[]> {
+  const identities = await identitiesOf(
+    db,
+    workspaceId,
+    rows.map((r) => r.id),
+  );
+  return rows.map((row) => ({
+    ...row,
+    identities: identities.get(row.id) ?? [],
+    createdAt: row.createdAt.toISOString(),
+  }));
+}
+
+/** Customers of the workspace (merged ones excluded), newest first; optionally one organization's. */
 export async function findContacts(props: {
   db: Db;
   workspaceId: string;
@@ -38,32 +70,32 @@ export async function findContacts(props: {
   const before = decodeCursor(props.query.cursor, isString);
   let q = props.db
     .selectFrom('contacts')
-    .select(columns)
+    .select(contactColumns)
     .where('workspaceId', '=', props.workspaceId)
     .where('mergedIntoId', 'is', null);
+  if (props.query.organizationId) q = q.where('organizationId', '=', props.query.organizationId);
   if (before) q = q.where('id', '<', before);
   const rows = await q
     .orderBy('id', 'desc')
     .limit(limit + 1)
     .execute();
-  const identities = await identitiesOf(
-    props.db,
-    props.workspaceId,
-    rows.map((r) => r.id),
-  );
-  return toPage(
+  const page = toPage(
     rows,
     limit,
-    (row): Contact => ({
-      ...row,
-      identities: identities.get(row.id) ?? [],
-      createdAt: row.createdAt.toISOString(),
-    }),
+    (row) => row,
     (row) => row.id,
   );
+  return {
+    data: await presentContacts(props.db, props.workspaceId, page.data),
+    nextCursor: page.nextCursor,
+  };
 }
 
-/** One customer with every identity and their whole history across channels. */
+/**
+ * One customer with every identity and their whole history across channels. A merged
+ * contact is still shown (old links keep working), empty, with `mergedIntoId` naming the
+ * contact that now holds everything.
+ */
 export async function getContact(props: {
   db: Db;
   actor: Actor;
@@ -71,23 +103,42 @@ export async function getContact(props: {
 }): Promise<ContactDetail> {
   const row = await props.db
     .selectFrom('contacts')
-    .select(columns)
+    .select(contactColumns)
     .where('workspaceId', '=', props.actor.workspaceId)
     .where('id', '=', props.contactId)
     .executeTakeFirst();
-  if (!row) throw notFound('The contact');
-  const identities = await identitiesOf(props.db, props.actor.workspaceId, [row.id]);
+  if (!row) throw notFound('The contact', 'contact_not_found');
+  const [contact] = await presentContacts(props.db, props.actor.workspaceId, [row]);
   const history = await findConversations({
     db: props.db,
     actor: props.actor,
     query: { contactId: row.id, limit: 100 },
   });
-  return {
-    ...row,
-    identities: identities.get(row.id) ?? [],
-    createdAt: row.createdAt.toISOString(),
-    conversations: history.data,
-  };
+  return { ...(contact as Contact), conversations: history.data };
+}
+
+/**
+ * Locks a live contact of the actor's workspace for a change: 404 when there is none,
+ * 409 when it was merged (the change belongs on the contact it was merged into).
+ */
+export async function lockContact(trx: Tx, workspaceId: string, contactId: string) {
+  const row = await trx
+    .selectFrom('contacts')
+    .select(contactColumns)
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', contactId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) throw notFound('The contact', 'contact_not_found');
+  if (row.mergedIntoId)
+    throw new AppError(
+      'conflict',
+      'This contact was merged; change the contact it was merged into',
+      {
+        details: { mergedIntoId: row.mergedIntoId },
+      },
+    );
+  return row;
 }
 
 export async function updateContact(props: {
@@ -96,18 +147,27 @@ export async function updateContact(props: {
   contactId: string;
   changes: ContactUpdateBody;
 }) {
-  if (!roleAtLeast(props.actor.role, 'agent'))
-    throw forbidden('Collaborators cannot change customers');
-  const { workspaceId } = props.actor;
-  const { attributes: given, ...rest } = props.changes;
+  const { actor, changes } = props;
+  if (!roleAtLeast(actor.role, 'agent')) throw forbidden('Collaborators cannot change customers');
+  const { attributes: given, ...rest } = changes;
   // Attributes with a contact field definition are typed by it; others pass as they are.
   const attributes = given
-    ? validateFieldValues(await findFields(props.db, workspaceId, 'contact'), given, {
+    ? validateFieldValues(await findFields(props.db, actor.workspaceId, 'contact'), given, {
         strict: false,
       })
     : undefined;
   await props.db.transaction().execute(async (trx) => {
-    const result = await trx
+    await lockContact(trx, actor.workspaceId, props.contactId);
+    if (changes.organizationId) {
+      const organization = await trx
+        .selectFrom('organizations')
+        .select('id')
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('id', '=', changes.organizationId)
+        .executeTakeFirst();
+      if (!organization) throw notFound('The organization', 'organization_not_found');
+    }
+    await trx
       .updateTable('contacts')
       .set({
         ...rest,
@@ -118,11 +178,18 @@ export async function updateContact(props: {
           : {}),
         updatedAt: new Date(),
       })
-      .where('workspaceId', '=', workspaceId)
+      .where('workspaceId', '=', actor.workspaceId)
       .where('id', '=', props.contactId)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw notFound('The contact');
-    if (rest.name !== undefined) await syncContactSummary(trx, workspaceId, props.contactId);
+      .execute();
+    if (rest.name !== undefined) await syncContactSummary(trx, actor.workspaceId, props.contactId);
+    await recordEvent(trx, {
+      workspaceId: actor.workspaceId,
+      aggregateType: 'contact',
+      aggregateId: props.contactId,
+      type: 'contact.updated',
+      data: { changes, actorId: actor.userId },
+      broadcast: true,
+    });
   });
-  return getContact({ db: props.db, actor: props.actor, contactId: props.contactId });
+  return getContact({ db: props.db, actor, contactId: props.contactId });
 }

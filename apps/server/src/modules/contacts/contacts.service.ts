@@ -1,12 +1,19 @@
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../database.js';
+import { emailDomain } from './domains.js';
 import type { Identity } from './identities.js';
 
 /**
  * The contact who owns `identity`, created (with the identity) when there is none, in one
  * round trip. Follows merges to the surviving contact. Safe under concurrency: two
  * messages from a new sender at once end with one contact.
+ *
+ * A new contact with an email whose domain an organization lists joins that organization
+ * (a primary-key lookup inside the same statement). The found contact is key-share locked
+ * until the caller commits, so a contact merge waits for this transaction (and its new
+ * conversation) to finish, or this one sees the merge and uses the surviving contact:
+ * nothing is left behind on a merged contact.
  */
 export async function findOrCreateContact(
   trx: Tx,
@@ -19,15 +26,19 @@ export async function findOrCreateContact(
 ): Promise<{ id: string; created: boolean }> {
   const { workspaceId, identity } = props;
   const newId = uuidv7();
+  const domain = identity.kind === 'email' ? emailDomain(identity.value) : null;
   const { rows } = await sql<{ foundId: string | null; createdId: string | null }>`
     with found as (
       select coalesce(c.merged_into_id, c.id) as id
         from contact_identities i
         join contacts c on c.workspace_id = i.workspace_id and c.id = i.contact_id
        where i.workspace_id = ${workspaceId} and i.kind = ${identity.kind} and i.value = ${identity.value}
+         for key share of c
     ), new_contact as (
-      insert into contacts (workspace_id, id, name, language)
-      select ${workspaceId}, ${newId}, ${props.name ?? null}, ${props.language ?? null}
+      insert into contacts (workspace_id, id, name, language, organization_id)
+      select ${workspaceId}, ${newId}, ${props.name ?? null}, ${props.language ?? null},
+             (select organization_id from organization_domains
+               where workspace_id = ${workspaceId} and domain = ${domain})
        where not exists (select 1 from found)
       returning id
     ), new_identity as (

@@ -10,8 +10,16 @@ export interface OrganizationsTable {
   name: string;
   domains: Generated<string[]>;
   attributes: Json<Record<string, unknown>>;
+  notes: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
+}
+
+/** One row per domain of an organization, kept by a trigger from `organizations.domains`. */
+export interface OrganizationDomainsTable {
+  workspaceId: string;
+  domain: string;
+  organizationId: string;
 }
 
 export interface ContactsTable {
@@ -39,6 +47,7 @@ export interface ContactIdentitiesTable {
 
 export interface ContactTables {
   organizations: OrganizationsTable;
+  organizationDomains: OrganizationDomainsTable;
   contacts: ContactsTable;
   contactIdentities: ContactIdentitiesTable;
 }

@@ -88,4 +88,20 @@ describe('contacts API', () => {
     });
     expect(refused.statusCode).toBe(403);
   });
+
+  it('documents contacts, identities, merge and organizations with their error codes in OpenAPI', async () => {
+    const res = await api(t.app, 'GET', '/api/openapi.json');
+    const paths = Object.keys(res.body.paths as Record<string, unknown>);
+    for (const path of [
+      '/api/v1/contacts/{id}/identities',
+      '/api/v1/contacts/{id}/identities/{kind}/{value}',
+      '/api/v1/contacts/{id}/merge',
+      '/api/v1/organizations',
+      '/api/v1/organizations/{id}',
+    ]) {
+      expect(paths).toContain(path);
+    }
+    for (const code of ['identity_taken', 'last_identity', 'domain_taken', 'contact_not_found'])
+      expect(res.body.info.description).toContain(code);
+  });
 });

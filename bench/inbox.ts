@@ -6,13 +6,13 @@ import { ratio, type Scenario } from './lib/scenario.js';
 const CONNECTIONS = 4;
 
 /**
- * The first page of an agent's inbox (open, assigned to me, latest activity first) over
+ * The first page of an agent's inbox (open, assigned to me, most urgent then oldest) over
  * HTTP, beside the bare SQL the service runs for it, at the same concurrency.
  */
 export const scenario: Scenario = {
   name: 'inbox',
   description:
-    'GET /api/v1/conversations?status=open&assignee=me (first page of 50), 10 agents in turn',
+    'GET /api/v1/conversations?status=open&assignee=me&sort=-priority (first page of 50), 10 agents in turn',
   needsData: true,
   async run(context) {
     const { duration } = context;
@@ -27,14 +27,15 @@ export const scenario: Scenario = {
       duration,
       run: async (i) => {
         await pool.query(
-          `select c.*, p.name as contact_name, w.ticket_prefix,
-                  (select i.value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.contact_id and i.kind = 'email' limit 1) as contact_email,
-                  (select i.value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.contact_id and i.kind in ('phone', 'whatsapp') limit 1) as contact_phone
+          `select c.id, c.number, c.subject, c.status, c.priority, c.channel, c.language, c.category, c.tags,
+                  c.custom_fields, c.contact_id, c.team_id, c.assignee_id, c.follow_up_of_id, c.merged_into_id,
+                  c.message_count, c.preview, c.last_activity_at, c.first_response_at, c.resolved_at,
+                  c.reopened_count, c.created_at, c.updated_at, c.contact_name, c.contact_email, c.contact_phone,
+                  w.ticket_prefix
              from conversations c
-             join contacts p on p.workspace_id = c.workspace_id and p.id = c.contact_id
              join workspaces w on w.id = c.workspace_id
             where c.workspace_id = $1 and c.status = 'open' and c.assignee_id = $2
-            order by c.last_activity_at desc, c.id desc
+            order by c.priority_rank, c.created_at, c.id
             limit 51`,
           [db.workspaceId, agents[i % agents.length]],
         );
@@ -45,7 +46,7 @@ export const scenario: Scenario = {
     const parley = await startParley(db.url);
     let n = 0;
     const api = await httpLoad({
-      url: `${parley.url}/api/v1/conversations?status=open&assignee=me&limit=50`,
+      url: `${parley.url}/api/v1/conversations?status=open&assignee=me&sort=-priority&limit=50`,
       connections: CONNECTIONS,
       duration,
       requestHeaders: () => ({ authorization: `Bearer ${tokens[n++ % tokens.length] ?? ''}` }),

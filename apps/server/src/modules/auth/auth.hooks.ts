@@ -6,6 +6,7 @@ import { sha256 } from '../../platform/crypto.js';
 import { AppError } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { parseCredential, SESSION_COOKIE } from './auth.service.js';
+import { credentialCache } from './credential-cache.js';
 
 /**
  * Resolves the request's actor from `Authorization: Bearer <token>` or the session
@@ -36,6 +37,9 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
   const parsed = parseCredential(value, 'token');
   if (!parsed) return null;
   const tokenHash = sha256(parsed.secret);
+  const key = `token:${parsed.workspaceId}:${tokenHash.toString('hex')}`;
+  const cached = credentialCache.get(key);
+  if (cached) return cached;
   const row = await db
     .selectFrom('apiTokens')
     .innerJoin('users', (join) =>
@@ -67,7 +71,7 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
       .where('id', '=', row.id)
       .execute();
   }
-  return {
+  const actor: Actor = {
     workspaceId: parsed.workspaceId,
     userId: row.userId,
     role: row.role,
@@ -76,12 +80,17 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
     csrfToken: null,
     credentialId: `token:${row.id}`,
   };
+  credentialCache.set(key, actor);
+  return actor;
 }
 
 async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
   const parsed = parseCredential(cookie, 'session');
   if (!parsed) return null;
   const tokenHash = sha256(parsed.secret);
+  const key = `session:${parsed.workspaceId}:${tokenHash.toString('hex')}`;
+  const cached = credentialCache.get(key);
+  if (cached) return cached;
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', (join) =>
@@ -104,7 +113,7 @@ async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
       .where('tokenHash', '=', tokenHash)
       .execute();
   }
-  return {
+  const actor: Actor = {
     workspaceId: parsed.workspaceId,
     userId: row.userId,
     role: row.role,
@@ -113,4 +122,6 @@ async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
     csrfToken: row.csrfToken,
     credentialId: `session:${tokenHash.toString('hex')}`,
   };
+  credentialCache.set(key, actor);
+  return actor;
 }

@@ -1,3 +1,4 @@
+import { credentialCache } from './credential-cache.js';
 import type { LoginBody } from '@parley/contract';
 import type { Db, Tx } from '../../database.js';
 import { randomToken, sha256 } from '../../platform/crypto.js';
@@ -122,6 +123,7 @@ export async function logout(props: { db: Db; cookie: string | undefined }): Pro
     .where('workspaceId', '=', parsed.workspaceId)
     .where('tokenHash', '=', sha256(parsed.secret))
     .execute();
+  credentialCache.clear();
 }
 
 /** Changes the password and signs out every other session of the user. */
@@ -169,4 +171,5 @@ export async function changePassword(props: {
     }
     await others.execute();
   });
+  credentialCache.clear();
 }

@@ -1,3 +1,4 @@
+import { credentialCache } from './credential-cache.js';
 import type { ApiToken, TokenScope } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
@@ -73,4 +74,5 @@ export async function revokeToken(props: { db: Db; actor: Actor; tokenId: string
   if (!roleAtLeast(props.actor.role, 'admin')) q = q.where('userId', '=', props.actor.userId);
   const result = await q.executeTakeFirst();
   if (result.numUpdatedRows === 0n) throw notFound('The API token', 'token_not_found');
+  credentialCache.clear();
 }

@@ -1,3 +1,4 @@
+import { credentialCache } from '../auth/credential-cache.js';
 import type { Role, UserListQuery, UserUpdateBody } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
@@ -54,7 +55,7 @@ export async function updateUser(props: {
     if (!roleAtLeast(actor.role, 'admin'))
       throw forbidden('Only admins may change roles and status');
   }
-  return props.db.transaction().execute(async (trx) => {
+  const updated = await props.db.transaction().execute(async (trx) => {
     const target = await trx
       .selectFrom('users')
       .selectAll()
@@ -121,6 +122,9 @@ export async function updateUser(props: {
     });
     return row;
   });
+  // A new role or a deactivation must apply to the very next request.
+  if (privileged) credentialCache.clear();
+  return updated;
 }
 
 async function assertAnotherOwner(trx: Tx, workspaceId: string, exceptId: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../../database.js';
 
 /**
@@ -6,7 +6,7 @@ import type { Tx } from '../../database.js';
  * a copy (contact_name, contact_email, contact_phone) so an inbox page reads one table.
  * "First" is the oldest identity of the kind, the same rule everywhere.
  */
-export function contactSummarySql(workspaceId: string, contactId: string) {
+export function contactSummarySql(workspaceId: string, contactId: string | RawBuilder<string>) {
   const first = (kinds: string[]) => sql<string | null>`(
     select i.value from contact_identities i
      where i.workspace_id = ${workspaceId} and i.contact_id = ${contactId}

@@ -20,7 +20,8 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
-import { appendMessage, ingest } from './ingest.js';
+import { appendMessage, ingest, openNewConversation, type InboundMessage } from './ingest.js';
+import { normalizeIdentity } from '../contacts/identities.js';
 import type { MessagesTable } from './conversations.tables.js';
 import { sanitize, htmlToText } from './sanitize.js';
 import { searchTextFor } from '../search/text.js';
@@ -385,7 +386,7 @@ export async function createConversationFromApi(props: {
         { strict: true },
       )
     : undefined;
-  const result = await ingest(props.db, {
+  const inbound: InboundMessage = {
     workspaceId: actor.workspaceId,
     channel: 'api',
     from,
@@ -398,12 +399,21 @@ export async function createConversationFromApi(props: {
     ...(body.priority ? { priority: body.priority } : {}),
     ...(body.tags ? { tags: body.tags } : {}),
     ...(customFields ? { customFields } : {}),
-  });
-  const conversation = await getConversation({
-    db: props.db,
-    workspaceId: actor.workspaceId,
-    conversationId: result.conversationId,
-  });
+  };
+  // No thread keys, number or external id: always a new conversation, in one statement
+  // that also returns it; the full path only when a concurrent request creates the same
+  // new customer at that moment.
+  const opened = await openNewConversation(props.db, inbound, normalizeIdentity(inbound.from));
+  const result = opened
+    ? { conversationId: opened.id, messageId: opened.messageId }
+    : await ingest(props.db, inbound);
+  const conversation = opened
+    ? presentConversation(opened)
+    : await getConversation({
+        db: props.db,
+        workspaceId: actor.workspaceId,
+        conversationId: result.conversationId,
+      });
   // The API always opens a new conversation, so its first message is the one just written.
   const message: Message = {
     id: result.messageId,

@@ -259,6 +259,51 @@ describe('ingest', () => {
     });
   });
 
+  it('a new customer writing several times at once ends with one contact and every conversation', async () => {
+    const { workspace, as } = await setup();
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api(t.app, 'POST', '/api/v1/conversations', {
+          as,
+          body: {
+            contact: { email: 'Samtidig@Example.SE', name: 'Samtidig' },
+            subject: `Ärende ${String(i)}`,
+            text: 'Hej!',
+          },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(201));
+    const contacts = await t.services.db
+      .selectFrom('contacts')
+      .select('id')
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(contacts).toHaveLength(1);
+    const conversations = await t.services.db
+      .selectFrom('conversations')
+      .select(['contactId', 'contactEmail', 'contactName'])
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(conversations).toHaveLength(8);
+    expect(new Set(conversations.map((c) => JSON.stringify(c)))).toEqual(
+      new Set([
+        JSON.stringify({
+          contactId: contacts[0]?.id,
+          contactEmail: 'samtidig@example.se',
+          contactName: 'Samtidig',
+        }),
+      ]),
+    );
+    const events = await t.services.db
+      .selectFrom('outboxEvents')
+      .select('type')
+      .where('workspaceId', '=', workspace.id)
+      .where('type', 'in', ['conversation.created', 'message.created'])
+      .execute();
+    expect(events).toHaveLength(16);
+  });
+
   it('sanitizes HTML: scripts, handlers and remote images never survive', async () => {
     const { workspace } = await setup();
     const result = await ingest(t.services.db, {

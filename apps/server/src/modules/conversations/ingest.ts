@@ -1,11 +1,11 @@
-import type { Attachment, Channel } from '@parley/contract';
+import type { Attachment, Channel, ConversationStatus, Priority } from '@parley/contract';
 import { MAX_SUBJECT, MAX_TEXT } from '@parley/contract';
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
-import { findOrCreateContact } from '../contacts/contacts.service.js';
+import { contactCtes, findOrCreateContact } from '../contacts/contacts.service.js';
 import { normalizeIdentity, type Identity } from '../contacts/identities.js';
 import { contactSummarySql } from './contact-summary.js';
 import { htmlToText, sanitize } from './sanitize.js';
@@ -79,6 +79,19 @@ async function withinReopenWindow(
  */
 export async function ingest(db: Db, message: InboundMessage): Promise<IngestResult> {
   const identity = normalizeIdentity(message.from);
+  if (startsNew(message)) {
+    const opened = await openNewConversation(db, message, identity);
+    if (opened) {
+      return {
+        conversationId: opened.id,
+        messageId: opened.messageId,
+        number: opened.number,
+        conversationCreated: true,
+        duplicate: false,
+        reopened: false,
+      };
+    }
+  }
   for (let attempt = 0; ; attempt++) {
     try {
       return await db.transaction().execute((trx) => ingestIn(trx, message, identity));
@@ -121,10 +134,7 @@ async function ingestIn(
     }
   }
 
-  const at = message.receivedAt ?? new Date();
-  const html = message.html ? sanitize(message.html) : null;
-  const text = (message.text ?? (html ? htmlToText(html) : '')).slice(0, MAX_TEXT);
-  const subject = (message.subject ?? '').trim().slice(0, MAX_SUBJECT);
+  const { at, html, text, subject } = contentOf(message);
   const contact = await findOrCreateContact(trx, {
     workspaceId,
     identity,
@@ -321,64 +331,217 @@ interface MessageFields {
 
 const preview = (text: string) => text.replace(/\s+/g, ' ').trim().slice(0, 200);
 
+interface OpenProps {
+  workspaceId: string;
+  channel: Channel;
+  subject: string;
+  language: string | null;
+  followUpOfId: string | null;
+  priority?: 'low' | 'normal' | 'high' | 'urgent' | undefined;
+  tags?: string[] | undefined;
+  customFields?: Record<string, unknown> | undefined;
+  message: MessageFields;
+}
+
+/**
+ * The conversation, its first message and first timeline entry as common table
+ * expressions: `conversation` (returning the row as the API presents it), `message`,
+ * `timeline`. The contact comes from a CTE named `contact` (id, name, email, phone) the
+ * caller defines first; no contact row, nothing written.
+ */
+function conversationCtes(props: OpenProps, ids: { id: string; messageId: string }) {
+  const m = props.message;
+  const inbound = m.kind === 'inbound';
+  return sql`
+    conversation as (
+      insert into conversations (
+        workspace_id, id, number, subject, search_text, channel, language, contact_id,
+        contact_name, contact_email, contact_phone, follow_up_of_id, priority,
+        tags, custom_fields, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
+        last_activity_at, created_at, updated_at)
+      -- INSERT … SELECT gives parameters no type from the target columns: each is cast.
+      select
+        ${props.workspaceId}::uuid, ${ids.id}::uuid, parley_next_ticket_number(${props.workspaceId}::uuid),
+        ${props.subject}::text, ${searchTextFor(props.subject)}::text, ${props.channel}::text,
+        ${props.language}::text, contact.id, contact.name, contact.email, contact.phone,
+        ${props.followUpOfId}::uuid, ${props.priority ?? 'normal'}::text, ${props.tags ?? []}::text[],
+        jsonb_strip_nulls(${JSON.stringify(props.customFields ?? {})}::jsonb),
+        1, 1, ${preview(m.text)}::text, ${inbound ? m.at : null}::timestamptz,
+        ${inbound ? m.at : null}::timestamptz, ${m.at}::timestamptz, ${m.at}::timestamptz, now()
+        from contact
+      returning id, number, subject, status, priority, channel, language, category, tags, custom_fields,
+                contact_id, team_id, assignee_id, follow_up_of_id, merged_into_id, message_count, preview,
+                last_activity_at, first_response_at, resolved_at, reopened_count, created_at, updated_at,
+                contact_name, contact_email, contact_phone
+    ), message as (
+      insert into messages (
+        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
+        external_id, metadata, attachments, created_at)
+      select ${props.workspaceId}::uuid, ${ids.messageId}::uuid, ${ids.id}::uuid, 1, ${m.kind}::text,
+             ${m.authorType}::text,
+             coalesce(${m.authorId}::uuid, case when ${m.authorType}::text = 'contact' then conversation.contact_id end),
+             ${m.channel}::text, ${m.text}::text, ${searchTextFor(m.text)}::text, ${m.html}::text,
+             ${m.externalId}::text, ${JSON.stringify(m.metadata)}::jsonb,
+             ${JSON.stringify(m.attachments)}::jsonb, ${m.at}::timestamptz
+        from conversation
+    ), timeline as (
+      insert into conversation_events (workspace_id, conversation_id, type, actor_type, actor_id, data)
+      select ${props.workspaceId}::uuid, ${ids.id}::uuid, 'conversation.created', ${m.authorType}::text,
+             coalesce(${m.authorId}::uuid, case when ${m.authorType}::text = 'contact' then conversation.contact_id end),
+             ${JSON.stringify({ channel: props.channel, followUpOfId: props.followUpOfId })}::jsonb
+        from conversation
+    )`;
+}
+
 /**
  * A new conversation with its first (customer) message and its first timeline entry, in
  * one statement: the ticket number comes from the workspace's sequence.
  */
 export async function openConversation(
   trx: Tx,
-  props: {
-    workspaceId: string;
-    channel: Channel;
-    contactId: string;
-    subject: string;
-    language: string | null;
-    followUpOfId: string | null;
-    priority?: 'low' | 'normal' | 'high' | 'urgent' | undefined;
-    tags?: string[] | undefined;
-    customFields?: Record<string, unknown> | undefined;
-    message: MessageFields;
-  },
+  props: OpenProps & { contactId: string },
 ): Promise<{ id: string; number: number; message: { id: string; seq: number } }> {
   const id = uuidv7();
   const messageId = uuidv7();
-  const m = props.message;
-  const inbound = m.kind === 'inbound';
   const contact = contactSummarySql(props.workspaceId, props.contactId);
   const { rows } = await sql<{ number: number }>`
-    with conversation as (
-      insert into conversations (
-        workspace_id, id, number, subject, search_text, channel, language, contact_id,
-        contact_name, contact_email, contact_phone, follow_up_of_id, priority,
-        tags, custom_fields, last_seq, message_count, preview, first_customer_message_at, last_customer_message_at,
-        last_activity_at, created_at, updated_at)
-      values (
-        ${props.workspaceId}, ${id}, parley_next_ticket_number(${props.workspaceId}::uuid), ${props.subject},
-        ${searchTextFor(props.subject)}, ${props.channel}, ${props.language}, ${props.contactId},
-        ${contact.name}, ${contact.email}, ${contact.phone}, ${props.followUpOfId},
-        ${props.priority ?? 'normal'}, ${props.tags ?? []}::text[],
-        jsonb_strip_nulls(${JSON.stringify(props.customFields ?? {})}::jsonb),
-        1, 1, ${preview(m.text)}, ${inbound ? m.at : null}, ${inbound ? m.at : null},
-        ${m.at}, ${m.at}, now())
-      returning number
-    ), message as (
-      insert into messages (
-        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
-        external_id, metadata, attachments, created_at)
-      select ${props.workspaceId}, ${messageId}, ${id}, 1, ${m.kind}, ${m.authorType}, ${m.authorId}, ${m.channel},
-             ${m.text}, ${searchTextFor(m.text)}, ${m.html}, ${m.externalId}, ${JSON.stringify(m.metadata)}::jsonb,
-             ${JSON.stringify(m.attachments)}::jsonb, ${m.at}
-        from conversation
-    ), timeline as (
-      insert into conversation_events (workspace_id, conversation_id, type, actor_type, actor_id, data)
-      select ${props.workspaceId}, ${id}, 'conversation.created', ${m.authorType}, ${m.authorId},
-             ${JSON.stringify({ channel: props.channel, followUpOfId: props.followUpOfId })}::jsonb
-        from conversation
-    )
+    with contact as (
+      select ${props.contactId}::uuid as id, ${contact.name} as name, ${contact.email} as email,
+             ${contact.phone} as phone
+    ), ${conversationCtes(props, { id, messageId })}
     select number from conversation`.execute(trx);
   const number = rows[0]?.number;
   if (number === undefined) throw new Error('conversation insert returned nothing');
   return { id, number, message: { id: messageId, seq: 1 } };
+}
+
+/** A conversation row as `openNewConversation` returns it (the columns the API presents). */
+export interface OpenedConversationRow {
+  id: string;
+  number: number;
+  subject: string;
+  status: ConversationStatus;
+  priority: Priority;
+  channel: Channel;
+  language: string | null;
+  category: string | null;
+  tags: string[];
+  customFields: Record<string, unknown>;
+  contactId: string;
+  teamId: string | null;
+  assigneeId: string | null;
+  followUpOfId: string | null;
+  mergedIntoId: string | null;
+  messageCount: number;
+  preview: string;
+  lastActivityAt: Date;
+  firstResponseAt: Date | null;
+  resolvedAt: Date | null;
+  reopenedCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  contactName: string | null;
+  contactEmail: string | null;
+  contactPhone: string | null;
+  ticketPrefix: string;
+  messageId: string;
+}
+
+/** What is stored of a message: HTML sanitized, text (from the HTML if need be) and subject bounded. */
+function contentOf(message: InboundMessage) {
+  const html = message.html ? sanitize(message.html) : null;
+  return {
+    at: message.receivedAt ?? new Date(),
+    html,
+    text: (message.text ?? (html ? htmlToText(html) : '')).slice(0, MAX_TEXT),
+    subject: (message.subject ?? '').trim().slice(0, MAX_SUBJECT),
+  };
+}
+
+/** A message that cannot continue any conversation: no thread keys, no quoted number, no external id. */
+function startsNew(message: InboundMessage): boolean {
+  return (
+    !message.threadKeys?.length &&
+    !message.ownThreadKeys?.length &&
+    message.ticketNumber === undefined &&
+    !message.externalId
+  );
+}
+
+/**
+ * The new-conversation path in ONE statement, so one round trip and no explicit
+ * transaction: find-or-create the contact, the conversation, its first message and
+ * timeline entry, and the outbox events. Returns null when another transaction was
+ * creating the same new contact at that moment (the caller then takes the full path).
+ */
+export async function openNewConversation(
+  db: Db,
+  message: InboundMessage,
+  identity: Identity,
+): Promise<OpenedConversationRow | null> {
+  const { workspaceId, channel } = message;
+  const ids = { id: uuidv7(), messageId: uuidv7() };
+  const newContactId = uuidv7();
+  const { at, html, text, subject } = contentOf(message);
+  const automated = message.automated ?? false;
+  const props: OpenProps = {
+    workspaceId,
+    channel,
+    subject,
+    language: message.languageHint ?? null,
+    followUpOfId: null,
+    priority: message.priority,
+    tags: message.tags,
+    customFields: message.customFields,
+    message: {
+      kind: 'inbound',
+      authorType: 'contact',
+      authorId: null,
+      channel,
+      text,
+      html,
+      externalId: null,
+      attachments: message.attachments ?? [],
+      metadata: message.metadata ?? {},
+      at,
+    },
+  };
+  const lookup = {
+    workspaceId,
+    identity,
+    name: message.from.name ?? null,
+    language: message.languageHint ?? null,
+  };
+  const { rows } = await sql<Omit<OpenedConversationRow, 'messageId'>>`
+    with ${contactCtes(lookup, newContactId)}, ${conversationCtes(props, ids)}, events as (
+      insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
+      select ${workspaceId}::uuid, 'conversation', ${ids.id}::text, 'conversation.created',
+             jsonb_build_object('number', number, 'channel', ${channel}::text, 'contactId', contact_id,
+                                'followUpOfId', null, 'automated', ${automated}::boolean),
+             true
+        from conversation
+      union all
+      select ${workspaceId}::uuid, 'conversation', ${ids.id}::text, 'message.created',
+             ${JSON.stringify({ messageId: ids.messageId, seq: 1, kind: 'inbound', automated })}::jsonb, true
+        from conversation
+      returning 1
+    )
+    select c.*, w.ticket_prefix,
+           (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified
+      from conversation c join workspaces w on w.id = ${workspaceId}::uuid`.execute(db);
+  const row = rows[0];
+  if (row) return { ...row, messageId: ids.messageId };
+  // Lost the race to create this sender's contact: drop ours (it has no identity).
+  await db
+    .deleteFrom('contacts')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', newContactId)
+    .where(
+      sql<boolean>`not exists (select 1 from contact_identities i
+                                where i.workspace_id = ${workspaceId} and i.contact_id = ${newContactId})`,
+    )
+    .execute();
+  return null;
 }
 
 /**

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scratchDir } from '../test/harness.js';
 import { ConfigError } from './config.js';
-import { assertReachable } from './embedded-postgres.js';
+import pg from 'pg';
+import { pino } from 'pino';
+import { assertReachable, startEmbeddedPostgres } from './embedded-postgres.js';
 
 describe('embedded PostgreSQL data folder', () => {
   it('refuses, in one line, a folder whose parent others may not enter', async () => {
@@ -25,4 +27,28 @@ describe('embedded PostgreSQL data folder', () => {
     mkdirSync(join(open, 'data'), { recursive: true, mode: 0o755 });
     await expect(assertReachable(join(open, 'data', 'postgres'))).resolves.toBeUndefined();
   });
+});
+
+describe('embedded PostgreSQL connection', () => {
+  it('is reached through its Unix socket in the data folder, with the password', async () => {
+    const dataDir = join(scratchDir(), 'pg');
+    const port = 57_000 + (process.pid % 1000);
+    const server = await startEmbeddedPostgres({ dataDir, port, log: pino({ level: 'silent' }) });
+    try {
+      expect(new URL(server.url).searchParams.get('host')).toBe(join(dataDir, 'postgres'));
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      const { rows } = await client.query<{ addr: string | null }>(
+        'select inet_client_addr() as addr',
+      );
+      await client.end();
+      expect(rows).toEqual([{ addr: null }]); // null: not a TCP client
+      const wrong = new URL(server.url);
+      wrong.password = 'wrong';
+      const refused = new pg.Client({ connectionString: wrong.toString() });
+      await expect(refused.connect()).rejects.toThrow(/password authentication failed/);
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
 });

@@ -211,15 +211,7 @@ const resources: Record<string, ResourceKind> = {
       (
         await createInvitation({
           db: t.services.db,
-          actor: {
-            workspaceId: b.workspace.id,
-            userId: b.owner.id,
-            role: 'owner',
-            via: 'token',
-            scopes: ['admin'],
-            csrfToken: null,
-            credentialId: 'test',
-          },
+          actor: ownerActor(b),
           body: { email: `invitee-${Date.now()}@example.com`, role: 'agent' },
           publicUrl: 'http://localhost',
         })

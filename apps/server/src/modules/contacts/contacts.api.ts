@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { findFields, validateFieldValues } from '../fields/fields.service.js';
+import { searchTextFor } from '../search/text.js';
 import { syncContactSummary } from '../conversations/contact-summary.js';
 import type { Contact, ContactDetail, ContactListQuery, ContactUpdateBody } from '@parley/contract';
 import type { Selectable } from 'kysely';
@@ -171,6 +172,9 @@ export async function updateContact(props: {
       .updateTable('contacts')
       .set({
         ...rest,
+        ...(rest.name !== undefined
+          ? { searchText: rest.name ? searchTextFor(rest.name) : null }
+          : {}),
         ...(attributes
           ? {
               attributes: sql<string>`jsonb_strip_nulls(attributes || ${JSON.stringify(attributes)}::jsonb)`,

@@ -3,6 +3,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../database.js';
 import { emailDomain } from './domains.js';
 import type { Identity } from './identities.js';
+import { searchTextFor } from '../search/text.js';
 import { contactSummarySql } from '../conversations/contact-summary.js';
 
 export interface ContactLookup {
@@ -31,8 +32,9 @@ export function contactCtes(props: ContactLookup, newId: string) {
        where i.workspace_id = ${workspaceId} and i.kind = ${identity.kind} and i.value = ${identity.value}
          for key share of c
     ), new_contact as (
-      insert into contacts (workspace_id, id, name, language, organization_id)
-      select ${workspaceId}, ${newId}, ${props.name ?? null}, ${props.language ?? null},
+      insert into contacts (workspace_id, id, name, search_text, language, organization_id)
+      select ${workspaceId}, ${newId}, ${props.name ?? null},
+             ${props.name ? searchTextFor(props.name) : null}, ${props.language ?? null},
              (select organization_id from organization_domains
                where workspace_id = ${workspaceId} and domain = ${domain})
        where not exists (select 1 from found)

@@ -26,6 +26,8 @@ export interface ContactsTable {
   workspaceId: string;
   id: string;
   name: string | null;
+  /** The name as search indexes it, when that differs (see search/text.ts). */
+  searchText: ColumnType<string | null, string | null | undefined, string | null>;
   organizationId: string | null;
   language: string | null;
   attributes: Json<Record<string, unknown>>;

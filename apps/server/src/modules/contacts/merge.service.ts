@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
+import { searchTextFor } from '../search/text.js';
 import { syncContactSummary } from '../conversations/contact-summary.js';
 import { moveConversationsToContact } from '../conversations/contact-moves.service.js';
 import { contactColumns, getContact } from './contacts.api.js';
@@ -85,10 +86,12 @@ export async function mergeContactsWithin(
     toId: targetId,
     reason: 'contact_merged',
   });
+  const name = target.name ?? source.name;
   await trx
     .updateTable('contacts')
     .set({
-      name: target.name ?? source.name,
+      name,
+      searchText: name ? searchTextFor(name) : null,
       language: target.language ?? source.language,
       organizationId: target.organizationId ?? source.organizationId,
       notes: mergeNotes(target.notes, source.notes),

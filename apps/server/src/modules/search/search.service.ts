@@ -70,25 +70,38 @@ export async function search(props: {
         from candidates`.execute(trx),
     ]);
   });
-  // Contacts on another connection, at the same time.
-  const contactLookup =
-    q.length >= 3
-      ? // Two index lookups (trigram), not one OR that would scan every contact.
-        sql<{ id: string; name: string | null; email: string | null; phone: string | null }>`
-          with ids as (
-            (select id from contacts
-              where workspace_id = ${workspaceId} and name ilike ${`%${escapeLike(q)}%`} limit 10)
-            union
-            (select contact_id from contact_identities
-              where workspace_id = ${workspaceId} and value ilike ${`%${escapeLike(q.replace(/[\s()-]/g, ''))}%`} limit 10)
-          )
-          select c.id, c.name,
-                 (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind = 'email' limit 1) as email,
-                 (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind in ('phone', 'whatsapp') limit 1) as phone
-            from ids join contacts c on c.workspace_id = ${workspaceId} and c.id = ids.id
-           where c.merged_into_id is null
-           limit 10`.execute(db)
-      : Promise.resolve({ rows: [] });
+  // Contacts on another connection, at the same time: names by full text (every script),
+  // and, for a query with Latin letters or digits, parts of names, emails and phones by
+  // trigram (pg_trgm sees no trigrams in Persian or Chinese under the C ctype: an `ilike`
+  // there would read every contact). Each part is its own index lookup, never one OR.
+  const partial = /[A-Za-z0-9]{3}/.test(q);
+  const like = (value: string) => `%${escapeLike(value)}%`;
+  const contactLookup = sql<{
+    id: string;
+    name: string | null;
+    email: string | null;
+    phone: string | null;
+  }>`
+    with ids as (
+      (select id from contacts
+        where workspace_id = ${workspaceId} and search @@ websearch_to_tsquery('simple', ${tsquery}) limit 10)
+      ${
+        partial
+          ? sql`union
+      (select id from contacts
+        where workspace_id = ${workspaceId} and name ilike ${like(q)} limit 10)
+      union
+      (select contact_id from contact_identities
+        where workspace_id = ${workspaceId} and value ilike ${like(q.replace(/[\s()-]/g, ''))} limit 10)`
+          : sql``
+      }
+    )
+    select c.id, c.name,
+           (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind = 'email' limit 1) as email,
+           (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind in ('phone', 'whatsapp') limit 1) as phone
+      from ids join contacts c on c.workspace_id = ${workspaceId} and c.id = ids.id
+     where c.merged_into_id is null
+     limit 10`.execute(db);
   const [[subjects, messages], contacts] = await Promise.all([fullText, contactLookup]);
 
   for (const row of subjects.rows)

@@ -87,6 +87,41 @@ describe('GET /api/v1/search', () => {
     expect(byEmail.body.conversations[0].matchedIn).toBe('contact');
   });
 
+  it('finds customers by name in every script, also after a rename', async () => {
+    const { workspace, as } = await workspaceWithArticles();
+    const write = (value: string, name: string) =>
+      ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'email',
+        from: { kind: 'email', value, name },
+        subject: 'سلام',
+        text: 'متن',
+      });
+    await write('maryam.ahmadi@example.ir', 'مریم احمدی');
+    await write('wang.fang@example.cn', '王芳');
+    await write('lukasz@example.pl', 'Łukasz Żółkiewski');
+    const names = async (q: string) =>
+      (
+        await api(t.app, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}`, { as })
+      ).body.contacts.map((c: { name: string }) => c.name) as string[];
+    expect(await names('احمدی')).toEqual(['مریم احمدی']);
+    // Typed with the Arabic yeh (ي) instead of the Persian one: the same name.
+    expect(await names('مريم')).toEqual(['مریم احمدی']);
+    expect(await names('王芳')).toEqual(['王芳']);
+    expect(await names('Żółkiewski')).toEqual(['Łukasz Żółkiewski']);
+    expect(await names('kiewski')).toEqual(['Łukasz Żółkiewski']);
+
+    const contact = (
+      await api(t.app, 'GET', `/api/v1/search?q=${encodeURIComponent('王芳')}`, { as })
+    ).body.contacts[0] as { id: string };
+    await api(t.app, 'PATCH', `/api/v1/contacts/${contact.id}`, {
+      as,
+      body: { name: '李小龙' },
+    });
+    expect(await names('王芳')).toEqual([]);
+    expect(await names('李小龙')).toEqual(['李小龙']);
+  });
+
   it('never finds another workspace’s conversations', async () => {
     await workspaceWithArticles();
     const { owner } = await buildWorkspace(t.services);

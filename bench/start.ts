@@ -49,6 +49,7 @@ export const scenario: Scenario = {
     const env = {
       DATA_DIR: dataDir,
       PORT: '0',
+      SMTP_PORT: '0',
       EMBEDDED_PG_PORT: '54351',
       LOG_LEVEL: 'warn',
       NODE_ENV: 'development',

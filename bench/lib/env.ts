@@ -194,6 +194,7 @@ export function startParley(databaseUrl: string): Promise<Server> {
       DATABASE_URL: databaseUrl,
       SECRET_KEY: randomBytes(32).toString('hex'),
       PORT: '0',
+      SMTP_PORT: '0',
       LOG_LEVEL: 'warn',
       DATA_DIR: resolve(root, 'data/bench-files'),
     },

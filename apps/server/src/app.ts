@@ -12,6 +12,7 @@ import { searchRoutes } from './modules/search/search.routes.js';
 import { contactRoutes } from './modules/contacts/contacts.routes.js';
 import { fieldRoutes } from './modules/fields/fields.routes.js';
 import { viewRoutes } from './modules/views/views.routes.js';
+import { emailRoutes } from './modules/email/email.routes.js';
 import { portalRoutes } from './modules/portal/portal.routes.js';
 import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { healthRoutes } from './platform/health.js';
@@ -28,6 +29,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   fieldRoutes,
   viewRoutes,
   portalRoutes,
+  emailRoutes,
   organizationRoutes,
 ];
 

@@ -1,8 +1,9 @@
+import { createTransport } from 'nodemailer';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, dropTestDatabase, scratchDir } from './test/harness.js';
 import { mkdirSync, chmodSync } from 'node:fs';
 
@@ -52,7 +53,7 @@ function field(banner: string, name: string): string {
   return new RegExp(`${name}\\s+(\\S+)`).exec(banner)?.[1] ?? '';
 }
 
-const base = { NODE_ENV: 'test', LOG_LEVEL: 'warn' };
+const base = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SMTP_PORT: '0' };
 
 // Real processes, real PostgreSQL starts: generous limits for a slow, shared machine.
 describe('parley CLI', { timeout: 120_000 }, () => {
@@ -121,6 +122,31 @@ describe('parley CLI', { timeout: 120_000 }, () => {
         }),
       });
       expect(login.status).toBe(200);
+
+      // Mail to the demo mailbox, through the SMTP port the banner printed, becomes a ticket.
+      expect(server.banner).toMatch(/SMTP\s+\d+\s+\(mail to support@demo\.localhost/);
+      await createTransport({
+        host: '127.0.0.1',
+        port: Number(field(server.banner, 'SMTP')),
+        ignoreTLS: true,
+      }).sendMail({
+        from: 'Ingrid <ingrid@example.se>',
+        to: 'support@demo.localhost',
+        subject: 'Hej från ett nytt system',
+        text: 'Fungerar e-posten?',
+      });
+      await vi.waitFor(
+        async () => {
+          const found = await fetch(`${url}/api/v1/search?q=${encodeURIComponent('e-posten')}`, {
+            headers: { authorization: `Bearer ${token.stdout.trim()}` },
+          });
+          const body = (await found.json()) as {
+            conversations: { conversation: { subject: string } }[];
+          };
+          expect(body.conversations[0]?.conversation.subject).toBe('Hej från ett nytt system');
+        },
+        { timeout: 20_000, interval: 200 },
+      );
       server.child.kill('SIGINT');
       expect(await server.exited.catch(() => 'rejected')).toBe(0);
     } finally {

@@ -6,6 +6,7 @@ import type { ContactTables } from './modules/contacts/contacts.tables.js';
 import type { FieldTables } from './modules/fields/fields.tables.js';
 import type { ViewTables } from './modules/views/views.tables.js';
 import type { ConversationTables } from './modules/conversations/conversations.tables.js';
+import type { EmailTables } from './modules/email/email.tables.js';
 import type { PortalTables } from './modules/portal/portal.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
@@ -16,7 +17,8 @@ export type Database = PlatformTables &
   ConversationTables &
   FieldTables &
   ViewTables &
-  PortalTables;
+  PortalTables &
+  EmailTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -5,6 +5,7 @@ import type { Config } from './platform/config.js';
 import type { Worker } from './platform/jobs.js';
 import type { Logger } from './platform/logger.js';
 import { openRuntime, startJobs } from './runtime.js';
+import { startSmtpListener, type SmtpListener } from './modules/email/smtp.listener.js';
 
 /**
  * `parley start`: HTTP + WebSockets + jobs + event dispatch in one process. Ctrl-C (or
@@ -19,9 +20,11 @@ export async function startServer(
   const runtime = await openRuntime(config, log);
   const { services } = runtime;
   let worker: Worker | null = null;
+  let smtp: SmtpListener | null = null;
   const app = await buildApp(services);
 
   const stop = onShutdown(log, async () => {
+    await smtp?.close();
     await app.close();
     await worker?.stop();
     await runtime.close({ stopEmbedded: true });
@@ -40,6 +43,11 @@ export async function startServer(
       /:\d+$/,
       `:${typeof port === 'object' && port ? port.port : config.port}`,
     );
+    smtp = await startSmtpListener(services, {
+      host: config.host,
+      port: config.smtpPort,
+      maxBytes: config.maxUploadBytes,
+    });
     const login = seeded?.created ? seeded.login : await demoLogin(services);
     const lines = [
       '',
@@ -52,6 +60,7 @@ export async function startServer(
             `  Workspace   ${login.workspace}`,
           ]
         : []),
+      `  SMTP        ${String(smtp.port)}${login?.mailbox ? `   (mail to ${login.mailbox} becomes a ticket)` : ''}`,
       `  Database    ${runtime.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'DATABASE_URL'}`,
       `  Jobs        ${options.worker ? 'in this process' : 'off (--no-worker)'}`,
       '',

@@ -9,3 +9,4 @@ export * from './schemas/fields.js';
 export * from './schemas/views.js';
 export * from './schemas/portal.js';
 export * from './schemas/organizations.js';
+export * from './schemas/email.js';

@@ -2,6 +2,7 @@ import type { Services } from '../context.js';
 import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
+import { emailJobs } from './email/process.job.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -12,6 +13,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   outboxJobs,
   acknowledgementJobs,
   portalJobs,
+  emailJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */

@@ -26,6 +26,8 @@ export interface Config {
   /** Addresses of reverse proxies whose X-Forwarded-For we believe. */
   trustProxy: string[];
   maxUploadBytes: number;
+  /** Inbound SMTP for the mailboxes; 0 picks a free port. */
+  smtpPort: number;
 }
 
 /** One setting: its environment variable, its CLI flag, its default and its parser. */
@@ -200,6 +202,14 @@ export const settings = [
     default: String(25 * 1024 * 1024),
     parse: integer(1024, 1024 * 1024 * 1024),
   } satisfies Setting<'maxUploadBytes'>,
+  {
+    key: 'smtpPort',
+    env: 'SMTP_PORT',
+    flag: '--smtp-port',
+    description: 'Port of the inbound SMTP listener for mail to the mailboxes (0 picks a free one)',
+    default: '2525',
+    parse: integer(0, 65535),
+  } satisfies Setting<'smtpPort'>,
 ] as const;
 
 export type Flags = Partial<Record<string, string | number | boolean | undefined>>;

@@ -3,6 +3,8 @@ import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { registeredRoutes, type Actor } from '../platform/http.js';
 import { createField } from '../modules/fields/fields.service.js';
+import { createMailbox } from '../modules/email/mailboxes.service.js';
+import { storeInboundEmail } from '../modules/email/inbound.service.js';
 import { createView } from '../modules/views/views.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
@@ -206,6 +208,51 @@ const resources: Record<string, ResourceKind> = {
           .executeTakeFirst()
       )?.name === 'Untouched',
   },
+  mailbox: {
+    create: async (t, b) =>
+      (
+        await createMailbox({
+          db: t.services.db,
+          secretKey: t.config.secretKey,
+          actor: ownerActor(b),
+          body: {
+            name: 'Untouched',
+            address: `untouched-${randomBytes(4).toString('hex')}@example.com`,
+          },
+        })
+      ).id,
+    intact: async (t, id) =>
+      (
+        await t.services.db
+          .selectFrom('mailboxes')
+          .select('name')
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.name === 'Untouched',
+  },
+  inbound_email: {
+    create: async (t, b) => {
+      const mailbox = await createMailbox({
+        db: t.services.db,
+        secretKey: t.config.secretKey,
+        actor: ownerActor(b),
+        body: { name: 'In', address: `in-${randomBytes(4).toString('hex')}@example.com` },
+      });
+      const { stored } = await storeInboundEmail(t.services, {
+        mailboxes: [{ workspaceId: b.workspace.id, mailboxId: mailbox.id }],
+        raw: Buffer.from('From: a@example.com\r\nSubject: Untouched\r\n\r\nPrivate to B\r\n'),
+        envelope: { source: 'webhook', from: 'a@example.com', to: [], remoteAddress: null },
+        maxBytes: 10_000,
+      });
+      return stored[0] ?? '';
+    },
+    intact: async (t, id) =>
+      (await t.services.db
+        .selectFrom('inboundEmails')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()) !== undefined,
+  },
   invitation: {
     create: async (t, b) =>
       (
@@ -238,6 +285,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
+  'PATCH /api/v1/mailboxes/:id': { name: 'Hijacked' },
   'POST /api/v1/portal/:slug/tickets/:number/messages': { text: 'Hijacked' },
   'POST /api/v1/conversations/:id/links': {
     conversationId: '01a20000-0000-7000-8000-000000000000',

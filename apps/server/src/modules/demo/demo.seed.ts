@@ -1,3 +1,4 @@
+import { createMailbox } from '../email/mailboxes.service.js';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -18,7 +19,11 @@ export interface DemoLogin {
   email: string;
   password: string;
   workspace: string;
+  /** Where mail to the demo workspace goes (absent in logins saved by older versions). */
+  mailbox?: string;
 }
+
+export const DEMO_MAILBOX = 'support@demo.localhost';
 
 /** The demo team: one agent per language Parley speaks from day one. */
 const agents = [
@@ -61,11 +66,18 @@ export async function seedDemo(
     }
   });
   await seedDemoConversations(db, workspace.id);
+  await createMailbox({
+    db,
+    secretKey: services.config.secretKey,
+    actor: { workspaceId: workspace.id, userId: null },
+    body: { name: 'Support', address: DEMO_MAILBOX, displayName: 'Demo Support' },
+  });
   const login: DemoLogin = {
     url: services.config.publicUrl,
     email: DEMO_OWNER,
     password,
     workspace: DEMO_SLUG,
+    mailbox: DEMO_MAILBOX,
   };
   await writeFile(loginFile(services), JSON.stringify(login, null, 2) + '\n', { mode: 0o600 });
   services.log.info({ workspace: DEMO_SLUG }, 'demo workspace created');
@@ -84,7 +96,7 @@ export async function demoLogin(services: Services): Promise<DemoLogin | null> {
       .where('users.email', '=', saved.email)
       .executeTakeFirst();
     if (!user || !(await verifyPassword(user.passwordHash, saved.password))) return null;
-    return { ...saved, url: services.config.publicUrl };
+    return { ...saved, mailbox: saved.mailbox ?? DEMO_MAILBOX, url: services.config.publicUrl };
   } catch {
     return null;
   }

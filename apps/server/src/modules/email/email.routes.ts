@@ -1,0 +1,192 @@
+import {
+  ErrorResponses,
+  IdParams,
+  InboundEmail,
+  InboundEmailListQuery,
+  Mailbox,
+  MailboxCreateBody,
+  MailboxUpdateBody,
+  Page,
+} from '@parley/contract';
+import { Type } from '@sinclair/typebox';
+import type { Selectable } from 'kysely';
+import type { Services } from '../../context.js';
+import { notFound } from '../../platform/errors.js';
+import { actorOf, type App } from '../../platform/http.js';
+import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
+import type { InboundEmailsTable } from './email.tables.js';
+import {
+  createMailbox,
+  deleteMailbox,
+  findMailboxes,
+  getMailbox,
+  updateMailbox,
+} from './mailboxes.service.js';
+
+const errors = ErrorResponses;
+const adminOnly = { access: { role: 'admin' as const, scope: 'admin' as const } };
+
+function presentInbound(row: Selectable<InboundEmailsTable>): InboundEmail {
+  return {
+    id: row.id,
+    mailboxId: row.mailboxId,
+    source: row.source,
+    size: row.size,
+    envelopeFrom: row.envelopeFrom,
+    messageId: row.messageId,
+    status: row.status,
+    error: row.error,
+    attempts: row.attempts,
+    conversationId: row.conversationId,
+    receivedAt: row.receivedAt.toISOString(),
+    processedAt: row.processedAt?.toISOString() ?? null,
+  };
+}
+
+export function emailRoutes(app: App, services: Services): void {
+  const { db } = services;
+  const secretKey = services.config.secretKey;
+
+  app.get(
+    '/api/v1/mailboxes',
+    {
+      schema: {
+        tags: ['email'],
+        summary: 'Mailboxes: the addresses customers write to',
+        response: { 200: Type.Object({ data: Type.Array(Mailbox) }), ...errors },
+      },
+    },
+    async (request) => ({
+      data: await findMailboxes({ db, secretKey, workspaceId: actorOf(request).workspaceId }),
+    }),
+  );
+
+  app.post(
+    '/api/v1/mailboxes',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['email'],
+        summary: 'Add a mailbox (admins); its addresses must be free in the whole installation',
+        body: MailboxCreateBody,
+        response: { 201: Mailbox, ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .status(201)
+        .send(await createMailbox({ db, secretKey, actor: actorOf(request), body: request.body })),
+  );
+
+  app.get(
+    '/api/v1/mailboxes/:id',
+    {
+      config: { resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary: 'One mailbox (secrets are never returned)',
+        params: IdParams,
+        response: { 200: Mailbox, ...errors },
+      },
+    },
+    async (request) =>
+      getMailbox({
+        db,
+        secretKey,
+        workspaceId: actorOf(request).workspaceId,
+        mailboxId: request.params.id,
+      }),
+  );
+
+  app.patch(
+    '/api/v1/mailboxes/:id',
+    {
+      config: { ...adminOnly, resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary: 'Change a mailbox (admins)',
+        params: IdParams,
+        body: MailboxUpdateBody,
+        response: { 200: Mailbox, ...errors },
+      },
+    },
+    async (request) =>
+      updateMailbox({
+        db,
+        secretKey,
+        actor: actorOf(request),
+        mailboxId: request.params.id,
+        changes: request.body,
+      }),
+  );
+
+  app.delete(
+    '/api/v1/mailboxes/:id',
+    {
+      config: { ...adminOnly, resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary: 'Remove a mailbox (admins); its conversations stay',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await deleteMailbox({ db, actor: actorOf(request), mailboxId: request.params.id });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.get(
+    '/api/v1/inbound-emails',
+    {
+      config: adminOnly,
+      schema: {
+        tags: ['email'],
+        summary: 'Received emails, newest first (admins): failed ones to inspect and reprocess',
+        querystring: InboundEmailListQuery,
+        response: { 200: Page(InboundEmail), ...errors },
+      },
+    },
+    async (request) => {
+      const limit = request.query.limit ?? 50;
+      const after = decodeCursor(request.query.cursor, isString);
+      let q = db
+        .selectFrom('inboundEmails')
+        .selectAll()
+        .where('workspaceId', '=', actorOf(request).workspaceId);
+      if (request.query.status) q = q.where('status', '=', request.query.status);
+      if (after) q = q.where('id', '<', after);
+      const rows = await q
+        .orderBy('id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      return toPage(rows, limit, presentInbound, (row) => row.id);
+    },
+  );
+
+  app.get(
+    '/api/v1/inbound-emails/:id/raw',
+    {
+      config: { ...adminOnly, resource: 'inbound_email' },
+      schema: {
+        tags: ['email'],
+        summary: 'The email exactly as received (message/rfc822), to inspect a failed one',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const row = await db
+        .selectFrom('inboundEmails')
+        .select(['blobKey'])
+        .where('workspaceId', '=', actorOf(request).workspaceId)
+        .where('id', '=', request.params.id)
+        .executeTakeFirst();
+      if (!row) throw notFound('The email', 'inbound_email_not_found');
+      return reply
+        .type('message/rfc822')
+        .header('content-disposition', `attachment; filename="${request.params.id}.eml"`)
+        .send(await services.blobs.get(row.blobKey));
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import type { ColumnType } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+
+export interface MailboxesTable {
+  workspaceId: string;
+  id: string;
+  name: string;
+  address: string;
+  displayName: string | null;
+  teamId: string | null;
+  signature: string | null;
+  language: string | null;
+  /** JSON of the SMTP transport, sealed with the workspace key (platform/crypto.ts). */
+  transportSealed: string | null;
+  webhookSecretSealed: string | null;
+  createdAt: CreatedAt;
+  updatedAt: UpdatedAt;
+}
+
+export interface MailboxAddressesTable {
+  address: string;
+  workspaceId: string;
+  mailboxId: string;
+}
+
+export type InboundEmailStatus = 'received' | 'processed' | 'duplicate' | 'ignored' | 'failed';
+
+export interface InboundEmailsTable {
+  workspaceId: string;
+  id: string;
+  mailboxId: string;
+  source: 'smtp' | 'imap' | 'webhook';
+  blobKey: string;
+  size: number;
+  envelopeFrom: string | null;
+  envelopeTo: ColumnType<string[], string[] | undefined, string[]>;
+  messageId: string | null;
+  remoteAddress: string | null;
+  status: ColumnType<InboundEmailStatus, InboundEmailStatus | undefined, InboundEmailStatus>;
+  error: string | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  conversationId: string | null;
+  messageRef: string | null;
+  receivedAt: CreatedAt;
+  processedAt: Date | null;
+}
+
+export interface EmailTables {
+  mailboxes: MailboxesTable;
+  mailboxAddresses: MailboxAddressesTable;
+  inboundEmails: InboundEmailsTable;
+}

@@ -1,0 +1,241 @@
+import { createTransport } from 'nodemailer';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { api, useTestApp } from '../../test/harness.js';
+import { buildWorkspace, tokenFor } from '../../test/factories.js';
+import { startJobs } from '../../runtime.js';
+import type { Worker } from '../../platform/jobs.js';
+import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
+
+const t = useTestApp();
+let worker: Worker | null = null;
+let smtp: SmtpListener;
+
+beforeAll(async () => {
+  await t.services.outbox.start();
+  worker = await startJobs(t.services, 2);
+  smtp = await startSmtpListener(t.services, { host: '127.0.0.1', port: 0, maxBytes: 200_000 });
+});
+afterAll(async () => {
+  await smtp.close();
+  await worker?.stop();
+});
+
+const mailer = () =>
+  createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+
+async function setup() {
+  const { workspace, owner } = await buildWorkspace(t.services);
+  const as = await tokenFor(t.services, owner);
+  const address = `support-${workspace.slug}@acme.test`;
+  const created = await api(t.app, 'POST', '/api/v1/mailboxes', {
+    as,
+    body: {
+      name: 'Support',
+      address: address.toUpperCase(),
+      aliases: [`help-${workspace.slug}@acme.test`],
+      displayName: 'Acme Support',
+      transport: { host: 'smtp.acme.test', port: 587, user: 'acme', password: 'hunter2' },
+    },
+  });
+  expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+  return { workspace, as, address, mailbox: created.body as { id: string } };
+}
+
+async function conversationsOf(workspaceId: string) {
+  return t.services.db
+    .selectFrom('conversations')
+    .select(['id', 'number', 'subject', 'messageCount', 'contactEmail'])
+    .where('workspaceId', '=', workspaceId)
+    .orderBy('number')
+    .execute();
+}
+
+async function messagesOf(conversationId: string) {
+  return t.services.db
+    .selectFrom('messages')
+    .select(['seq', 'kind', 'authorType', 'text', 'attachments', 'metadata'])
+    .where('conversationId', '=', conversationId)
+    .orderBy('seq')
+    .execute();
+}
+
+const waitFor = <T>(check: () => Promise<T>) =>
+  vi.waitFor(check, { timeout: 15_000, interval: 100 });
+
+describe('email in over SMTP', () => {
+  it('files a mail for a mailbox, makes a conversation and acknowledges it with its number', async () => {
+    const { workspace, address } = await setup();
+    const info = await mailer().sendMail({
+      from: 'Kasia Nowak <Kasia@Example.PL>',
+      to: address,
+      subject: 'Zamówienie nie dotarło',
+      text: 'Dzień dobry, moje zamówienie nie dotarło.',
+      html: '<p>Dzień dobry, <b>moje zamówienie</b> nie dotarło.<script>alert(1)</script></p>',
+      messageId: '<order-1@example.pl>',
+      attachments: [
+        { filename: '../../etc/faktura.pdf', content: Buffer.from('%PDF-1.4 faktura') },
+      ],
+    });
+    expect(info.response).toMatch(/^250/);
+    const [conversation] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(conversation).toMatchObject({
+      subject: 'Zamówienie nie dotarło',
+      contactEmail: 'kasia@example.pl',
+    });
+    const messages = await waitFor(async () => {
+      const list = await messagesOf(conversation?.id ?? '');
+      expect(list).toHaveLength(2); // the customer's mail and the acknowledgement
+      return list;
+    });
+    expect(messages[0]?.text).toContain('moje zamówienie nie dotarło');
+    expect(messages[0]?.attachments).toEqual([
+      expect.objectContaining({ filename: '../../etc/faktura.pdf', size: 16 }),
+    ]);
+    expect(messages[0]?.attachments[0]?.blobKey).toMatch(/^[0-9a-f]{64}$/);
+    expect(messages[1]).toMatchObject({ kind: 'outbound', authorType: 'system' });
+    expect(messages[1]?.text).toContain(`#${String(conversation?.number)}`);
+    const inbound = await t.services.db
+      .selectFrom('inboundEmails')
+      .select(['status', 'messageId', 'envelopeFrom', 'conversationId'])
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(inbound).toEqual([
+      {
+        status: 'processed',
+        messageId: 'order-1@example.pl',
+        envelopeFrom: 'kasia@example.pl',
+        conversationId: conversation?.id,
+      },
+    ]);
+  });
+
+  it('threads replies by In-Reply-To and by the number in the subject; never acknowledges automatic mail', async () => {
+    const { workspace, address } = await setup();
+    await mailer().sendMail({
+      from: 'erik@example.se',
+      to: address,
+      subject: 'Faktura',
+      text: 'Hej, fakturan är fel.',
+      messageId: '<faktura-1@example.se>',
+    });
+    const [first] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    await mailer().sendMail({
+      from: 'erik@example.se',
+      to: address,
+      subject: 'Re: Faktura',
+      text: 'Och en sak till.',
+      inReplyTo: '<faktura-1@example.se>',
+      references: ['<faktura-1@example.se>'],
+      messageId: '<faktura-2@example.se>',
+    });
+    await mailer().sendMail({
+      from: 'erik@example.se',
+      to: address,
+      subject: `Ny fråga [#${String(first?.number)}]`,
+      text: 'Samma ärende, nytt mejl.',
+      messageId: '<faktura-3@example.se>',
+    });
+    await mailer().sendMail({
+      from: 'erik@example.se',
+      to: address,
+      subject: 'Automatiskt svar: Faktura',
+      text: 'Jag är på semester.',
+      headers: { 'Auto-Submitted': 'auto-replied' },
+      messageId: '<ooo@example.se>',
+    });
+    const list = await waitFor(async () => {
+      const rows = await conversationsOf(workspace.id);
+      expect(rows).toHaveLength(2);
+      const ids = await t.services.db
+        .selectFrom('inboundEmails')
+        .select('status')
+        .where('workspaceId', '=', workspace.id)
+        .where('status', '=', 'processed')
+        .execute();
+      expect(ids).toHaveLength(4);
+      return rows;
+    });
+    const firstMessages = await messagesOf(list[0]?.id ?? '');
+    expect(firstMessages.filter((m) => m.kind === 'inbound').map((m) => m.text.trim())).toEqual([
+      'Hej, fakturan är fel.',
+      'Och en sak till.',
+      'Samma ärende, nytt mejl.',
+    ]);
+    // The out-of-office opened its own conversation and got no acknowledgement.
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(await messagesOf(list[1]?.id ?? '')).toHaveLength(1);
+  });
+
+  it('refuses unknown recipients (no open relay) and oversized mail; stores a repeated Message-ID once', async () => {
+    const { workspace, address } = await setup();
+    const relay = await mailer()
+      .sendMail({ from: 'spam@example.com', to: 'someone@elsewhere.example', text: 'x' })
+      .catch((error: unknown) => error as { responseCode?: number });
+    expect(relay).toMatchObject({ responseCode: 550 });
+    const big = await mailer()
+      .sendMail({ from: 'a@example.com', to: address, text: 'x'.repeat(300_000) })
+      .catch((error: unknown) => error as { responseCode?: number });
+    expect(big).toMatchObject({ responseCode: 552 });
+    const mail = {
+      from: 'maryam@example.ir',
+      to: address,
+      subject: 'پشتیبانی',
+      text: 'سلام، لطفاً کمک کنید.',
+      messageId: '<same@example.ir>',
+    };
+    await mailer().sendMail(mail);
+    const again = await mailer().sendMail(mail);
+    expect(again.response).toMatch(/^250/);
+    await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      expect(list[0]?.subject).toBe('پشتیبانی');
+    });
+    const rows = await t.services.db
+      .selectFrom('inboundEmails')
+      .select('id')
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(rows).toHaveLength(1);
+  });
+});
+
+describe('mailboxes', () => {
+  it('keeps secrets sealed, addresses unique across workspaces, and admins in charge', async () => {
+    const { as, mailbox, address, workspace } = await setup();
+    const read = await api(t.app, 'GET', `/api/v1/mailboxes/${mailbox.id}`, { as });
+    expect(read.body).toMatchObject({
+      address,
+      aliases: [`help-${workspace.slug}@acme.test`],
+      transport: { host: 'smtp.acme.test', port: 587, user: 'acme', hasPassword: true },
+    });
+    expect(JSON.stringify(read.body)).not.toContain('hunter2');
+    const stored = await t.services.db
+      .selectFrom('mailboxes')
+      .select('transportSealed')
+      .where('id', '=', mailbox.id)
+      .executeTakeFirstOrThrow();
+    expect(stored.transportSealed).not.toContain('hunter2');
+
+    const other = await buildWorkspace(t.services);
+    const taken = await api(t.app, 'POST', '/api/v1/mailboxes', {
+      as: await tokenFor(t.services, other.owner),
+      body: { name: 'Mine', address },
+    });
+    expect(taken.statusCode).toBe(409);
+    expect(taken.body.error.code).toBe('address_taken');
+    const bad = await api(t.app, 'POST', '/api/v1/mailboxes', {
+      as,
+      body: { name: 'Bad', address: 'not an address' },
+    });
+    expect(bad.statusCode).toBe(400);
+  });
+});

@@ -1,0 +1,25 @@
+/**
+ * Just enough header reading to file a raw message before it is parsed: the header
+ * section (up to the first blank line, bounded) and one header's unfolded value.
+ */
+const MAX_HEAD = 256 * 1024;
+
+export function headerSection(raw: Buffer): string {
+  const head = raw.subarray(0, MAX_HEAD).toString('latin1');
+  const end = head.search(/\r?\n\r?\n/);
+  return end === -1 ? head : head.slice(0, end);
+}
+
+/** The first value of `name` in a header section, unfolded and trimmed; null if absent. */
+export function headerValue(section: string, name: string): string | null {
+  const unfolded = section.replace(/\r?\n[ \t]+/g, ' ');
+  const pattern = new RegExp(`^${name.replace(/[-]/g, '\\-')}[ \\t]*:[ \\t]*(.*)$`, 'im');
+  const value = pattern.exec(unfolded)?.[1]?.trim();
+  return value ? value : null;
+}
+
+/** A Message-ID as stored: without angle brackets, at most 500 characters. */
+export function normalizeMessageId(value: string | null | undefined): string | null {
+  const id = value?.trim().replace(/^<|>$/g, '').trim();
+  return id ? id.slice(0, 500) : null;
+}

@@ -1,0 +1,87 @@
+import type { Readable } from 'node:stream';
+import { uuidv7 } from 'uuidv7';
+import type { Services } from '../../context.js';
+import { enqueue } from '../../platform/jobs.js';
+import { headerSection, headerValue, normalizeMessageId } from './headers.js';
+import { processEmailJob } from './process.job.js';
+
+export interface InboundEnvelope {
+  source: 'smtp' | 'imap' | 'webhook';
+  from: string | null;
+  to: string[];
+  remoteAddress: string | null;
+}
+
+/**
+ * Files one received email for every mailbox it was addressed to: the raw bytes go to the
+ * blob store (fsynced), then, in one transaction, an `inbound_emails` row per mailbox and
+ * the job that will process it. Only when this returns may the sender be told `250`. The
+ * same Message-ID to the same mailbox again is recorded once (`duplicate` counts those).
+ */
+export async function storeInboundEmail(
+  services: Services,
+  props: {
+    mailboxes: { workspaceId: string; mailboxId: string }[];
+    raw: Readable | Buffer;
+    envelope: InboundEnvelope;
+    maxBytes: number;
+  },
+): Promise<{ stored: string[]; duplicates: number }> {
+  const blob = await services.blobs.put(props.raw, { maxBytes: props.maxBytes });
+  const head = headerSection(await readHead(services, blob.key));
+  const messageId = normalizeMessageId(headerValue(head, 'message-id'));
+  return services.db.transaction().execute(async (trx) => {
+    const stored: string[] = [];
+    let duplicates = 0;
+    for (const mailbox of props.mailboxes) {
+      const id = uuidv7();
+      const inserted = await trx
+        .insertInto('inboundEmails')
+        .values({
+          workspaceId: mailbox.workspaceId,
+          id,
+          mailboxId: mailbox.mailboxId,
+          source: props.envelope.source,
+          blobKey: blob.key,
+          size: blob.size,
+          envelopeFrom: props.envelope.from,
+          envelopeTo: props.envelope.to,
+          messageId,
+          remoteAddress: props.envelope.remoteAddress,
+        })
+        .onConflict((oc) =>
+          oc
+            .columns(['workspaceId', 'mailboxId', 'messageId'])
+            .where('messageId', 'is not', null)
+            .doNothing(),
+        )
+        .returning('id')
+        .executeTakeFirst();
+      if (!inserted) {
+        duplicates++;
+        continue;
+      }
+      await enqueue(
+        trx,
+        processEmailJob,
+        { workspaceId: mailbox.workspaceId, inboundEmailId: id },
+        { jobKey: `email:${id}` },
+      );
+      stored.push(id);
+    }
+    return { stored, duplicates };
+  });
+}
+
+async function readHead(services: Services, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const stream = await services.blobs.get(key);
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= 256 * 1024) break;
+  }
+  stream.destroy();
+  return Buffer.concat(chunks);
+}

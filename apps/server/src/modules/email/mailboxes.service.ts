@@ -1,0 +1,238 @@
+import type {
+  Locale,
+  Mailbox,
+  MailboxCreateBody,
+  MailboxUpdateBody,
+  SmtpTransport,
+} from '@parley/contract';
+import type { Selectable } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Db, Tx } from '../../database.js';
+import { decrypt, deriveKey, encrypt } from '../../platform/crypto.js';
+import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import type { Actor } from '../../platform/http.js';
+import { recordEvent } from '../../platform/outbox.js';
+import type { MailboxesTable } from './email.tables.js';
+
+type MailboxRow = Selectable<MailboxesTable>;
+
+/** The key a workspace's stored secrets are sealed with (derived from SECRET_KEY). */
+export const workspaceKey = (secretKey: string, workspaceId: string) =>
+  deriveKey(secretKey, `workspace:${workspaceId}`);
+
+export function openTransport(
+  secretKey: string,
+  row: Pick<MailboxRow, 'workspaceId' | 'transportSealed'>,
+): SmtpTransport | null {
+  if (!row.transportSealed) return null;
+  return JSON.parse(
+    decrypt(workspaceKey(secretKey, row.workspaceId), row.transportSealed),
+  ) as SmtpTransport;
+}
+
+function present(secretKey: string, row: MailboxRow, aliases: string[]): Mailbox {
+  const transport = openTransport(secretKey, row);
+  return {
+    id: row.id,
+    name: row.name,
+    address: row.address,
+    aliases,
+    displayName: row.displayName,
+    teamId: row.teamId,
+    signature: row.signature,
+    language: row.language as Locale | null,
+    transport: transport
+      ? {
+          host: transport.host,
+          port: transport.port,
+          secure: transport.secure ?? false,
+          user: transport.user ?? null,
+          hasPassword: Boolean(transport.password),
+        }
+      : null,
+    hasWebhookSecret: row.webhookSecretSealed !== null,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+async function aliasesOf(db: Db | Tx, row: MailboxRow): Promise<string[]> {
+  const rows = await db
+    .selectFrom('mailboxAddresses')
+    .select('address')
+    .where('workspaceId', '=', row.workspaceId)
+    .where('mailboxId', '=', row.id)
+    .where('address', '!=', row.address)
+    .orderBy('address')
+    .execute();
+  return rows.map((r) => r.address);
+}
+
+async function mailboxRow(db: Db | Tx, workspaceId: string, id: string): Promise<MailboxRow> {
+  const row = await db
+    .selectFrom('mailboxes')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (!row) throw notFound('The mailbox', 'mailbox_not_found');
+  return row;
+}
+
+/** Claims addresses for a mailbox; one another mailbox (of any workspace) has is a 409. */
+async function claimAddresses(
+  trx: Tx,
+  workspaceId: string,
+  mailboxId: string,
+  addresses: string[],
+): Promise<void> {
+  if (addresses.length === 0) return;
+  try {
+    await trx
+      .insertInto('mailboxAddresses')
+      .values(addresses.map((address) => ({ address, workspaceId, mailboxId })))
+      .execute();
+  } catch (error) {
+    if (pgErrorCode(error) === UNIQUE_VIOLATION) {
+      throw new AppError('address_taken', 'One of these addresses already belongs to a mailbox', {
+        details: { addresses },
+      });
+    }
+    throw error;
+  }
+}
+
+export async function findMailboxes(props: { db: Db; secretKey: string; workspaceId: string }) {
+  const rows = await props.db
+    .selectFrom('mailboxes')
+    .selectAll()
+    .where('workspaceId', '=', props.workspaceId)
+    .orderBy('name')
+    .orderBy('id')
+    .execute();
+  return Promise.all(
+    rows.map(async (r) => present(props.secretKey, r, await aliasesOf(props.db, r))),
+  );
+}
+
+export async function getMailbox(props: {
+  db: Db;
+  secretKey: string;
+  workspaceId: string;
+  mailboxId: string;
+}): Promise<Mailbox> {
+  const row = await mailboxRow(props.db, props.workspaceId, props.mailboxId);
+  return present(props.secretKey, row, await aliasesOf(props.db, row));
+}
+
+export async function createMailbox(props: {
+  db: Db;
+  secretKey: string;
+  /** userId null: the system (demo seed, create-admin). */
+  actor: { workspaceId: string; userId: string | null };
+  body: MailboxCreateBody;
+}): Promise<Mailbox> {
+  const { actor, body } = props;
+  const address = body.address.toLowerCase();
+  const aliases = [...new Set((body.aliases ?? []).map((a) => a.toLowerCase()))].filter(
+    (a) => a !== address,
+  );
+  const key = workspaceKey(props.secretKey, actor.workspaceId);
+  return props.db.transaction().execute(async (trx) => {
+    const row = await trx
+      .insertInto('mailboxes')
+      .values({
+        workspaceId: actor.workspaceId,
+        id: uuidv7(),
+        name: body.name,
+        address,
+        displayName: body.displayName ?? null,
+        teamId: null,
+        signature: body.signature ?? null,
+        language: body.language ?? null,
+        transportSealed: body.transport ? encrypt(key, JSON.stringify(body.transport)) : null,
+        webhookSecretSealed: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await claimAddresses(trx, actor.workspaceId, row.id, [address, ...aliases]);
+    await recordEvent(trx, {
+      workspaceId: actor.workspaceId,
+      aggregateType: 'mailbox',
+      aggregateId: row.id,
+      type: 'mailbox.created',
+      data: { address, actorId: actor.userId },
+    });
+    return present(props.secretKey, row, aliases.sort());
+  });
+}
+
+export async function updateMailbox(props: {
+  db: Db;
+  secretKey: string;
+  actor: Actor;
+  mailboxId: string;
+  changes: MailboxUpdateBody;
+}): Promise<Mailbox> {
+  const { actor, changes } = props;
+  const key = workspaceKey(props.secretKey, actor.workspaceId);
+  return props.db.transaction().execute(async (trx) => {
+    const before = await mailboxRow(trx, actor.workspaceId, props.mailboxId);
+    const { aliases, transport, ...rest } = changes;
+    const row = await trx
+      .updateTable('mailboxes')
+      .set({
+        ...rest,
+        ...(transport !== undefined
+          ? { transportSealed: transport ? encrypt(key, JSON.stringify(transport)) : null }
+          : {}),
+        updatedAt: new Date(),
+      })
+      .where('workspaceId', '=', actor.workspaceId)
+      .where('id', '=', before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (aliases) {
+      const wanted = [...new Set(aliases.map((a) => a.toLowerCase()))].filter(
+        (a) => a !== row.address,
+      );
+      await trx
+        .deleteFrom('mailboxAddresses')
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('mailboxId', '=', row.id)
+        .where('address', '!=', row.address)
+        .execute();
+      await claimAddresses(trx, actor.workspaceId, row.id, wanted);
+    }
+    await recordEvent(trx, {
+      workspaceId: actor.workspaceId,
+      aggregateType: 'mailbox',
+      aggregateId: row.id,
+      type: 'mailbox.updated',
+      data: { changes: Object.keys(changes), actorId: actor.userId },
+    });
+    return present(props.secretKey, row, await aliasesOf(trx, row));
+  });
+}
+
+export async function deleteMailbox(props: { db: Db; actor: Actor; mailboxId: string }) {
+  const result = await props.db
+    .deleteFrom('mailboxes')
+    .where('workspaceId', '=', props.actor.workspaceId)
+    .where('id', '=', props.mailboxId)
+    .executeTakeFirst();
+  if (result.numDeletedRows === 0n) throw notFound('The mailbox', 'mailbox_not_found');
+}
+
+/** The mailbox an address (an RCPT TO) belongs to, in any workspace. */
+export async function mailboxForAddress(
+  db: Db,
+  address: string,
+): Promise<{ workspaceId: string; mailboxId: string } | undefined> {
+  return db
+    .selectFrom('mailboxAddresses')
+    .select(['workspaceId', 'mailboxId'])
+    .where('address', '=', address.toLowerCase())
+    .executeTakeFirst();
+}

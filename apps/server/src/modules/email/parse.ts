@@ -1,0 +1,122 @@
+import type { Attachment } from '@parley/contract';
+import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
+import type { BlobStore } from '../../platform/blobs.js';
+import type { InboundMessage } from '../conversations/ingest.js';
+import { normalizeMessageId } from './headers.js';
+
+/** What an email says about itself, beyond the message: for filing and loop protection. */
+export interface ParsedEmail {
+  message: Omit<InboundMessage, 'workspaceId'>;
+  messageId: string | null;
+  /** Automatic mail (auto-replies, lists, bulk, bounces): threaded, never acknowledged. */
+  automated: boolean;
+}
+
+const NUMBER_IN_SUBJECT = /\[(?:[A-Za-z-]{0,10})#?(\d{1,12})\]/;
+
+function firstAddress(value: AddressObject | AddressObject[] | undefined) {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  for (const group of list) {
+    for (const entry of group.value) {
+      if (entry.address) return { address: entry.address.toLowerCase(), name: entry.name || null };
+    }
+  }
+  return null;
+}
+
+function headerText(parsed: ParsedMail, name: string): string {
+  const value = parsed.headers.get(name);
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && 'value' in value && typeof value.value === 'string')
+    return value.value;
+  return JSON.stringify(value);
+}
+
+/** RFC 3834 and the headers mailers actually use for machine-sent mail. */
+export function isAutomated(parsed: ParsedMail, envelopeFrom: string | null): boolean {
+  const autoSubmitted = headerText(parsed, 'auto-submitted').toLowerCase();
+  if (autoSubmitted && autoSubmitted !== 'no') return true;
+  if (/^(bulk|list|junk|auto_reply)$/i.test(headerText(parsed, 'precedence').trim())) return true;
+  for (const name of [
+    'x-autoreply',
+    'x-autorespond',
+    'list-id',
+    'list-unsubscribe',
+    'x-auto-response-suppress',
+  ])
+    if (parsed.headers.has(name)) return true;
+  if (envelopeFrom === '' || envelopeFrom === '<>') return true; // null sender: bounces
+  const contentType = headerText(parsed, 'content-type').toLowerCase();
+  return contentType.includes('multipart/report');
+}
+
+/**
+ * A raw email as the one inbound path wants it: the sender (From, else the envelope
+ * sender), thread keys (In-Reply-To and References), its own Message-ID, a `[#1042]`
+ * number in the subject, text and HTML (sanitized later by ingest), attachments stored in
+ * the blob store under their content hash (the original name is metadata only).
+ */
+export async function parseEmail(
+  raw: Buffer,
+  options: { blobs: BlobStore; envelopeFrom: string | null; maxAttachmentBytes: number },
+): Promise<ParsedEmail> {
+  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true });
+  const from = firstAddress(parsed.from) ??
+    firstAddress(parsed.replyTo) ?? {
+      address:
+        options.envelopeFrom && options.envelopeFrom.includes('@')
+          ? options.envelopeFrom.toLowerCase()
+          : 'unknown-sender@invalid',
+      name: null,
+    };
+  const messageId = normalizeMessageId(parsed.messageId);
+  const references = Array.isArray(parsed.references)
+    ? parsed.references
+    : parsed.references
+      ? parsed.references.split(/\s+/)
+      : [];
+  const threadKeys = [
+    ...new Set(
+      [parsed.inReplyTo, ...references]
+        .flatMap((v) => (v ? v.split(/\s+/) : []))
+        .map((v) => normalizeMessageId(v))
+        .filter((v): v is string => v !== null && v !== messageId),
+    ),
+  ].slice(0, 100);
+  const subject = (parsed.subject ?? '').trim();
+  const number = NUMBER_IN_SUBJECT.exec(subject)?.[1];
+  const attachments: Attachment[] = [];
+  for (const part of parsed.attachments) {
+    if (part.size > options.maxAttachmentBytes) continue;
+    const stored = await options.blobs.put(part.content, { maxBytes: options.maxAttachmentBytes });
+    attachments.push({
+      blobKey: stored.key,
+      filename: (part.filename ?? 'attachment').slice(0, 255),
+      contentType: part.contentType.slice(0, 255),
+      size: stored.size,
+      ...(part.cid ? { contentId: part.cid.slice(0, 255) } : {}),
+    });
+  }
+  const automated = isAutomated(parsed, options.envelopeFrom);
+  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const language = headerText(parsed, 'content-language').split(/[,\s]/)[0] || null;
+  return {
+    messageId,
+    automated,
+    message: {
+      channel: 'email',
+      from: { kind: 'email', value: from.address, name: from.name },
+      threadKeys,
+      ownThreadKeys: messageId ? [messageId] : [],
+      ...(number ? { ticketNumber: Number(number) } : {}),
+      subject: subject || null,
+      text: parsed.text ?? null,
+      html,
+      attachments,
+      externalId: messageId,
+      languageHint: language,
+      automated,
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../context.js';
+import { defineJob, type JobDefinition } from '../../platform/jobs.js';
+import { ingest } from '../conversations/ingest.js';
+import { parseEmail } from './parse.js';
+
+const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
+
+export const processEmailJob = {
+  name: 'email.process',
+  payload: ProcessEmail,
+  maxAttempts: 5,
+};
+
+async function readBlob(services: Services, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await services.blobs.get(key)) as AsyncIterable<Buffer>)
+    chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Turns a filed email into a conversation message through `ingest()`. Idempotent: a row
+ * already processed is left alone, and the message's external id (its Message-ID, else the
+ * row's id) makes a retry after a crash find the message it already wrote. A message that
+ * still fails on the last attempt is marked `failed` with the reason, for an admin to see,
+ * download and reprocess.
+ */
+export function emailJobs(services: Services): JobDefinition[] {
+  return [
+    defineJob({
+      ...processEmailJob,
+      async handler({ workspaceId, inboundEmailId }, context) {
+        const row = await services.db
+          .selectFrom('inboundEmails')
+          .selectAll()
+          .where('workspaceId', '=', workspaceId)
+          .where('id', '=', inboundEmailId)
+          .executeTakeFirst();
+        if (!row || row.status !== 'received') return;
+        try {
+          const raw = await readBlob(services, row.blobKey);
+          const parsed = await parseEmail(raw, {
+            blobs: services.blobs,
+            envelopeFrom: row.envelopeFrom,
+            maxAttachmentBytes: services.config.maxUploadBytes,
+          });
+          const result = await ingest(services.db, {
+            ...parsed.message,
+            workspaceId,
+            externalId: parsed.messageId ?? `inbound:${row.id}`,
+            receivedAt: row.receivedAt,
+            metadata: {
+              inboundEmailId: row.id,
+              mailboxId: row.mailboxId,
+              messageId: parsed.messageId,
+            },
+          });
+          await services.db
+            .updateTable('inboundEmails')
+            .set({
+              status: result.duplicate ? 'duplicate' : 'processed',
+              conversationId: result.conversationId,
+              messageRef: result.messageId,
+              attempts: context.attempt,
+              error: null,
+              processedAt: new Date(),
+            })
+            .where('workspaceId', '=', workspaceId)
+            .where('id', '=', row.id)
+            .execute();
+        } catch (error) {
+          const last = context.attempt >= processEmailJob.maxAttempts;
+          await services.db
+            .updateTable('inboundEmails')
+            .set({
+              attempts: context.attempt,
+              error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
+              ...(last ? { status: 'failed' as const } : {}),
+            })
+            .where('workspaceId', '=', workspaceId)
+            .where('id', '=', row.id)
+            .execute();
+          context.log.warn({ err: error, inboundEmailId, last }, 'email could not be processed');
+          if (!last) throw error;
+        }
+      },
+    }),
+  ];
+}

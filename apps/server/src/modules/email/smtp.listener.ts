@@ -1,0 +1,104 @@
+import type { AddressInfo } from 'node:net';
+import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
+import type { Services } from '../../context.js';
+import { AppError } from '../../platform/errors.js';
+import { storeInboundEmail } from './inbound.service.js';
+import { mailboxForAddress } from './mailboxes.service.js';
+
+type Recipient = { workspaceId: string; mailboxId: string; address: string };
+
+/** An SMTP reply: smtp-server answers with `responseCode` and the message. */
+function smtpError(code: number, message: string): Error & { responseCode: number } {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+export interface SmtpListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Parley's inbound MX: accepts RCPT only for configured mailbox addresses (550 otherwise:
+ * never an open relay), enforces the size limit (552), and answers `250` to DATA only after
+ * the raw bytes are stored and the email is filed in a committed transaction. Anything in
+ * doubt (database down, disk full) is `451`: the sender keeps the message and retries.
+ */
+export async function startSmtpListener(
+  services: Services,
+  options: { host: string; port: number; maxBytes: number },
+): Promise<SmtpListener> {
+  const { log } = services;
+  const recipients = new WeakMap<SMTPServerSession, Recipient[]>();
+  const server = new SMTPServer({
+    name: 'parley',
+    banner: 'Parley ESMTP',
+    size: options.maxBytes,
+    authOptional: true,
+    disabledCommands: ['AUTH', 'STARTTLS'],
+    logger: false,
+    maxClients: 200,
+    socketTimeout: 60_000,
+    onRcptTo(address: SMTPServerAddress, session, callback) {
+      mailboxForAddress(services.db, address.address)
+        .then((mailbox) => {
+          if (!mailbox) {
+            callback(smtpError(550, `5.1.1 <${address.address}>: no such mailbox here`));
+            return;
+          }
+          const list = recipients.get(session) ?? [];
+          if (!list.some((r) => r.mailboxId === mailbox.mailboxId))
+            list.push({ ...mailbox, address: address.address.toLowerCase() });
+          recipients.set(session, list);
+          callback();
+        })
+        .catch((error: unknown) => {
+          log.warn({ err: error }, 'smtp: recipient lookup failed');
+          callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+        });
+    },
+    onData(stream, session, callback) {
+      const mailboxes = recipients.get(session) ?? [];
+      const from = session.envelope.mailFrom;
+      storeInboundEmail(services, {
+        mailboxes,
+        raw: stream,
+        maxBytes: options.maxBytes,
+        envelope: {
+          source: 'smtp',
+          from: from ? from.address.toLowerCase() : null,
+          to: mailboxes.map((m) => m.address),
+          remoteAddress: session.remoteAddress,
+        },
+      })
+        .then(() => {
+          recipients.delete(session);
+          callback(null, 'Queued');
+        })
+        .catch((error: unknown) => {
+          recipients.delete(session);
+          stream.resume(); // drain whatever is left, so the reply can be read
+          if (error instanceof AppError && error.code === 'payload_too_large') {
+            callback(smtpError(552, '5.3.4 Message too big'));
+            return;
+          }
+          log.warn({ err: error }, 'smtp: message not stored');
+          callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
+        });
+    },
+  });
+  server.on('error', (error) => {
+    log.warn({ err: error }, 'smtp: connection error');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.server.address() as AddressInfo;
+  return {
+    port: address.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,125 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id, Locale, Timestamp } from './common.js';
+
+const Address = Type.String({
+  format: 'email',
+  maxLength: 254,
+  description: 'An email address; stored lower-case',
+});
+
+export const SmtpTransport = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 255 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    secure: Type.Optional(
+      Type.Boolean({
+        description: 'TLS from the start (port 465); otherwise STARTTLS when offered',
+      }),
+    ),
+    user: Type.Optional(Type.String({ maxLength: 255 })),
+    password: Type.Optional(Type.String({ maxLength: 1000, description: 'Never returned' })),
+  },
+  { additionalProperties: false },
+);
+export type SmtpTransport = Static<typeof SmtpTransport>;
+
+export const Mailbox = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    address: Type.String({ description: 'Where customers write; replies are sent from it' }),
+    aliases: Type.Array(Type.String(), { description: 'Other addresses this mailbox receives' }),
+    displayName: Type.Union([Type.String(), Type.Null()]),
+    teamId: Type.Union([Id, Type.Null()]),
+    signature: Type.Union([Type.String(), Type.Null()]),
+    language: Type.Union([Locale, Type.Null()]),
+    transport: Type.Union(
+      [
+        Type.Object({
+          host: Type.String(),
+          port: Type.Integer(),
+          secure: Type.Boolean(),
+          user: Type.Union([Type.String(), Type.Null()]),
+          hasPassword: Type.Boolean(),
+        }),
+        Type.Null(),
+      ],
+      { description: 'Outbound SMTP; null: the server-wide SMTP_RELAY_URL' },
+    ),
+    hasWebhookSecret: Type.Boolean(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type Mailbox = Static<typeof Mailbox>;
+
+export const MailboxCreateBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    address: Address,
+    aliases: Type.Optional(Type.Array(Address, { maxItems: 20, uniqueItems: true })),
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    signature: Type.Optional(Type.String({ maxLength: 5000 })),
+    language: Type.Optional(Locale),
+    transport: Type.Optional(SmtpTransport),
+  },
+  { additionalProperties: false },
+);
+export type MailboxCreateBody = Static<typeof MailboxCreateBody>;
+
+export const MailboxUpdateBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    aliases: Type.Optional(Type.Array(Address, { maxItems: 20, uniqueItems: true })),
+    displayName: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
+    ),
+    signature: Type.Optional(Type.Union([Type.String({ maxLength: 5000 }), Type.Null()])),
+    language: Type.Optional(Type.Union([Locale, Type.Null()])),
+    transport: Type.Optional(Type.Union([SmtpTransport, Type.Null()])),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    description: 'The main address never changes: create another mailbox (or add an alias)',
+  },
+);
+export type MailboxUpdateBody = Static<typeof MailboxUpdateBody>;
+
+export const InboundEmailStatus = Type.Union([
+  Type.Literal('received'),
+  Type.Literal('processed'),
+  Type.Literal('duplicate'),
+  Type.Literal('ignored'),
+  Type.Literal('failed'),
+]);
+
+export const InboundEmail = Type.Object(
+  {
+    id: Id,
+    mailboxId: Id,
+    source: Type.Union([Type.Literal('smtp'), Type.Literal('imap'), Type.Literal('webhook')]),
+    size: Type.Integer(),
+    envelopeFrom: Type.Union([Type.String(), Type.Null()]),
+    messageId: Type.Union([Type.String(), Type.Null()]),
+    status: InboundEmailStatus,
+    error: Type.Union([Type.String(), Type.Null()]),
+    attempts: Type.Integer(),
+    conversationId: Type.Union([Id, Type.Null()]),
+    receivedAt: Timestamp,
+    processedAt: Type.Union([Timestamp, Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type InboundEmail = Static<typeof InboundEmail>;
+
+export const InboundEmailListQuery = Type.Object(
+  {
+    status: Type.Optional(InboundEmailStatus),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+export type InboundEmailListQuery = Static<typeof InboundEmailListQuery>;

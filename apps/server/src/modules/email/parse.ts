@@ -12,6 +12,35 @@ export interface ParsedEmail {
   automated: boolean;
 }
 
+/** An email no amount of retrying will parse: failed at once, kept for an admin. */
+export class UnparseableEmail extends Error {
+  override name = 'UnparseableEmail';
+}
+
+/**
+ * What a sane email stays within. Parsing cost grows with parts, nesting and header size,
+ * so hostile mail (thousands of parts, deep nesting, megabytes of headers or encoded words)
+ * is refused before the parser sees it: bounded time and memory, whatever arrives.
+ */
+export const MIME_LIMITS = { parts: 1000, multiparts: 50, headerBytes: 256 * 1024 } as const;
+
+export function assertTractable(raw: Buffer): void {
+  const head = raw.subarray(0, MIME_LIMITS.headerBytes + 4).toString('latin1');
+  if (!/\r?\n\r?\n/.test(head) && raw.length > MIME_LIMITS.headerBytes)
+    throw new UnparseableEmail(`headers larger than ${String(MIME_LIMITS.headerBytes)} bytes`);
+  const text = raw.toString('latin1');
+  let parts = 0;
+  let multiparts = 0;
+  for (const match of text.matchAll(/^content-type:[ \t]*(multipart\/)?/gim)) {
+    parts++;
+    if (match[1]) multiparts++;
+    if (parts > MIME_LIMITS.parts)
+      throw new UnparseableEmail(`more than ${String(MIME_LIMITS.parts)} MIME parts`);
+    if (multiparts > MIME_LIMITS.multiparts)
+      throw new UnparseableEmail(`more than ${String(MIME_LIMITS.multiparts)} nested multiparts`);
+  }
+}
+
 const NUMBER_IN_SUBJECT = /\[(?:[A-Za-z-]{0,10})#?(\d{1,12})\]/;
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined) {
@@ -61,7 +90,12 @@ export async function parseEmail(
   raw: Buffer,
   options: { blobs: BlobStore; envelopeFrom: string | null; maxAttachmentBytes: number },
 ): Promise<ParsedEmail> {
-  const parsed = await simpleParser(raw, { skipImageLinks: true, skipTextLinks: true });
+  assertTractable(raw);
+  const parsed = await simpleParser(raw, {
+    skipImageLinks: true,
+    skipTextLinks: true,
+    maxHtmlLengthToParse: 2 * 1024 * 1024,
+  });
   const from = firstAddress(parsed.from) ??
     firstAddress(parsed.replyTo) ?? {
       address:

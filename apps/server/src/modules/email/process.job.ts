@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
-import { parseEmail } from './parse.js';
+import { parseEmail, UnparseableEmail } from './parse.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
 
@@ -70,7 +70,9 @@ export function emailJobs(services: Services): JobDefinition[] {
             .where('id', '=', row.id)
             .execute();
         } catch (error) {
-          const last = context.attempt >= processEmailJob.maxAttempts;
+          // Unparseable mail fails at once; anything else may be passing (database, disk).
+          const last =
+            error instanceof UnparseableEmail || context.attempt >= processEmailJob.maxAttempts;
           await services.db
             .updateTable('inboundEmails')
             .set({

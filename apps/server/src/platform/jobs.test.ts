@@ -61,6 +61,30 @@ describe('jobs', () => {
     expect(runs[0]?.payload).toEqual({ text: 'Witaj — 你好 — سلام' });
   });
 
+  it('frees a job a killed worker left locked, but never a live worker’s', async () => {
+    await enqueue(t.services.db, echo, { text: 'orphaned' });
+    await enqueue(t.services.db, echo, { text: 'busy elsewhere' });
+    // One job locked by a worker that died a minute ago, one by a live one (fresh heartbeat).
+    await t.services.pool.query(
+      `update graphile_worker._private_jobs j set locked_by = x.worker, locked_at = now() - interval '1 minute'
+         from (values ('orphaned', 'worker-dead'), ('busy elsewhere', 'worker-alive')) as x(text, worker)
+        where j.payload->>'text' = x.text`,
+    );
+    await t.services.pool.query(
+      "insert into worker_heartbeats (worker_id, seen_at) values ('worker-alive', now() + interval '1 hour')",
+    );
+    await vi.waitFor(
+      () =>
+        expect(runs.some((r) => (r.payload as { text: string }).text === 'orphaned')).toBe(true),
+      { timeout: 20_000, interval: 200 },
+    );
+    expect(runs.some((r) => (r.payload as { text: string }).text === 'busy elsewhere')).toBe(false);
+    const { rows } = await t.services.pool.query<{ locked_by: string | null }>(
+      "select locked_by from graphile_worker._private_jobs where payload->>'text' = 'busy elsewhere'",
+    );
+    expect(rows).toEqual([{ locked_by: 'worker-alive' }]);
+  }, 30_000);
+
   it('refuses a payload that does not match the job type', async () => {
     await expect(enqueue(t.services.db, echo, { text: 42 } as never)).rejects.toThrow(
       /invalid payload for job test.echo/,

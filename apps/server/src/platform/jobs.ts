@@ -1,11 +1,14 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Static, TSchema } from '@sinclair/typebox';
+import { EventEmitter } from 'node:events';
 import {
   Logger as WorkerLogger,
+  makeWorkerUtils,
   parseCronItems,
   run,
   type Runner,
   type Task,
+  type WorkerEvents,
 } from 'graphile-worker';
 import { sql, type QueryExecutorProvider } from 'kysely';
 import type pg from 'pg';
@@ -114,6 +117,10 @@ export async function startWorker(options: {
         : [],
     ),
   );
+  const events: WorkerEvents = new EventEmitter();
+  const workerIds = new Set<string>();
+  events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
+  events.on('worker:stop', ({ worker }) => workerIds.delete(worker.workerId));
   const runner: Runner = await run({
     pgPool: pool,
     taskList,
@@ -122,10 +129,76 @@ export async function startWorker(options: {
     noHandleSignals: true,
     pollInterval: 2_000,
     logger: workerLogger(log),
+    events,
   });
+  const liveness = await startLiveness({ pool, workerIds, log });
   return {
     async stop() {
+      await liveness.stop();
       await runner.stop();
+      await pool.query('delete from worker_heartbeats where worker_id = any($1)', [[...workerIds]]);
+    },
+  };
+}
+
+/** How often workers say they are alive, and how long silence means dead. */
+export const HEARTBEAT_MS = 3_000;
+export const DEAD_AFTER_SECONDS = 15;
+
+/**
+ * Heartbeats for this process's workers, and the sweep that frees jobs locked by workers
+ * that stopped beating (a process killed with SIGKILL): without it graphile-worker keeps
+ * such jobs locked for 4 hours. A job is freed only when it has been locked longer than
+ * DEAD_AFTER_SECONDS by a worker with no heartbeat that recent, so a live worker's long
+ * job is never taken from it.
+ */
+async function startLiveness(options: {
+  pool: pg.Pool;
+  workerIds: Set<string>;
+  log: Logger;
+}): Promise<{ stop(): Promise<void> }> {
+  const { pool, workerIds, log } = options;
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: workerLogger(log) });
+  const beat = async () => {
+    if (workerIds.size === 0) return;
+    await pool.query(
+      `insert into worker_heartbeats (worker_id, seen_at) select unnest($1::text[]), now()
+       on conflict (worker_id) do update set seen_at = excluded.seen_at`,
+      [[...workerIds]],
+    );
+  };
+  const sweep = async () => {
+    // graphile-worker's own job table (private, but stable across 0.16–0.17).
+    const { rows } = await pool.query<{ lockedBy: string }>(
+      `select distinct j.locked_by as "lockedBy" from graphile_worker._private_jobs j
+        where j.locked_by is not null
+          and j.locked_at < now() - make_interval(secs => $1)
+          and not exists (select 1 from worker_heartbeats h
+                           where h.worker_id = j.locked_by
+                             and h.seen_at > now() - make_interval(secs => $1))`,
+      [DEAD_AFTER_SECONDS],
+    );
+    const dead = rows.map((r) => r.lockedBy).filter((id) => !workerIds.has(id));
+    if (dead.length > 0) {
+      await utils.forceUnlockWorkers(dead);
+      log.warn({ workers: dead }, 'freed the jobs of workers that stopped (killed process?)');
+    }
+    await pool.query("delete from worker_heartbeats where seen_at < now() - interval '1 hour'");
+  };
+  let ticks = 0;
+  const tick = () => {
+    ticks++;
+    const work = ticks % 3 === 0 ? beat().then(sweep) : beat();
+    work.catch((error: unknown) => log.warn({ err: error }, 'worker liveness check failed'));
+  };
+  await beat().catch(() => undefined);
+  await sweep().catch((error: unknown) => log.warn({ err: error }, 'worker sweep failed'));
+  const timer = setInterval(tick, HEARTBEAT_MS);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await utils.release();
     },
   };
 }

@@ -140,7 +140,7 @@ function smtpSession(port: number) {
     for (;;) {
       const match = /^(\d{3}) [^\r\n]*\r\n/m.exec(buffer);
       if (!match) break;
-      buffer = buffer.slice((match.index ?? 0) + match[0].length);
+      buffer = buffer.slice(match.index + match[0].length);
       waiters.shift()?.(match[0]);
     }
   });

@@ -1,0 +1,139 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTransport } from 'nodemailer';
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { FileBlobStore } from '../../platform/blobs.js';
+import { createTestDatabase, dropTestDatabase, scratchDir } from '../../test/harness.js';
+
+const bin = resolve(import.meta.dirname, '../../../bin/parley.js');
+const TOTAL = 2_000;
+const CLIENTS = 8;
+
+/** `parley start` as its own process; resolves once the banner is out. */
+function startParley(env: Record<string, string>): Promise<ChildProcess> {
+  return new Promise((resolveStart, reject) => {
+    const child = spawn(process.execPath, [bin, 'start'], {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (/Jobs\s+.*\n/.test(out)) resolveStart(child);
+    });
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    child.on('close', (code) => reject(new Error(`parley exited with ${String(code)}: ${err}`)));
+  });
+}
+
+const exited = (child: ChildProcess) =>
+  new Promise<void>((r) => {
+    if (child.exitCode !== null || child.signalCode !== null) r();
+    else child.once('close', () => r());
+  });
+
+describe('email survives a killed process', { timeout: 240_000 }, () => {
+  it('SIGKILL mid-burst: every mail that got 250 exists exactly once, none is half-stored', async () => {
+    const databaseUrl = await createTestDatabase();
+    const dataDir = scratchDir();
+    const smtpPort = 58_000 + (process.pid % 1000);
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      SMTP_PORT: String(smtpPort),
+    };
+    let server = await startParley(env);
+    const acked = new Set<number>();
+    let next = 0;
+    let killed = false;
+    const deadline = Date.now() + 180_000;
+
+    // Clients that do what MTAs do: retry until they get 250.
+    const client = async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= TOTAL) return;
+        for (;;) {
+          if (Date.now() > deadline) throw new Error(`mail ${String(i)} never got 250`);
+          try {
+            const info = await createTransport({
+              host: '127.0.0.1',
+              port: smtpPort,
+              ignoreTLS: true,
+              connectionTimeout: 5_000,
+              socketTimeout: 10_000,
+            }).sendMail({
+              from: `customer${String(i % 50)}@survival.test`,
+              to: 'support@demo.localhost',
+              subject: `Burst ${String(i)}`,
+              text: `Message number ${String(i)}: zamówienie, ärende, درخواست, 工单.`,
+              messageId: `<burst-${String(i)}@survival.test>`,
+            });
+            if (/^250/.test(info.response)) {
+              acked.add(i);
+              break;
+            }
+          } catch {
+            await sleep(100);
+          }
+        }
+      }
+    };
+    const killer = (async () => {
+      while (acked.size < 300) await sleep(20);
+      killed = true;
+      server.kill('SIGKILL');
+      await exited(server);
+      server = await startParley(env);
+    })();
+    await Promise.all([...Array.from({ length: CLIENTS }, client), killer]);
+    expect(killed).toBe(true);
+    expect(acked.size).toBe(TOTAL);
+
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      // Wait until the worker (restarted, freeing the dead worker's jobs) processed it all.
+      for (;;) {
+        const { rows } = await db.query<{ pending: number }>(
+          "select count(*)::int as pending from inbound_emails where status = 'received'",
+        );
+        if (rows[0]?.pending === 0) break;
+        if (Date.now() > deadline + 30_000) throw new Error('inbound mail left unprocessed');
+        await sleep(250);
+      }
+      const inbound = await db.query<{ messageId: string; n: number; blobKey: string }>(
+        `select message_id as "messageId", count(*)::int as n, min(blob_key) as "blobKey"
+           from inbound_emails group by message_id`,
+      );
+      expect(inbound.rows).toHaveLength(TOTAL);
+      expect(inbound.rows.every((r) => r.n === 1)).toBe(true);
+      const ids = new Set(inbound.rows.map((r) => r.messageId));
+      for (const i of acked) expect(ids.has(`burst-${String(i)}@survival.test`)).toBe(true);
+      // Every filed email has its raw bytes; none is processed without them.
+      const blobs = new FileBlobStore(join(dataDir, 'blobs'), 1024 * 1024);
+      const missing = [];
+      for (const row of inbound.rows) if (!(await blobs.has(row.blobKey))) missing.push(row);
+      expect(missing).toEqual([]);
+      const messages = await db.query<{ n: number; distinct: number }>(
+        `select count(*)::int as n, count(distinct external_id)::int as distinct
+           from messages where channel = 'email' and external_id like 'burst-%'`,
+      );
+      expect(messages.rows[0]).toEqual({ n: TOTAL, distinct: TOTAL });
+      const failed = await db.query(
+        "select count(*)::int as n from inbound_emails where status = 'failed'",
+      );
+      expect(failed.rows[0]).toEqual({ n: 0 });
+    } finally {
+      await db.end();
+      server.kill('SIGINT');
+      await exited(server);
+      await dropTestDatabase(databaseUrl);
+    }
+  });
+});

@@ -11,7 +11,8 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { Selectable } from 'kysely';
 import type { Services } from '../../context.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
+import { storeInboundEmail } from './inbound.service.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 import type { InboundEmailsTable } from './email.tables.js';
@@ -20,6 +21,8 @@ import {
   deleteMailbox,
   findMailboxes,
   getMailbox,
+  mailboxForWebhook,
+  rotateWebhookSecret,
   updateMailbox,
 } from './mailboxes.service.js';
 
@@ -134,6 +137,82 @@ export function emailRoutes(app: App, services: Services): void {
     async (request, reply) => {
       await deleteMailbox({ db, actor: actorOf(request), mailboxId: request.params.id });
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/mailboxes/:id/webhook-secret',
+    {
+      config: { ...adminOnly, resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary:
+          'A new secret for the provider webhook (admins); shown once, the previous one stops working',
+        params: IdParams,
+        response: { 201: Type.Object({ secret: Type.String() }), ...errors },
+      },
+    },
+    async (request, reply) =>
+      reply.status(201).send({
+        secret: await rotateWebhookSecret({
+          db,
+          secretKey,
+          actor: actorOf(request),
+          mailboxId: request.params.id,
+        }),
+      }),
+  );
+
+  // Raw MIME from a mail provider's inbound webhook.
+  app.addContentTypeParser(
+    'message/rfc822',
+    { parseAs: 'buffer', bodyLimit: services.config.maxUploadBytes },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+
+  app.post(
+    '/api/v1/mailboxes/:id/inbound',
+    {
+      config: { access: 'public', resource: 'mailbox' },
+      bodyLimit: services.config.maxUploadBytes,
+      schema: {
+        tags: ['email'],
+        summary:
+          "A mail provider's inbound webhook: the raw message (Content-Type message/rfc822), authenticated by the mailbox's webhook secret (Authorization: Bearer whsec_…)",
+        params: IdParams,
+        response: {
+          202: Type.Object({
+            id: Type.Union([Type.String(), Type.Null()]),
+            duplicate: Type.Boolean(),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request, reply) => {
+      const header = request.headers.authorization;
+      if (!header) throw new AppError('unauthorized', 'Send the webhook secret as a Bearer token');
+      const secret = /^Bearer\s+(whsec_\S+)$/i.exec(header)?.[1];
+      const mailbox = secret
+        ? await mailboxForWebhook(db, secretKey, request.params.id, secret)
+        : null;
+      if (!mailbox) throw forbidden('The webhook secret does not open this mailbox');
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0)
+        throw new AppError('unsupported_media_type', 'Send the raw email as message/rfc822');
+      const { stored, duplicates } = await storeInboundEmail(services, {
+        mailboxes: [mailbox],
+        raw: request.body,
+        maxBytes: services.config.maxUploadBytes,
+        envelope: {
+          source: 'webhook',
+          from: null,
+          to: [mailbox.address],
+          remoteAddress: request.ip,
+        },
+      });
+      return reply.status(202).send({ id: stored[0] ?? null, duplicate: duplicates > 0 });
     },
   );
 

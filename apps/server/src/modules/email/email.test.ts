@@ -239,3 +239,44 @@ describe('mailboxes', () => {
     expect(bad.statusCode).toBe(400);
   });
 });
+
+describe('provider webhook', () => {
+  it('files raw MIME posted with the mailbox secret, once per Message-ID; refuses others', async () => {
+    const { workspace, as, mailbox } = await setup();
+    const rotated = await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, {
+      as,
+    });
+    expect(rotated.statusCode).toBe(201);
+    const secret = rotated.body.secret as string;
+    expect(secret).toMatch(/^whsec_/);
+    const raw =
+      'From: Li Wei <li.wei@example.cn>\r\nSubject: =?UTF-8?B?6YCA5qy+?=\r\nMessage-ID: <hook-1@example.cn>\r\n' +
+      'Content-Type: text/plain; charset=utf-8\r\n\r\n我想申请退款。\r\n';
+    const post = (authorization?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/mailboxes/${mailbox.id}/inbound`,
+        headers: {
+          'content-type': 'message/rfc822',
+          ...(authorization ? { authorization } : {}),
+        },
+        payload: raw,
+      });
+    expect((await post()).statusCode).toBe(401);
+    expect((await post('Bearer whsec_wrong')).statusCode).toBe(403);
+    const first = await post(`Bearer ${secret}`);
+    expect(first.statusCode).toBe(202);
+    expect(first.json()).toMatchObject({ duplicate: false });
+    const again = await post(`Bearer ${secret}`);
+    expect(again.json()).toEqual({ id: null, duplicate: true });
+    const conversations = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(conversations[0]).toMatchObject({ subject: '退款', contactEmail: 'li.wei@example.cn' });
+    // The previous secret stops working once rotated.
+    await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, { as });
+    expect((await post(`Bearer ${secret}`)).statusCode).toBe(403);
+  });
+});

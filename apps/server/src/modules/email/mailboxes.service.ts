@@ -8,7 +8,7 @@ import type {
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
-import { decrypt, deriveKey, encrypt } from '../../platform/crypto.js';
+import { decrypt, deriveKey, encrypt, randomToken, safeEqual } from '../../platform/crypto.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
@@ -235,4 +235,45 @@ export async function mailboxForAddress(
     .select(['workspaceId', 'mailboxId'])
     .where('address', '=', address.toLowerCase())
     .executeTakeFirst();
+}
+
+/** A new secret for the provider webhook (shown once; stored sealed). */
+export async function rotateWebhookSecret(props: {
+  db: Db;
+  secretKey: string;
+  actor: Actor;
+  mailboxId: string;
+}): Promise<string> {
+  const secret = `whsec_${randomToken(32)}`;
+  const sealed = encrypt(workspaceKey(props.secretKey, props.actor.workspaceId), secret);
+  const result = await props.db
+    .updateTable('mailboxes')
+    .set({ webhookSecretSealed: sealed, updatedAt: new Date() })
+    .where('workspaceId', '=', props.actor.workspaceId)
+    .where('id', '=', props.mailboxId)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound('The mailbox', 'mailbox_not_found');
+  return secret;
+}
+
+/**
+ * The mailbox a provider webhook posts to, if `secret` is its webhook secret. Unknown
+ * mailbox, no secret set or a wrong one: null (the caller answers 403 to all alike).
+ */
+export async function mailboxForWebhook(
+  db: Db,
+  secretKey: string,
+  mailboxId: string,
+  secret: string,
+): Promise<{ workspaceId: string; mailboxId: string; address: string } | null> {
+  const row = await db
+    .selectFrom('mailboxes')
+    .select(['workspaceId', 'id', 'address', 'webhookSecretSealed'])
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  if (!row?.webhookSecretSealed) return null;
+  const expected = decrypt(workspaceKey(secretKey, row.workspaceId), row.webhookSecretSealed);
+  return safeEqual(expected, secret)
+    ? { workspaceId: row.workspaceId, mailboxId: row.id, address: row.address }
+    : null;
 }

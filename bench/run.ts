@@ -22,8 +22,9 @@ import { scenario as create } from './create.js';
 import { scenario as inbox } from './inbox.js';
 import { scenario as start } from './start.js';
 import { scenario as search } from './search.js';
+import { scenario as email } from './email.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox, search, start];
+const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, start];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

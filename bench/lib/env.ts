@@ -151,6 +151,8 @@ export async function tokenFor(db: BenchDatabase, userId: string): Promise<strin
 
 export interface Server {
   url: string;
+  /** Everything it printed until it was ready (Parley's banner). */
+  banner: string;
   stop(): Promise<void>;
 }
 
@@ -169,6 +171,7 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
       if (match?.[1]) {
         done({
           url: match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`,
+          banner: output,
           stop: () =>
             new Promise((stopped) => {
               child.once('close', () => stopped());
@@ -185,10 +188,16 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
   });
 }
 
-/** Parley itself, as operators run a web node: `parley start --no-worker`, production mode. */
-export function startParley(databaseUrl: string): Promise<Server> {
+/**
+ * Parley itself, as operators run a web node: `parley start --no-worker`, production mode
+ * (`worker: true`: with the job worker in the same process, as `parley start` runs by default).
+ */
+export function startParley(
+  databaseUrl: string,
+  options: { worker?: boolean } = {},
+): Promise<Server> {
   return serve(
-    ['apps/server/bin/parley.js', 'start', '--no-worker', '--no-demo'],
+    ['apps/server/bin/parley.js', 'start', ...(options.worker ? [] : ['--no-worker']), '--no-demo'],
     {
       NODE_ENV: 'production',
       DATABASE_URL: databaseUrl,
@@ -198,11 +207,16 @@ export function startParley(databaseUrl: string): Promise<Server> {
       LOG_LEVEL: 'warn',
       DATA_DIR: resolve(root, 'data/bench-files'),
     },
-    /Open\s+(http:\/\/\S+)/,
+    /Open\s+(http:\/\/\S+)[\s\S]*Jobs\s/,
   );
 }
 
 /** The hello-world baselines: raw node:http and Fastify, each in its own process. */
 export function startHello(kind: 'node' | 'fastify'): Promise<Server> {
   return serve([resolve(import.meta.dirname, `hello-${kind}.mjs`)], {}, /listening (\d+)/);
+}
+
+/** The SMTP baseline: an `smtp-server` that accepts and keeps nothing, in its own process. */
+export function startBareSmtp(): Promise<Server> {
+  return serve([resolve(import.meta.dirname, 'bare-smtp.mjs')], {}, /listening (\d+)/);
 }

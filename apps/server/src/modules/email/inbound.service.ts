@@ -1,4 +1,6 @@
-import type { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+
+const HEAD_BYTES = 256 * 1024;
 import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
 import { enqueue } from '../../platform/jobs.js';
@@ -27,8 +29,22 @@ export async function storeInboundEmail(
     maxBytes: number;
   },
 ): Promise<{ stored: string[]; duplicates: number }> {
-  const blob = await services.blobs.put(props.raw, { maxBytes: props.maxBytes });
-  const head = headerSection(await readHead(services, blob.key));
+  // The first bytes are kept on the way to the store: the headers are read from them.
+  const headChunks: Buffer[] = [];
+  let headSize = 0;
+  const keepHead = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      if (headSize < HEAD_BYTES) {
+        headChunks.push(chunk);
+        headSize += chunk.length;
+      }
+      callback(null, chunk);
+    },
+  });
+  const source = Buffer.isBuffer(props.raw) ? Readable.from([props.raw]) : props.raw;
+  source.once('error', (error) => keepHead.destroy(error));
+  const blob = await services.blobs.put(source.pipe(keepHead), { maxBytes: props.maxBytes });
+  const head = headerSection(Buffer.concat(headChunks));
   const messageId = normalizeMessageId(headerValue(head, 'message-id'));
   return services.db.transaction().execute(async (trx) => {
     const stored: string[] = [];
@@ -71,17 +87,4 @@ export async function storeInboundEmail(
     }
     return { stored, duplicates };
   });
-}
-
-async function readHead(services: Services, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const stream = await services.blobs.get(key);
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    chunks.push(chunk);
-    size += chunk.length;
-    if (size >= 256 * 1024) break;
-  }
-  stream.destroy();
-  return Buffer.concat(chunks);
 }

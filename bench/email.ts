@@ -1,0 +1,144 @@
+import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTransport } from 'nodemailer';
+import { sql } from 'kysely';
+import { createMailbox } from '../apps/server/src/modules/email/mailboxes.service.js';
+import { startBareSmtp, startParley, type BenchDatabase } from './lib/env.js';
+import { ratio, type Scenario } from './lib/scenario.js';
+
+const CONNECTIONS = 8;
+const BODY =
+  'Dzień dobry, moje zamówienie nie dotarło. Hej, fakturan är fel. سلام، لطفاً کمک کنید. 您好,我想申请退款。 '
+    .repeat(40)
+    .slice(0, 5 * 1024);
+const ATTACHMENT = randomBytes(20 * 1024);
+
+/** Sends as many mails as it can in `duration` seconds over 8 pooled connections. */
+async function blast(options: {
+  port: number;
+  to: string;
+  duration: number;
+  run: string;
+}): Promise<{ sent: number; errors: number; seconds: number }> {
+  let sent = 0;
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  const deadline = started + options.duration * 1000;
+  await Promise.all(
+    Array.from({ length: CONNECTIONS }, async () => {
+      const transport = createTransport({
+        host: '127.0.0.1',
+        port: options.port,
+        ignoreTLS: true,
+        pool: true,
+        maxConnections: 1,
+        maxMessages: Infinity,
+      });
+      try {
+        while (performance.now() < deadline) {
+          const i = next++;
+          try {
+            await transport.sendMail({
+              from: `customer${String(i % 500)}@bench.example.com`,
+              to: options.to,
+              subject: `Zamówienie ${String(i)}`,
+              text: BODY,
+              attachments: [{ filename: 'faktura.pdf', content: ATTACHMENT }],
+              messageId: `<bench-${options.run}-${String(i)}@bench.example.com>`,
+            });
+            sent++;
+          } catch {
+            errors++;
+          }
+        }
+      } finally {
+        transport.close();
+      }
+    }),
+  );
+  return { sent, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+async function benchMailbox(db: BenchDatabase): Promise<string> {
+  const address = 'support@bench.localhost';
+  const existing = await db.services.db
+    .selectFrom('mailboxAddresses')
+    .select('address')
+    .where('address', '=', address)
+    .executeTakeFirst();
+  if (!existing) {
+    await createMailbox({
+      db: db.services.db,
+      secretKey: 'bench',
+      actor: { workspaceId: db.workspaceId, userId: null },
+      body: { name: 'Bench', address },
+    });
+  }
+  return address;
+}
+
+/**
+ * Mail from SMTP DATA to a stored conversation: 8 connections send for the run's duration
+ * (5 KB body, one 20 KB attachment), and the clock stops when Parley's worker has turned the
+ * last of them into a conversation message. Beside a bare `smtp-server` that only accepts.
+ */
+export const scenario: Scenario = {
+  name: 'email',
+  description: 'SMTP DATA → stored conversation, 8 connections, 5 KB body + 20 KB attachment',
+  needsData: true,
+  async run(context) {
+    const db = await context.database();
+    const to = await benchMailbox(db);
+    const run = randomBytes(4).toString('hex');
+
+    const bare = await startBareSmtp();
+    const baseline = await blast({
+      port: Number(new URL(bare.url).port),
+      to,
+      duration: context.duration,
+      run: `${run}-bare`,
+    }).finally(() => bare.stop());
+
+    const parley = await startParley(db.url, { worker: true });
+    let result: { sent: number; errors: number; seconds: number };
+    let stored = 0;
+    try {
+      const port = Number(/SMTP\s+(\d+)/.exec(parley.banner)?.[1]);
+      const started = performance.now();
+      const sentStats = await blast({ port, to, duration: context.duration, run });
+      // The clock runs until the worker has stored the last one.
+      const deadline = performance.now() + 120_000;
+      for (;;) {
+        const { rows } = await sql<{ done: number; pending: number }>`
+          select count(*) filter (where status <> 'received')::int as done,
+                 count(*) filter (where status = 'received')::int as pending
+            from inbound_emails where message_id like ${`bench-${run}-%`}`.execute(db.services.db);
+        stored = rows[0]?.done ?? 0;
+        if ((rows[0]?.pending ?? 0) === 0 || performance.now() > deadline) break;
+        await sleep(50);
+      }
+      result = { ...sentStats, seconds: (performance.now() - started) / 1000 };
+    } finally {
+      await parley.stop();
+    }
+    const throughput = Math.round((stored / result.seconds) * 10) / 10;
+    const bareThroughput = Math.round((baseline.sent / baseline.seconds) * 10) / 10;
+    return {
+      figures: [
+        {
+          name: 'mail stored as conversations',
+          unit: 'msg/s',
+          value: throughput,
+          baseline: { name: 'bare smtp-server, accept only', value: bareThroughput },
+          ratio: ratio(throughput, bareThroughput),
+          target: { text: '≥ 500/s', met: throughput >= 500 },
+        },
+      ],
+      notes: [
+        `${String(CONNECTIONS)} connections; ${String(result.sent)} accepted (${String(result.errors)} errors), ${String(stored)} stored in ${result.seconds.toFixed(1)} s; bare: ${String(baseline.sent)} in ${baseline.seconds.toFixed(1)} s`,
+      ],
+    };
+  },
+};

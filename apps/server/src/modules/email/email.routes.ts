@@ -11,10 +11,11 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { Selectable } from 'kysely';
 import type { Services } from '../../context.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 import type { InboundEmailsTable } from './email.tables.js';
+import { enqueuePoll } from './imap.poll.js';
 import {
   createMailbox,
   deleteMailbox,
@@ -134,6 +135,36 @@ export function emailRoutes(app: App, services: Services): void {
     async (request, reply) => {
       await deleteMailbox({ db, actor: actorOf(request), mailboxId: request.params.id });
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/mailboxes/:id/poll',
+    {
+      config: { ...adminOnly, resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary:
+          "Read new mail from the mailbox's IMAP folder now (admins); polled every minute anyway",
+        params: IdParams,
+        response: { 202: Type.Object({ queued: Type.Boolean() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = actorOf(request);
+      const mailbox = await getMailbox({
+        db,
+        secretKey,
+        workspaceId,
+        mailboxId: request.params.id,
+      });
+      if (!mailbox.imap) {
+        throw new AppError('conflict', 'This mailbox has no IMAP settings', {
+          details: { mailboxId: mailbox.id },
+        });
+      }
+      await enqueuePoll(services, { workspaceId, mailboxId: mailbox.id });
+      return reply.status(202).send({ queued: true });
     },
   );
 

@@ -97,6 +97,7 @@ export async function startDovecot(): Promise<Dovecot> {
       'ssl = no',
       'disable_plaintext_auth = no',
       'auth_mechanisms = plain login',
+      'auth_failure_delay = 0',
       'default_internal_user = dovecot',
       'default_login_user = dovenull',
       `first_valid_uid = ${String(Math.min(mailUser.uid, 100))}`,

@@ -9,6 +9,7 @@ import * as m0008 from './0008_portal.js';
 import * as m0009 from './0009_contacts.js';
 import * as m0010 from './0010_contact_search.js';
 import * as m0011 from './0011_email.js';
+import * as m0013 from './0013_imap.js';
 import * as m0014 from './0014_worker_heartbeats.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '0009_contacts': m0009,
   '0010_contact_search': m0010,
   '0011_email': m0011,
+  '0013_imap': m0013,
   '0014_worker_heartbeats': m0014,
 };

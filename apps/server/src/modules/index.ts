@@ -3,6 +3,7 @@ import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
+import { imapJobs } from './email/imap.poll.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -14,6 +15,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   acknowledgementJobs,
   portalJobs,
   emailJobs,
+  imapJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */

@@ -23,6 +23,35 @@ export const SmtpTransport = Type.Object(
 );
 export type SmtpTransport = Static<typeof SmtpTransport>;
 
+export const ImapSettings = Type.Object(
+  {
+    host: Type.String({ minLength: 1, maxLength: 255 }),
+    port: Type.Integer({ minimum: 1, maximum: 65535 }),
+    secure: Type.Optional(
+      Type.Boolean({
+        description: 'TLS from the start (port 993); otherwise STARTTLS when offered',
+      }),
+    ),
+    user: Type.String({ minLength: 1, maxLength: 255 }),
+    password: Type.String({ minLength: 1, maxLength: 1000, description: 'Never returned' }),
+    folder: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 255,
+        description: 'The folder to read; INBOX by default',
+      }),
+    ),
+    moveTo: Type.Optional(
+      Type.Union([Type.String({ minLength: 1, maxLength: 255 }), Type.Null()], {
+        description:
+          'After a mail is filed: move it to this (existing) folder; null or absent: mark it \\Seen',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ImapSettings = Static<typeof ImapSettings>;
+
 export const Mailbox = Type.Object(
   {
     id: Id,
@@ -46,6 +75,23 @@ export const Mailbox = Type.Object(
       ],
       { description: 'Outbound SMTP; null: the server-wide SMTP_RELAY_URL' },
     ),
+    imap: Type.Union(
+      [
+        Type.Object({
+          host: Type.String(),
+          port: Type.Integer(),
+          secure: Type.Boolean(),
+          user: Type.String(),
+          hasPassword: Type.Boolean(),
+          folder: Type.String(),
+          moveTo: Type.Union([Type.String(), Type.Null()]),
+          lastPolledAt: Type.Union([Timestamp, Type.Null()]),
+          lastError: Type.Union([Type.String(), Type.Null()]),
+        }),
+        Type.Null(),
+      ],
+      { description: 'Inbound IMAP polling of an existing mailbox; null: none' },
+    ),
     hasWebhookSecret: Type.Boolean(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -63,6 +109,7 @@ export const MailboxCreateBody = Type.Object(
     signature: Type.Optional(Type.String({ maxLength: 5000 })),
     language: Type.Optional(Locale),
     transport: Type.Optional(SmtpTransport),
+    imap: Type.Optional(ImapSettings),
   },
   { additionalProperties: false },
 );
@@ -78,6 +125,11 @@ export const MailboxUpdateBody = Type.Object(
     signature: Type.Optional(Type.Union([Type.String({ maxLength: 5000 }), Type.Null()])),
     language: Type.Optional(Type.Union([Locale, Type.Null()])),
     transport: Type.Optional(Type.Union([SmtpTransport, Type.Null()])),
+    imap: Type.Optional(
+      Type.Union([ImapSettings, Type.Null()], {
+        description: 'Replaces the IMAP settings (password included); null stops polling',
+      }),
+    ),
   },
   {
     additionalProperties: false,

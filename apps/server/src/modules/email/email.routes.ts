@@ -13,6 +13,7 @@ import type { Selectable } from 'kysely';
 import type { Services } from '../../context.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { storeInboundEmail } from './inbound.service.js';
+import { enqueuePoll } from './imap.poll.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 import type { InboundEmailsTable } from './email.tables.js';
@@ -137,6 +138,36 @@ export function emailRoutes(app: App, services: Services): void {
     async (request, reply) => {
       await deleteMailbox({ db, actor: actorOf(request), mailboxId: request.params.id });
       return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/mailboxes/:id/poll',
+    {
+      config: { ...adminOnly, resource: 'mailbox' },
+      schema: {
+        tags: ['email'],
+        summary:
+          "Read new mail from the mailbox's IMAP folder now (admins); polled every minute anyway",
+        params: IdParams,
+        response: { 202: Type.Object({ queued: Type.Boolean() }), ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = actorOf(request);
+      const mailbox = await getMailbox({
+        db,
+        secretKey,
+        workspaceId,
+        mailboxId: request.params.id,
+      });
+      if (!mailbox.imap) {
+        throw new AppError('conflict', 'This mailbox has no IMAP settings', {
+          details: { mailboxId: mailbox.id },
+        });
+      }
+      await enqueuePoll(services, { workspaceId, mailboxId: mailbox.id });
+      return reply.status(202).send({ queued: true });
     },
   );
 

@@ -15,6 +15,8 @@ export interface MailboxesTable {
   /** JSON of the SMTP transport, sealed with the workspace key (platform/crypto.ts). */
   transportSealed: string | null;
   webhookSecretSealed: string | null;
+  /** JSON of the IMAP settings (ImapSettings), sealed with the workspace key. */
+  imapSealed: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }
@@ -37,6 +39,8 @@ export interface InboundEmailsTable {
   envelopeFrom: string | null;
   envelopeTo: ColumnType<string[], string[] | undefined, string[]>;
   messageId: string | null;
+  /** Where it came from in its source (IMAP: `imap:<folder>:<uidvalidity>:<uid>`); unique per mailbox. */
+  sourceRef: ColumnType<string | null, string | null | undefined, string | null>;
   remoteAddress: string | null;
   status: ColumnType<InboundEmailStatus, InboundEmailStatus | undefined, InboundEmailStatus>;
   error: string | null;
@@ -47,8 +51,23 @@ export interface InboundEmailsTable {
   processedAt: Date | null;
 }
 
+/** How far a mailbox's IMAP folder has been read. */
+export interface ImapStateTable {
+  workspaceId: string;
+  mailboxId: string;
+  folder: string;
+  /** null until the first poll opened the folder. */
+  uidvalidity: number | null;
+  /** The highest UID filed (and flagged or moved) under `uidvalidity`. */
+  lastUid: ColumnType<number, number | undefined, number>;
+  lastPolledAt: Date | null;
+  lastError: string | null;
+  updatedAt: UpdatedAt;
+}
+
 export interface EmailTables {
   mailboxes: MailboxesTable;
   mailboxAddresses: MailboxAddressesTable;
   inboundEmails: InboundEmailsTable;
+  imapState: ImapStateTable;
 }

@@ -18,7 +18,8 @@ export interface InboundEnvelope {
  * Files one received email for every mailbox it was addressed to: the raw bytes go to the
  * blob store (fsynced), then, in one transaction, an `inbound_emails` row per mailbox and
  * the job that will process it. Only when this returns may the sender be told `250`. The
- * same Message-ID to the same mailbox again is recorded once (`duplicate` counts those).
+ * same Message-ID (or source ref) to the same mailbox again is recorded once (`duplicate`
+ * counts those).
  */
 export async function storeInboundEmail(
   services: Services,
@@ -27,6 +28,11 @@ export async function storeInboundEmail(
     raw: Readable | Buffer;
     envelope: InboundEnvelope;
     maxBytes: number;
+    /**
+     * Where the mail sits in its source (IMAP: folder, UIDVALIDITY, UID): the same one again
+     * is a duplicate even without a Message-ID.
+     */
+    sourceRef?: string;
   },
 ): Promise<{ stored: string[]; duplicates: number }> {
   // The first bytes are kept on the way to the store: the headers are read from them.
@@ -63,14 +69,11 @@ export async function storeInboundEmail(
           envelopeFrom: props.envelope.from,
           envelopeTo: props.envelope.to,
           messageId,
+          sourceRef: props.sourceRef ?? null,
           remoteAddress: props.envelope.remoteAddress,
         })
-        .onConflict((oc) =>
-          oc
-            .columns(['workspaceId', 'mailboxId', 'messageId'])
-            .where('messageId', 'is not', null)
-            .doNothing(),
-        )
+        // Either unique key (Message-ID or source ref, per mailbox) makes it a duplicate.
+        .onConflict((oc) => oc.doNothing())
         .returning('id')
         .executeTakeFirst();
       if (!inserted) {

@@ -1,4 +1,5 @@
 import type {
+  ImapSettings,
   Locale,
   Mailbox,
   MailboxCreateBody,
@@ -13,9 +14,10 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
-import type { MailboxesTable } from './email.tables.js';
+import type { ImapStateTable, MailboxesTable } from './email.tables.js';
 
 type MailboxRow = Selectable<MailboxesTable>;
+type ImapStateRow = Pick<Selectable<ImapStateTable>, 'lastPolledAt' | 'lastError'>;
 
 /** The key a workspace's stored secrets are sealed with (derived from SECRET_KEY). */
 export const workspaceKey = (secretKey: string, workspaceId: string) =>
@@ -31,8 +33,27 @@ export function openTransport(
   ) as SmtpTransport;
 }
 
-function present(secretKey: string, row: MailboxRow, aliases: string[]): Mailbox {
+export function openImap(
+  secretKey: string,
+  row: Pick<MailboxRow, 'workspaceId' | 'imapSealed'>,
+): ImapSettings | null {
+  if (!row.imapSealed) return null;
+  return JSON.parse(
+    decrypt(workspaceKey(secretKey, row.workspaceId), row.imapSealed),
+  ) as ImapSettings;
+}
+
+const sealImap = (key: Buffer, imap: ImapSettings | null) =>
+  imap ? encrypt(key, JSON.stringify({ ...imap, folder: imap.folder ?? 'INBOX' })) : null;
+
+function present(
+  secretKey: string,
+  row: MailboxRow,
+  aliases: string[],
+  imapState?: ImapStateRow,
+): Mailbox {
   const transport = openTransport(secretKey, row);
+  const imap = openImap(secretKey, row);
   return {
     id: row.id,
     name: row.name,
@@ -51,6 +72,19 @@ function present(secretKey: string, row: MailboxRow, aliases: string[]): Mailbox
           hasPassword: Boolean(transport.password),
         }
       : null,
+    imap: imap
+      ? {
+          host: imap.host,
+          port: imap.port,
+          secure: imap.secure ?? false,
+          user: imap.user,
+          hasPassword: Boolean(imap.password),
+          folder: imap.folder ?? 'INBOX',
+          moveTo: imap.moveTo ?? null,
+          lastPolledAt: imapState?.lastPolledAt?.toISOString() ?? null,
+          lastError: imapState?.lastError ?? null,
+        }
+      : null,
     hasWebhookSecret: row.webhookSecretSealed !== null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -67,6 +101,23 @@ async function aliasesOf(db: Db | Tx, row: MailboxRow): Promise<string[]> {
     .orderBy('address')
     .execute();
   return rows.map((r) => r.address);
+}
+
+/** The poll state of the folder a mailbox's IMAP settings name. */
+async function imapStateOf(
+  db: Db | Tx,
+  secretKey: string,
+  row: MailboxRow,
+): Promise<ImapStateRow | undefined> {
+  const imap = openImap(secretKey, row);
+  if (!imap) return undefined;
+  return db
+    .selectFrom('imapState')
+    .select(['lastPolledAt', 'lastError'])
+    .where('workspaceId', '=', row.workspaceId)
+    .where('mailboxId', '=', row.id)
+    .where('folder', '=', imap.folder ?? 'INBOX')
+    .executeTakeFirst();
 }
 
 async function mailboxRow(db: Db | Tx, workspaceId: string, id: string): Promise<MailboxRow> {
@@ -112,7 +163,14 @@ export async function findMailboxes(props: { db: Db; secretKey: string; workspac
     .orderBy('id')
     .execute();
   return Promise.all(
-    rows.map(async (r) => present(props.secretKey, r, await aliasesOf(props.db, r))),
+    rows.map(async (r) =>
+      present(
+        props.secretKey,
+        r,
+        await aliasesOf(props.db, r),
+        await imapStateOf(props.db, props.secretKey, r),
+      ),
+    ),
   );
 }
 
@@ -123,7 +181,12 @@ export async function getMailbox(props: {
   mailboxId: string;
 }): Promise<Mailbox> {
   const row = await mailboxRow(props.db, props.workspaceId, props.mailboxId);
-  return present(props.secretKey, row, await aliasesOf(props.db, row));
+  return present(
+    props.secretKey,
+    row,
+    await aliasesOf(props.db, row),
+    await imapStateOf(props.db, props.secretKey, row),
+  );
 }
 
 export async function createMailbox(props: {
@@ -153,6 +216,7 @@ export async function createMailbox(props: {
         language: body.language ?? null,
         transportSealed: body.transport ? encrypt(key, JSON.stringify(body.transport)) : null,
         webhookSecretSealed: null,
+        imapSealed: sealImap(key, body.imap ?? null),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -179,7 +243,7 @@ export async function updateMailbox(props: {
   const key = workspaceKey(props.secretKey, actor.workspaceId);
   return props.db.transaction().execute(async (trx) => {
     const before = await mailboxRow(trx, actor.workspaceId, props.mailboxId);
-    const { aliases, transport, ...rest } = changes;
+    const { aliases, transport, imap, ...rest } = changes;
     const row = await trx
       .updateTable('mailboxes')
       .set({
@@ -187,6 +251,7 @@ export async function updateMailbox(props: {
         ...(transport !== undefined
           ? { transportSealed: transport ? encrypt(key, JSON.stringify(transport)) : null }
           : {}),
+        ...(imap !== undefined ? { imapSealed: sealImap(key, imap) } : {}),
         updatedAt: new Date(),
       })
       .where('workspaceId', '=', actor.workspaceId)
@@ -212,7 +277,12 @@ export async function updateMailbox(props: {
       type: 'mailbox.updated',
       data: { changes: Object.keys(changes), actorId: actor.userId },
     });
-    return present(props.secretKey, row, await aliasesOf(trx, row));
+    return present(
+      props.secretKey,
+      row,
+      await aliasesOf(trx, row),
+      await imapStateOf(trx, props.secretKey, row),
+    );
   });
 }
 

@@ -3,6 +3,7 @@ import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
+import { emailOutboundSubscriber, sendJobs } from './email/send.job.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -14,7 +15,11 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   acknowledgementJobs,
   portalJobs,
   emailJobs,
+  sendJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
-export const moduleSubscribers: ((services: Services) => void)[] = [acknowledgementSubscriber];
+export const moduleSubscribers: ((services: Services) => void)[] = [
+  acknowledgementSubscriber,
+  emailOutboundSubscriber,
+];

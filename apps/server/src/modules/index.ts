@@ -4,6 +4,7 @@ import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
+import { emailOutboundSubscriber, sendJobs } from './email/send.job.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -16,7 +17,11 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   portalJobs,
   emailJobs,
   imapJobs,
+  sendJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
-export const moduleSubscribers: ((services: Services) => void)[] = [acknowledgementSubscriber];
+export const moduleSubscribers: ((services: Services) => void)[] = [
+  acknowledgementSubscriber,
+  emailOutboundSubscriber,
+];

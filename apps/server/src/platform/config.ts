@@ -28,6 +28,8 @@ export interface Config {
   maxUploadBytes: number;
   /** Inbound SMTP for the mailboxes; 0 picks a free port. */
   smtpPort: number;
+  /** Server-wide SMTP relay for outbound mail from mailboxes without their own transport. */
+  smtpRelayUrl: string | null;
 }
 
 /** One setting: its environment variable, its CLI flag, its default and its parser. */
@@ -68,6 +70,22 @@ function url(protocols: string[]) {
     }
     return raw.replace(/\/+$/, '');
   };
+}
+
+/** An SMTP URL; an error never repeats it (it may carry a password). */
+function smtpUrl(raw: string, name: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    // reported below
+  }
+  if (!parsed || !['smtp:', 'smtps:'].includes(parsed.protocol) || !parsed.hostname) {
+    throw new ConfigError(
+      `invalid ${name}: must be a URL like smtp://user:password@host:587 or smtps://host:465`,
+    );
+  }
+  return raw;
 }
 
 function oneOf<T extends string>(values: readonly T[]) {
@@ -210,6 +228,15 @@ export const settings = [
     default: '2525',
     parse: integer(0, 65535),
   } satisfies Setting<'smtpPort'>,
+  {
+    key: 'smtpRelayUrl',
+    env: 'SMTP_RELAY_URL',
+    flag: '--smtp-relay-url',
+    description:
+      'Outbound SMTP relay (`smtp://user:pass@host:587`, `smtps://…:465`) for mailboxes without their own transport; unset: none',
+    default: '',
+    parse: optional(smtpUrl),
+  } satisfies Setting<'smtpRelayUrl'>,
 ] as const;
 
 export type Flags = Partial<Record<string, string | number | boolean | undefined>>;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../test/harness.js';
@@ -62,14 +63,16 @@ describe('jobs', () => {
   });
 
   it('frees a job a killed worker left locked, but never a live worker’s', async () => {
-    await enqueue(t.services.db, echo, { text: 'orphaned' });
-    await enqueue(t.services.db, echo, { text: 'busy elsewhere' });
-    // One job locked by a worker that died a minute ago, one by a live one (fresh heartbeat).
-    await t.services.pool.query(
-      `update graphile_worker._private_jobs j set locked_by = x.worker, locked_at = now() - interval '1 minute'
-         from (values ('orphaned', 'worker-dead'), ('busy elsewhere', 'worker-alive')) as x(text, worker)
-        where j.payload->>'text' = x.text`,
-    );
+    // One job locked by a worker that died a minute ago, one by a live one (fresh heartbeat),
+    // committed together so the running worker never sees them unlocked.
+    await t.services.db.transaction().execute(async (trx) => {
+      await enqueue(trx, echo, { text: 'orphaned' });
+      await enqueue(trx, echo, { text: 'busy elsewhere' });
+      await sql`
+        update graphile_worker._private_jobs j set locked_by = x.worker, locked_at = now() - interval '1 minute'
+          from (values ('orphaned', 'worker-dead'), ('busy elsewhere', 'worker-alive')) as x(text, worker)
+         where j.payload->>'text' = x.text`.execute(trx);
+    });
     await t.services.pool.query(
       "insert into worker_heartbeats (worker_id, seen_at) values ('worker-alive', now() + interval '1 hour')",
     );

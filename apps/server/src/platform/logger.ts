@@ -12,6 +12,8 @@ const redact = [
   'token',
   '*.token',
   'secretKey',
+  'smtpRelayUrl',
+  '*.smtpRelayUrl',
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-csrf-token"]',

@@ -120,7 +120,12 @@ export const Message = Type.Object(
     text: Type.String(),
     html: Type.Union([Type.String(), Type.Null()], { description: 'Sanitized HTML' }),
     attachments: Type.Array(Attachment),
-    deliveryStatus: Type.Union([Type.String(), Type.Null()]),
+    deliveryStatus: Type.Union([Type.String(), Type.Null()], {
+      description: 'Outbound messages: queued, sent, delivered, read or failed',
+    }),
+    deliveryError: Type.Optional(
+      Type.String({ description: 'Why a failed outbound message could not be delivered' }),
+    ),
     createdAt: Timestamp,
   },
   { additionalProperties: false },

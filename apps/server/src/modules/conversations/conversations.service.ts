@@ -65,6 +65,7 @@ export const messageColumns = [
   'html',
   'attachments',
   'deliveryStatus',
+  'metadata',
   'createdAt',
 ] as const;
 
@@ -127,6 +128,9 @@ export function presentMessage(
     html: row.html,
     attachments: row.attachments,
     deliveryStatus: row.deliveryStatus,
+    ...(row.deliveryStatus === 'failed' && typeof row.metadata.deliveryError === 'string'
+      ? { deliveryError: row.metadata.deliveryError }
+      : {}),
     createdAt: row.createdAt.toISOString(),
   };
 }

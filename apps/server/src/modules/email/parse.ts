@@ -3,6 +3,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { BlobStore } from '../../platform/blobs.js';
 import type { InboundMessage } from '../conversations/ingest.js';
 import { normalizeMessageId } from './headers.js';
+import { NUMBER_TAG } from './outbound.js';
 
 /** What an email says about itself, beyond the message: for filing and loop protection. */
 export interface ParsedEmail {
@@ -40,8 +41,6 @@ export function assertTractable(raw: Buffer): void {
       throw new UnparseableEmail(`more than ${String(MIME_LIMITS.multiparts)} nested multiparts`);
   }
 }
-
-const NUMBER_IN_SUBJECT = /\[(?:[A-Za-z-]{0,10})#?(\d{1,12})\]/;
 
 function firstAddress(value: AddressObject | AddressObject[] | undefined) {
   const list = Array.isArray(value) ? value : value ? [value] : [];
@@ -119,7 +118,7 @@ export async function parseEmail(
     ),
   ].slice(0, 100);
   const subject = (parsed.subject ?? '').trim();
-  const number = NUMBER_IN_SUBJECT.exec(subject)?.[1];
+  const number = NUMBER_TAG.exec(subject)?.[1];
   const attachments: Attachment[] = [];
   for (const part of parsed.attachments) {
     if (part.size > options.maxAttachmentBytes) continue;

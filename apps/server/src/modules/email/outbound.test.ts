@@ -1,0 +1,481 @@
+import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { createTransport } from 'nodemailer';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { api, useTestApp } from '../../test/harness.js';
+import { buildWorkspace, tokenFor } from '../../test/factories.js';
+import { startJobs } from '../../runtime.js';
+import type { Worker } from '../../platform/jobs.js';
+import { recordEvent } from '../../platform/outbox.js';
+import { appendMessage, ingest } from '../conversations/ingest.js';
+import { numberTag, outboundSubject, references, relayTransport } from './outbound.js';
+import { sendEmail } from './send.job.js';
+import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
+
+const t = useTestApp();
+let worker: Worker | null = null;
+let smtp: SmtpListener;
+
+/** The customer's MTA: every mail it accepted, parsed back, and every RCPT it was offered. */
+interface Received {
+  to: string[];
+  user: string | null;
+  mail: ParsedMail;
+}
+const received: Received[] = [];
+const rcptAttempts = new Map<string, number>();
+let mta: SMTPServer;
+let mtaPort = 0;
+
+function smtpError(code: number, message: string) {
+  return Object.assign(new Error(message), { responseCode: code });
+}
+
+beforeAll(async () => {
+  mta = new SMTPServer({
+    authOptional: true,
+    allowInsecureAuth: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === 'parley' && auth.password === 's3cret p@ss')
+        callback(null, { user: auth.username });
+      else callback(smtpError(535, '5.7.8 Authentication failed'));
+    },
+    onRcptTo(address, _session, callback) {
+      const seen = (rcptAttempts.get(address.address) ?? 0) + 1;
+      rcptAttempts.set(address.address, seen);
+      if (address.address.startsWith('gone-')) {
+        callback(smtpError(550, '5.1.1 <' + address.address + '>: no such user'));
+        return;
+      }
+      if (address.address.startsWith('busy-') && seen === 1) {
+        callback(smtpError(451, '4.7.1 Greylisted, try again later'));
+        return;
+      }
+      callback();
+    },
+    onData(stream, session, callback) {
+      simpleParser(stream)
+        .then((mail) => {
+          received.push({
+            to: session.envelope.rcptTo.map((r) => r.address),
+            user: typeof session.user === 'string' ? session.user : null,
+            mail,
+          });
+          callback();
+        })
+        .catch((error: unknown) => callback(error as Error));
+    },
+  });
+  await new Promise<void>((resolve) => mta.listen(0, '127.0.0.1', resolve));
+  mtaPort = (mta.server.address() as AddressInfo).port;
+  await t.services.outbox.start();
+  worker = await startJobs(t.services, 2);
+  smtp = await startSmtpListener(t.services, { host: '127.0.0.1', port: 0, maxBytes: 200_000 });
+});
+afterAll(async () => {
+  await smtp.close();
+  await worker?.stop();
+  await new Promise<void>((resolve) => mta.close(() => resolve()));
+});
+
+const customerMail = (mail: Parameters<ReturnType<typeof createTransport>['sendMail']>[0]) =>
+  createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true }).sendMail(
+    mail,
+  );
+
+const waitFor = <T>(check: () => Promise<T> | T, timeout = 15_000) =>
+  vi.waitFor(check, { timeout, interval: 100 });
+
+const mailsTo = (address: string) => received.filter((r) => r.to.includes(address));
+
+async function setup(options: { transport?: boolean; mailbox?: boolean } = {}) {
+  const { workspace, owner } = await buildWorkspace(t.services);
+  const as = await tokenFor(t.services, owner);
+  const address = `support-${workspace.slug}@acme.test`;
+  let mailbox: { id: string } | null = null;
+  if (options.mailbox !== false) {
+    const created = await api(t.app, 'POST', '/api/v1/mailboxes', {
+      as,
+      body: {
+        name: 'Support',
+        address,
+        displayName: 'Acme Support',
+        signature: 'Acme Support <team>\nhttps://acme.test',
+        ...(options.transport === false
+          ? {}
+          : {
+              transport: {
+                host: '127.0.0.1',
+                port: mtaPort,
+                user: 'parley',
+                password: 's3cret p@ss',
+              },
+            }),
+      },
+    });
+    expect(created.statusCode, JSON.stringify(created.body)).toBe(201);
+    mailbox = created.body as { id: string };
+  }
+  return { workspace, as, address, mailbox };
+}
+
+async function messagesOf(conversationId: string) {
+  return t.services.db
+    .selectFrom('messages')
+    .select(['id', 'seq', 'kind', 'authorType', 'text', 'deliveryStatus', 'metadata'])
+    .where('conversationId', '=', conversationId)
+    .orderBy('seq')
+    .execute();
+}
+
+async function conversationsOf(workspaceId: string) {
+  return t.services.db
+    .selectFrom('conversations')
+    .select(['id', 'number', 'subject', 'messageCount'])
+    .where('workspaceId', '=', workspaceId)
+    .orderBy('number')
+    .execute();
+}
+
+/** A conversation from a customer's mail, without an acknowledgement (marked automatic). */
+async function quietConversation(workspaceId: string, mailboxId: string | null, from: string) {
+  const messageId = `${from.replace(/@.*/, '')}-1@customer.test`;
+  return ingest(t.services.db, {
+    workspaceId,
+    channel: 'email',
+    from: { kind: 'email', value: from, name: 'Customer' },
+    subject: 'Order 77',
+    text: 'Where is my order?',
+    externalId: messageId,
+    ownThreadKeys: [messageId],
+    automated: true,
+    metadata: { mailboxId, messageId },
+  });
+}
+
+async function waitForStatus(messageId: string, status: string, timeout = 15_000) {
+  return waitFor(async () => {
+    const row = await t.services.db
+      .selectFrom('messages')
+      .select(['deliveryStatus', 'metadata'])
+      .where('id', '=', messageId)
+      .executeTakeFirstOrThrow();
+    expect(row.deliveryStatus).toBe(status);
+    return row;
+  }, timeout);
+}
+
+describe('email out over SMTP', () => {
+  it('delivers the acknowledgement of a mail that came in: number in the subject, automatic, threaded', async () => {
+    const { workspace, address } = await setup();
+    const customer = `kasia-${workspace.slug}@customer.test`;
+    await customerMail({
+      from: `Kasia Nowak <${customer}>`,
+      to: address,
+      subject: 'Zamówienie nie dotarło',
+      text: 'Dzień dobry, moje zamówienie nie dotarło.',
+      messageId: `<order-${workspace.slug}@customer.test>`,
+    });
+    const [delivered] = await waitFor(() => {
+      const list = mailsTo(customer);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    const [conversation] = await conversationsOf(workspace.id);
+    const mail = delivered?.mail;
+    expect(delivered?.user).toBe('parley');
+    expect(mail?.subject).toContain(`[#${String(conversation?.number)}]`);
+    expect(mail?.subject?.match(/\[#?\d+\]/g)).toHaveLength(1);
+    expect(mail?.headers.get('auto-submitted')).toBe('auto-replied');
+    expect(mail?.headers.get('x-auto-response-suppress')).toBe('All');
+    expect(mail?.inReplyTo).toBe(`<order-${workspace.slug}@customer.test>`);
+    expect(mail?.from?.value[0]).toMatchObject({ name: 'Acme Support', address });
+    expect(mail?.text).toContain(`#${String(conversation?.number)}`);
+    expect(mail?.text).not.toContain('https://acme.test'); // no signature on automatic mail
+    const messages = await messagesOf(conversation?.id ?? '');
+    const ack = messages[1];
+    expect(ack).toMatchObject({ kind: 'outbound', authorType: 'system' });
+    const ackRow = await waitForStatus(ack?.id ?? '', 'sent');
+    expect(`<${String(ackRow.metadata.messageId)}>`).toBe(mail?.messageId);
+    expect(ackRow.metadata.smtpResponse).toMatch(/^250/);
+    expect(ackRow.metadata).not.toHaveProperty('sending');
+  });
+
+  it('delivers an agent reply (threaded, signed, HTML + text); the answer comes back to the same conversation; notes stay inside', async () => {
+    const { workspace, as, address } = await setup();
+    const customer = `erik-${workspace.slug}@customer.test`;
+    const customerId = `<faktura-${workspace.slug}@customer.test>`;
+    await customerMail({
+      from: customer,
+      to: address,
+      subject: 'Faktura',
+      text: 'Hej, fakturan är fel.',
+      messageId: customerId,
+    });
+    await waitFor(() => expect(mailsTo(customer)).toHaveLength(1)); // the acknowledgement
+    const [conversation] = await conversationsOf(workspace.id);
+    const id = conversation?.id ?? '';
+    const note = await api(t.app, 'POST', `/api/v1/conversations/${id}/messages`, {
+      as,
+      body: { kind: 'note', text: 'Internal: check the invoice <secret>' },
+    });
+    expect(note.statusCode).toBe(201);
+    expect(note.body.deliveryStatus).toBeNull();
+    const reply = await api(t.app, 'POST', `/api/v1/conversations/${id}/messages`, {
+      as,
+      body: { kind: 'reply', text: 'Hej Erik,\nvi rättar fakturan <idag> & skickar den.' },
+    });
+    expect(reply.statusCode).toBe(201);
+    expect(reply.body.deliveryStatus).toBe('queued');
+    const mail = await waitFor(() => {
+      const list = mailsTo(customer);
+      expect(list).toHaveLength(2);
+      return list[1]?.mail;
+    });
+    expect(mail?.subject).toBe(`Re: Faktura [#${String(conversation?.number)}]`);
+    expect(mail?.inReplyTo).toBe(customerId);
+    expect(mail?.references).toContain(customerId);
+    expect(mail?.headers.has('auto-submitted')).toBe(false);
+    expect(mail?.text).toContain('vi rättar fakturan <idag> & skickar den.');
+    expect(mail?.text).toContain('-- \nAcme Support <team>\nhttps://acme.test');
+    expect(mail?.html).toContain('Hej Erik,<br>');
+    expect(mail?.html).toContain('&lt;idag&gt; &amp; skickar');
+    expect(mail?.html).toContain('Acme Support &lt;team&gt;');
+    await waitForStatus(reply.body.id as string, 'sent');
+    const listed = await api(t.app, 'GET', `/api/v1/conversations/${id}/messages`, { as });
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ id: reply.body.id, deliveryStatus: 'sent' }),
+      ]),
+    );
+    const events = await t.services.db
+      .selectFrom('outboxEvents')
+      .select('data')
+      .where('workspaceId', '=', workspace.id)
+      .where('type', '=', 'message.delivery_changed')
+      .execute();
+    expect(events.map((e) => e.data)).toContainEqual(
+      expect.objectContaining({ messageId: reply.body.id, deliveryStatus: 'sent' }),
+    );
+
+    // The customer answers our reply, without the number in the subject.
+    await customerMail({
+      from: customer,
+      to: address,
+      subject: 'Tack!',
+      text: 'Tack, det ser bra ut.',
+      inReplyTo: mail?.messageId ?? '',
+      references: [customerId, mail?.messageId ?? ''],
+      messageId: `<tack-${workspace.slug}@customer.test>`,
+    });
+    await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      const messages = await messagesOf(id);
+      expect(messages.filter((m) => m.kind === 'inbound').map((m) => m.text.trim())).toEqual([
+        'Hej, fakturan är fel.',
+        'Tack, det ser bra ut.',
+      ]);
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(mailsTo(customer)).toHaveLength(2);
+    expect(mailsTo(customer).some((r) => r.mail.text?.includes('Internal'))).toBe(false);
+  });
+
+  it('marks a message failed at once on a 5xx, with the reason, for agents to see', async () => {
+    const { workspace, as, mailbox } = await setup();
+    const customer = `gone-${workspace.slug}@customer.test`;
+    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const reply = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${started.conversationId}/messages`,
+      {
+        as,
+        body: { kind: 'reply', text: 'Your order ships today.' },
+      },
+    );
+    const row = await waitForStatus(reply.body.id as string, 'failed');
+    expect(row.metadata.deliveryError).toMatch(/^550 5\.1\.1 .*no such user/);
+    expect(row.metadata.sendAttempts).toBe(1);
+    const listed = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${started.conversationId}/messages`,
+      { as },
+    );
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          id: reply.body.id,
+          deliveryStatus: 'failed',
+          deliveryError: expect.stringContaining('550') as unknown,
+        }),
+      ]),
+    );
+    const pending = await sql<{ n: number }>`
+      select count(*)::int as n from graphile_worker.jobs
+       where key = ${`email-send:${reply.body.id as string}`}`.execute(t.services.db);
+    expect(pending.rows[0]?.n).toBe(0);
+    expect(rcptAttempts.get(customer)).toBe(1);
+    expect(mailsTo(customer)).toHaveLength(0);
+  });
+
+  it('retries a 4xx with backoff, then sends once', async () => {
+    const { workspace, as, mailbox } = await setup();
+    const customer = `busy-${workspace.slug}@customer.test`;
+    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const reply = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${started.conversationId}/messages`,
+      {
+        as,
+        body: { kind: 'reply', text: 'Second try.' },
+      },
+    );
+    const row = await waitForStatus(reply.body.id as string, 'sent', 30_000);
+    expect(row.metadata.sendAttempts).toBe(2);
+    expect(row.metadata.lastDeliveryError).toMatch(/^451/);
+    expect(rcptAttempts.get(customer)).toBe(2);
+    expect(mailsTo(customer)).toHaveLength(1);
+    expect(mailsTo(customer)[0]?.mail.inReplyTo).toBe(`<busy-${workspace.slug}-1@customer.test>`);
+  });
+
+  it('sends attachments from the file store, and never twice once sent', async () => {
+    const { workspace, mailbox } = await setup();
+    const customer = `files-${workspace.slug}@customer.test`;
+    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const blob = await t.services.blobs.put(Buffer.from('%PDF-1.4 faktura'));
+    const stored = await t.services.db.transaction().execute(async (trx) => {
+      const message = await appendMessage(trx, {
+        workspaceId: workspace.id,
+        conversationId: started.conversationId,
+        kind: 'outbound',
+        authorType: 'user',
+        authorId: null,
+        channel: 'email',
+        text: 'The invoice is attached.',
+        html: '<p>The invoice is <b>attached</b>.</p>',
+        externalId: null,
+        attachments: [
+          { blobKey: blob.key, filename: 'faktura.pdf', contentType: 'application/pdf', size: 16 },
+        ],
+        metadata: {},
+        at: new Date(),
+        deliveryStatus: 'queued',
+      });
+      await recordEvent(trx, {
+        workspaceId: workspace.id,
+        aggregateType: 'conversation',
+        aggregateId: started.conversationId,
+        type: 'message.created',
+        data: { messageId: message.id, seq: message.seq, kind: 'outbound' },
+      });
+      return message;
+    });
+    await waitForStatus(stored.id, 'sent');
+    const mail = mailsTo(customer)[0]?.mail;
+    expect(mail?.html).toContain('<p>The invoice is <b>attached</b>.</p>');
+    expect(mail?.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([
+      ['faktura.pdf', '%PDF-1.4 faktura'],
+    ]);
+    // A run after a crash, or a second job for the same message: nothing is sent again.
+    await sendEmail(
+      t.services,
+      { workspaceId: workspace.id, messageId: stored.id },
+      { log: t.services.log, attempt: 1, jobId: 'again' },
+    );
+    expect(mailsTo(customer)).toHaveLength(1);
+  });
+
+  it('fails with a clear reason without a transport or without a mailbox; SMTP_RELAY_URL stands in for a transport', async () => {
+    const none = await setup({ transport: false });
+    const noTransport = await quietConversation(
+      none.workspace.id,
+      none.mailbox?.id ?? null,
+      `nobody-${none.workspace.slug}@customer.test`,
+    );
+    const first = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${noTransport.conversationId}/messages`,
+      { as: none.as, body: { kind: 'reply', text: 'Hello?' } },
+    );
+    const failed = await waitForStatus(first.body.id as string, 'failed');
+    expect(failed.metadata.deliveryError).toMatch(/no outbound transport configured/i);
+
+    const bare = await setup({ mailbox: false });
+    const noMailbox = await quietConversation(
+      bare.workspace.id,
+      null,
+      `nobody-${bare.workspace.slug}@customer.test`,
+    );
+    const second = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${noMailbox.conversationId}/messages`,
+      { as: bare.as, body: { kind: 'reply', text: 'Hello?' } },
+    );
+    const noBox = await waitForStatus(second.body.id as string, 'failed');
+    expect(noBox.metadata.deliveryError).toMatch(/no mailbox/i);
+
+    t.services.config.smtpRelayUrl = `smtp://parley:${encodeURIComponent('s3cret p@ss')}@127.0.0.1:${mtaPort}`;
+    try {
+      const customer = `relayed-${none.workspace.slug}@customer.test`;
+      const relayed = await quietConversation(
+        none.workspace.id,
+        none.mailbox?.id ?? null,
+        customer,
+      );
+      const third = await api(
+        t.app,
+        'POST',
+        `/api/v1/conversations/${relayed.conversationId}/messages`,
+        { as: none.as, body: { kind: 'reply', text: 'Through the relay.' } },
+      );
+      await waitForStatus(third.body.id as string, 'sent');
+      expect(mailsTo(customer)[0]?.user).toBe('parley');
+    } finally {
+      t.services.config.smtpRelayUrl = null;
+    }
+  });
+});
+
+describe('outbound mail pieces', () => {
+  it('keeps exactly one number tag, adds Re: once, trims References, reads relay URLs', () => {
+    expect(numberTag('#', 1042)).toBe('[#1042]');
+    expect(numberTag('PRL-', 1042)).toBe('[#PRL-1042]');
+    expect(outboundSubject({ subject: 'Faktura', reply: true, prefix: '#', number: 7 })).toBe(
+      'Re: Faktura [#7]',
+    );
+    expect(
+      outboundSubject({
+        subject: 'Re: [#7] Faktura [#12]',
+        reply: true,
+        prefix: 'PRL-',
+        number: 7,
+      }),
+    ).toBe('Re: Faktura [#PRL-7]');
+    expect(
+      outboundSubject({ subject: '[#7] We received it', reply: false, prefix: '#', number: 7 }),
+    ).toBe('We received it [#7]');
+    const ids = Array.from({ length: 30 }, (_, i) => `m${i}@x`);
+    const trimmed = references(ids);
+    expect(trimmed).toHaveLength(20);
+    expect(trimmed[0]).toBe('m0@x');
+    expect(trimmed.at(-1)).toBe('m29@x');
+    expect(relayTransport('smtp://u%40x:p%3Aw@relay.example:2525')).toEqual({
+      host: 'relay.example',
+      port: 2525,
+      secure: false,
+      user: 'u@x',
+      password: 'p:w',
+    });
+    expect(relayTransport('smtps://relay.example')).toMatchObject({ port: 465, secure: true });
+  });
+});

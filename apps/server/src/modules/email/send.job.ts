@@ -1,0 +1,396 @@
+import type { Attachment, SmtpTransport } from '@parley/contract';
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import type { Readable } from 'node:stream';
+import { createTransport } from 'nodemailer';
+import { uuidv7 } from 'uuidv7';
+import type { Services } from '../../context.js';
+import type { Db, Tx } from '../../database.js';
+import { AppError } from '../../platform/errors.js';
+import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import { recordEvent } from '../../platform/outbox.js';
+import { openTransport } from './mailboxes.service.js';
+import {
+  describeSmtpError,
+  isPermanent,
+  messageIdDomain,
+  outboundBodies,
+  outboundSubject,
+  references,
+  relayTransport,
+} from './outbound.js';
+
+const SendEmail = Type.Object({ workspaceId: Type.String(), messageId: Type.String() });
+
+export const sendEmailJob = {
+  name: 'email.send',
+  payload: SendEmail,
+  maxAttempts: 8,
+};
+
+/** How long one run may hold a message before another run may take it over. */
+const LEASE_MINUTES = 10;
+
+/**
+ * On `message.created` for an outbound message of an email conversation (agent replies,
+ * acknowledgements): queue its delivery, one pending job per message.
+ */
+export function emailOutboundSubscriber(services: Services): void {
+  services.outbox.subscribe('message.created', 'email-send', async (event) => {
+    const data = event.data as { messageId?: string; kind?: string };
+    if (data.kind !== 'outbound' || !data.messageId) return;
+    const message = await services.db
+      .selectFrom('messages')
+      .select(['channel', 'deliveryStatus'])
+      .where('workspaceId', '=', event.workspaceId)
+      .where('id', '=', data.messageId)
+      .executeTakeFirst();
+    if (message?.channel !== 'email' || message.deliveryStatus !== 'queued') return;
+    await enqueue(
+      services.db,
+      sendEmailJob,
+      { workspaceId: event.workspaceId, messageId: data.messageId },
+      { jobKey: `email-send:${data.messageId}` },
+    );
+  });
+}
+
+type DeliveryStatus = 'sent' | 'failed';
+
+/**
+ * Ends a queued message's delivery: its status, what to add to its metadata (the lease is
+ * dropped) and a `message.delivery_changed` event, in one transaction. Only a `queued`
+ * message changes, so a late or repeated run cannot undo an outcome.
+ */
+async function finish(
+  db: Db,
+  message: { workspaceId: string; id: string; conversationId: string; seq: number },
+  status: DeliveryStatus,
+  metadata: Record<string, unknown>,
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('messages')
+      .set({
+        deliveryStatus: status,
+        metadata: sql<string>`(metadata - 'sending') || ${JSON.stringify(metadata)}::jsonb`,
+      })
+      .where('workspaceId', '=', message.workspaceId)
+      .where('id', '=', message.id)
+      .where('deliveryStatus', '=', 'queued')
+      .returning('id')
+      .executeTakeFirst();
+    if (!updated) return;
+    await recordEvent(trx, {
+      workspaceId: message.workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: message.conversationId,
+      type: 'message.delivery_changed',
+      data: {
+        messageId: message.id,
+        seq: message.seq,
+        deliveryStatus: status,
+        ...(typeof metadata.deliveryError === 'string'
+          ? { deliveryError: metadata.deliveryError }
+          : {}),
+      },
+      broadcast: true,
+    });
+  });
+}
+
+/** The mailbox the conversation's mail came to (the newest inbound), else the workspace's first. */
+async function mailboxFor(db: Db, workspaceId: string, conversationId: string) {
+  const came = await db
+    .selectFrom('mailboxes')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .where(
+      'id',
+      '=',
+      sql<string>`(select (metadata->>'mailboxId')::uuid from messages
+                    where workspace_id = ${workspaceId} and conversation_id = ${conversationId}
+                      and kind = 'inbound' and metadata ? 'mailboxId'
+                    order by seq desc limit 1)`,
+    )
+    .executeTakeFirst();
+  if (came) return came;
+  return db
+    .selectFrom('mailboxes')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .orderBy('createdAt')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/**
+ * Takes the message for this run (a lease in its metadata, so a second job for the same
+ * message, after an event was delivered twice, waits instead of sending in parallel), fixes
+ * its Message-ID (kept across retries) and records it as a thread key, so the customer's
+ * answer threads back even if we crash right after the SMTP server accepted the mail.
+ */
+async function claim(
+  trx: Tx,
+  props: {
+    workspaceId: string;
+    messageId: string;
+    conversationId: string;
+    jobId: string;
+    domain: string;
+  },
+): Promise<string | null> {
+  const fresh = `${uuidv7()}@${props.domain}`;
+  const row = await sql<{ outboundId: string }>`
+    update messages
+       set metadata = metadata || jsonb_build_object(
+             'messageId', coalesce(metadata->>'messageId', ${fresh}::text),
+             'sendAttempts', coalesce((metadata->>'sendAttempts')::int, 0) + 1,
+             'sending', jsonb_build_object(
+               'jobId', ${props.jobId}::text,
+               'until', now() + make_interval(mins => ${LEASE_MINUTES})))
+     where workspace_id = ${props.workspaceId} and id = ${props.messageId}
+       and delivery_status = 'queued'
+       and (not metadata ? 'sending'
+            or metadata->'sending'->>'jobId' = ${props.jobId}
+            or (metadata->'sending'->>'until')::timestamptz < now())
+    returning metadata->>'messageId' as outbound_id`.execute(trx);
+  const outboundId = row.rows[0]?.outboundId;
+  if (!outboundId) return null;
+  await trx
+    .insertInto('conversationThreadKeys')
+    .values({
+      workspaceId: props.workspaceId,
+      channel: 'email',
+      key: outboundId,
+      conversationId: props.conversationId,
+    })
+    .onConflict((oc) => oc.columns(['workspaceId', 'channel', 'key']).doNothing())
+    .execute();
+  return outboundId;
+}
+
+async function openAttachments(
+  services: Services,
+  attachments: Attachment[],
+): Promise<{ filename: string; contentType: string; content: Readable; cid?: string }[]> {
+  const opened = [];
+  for (const a of attachments) {
+    opened.push({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: await services.blobs.get(a.blobKey),
+      ...(a.contentId ? { cid: a.contentId } : {}),
+    });
+  }
+  return opened;
+}
+
+/**
+ * Sends one outbound message of an email conversation over SMTP: the mailbox's own
+ * transport, else the server's relay (`SMTP_RELAY_URL`). `sent` with the Message-ID and the
+ * server's reply on success; a 5xx, a missing mailbox/transport/address or the last attempt
+ * mark it `failed` with `deliveryError`; 4xx and connection errors throw, so the job is
+ * retried with backoff. A message no longer `queued` is left alone, so a run after a crash
+ * does not send again — except after a crash between the server's acceptance and the status
+ * write, which sends once more (the at-least-once boundary; the Message-ID is the same, so
+ * mail clients show it once).
+ */
+export async function sendEmail(
+  services: Services,
+  props: { workspaceId: string; messageId: string },
+  context: JobContext,
+): Promise<void> {
+  const { db } = services;
+  const { workspaceId } = props;
+  const message = await db
+    .selectFrom('messages')
+    .select([
+      'id',
+      'workspaceId',
+      'conversationId',
+      'seq',
+      'kind',
+      'channel',
+      'authorType',
+      'text',
+      'html',
+      'attachments',
+      'metadata',
+      'deliveryStatus',
+    ])
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', props.messageId)
+    .executeTakeFirst();
+  if (!message || message.kind !== 'outbound' || message.channel !== 'email') return;
+  if (message.deliveryStatus !== 'queued') return;
+  const fail = (reason: string, extra: Record<string, unknown> = {}) =>
+    finish(db, message, 'failed', { deliveryError: reason, ...extra });
+
+  const conversation = await db
+    .selectFrom('conversations as c')
+    .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
+    .select(['c.number', 'c.subject', 'c.contactEmail', 'w.ticketPrefix', 'w.name'])
+    .where('c.workspaceId', '=', workspaceId)
+    .where('c.id', '=', message.conversationId)
+    .executeTakeFirst();
+  if (!conversation) return;
+  if (!conversation.contactEmail) {
+    await fail('The contact has no email address');
+    return;
+  }
+  const mailbox = await mailboxFor(db, workspaceId, message.conversationId);
+  if (!mailbox) {
+    await fail('No mailbox to send from: add one under Settings → Mailboxes');
+    return;
+  }
+  let transport: SmtpTransport | null;
+  try {
+    transport =
+      openTransport(services.config.secretKey, mailbox) ??
+      (services.config.smtpRelayUrl ? relayTransport(services.config.smtpRelayUrl) : null);
+  } catch {
+    await fail('The mailbox transport cannot be read (was SECRET_KEY changed?)');
+    return;
+  }
+  if (!transport) {
+    await fail(
+      'No outbound transport configured: give the mailbox an SMTP server or set SMTP_RELAY_URL',
+    );
+    return;
+  }
+
+  const outboundId = await db.transaction().execute((trx) =>
+    claim(trx, {
+      workspaceId,
+      messageId: message.id,
+      conversationId: message.conversationId,
+      jobId: context.jobId,
+      domain: messageIdDomain(mailbox.address),
+    }),
+  );
+  if (!outboundId) {
+    const now = await db
+      .selectFrom('messages')
+      .select('deliveryStatus')
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', message.id)
+      .executeTakeFirst();
+    if (now?.deliveryStatus === 'queued') throw new Error('another run is sending this message');
+    return;
+  }
+
+  const thread = await db
+    .selectFrom('messages')
+    .select(['kind', sql<string>`metadata->>'messageId'`.as('messageId')])
+    .where('workspaceId', '=', workspaceId)
+    .where('conversationId', '=', message.conversationId)
+    .where('channel', '=', 'email')
+    .where('id', '!=', message.id)
+    .where(sql<boolean>`metadata ? 'messageId'`)
+    .where((eb) => eb.or([eb('kind', '=', 'inbound'), eb('deliveryStatus', '=', 'sent')]))
+    .orderBy('seq')
+    .execute();
+  const inReplyTo = thread.filter((m) => m.kind === 'inbound').at(-1)?.messageId;
+  const metadata = message.metadata;
+  const automatic = message.authorType === 'system' || metadata.automatic === true;
+  const subject = outboundSubject({
+    subject:
+      typeof metadata.subject === 'string' && metadata.acknowledgement
+        ? metadata.subject
+        : conversation.subject,
+    reply: !metadata.acknowledgement,
+    prefix: conversation.ticketPrefix,
+    number: conversation.number,
+  });
+  const bodies = outboundBodies({
+    text: message.text,
+    html: message.html,
+    signature: message.authorType === 'user' ? mailbox.signature : null,
+  });
+  let attachments;
+  try {
+    attachments = await openAttachments(services, message.attachments);
+  } catch (error) {
+    if (!(error instanceof AppError)) throw error;
+    await fail('An attachment is missing from the file store');
+    return;
+  }
+  const refs = references(thread.map((m) => m.messageId));
+
+  const mailer = createTransport({
+    host: transport.host,
+    port: transport.port,
+    secure: transport.secure ?? false,
+    ...(transport.user ? { auth: { user: transport.user, pass: transport.password ?? '' } } : {}),
+    connectionTimeout: 30_000,
+    greetingTimeout: 30_000,
+    socketTimeout: 120_000,
+    logger: false,
+    debug: false,
+  });
+  try {
+    const info = await mailer.sendMail({
+      from: { name: mailbox.displayName ?? conversation.name, address: mailbox.address },
+      to: conversation.contactEmail,
+      subject,
+      text: bodies.text,
+      html: bodies.html,
+      messageId: `<${outboundId}>`,
+      ...(inReplyTo ? { inReplyTo: `<${inReplyTo}>` } : {}),
+      ...(refs.length > 0 ? { references: refs.map((r) => `<${r}>`) } : {}),
+      headers: automatic
+        ? { 'Auto-Submitted': 'auto-replied', 'X-Auto-Response-Suppress': 'All' }
+        : {},
+      attachments,
+    });
+    await finish(db, message, 'sent', {
+      messageId: outboundId,
+      mailboxId: mailbox.id,
+      smtpResponse: info.response.slice(0, 1000),
+      sentAt: new Date().toISOString(),
+    });
+    context.log.debug({ messageId: message.id, attempt: context.attempt }, 'email sent');
+  } catch (error) {
+    for (const a of attachments) a.content.destroy();
+    const reason = describeSmtpError(error);
+    const last = context.attempt >= sendEmailJob.maxAttempts;
+    // Only the code and the server's words: a nodemailer error can carry the AUTH command.
+    context.log.warn(
+      {
+        messageId: message.id,
+        attempt: context.attempt,
+        code: (error as { code?: unknown }).code,
+        responseCode: (error as { responseCode?: unknown }).responseCode,
+        reason,
+      },
+      'email not sent',
+    );
+    if (isPermanent(error) || last) {
+      await fail(reason, { mailboxId: mailbox.id });
+      return;
+    }
+    await db
+      .updateTable('messages')
+      .set({
+        metadata: sql<string>`(metadata - 'sending') || ${JSON.stringify({ lastDeliveryError: reason })}::jsonb`,
+      })
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', message.id)
+      .where('deliveryStatus', '=', 'queued')
+      .execute();
+    throw new Error(`email not sent (attempt ${context.attempt}): ${reason}`);
+  } finally {
+    mailer.close();
+  }
+}
+
+export function sendJobs(services: Services): JobDefinition[] {
+  return [
+    defineJob({
+      ...sendEmailJob,
+      handler: (payload, context) => sendEmail(services, payload, context),
+    }),
+  ];
+}

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { userInfo } from 'node:os';
 import { describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, dropTestDatabase, scratchDir } from './test/harness.js';
+import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from './test/harness.js';
 import { mkdirSync, chmodSync } from 'node:fs';
 
 const bin = resolve(import.meta.dirname, '../bin/parley.js');
@@ -160,7 +160,7 @@ describe('parley CLI', { timeout: 120_000 }, () => {
       ...base,
       DATA_DIR: dataDir,
       PORT: '0',
-      EMBEDDED_PG_PORT: String(55000 + (process.pid % 1000)),
+      EMBEDDED_PG_PORT: String(await freePort()),
     };
     const first = await startParley(env);
     const password = field(first.banner, 'Password');
@@ -196,7 +196,7 @@ describe('parley CLI', { timeout: 120_000 }, () => {
     const run = await parley(['migrate'], {
       ...base,
       DATA_DIR: join(privateDir, 'data'),
-      EMBEDDED_PG_PORT: String(56000 + (process.pid % 1000)),
+      EMBEDDED_PG_PORT: String(await freePort()),
     });
     if (userInfo().uid === 0) {
       // As root PostgreSQL runs as the `postgres` user, who may not enter a private folder.

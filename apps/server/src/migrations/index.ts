@@ -11,6 +11,7 @@ import * as m0010 from './0010_contact_search.js';
 import * as m0011 from './0011_email.js';
 import * as m0013 from './0013_imap.js';
 import * as m0014 from './0014_worker_heartbeats.js';
+import * as m0015 from './0015_bounces.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0011_email': m0011,
   '0013_imap': m0013,
   '0014_worker_heartbeats': m0014,
+  '0015_bounces': m0015,
 };

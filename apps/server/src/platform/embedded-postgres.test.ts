@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { scratchDir } from '../test/harness.js';
+import { freePort, scratchDir } from '../test/harness.js';
 import { ConfigError } from './config.js';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -32,7 +32,7 @@ describe('embedded PostgreSQL data folder', () => {
 describe('embedded PostgreSQL connection', () => {
   it('is reached through its Unix socket in the data folder, with the password', async () => {
     const dataDir = join(scratchDir(), 'pg');
-    const port = 57_000 + (process.pid % 1000);
+    const port = await freePort();
     const server = await startEmbeddedPostgres({ dataDir, port, log: pino({ level: 'silent' }) });
     try {
       expect(new URL(server.url).searchParams.get('host')).toBe(join(dataDir, 'postgres'));

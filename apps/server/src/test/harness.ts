@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type AddressInfo } from 'node:net';
 import { chmodSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LightMyRequestResponse } from 'fastify';
@@ -124,4 +125,16 @@ export async function api<T = any>(
   const body: unknown =
     text && response.headers['content-type']?.toString().includes('json') ? JSON.parse(text) : text;
   return Object.assign(Object.create(null) as object, response, { body: body as T, response });
+}
+
+/** A TCP port free right now on loopback (the OS picks it), for a server a test starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolvePort(port));
+    });
+  });
 }

@@ -45,6 +45,9 @@ export interface ContactIdentitiesTable {
   value: string;
   contactId: string;
   createdAt: CreatedAt;
+  /** Set when mail to this address bounced permanently (replies fail at once). */
+  undeliverableAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  undeliverableReason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ContactTables {

@@ -479,3 +479,112 @@ describe('outbound mail pieces', () => {
     expect(relayTransport('smtps://relay.example')).toMatchObject({ port: 465, secure: true });
   });
 });
+
+describe('bounces', () => {
+  it('a DSN marks the reply failed and the address undeliverable; no conversation; the customer writing again clears it', async () => {
+    const { workspace, as, address, mailbox } = await setup();
+    const customer = `moved-${workspace.slug}@customer.test`;
+    const opened = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const reply = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${opened.conversationId}/messages`,
+      {
+        as,
+        body: { kind: 'reply', text: 'Paczka jest w drodze.' },
+      },
+    );
+    const sent = await waitForStatus(reply.body.id as string, 'sent');
+    const ourId = (sent.metadata as { messageId: string }).messageId;
+
+    // The customer's server reports, later, that the address is gone: a DSN with a null sender.
+    const dsn = [
+      'From: Mail Delivery System <MAILER-DAEMON@customer.test>',
+      `To: ${address}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      `Message-ID: <dsn-${workspace.slug}@customer.test>`,
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain',
+      '',
+      'Your message could not be delivered.',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.customer.test',
+      '',
+      `Final-Recipient: rfc822; ${customer}`,
+      'Action: failed',
+      'Status: 5.1.1',
+      'Diagnostic-Code: smtp; 550 5.1.1 user unknown',
+      '--b1',
+      'Content-Type: text/rfc822-headers',
+      '',
+      `Message-ID: <${ourId}>`,
+      `To: ${customer}`,
+      'Subject: Re: Order 77',
+      '--b1--',
+      '',
+    ].join('\r\n');
+    await createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true }).sendMail({
+      envelope: { from: '', to: [address] },
+      raw: dsn,
+    });
+    const failed = await waitForStatus(reply.body.id as string, 'failed');
+    expect((failed.metadata as { deliveryError: string }).deliveryError).toBe(
+      'Bounced (5.1.1): smtp; 550 5.1.1 user unknown',
+    );
+    expect(await conversationsOf(workspace.id)).toHaveLength(1);
+    const filed = await t.services.db
+      .selectFrom('inboundEmails')
+      .select(['status', 'conversationId'])
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(filed).toEqual([{ status: 'ignored', conversationId: opened.conversationId }]);
+
+    // The next reply fails at once instead of bouncing again.
+    const next = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${opened.conversationId}/messages`,
+      {
+        as,
+        body: { kind: 'reply', text: 'Czy adres jest poprawny?' },
+      },
+    );
+    const refused = await waitForStatus(next.body.id as string, 'failed');
+    expect((refused.metadata as { deliveryError: string }).deliveryError).toContain(
+      'bounced earlier',
+    );
+    expect(mailsTo(customer)).toHaveLength(1);
+
+    // The customer writes again from the address: it works again.
+    await customerMail({
+      from: customer,
+      to: address,
+      subject: `Re: Order 77 [#${String(opened.number)}]`,
+      text: 'Mój adres działa już.',
+    });
+    await waitFor(async () => {
+      const identity = await t.services.db
+        .selectFrom('contactIdentities')
+        .select('undeliverableAt')
+        .where('workspaceId', '=', workspace.id)
+        .where('value', '=', customer)
+        .executeTakeFirstOrThrow();
+      expect(identity.undeliverableAt).toBeNull();
+    });
+    const third = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${opened.conversationId}/messages`,
+      {
+        as,
+        body: { kind: 'reply', text: 'Dziękujemy!' },
+      },
+    );
+    await waitForStatus(third.body.id as string, 'sent');
+  });
+});

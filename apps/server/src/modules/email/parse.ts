@@ -2,7 +2,7 @@ import type { Attachment } from '@parley/contract';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { BlobStore } from '../../platform/blobs.js';
 import type { InboundMessage } from '../conversations/ingest.js';
-import { normalizeMessageId } from './headers.js';
+import { headerSection, headerValue, normalizeMessageId } from './headers.js';
 import { NUMBER_TAG } from './outbound.js';
 
 /** What an email says about itself, beyond the message: for filing and loop protection. */
@@ -11,6 +11,55 @@ export interface ParsedEmail {
   messageId: string | null;
   /** Automatic mail (auto-replies, lists, bulk, bounces): threaded, never acknowledged. */
   automated: boolean;
+  /** A delivery status notification about mail we sent: recorded, never a conversation. */
+  bounce: Bounce | null;
+}
+
+export interface Bounce {
+  /** The Message-ID of the mail that could not be delivered (ours). */
+  originalMessageId: string | null;
+  recipient: string | null;
+  /** RFC 3463 status, e.g. 5.1.1. */
+  status: string | null;
+  /** 5.x.x: the address will not work; 4.x.x: delayed, the remote server keeps trying. */
+  permanent: boolean;
+  diagnostic: string | null;
+}
+
+/** The fields of a message/delivery-status part (RFC 3464), per-recipient fields included. */
+function dsnField(text: string, name: string): string | null {
+  const unfolded = text.replace(/\r?\n[ \t]+/g, ' ');
+  return new RegExp(`^${name}:[ \t]*(.+)$`, 'im').exec(unfolded)?.[1]?.trim() ?? null;
+}
+
+/** A DSN (multipart/report; report-type=delivery-status), read; null for any other mail. */
+export function readBounce(parsed: ParsedMail, raw: Buffer): Bounce | null {
+  const contentType = parsed.headers.get('content-type');
+  const isReport =
+    typeof contentType === 'object' &&
+    'params' in contentType &&
+    contentType.value === 'multipart/report' &&
+    // mailparser's structured header: params holds the header's key=value pairs.
+    (contentType.params as Record<string, string | undefined>)['report-type']?.toLowerCase() ===
+      'delivery-status';
+  if (!isReport) return null;
+  // mailparser folds the message/delivery-status part into the text: read it from the raw mail.
+  const rawText = raw.toString('latin1');
+  const at = rawText.search(/^content-type:[ \t]*message\/delivery-status/im);
+  const original = parsed.attachments.find(
+    (a) => a.contentType === 'text/rfc822-headers' || a.contentType === 'message/rfc822',
+  );
+  const report = at === -1 ? (parsed.text ?? '') : rawText.slice(at, at + 20_000);
+  const code = dsnField(report, 'Status');
+  const recipient = dsnField(report, 'Final-Recipient') ?? dsnField(report, 'Original-Recipient');
+  const originalHead = original ? headerSection(original.content) : '';
+  return {
+    originalMessageId: normalizeMessageId(headerValue(originalHead, 'message-id')),
+    recipient: recipient ? (recipient.split(';').pop()?.trim().toLowerCase() ?? null) : null,
+    status: code,
+    permanent: code?.startsWith('5') ?? dsnField(report, 'Action')?.toLowerCase() === 'failed',
+    diagnostic: dsnField(report, 'Diagnostic-Code')?.slice(0, 500) ?? null,
+  };
 }
 
 /** An email no amount of retrying will parse: failed at once, kept for an admin. */
@@ -119,8 +168,9 @@ export async function parseEmail(
   ].slice(0, 100);
   const subject = (parsed.subject ?? '').trim();
   const number = NUMBER_TAG.exec(subject)?.[1];
+  const bounce = readBounce(parsed, raw);
   const attachments: Attachment[] = [];
-  for (const part of parsed.attachments) {
+  for (const part of bounce ? [] : parsed.attachments) {
     if (part.size > options.maxAttachmentBytes) continue;
     const stored = await options.blobs.put(part.content, { maxBytes: options.maxAttachmentBytes });
     attachments.push({
@@ -137,6 +187,7 @@ export async function parseEmail(
   return {
     messageId,
     automated,
+    bounce,
     message: {
       channel: 'email',
       from: { kind: 'email', value: from.address, name: from.name },

@@ -3,6 +3,7 @@ import type { Services } from '../../context.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
 import { parseEmail, UnparseableEmail } from './parse.js';
+import { markDeliverable, recordBounce } from './bounces.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
 
@@ -45,10 +46,34 @@ export function emailJobs(services: Services): JobDefinition[] {
             envelopeFrom: row.envelopeFrom,
             maxAttachmentBytes: services.config.maxUploadBytes,
           });
+          if (parsed.bounce) {
+            // A report on mail we sent: never a conversation, never acknowledged.
+            const conversationId = await recordBounce(services.db, workspaceId, parsed.bounce);
+            await services.db
+              .updateTable('inboundEmails')
+              .set({
+                status: 'ignored',
+                conversationId,
+                attempts: context.attempt,
+                error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
+                processedAt: new Date(),
+              })
+              .where('workspaceId', '=', workspaceId)
+              .where('id', '=', row.id)
+              .execute();
+            return;
+          }
+          // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
+          const own = await services.db
+            .selectFrom('mailboxAddresses')
+            .select('address')
+            .where('address', '=', parsed.message.from.value)
+            .executeTakeFirst();
           const result = await ingest(services.db, {
             ...parsed.message,
             workspaceId,
             externalId: parsed.messageId ?? `inbound:${row.id}`,
+            automated: parsed.automated || own !== undefined,
             receivedAt: row.receivedAt,
             metadata: {
               inboundEmailId: row.id,
@@ -56,6 +81,8 @@ export function emailJobs(services: Services): JobDefinition[] {
               messageId: parsed.messageId,
             },
           });
+          if (!parsed.automated)
+            await markDeliverable(services.db, workspaceId, parsed.message.from.value);
           await services.db
             .updateTable('inboundEmails')
             .set({

@@ -240,6 +240,20 @@ export async function sendEmail(
     await fail('The contact has no email address');
     return;
   }
+  const undeliverable = await db
+    .selectFrom('contactIdentities')
+    .select('undeliverableReason')
+    .where('workspaceId', '=', workspaceId)
+    .where('kind', '=', 'email')
+    .where('value', '=', conversation.contactEmail)
+    .where('undeliverableAt', 'is not', null)
+    .executeTakeFirst();
+  if (undeliverable) {
+    await fail(
+      `${conversation.contactEmail} bounced earlier (${undeliverable.undeliverableReason ?? 'permanent failure'}); it works again when the customer writes from it`,
+    );
+    return;
+  }
   const mailbox = await mailboxFor(db, workspaceId, message.conversationId);
   if (!mailbox) {
     await fail('No mailbox to send from: add one under Settings → Mailboxes');

@@ -5,7 +5,7 @@ import { createTransport } from 'nodemailer';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../platform/blobs.js';
-import { createTestDatabase, dropTestDatabase, scratchDir } from '../../test/harness.js';
+import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../../test/harness.js';
 
 const bin = resolve(import.meta.dirname, '../../../bin/parley.js');
 const TOTAL = 2_000;
@@ -38,7 +38,7 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
   it('SIGKILL mid-burst: every mail that got 250 exists exactly once, none is half-stored', async () => {
     const databaseUrl = await createTestDatabase();
     const dataDir = scratchDir();
-    const smtpPort = 58_000 + (process.pid % 1000);
+    const smtpPort = await freePort();
     const env = {
       NODE_ENV: 'test',
       LOG_LEVEL: 'error',

@@ -280,3 +280,28 @@ describe('provider webhook', () => {
     expect((await post(`Bearer ${secret}`)).statusCode).toBe(403);
   });
 });
+
+describe('a burst from one sender', () => {
+  it('is slowed with 451 (the sender keeps the mail and retries); other senders pass', async () => {
+    const { address } = await setup();
+    const strict = await startSmtpListener(t.services, {
+      host: '127.0.0.1',
+      port: 0,
+      maxBytes: 100_000,
+      senderLimit: { points: 3, windowSeconds: 60 },
+    });
+    try {
+      const send = (from: string, i: number) =>
+        createTransport({ host: '127.0.0.1', port: strict.port, ignoreTLS: true })
+          .sendMail({ from, to: address, subject: `Flood ${String(i)}`, text: 'x' })
+          .then((info) => info.response.slice(0, 3))
+          .catch((error: unknown) => String((error as { responseCode?: number }).responseCode));
+      const flood = [];
+      for (let i = 0; i < 4; i++) flood.push(await send('loop@example.com', i));
+      expect(flood).toEqual(['250', '250', '250', '451']);
+      expect(await send('someone-else@example.com', 0)).toBe('250');
+    } finally {
+      await strict.close();
+    }
+  });
+});

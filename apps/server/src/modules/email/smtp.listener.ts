@@ -23,10 +23,19 @@ export interface SmtpListener {
  * the raw bytes are stored and the email is filed in a committed transaction. Anything in
  * doubt (database down, disk full) is `451`: the sender keeps the message and retries.
  */
+/** Mails one sender may send one mailbox in a window before being told to come back later. */
+export const SENDER_LIMIT = { points: 60, windowSeconds: 300 };
+
 export async function startSmtpListener(
   services: Services,
-  options: { host: string; port: number; maxBytes: number },
+  options: {
+    host: string;
+    port: number;
+    maxBytes: number;
+    senderLimit?: { points: number; windowSeconds: number };
+  },
 ): Promise<SmtpListener> {
+  const senderLimit = options.senderLimit ?? SENDER_LIMIT;
   const { log } = services;
   const recipients = new WeakMap<SMTPServerSession, Recipient[]>();
   const server = new SMTPServer({
@@ -40,11 +49,19 @@ export async function startSmtpListener(
     socketTimeout: 60_000,
     onRcptTo(address: SMTPServerAddress, session, callback) {
       mailboxForAddress(services.db, address.address)
-        .then((mailbox) => {
+        .then(async (mailbox) => {
           if (!mailbox) {
             callback(smtpError(550, `5.1.1 <${address.address}>: no such mailbox here`));
             return;
           }
+          // A burst from one sender (a loop, a flood) is slowed with a temporary error: a
+          // real MTA keeps the mail and retries, nothing is lost.
+          const sender = session.envelope.mailFrom ? session.envelope.mailFrom.address : '<>';
+          await services.limits.consume(
+            'smtp-sender',
+            `${mailbox.mailboxId}:${sender.toLowerCase()}`,
+            senderLimit,
+          );
           const list = recipients.get(session) ?? [];
           if (!list.some((r) => r.mailboxId === mailbox.mailboxId))
             list.push({ ...mailbox, address: address.address.toLowerCase() });
@@ -52,6 +69,10 @@ export async function startSmtpListener(
           callback();
         })
         .catch((error: unknown) => {
+          if (error instanceof AppError && error.code === 'rate_limited') {
+            callback(smtpError(451, '4.7.1 Too many messages from you; try again later'));
+            return;
+          }
           log.warn({ err: error }, 'smtp: recipient lookup failed');
           callback(smtpError(451, '4.3.0 Temporary failure, try again later'));
         });

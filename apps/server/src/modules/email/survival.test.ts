@@ -68,7 +68,7 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
               connectionTimeout: 5_000,
               socketTimeout: 10_000,
             }).sendMail({
-              from: `customer${String(i % 50)}@survival.test`,
+              from: `customer${String(i % 500)}@survival.test`,
               to: 'support@demo.localhost',
               subject: `Burst ${String(i)}`,
               text: `Message number ${String(i)}: zamówienie, ärende, درخواست, 工单.`,

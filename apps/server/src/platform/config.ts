@@ -195,8 +195,9 @@ export const settings = [
     key: 'workerConcurrency',
     env: 'WORKER_CONCURRENCY',
     flag: '--worker-concurrency',
+    // Jobs mostly wait on the database: 12 at once kept inbound mail 3× faster than 4 (bench).
     description: 'Jobs run at once by this process',
-    default: '4',
+    default: '12',
     parse: integer(1, 100),
   } satisfies Setting<'workerConcurrency'>,
   {

@@ -21,7 +21,8 @@ export function openDatabase<DB>(
 ): DbHandle<DB> {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.max ?? 20,
+    // HTTP requests, up to WORKER_CONCURRENCY jobs and the outbox share it.
+    max: options.max ?? 30,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 5_000,
     application_name: 'parley',

@@ -13,6 +13,8 @@ import type { Selectable } from 'kysely';
 import type { Services } from '../../context.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { storeInboundEmail } from './inbound.service.js';
+import { processEmailJob } from './process.job.js';
+import { enqueue } from '../../platform/jobs.js';
 import { enqueuePoll } from './imap.poll.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
@@ -272,6 +274,54 @@ export function emailRoutes(app: App, services: Services): void {
         .limit(limit + 1)
         .execute();
       return toPage(rows, limit, presentInbound, (row) => row.id);
+    },
+  );
+
+  app.post(
+    '/api/v1/inbound-emails/:id/reprocess',
+    {
+      config: { ...adminOnly, resource: 'inbound_email' },
+      schema: {
+        tags: ['email'],
+        summary:
+          'Process a failed email again (admins), e.g. after a fix; its bytes are as received',
+        params: IdParams,
+        response: { 202: InboundEmail, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId } = actorOf(request);
+      const row = await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('inboundEmails')
+          .set({ status: 'received', error: null, attempts: 0, processedAt: null })
+          .where('workspaceId', '=', workspaceId)
+          .where('id', '=', request.params.id)
+          .where('status', '=', 'failed')
+          .returningAll()
+          .executeTakeFirst();
+        if (!updated) {
+          const exists = await trx
+            .selectFrom('inboundEmails')
+            .select('status')
+            .where('workspaceId', '=', workspaceId)
+            .where('id', '=', request.params.id)
+            .executeTakeFirst();
+          if (!exists) throw notFound('The email', 'inbound_email_not_found');
+          throw new AppError(
+            'conflict',
+            `Only a failed email is reprocessed; this one is ${exists.status}`,
+          );
+        }
+        await enqueue(
+          trx,
+          processEmailJob,
+          { workspaceId, inboundEmailId: updated.id },
+          { jobKey: `email:${updated.id}:again:${String(Date.now())}` },
+        );
+        return updated;
+      });
+      return reply.status(202).send(presentInbound(row));
     },
   );
 

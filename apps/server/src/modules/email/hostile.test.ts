@@ -25,12 +25,13 @@ afterAll(async () => {
 async function mailbox() {
   const { workspace, owner } = await buildWorkspace(t.services);
   const address = `in-${workspace.slug}@acme.test`;
+  const admin = await tokenFor(t.services, owner);
   const res = await api(t.app, 'POST', '/api/v1/mailboxes', {
-    as: await tokenFor(t.services, owner),
+    as: admin,
     body: { name: 'In', address },
   });
   expect(res.statusCode).toBe(201);
-  return { workspace, address };
+  return { workspace, address, admin };
 }
 
 const send = (address: string, raw: string | Buffer) =>
@@ -49,7 +50,7 @@ async function statusesOf(workspaceId: string) {
 
 describe('hostile email', () => {
   it('refuses thousands of parts, deep nesting and megabytes of headers quickly, and stays up', async () => {
-    const { workspace, address } = await mailbox();
+    const { workspace, address, admin } = await mailbox();
     const manyParts =
       'From: a@example.com\r\nSubject: parts\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n' +
       Array.from(
@@ -83,6 +84,40 @@ describe('hostile email', () => {
     );
     // Many encoded words within the limits are simply a long subject.
     expect(rows.filter((r) => r.status === 'processed')).toHaveLength(1);
+
+    // An admin sees the failed ones, downloads them byte for byte, and can reprocess one.
+    const failedList = await api(t.app, 'GET', '/api/v1/inbound-emails?status=failed', {
+      as: admin,
+    });
+    expect(failedList.body.data).toHaveLength(3);
+    const partsRow = failedList.body.data.find(
+      (r: { error: string }) => r.error === 'more than 1000 MIME parts',
+    ) as { id: string };
+    const raw = await api(t.app, 'GET', `/api/v1/inbound-emails/${partsRow.id}/raw`, { as: admin });
+    expect(raw.headers['content-type']).toContain('message/rfc822');
+    expect(raw.response.rawPayload.equals(Buffer.from(manyParts))).toBe(true);
+    const again = await api(t.app, 'POST', `/api/v1/inbound-emails/${partsRow.id}/reprocess`, {
+      as: admin,
+    });
+    expect(again.statusCode).toBe(202);
+    expect(again.body).toMatchObject({ status: 'received', attempts: 0 });
+    await vi.waitFor(
+      async () => {
+        const row = await api(t.app, 'GET', '/api/v1/inbound-emails?status=failed', { as: admin });
+        expect(row.body.data.map((r: { id: string }) => r.id)).toContain(partsRow.id);
+      },
+      { timeout: 15_000, interval: 200 },
+    );
+    const processed = await api(t.app, 'GET', '/api/v1/inbound-emails?status=processed', {
+      as: admin,
+    });
+    const notFailed = await api(
+      t.app,
+      'POST',
+      `/api/v1/inbound-emails/${(processed.body.data[0] as { id: string }).id}/reprocess`,
+      { as: admin },
+    );
+    expect(notFailed.statusCode).toBe(409);
     const health = await api(t.app, 'GET', '/readyz');
     expect(health.statusCode).toBe(200);
   });

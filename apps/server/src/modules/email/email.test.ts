@@ -305,3 +305,77 @@ describe('a burst from one sender', () => {
     }
   });
 });
+
+describe('charsets', () => {
+  it('decodes legacy charsets to UTF-8 and keeps the raw bytes exactly', async () => {
+    const { workspace, address } = await setup();
+    const mails = [
+      // ISO-8859-2 (Polish), quoted-printable body; GB2312 (Chinese) in the subject and body;
+      // windows-1256 (Persian/Arabic script), 8bit body.
+      {
+        subject: '=?ISO-8859-2?Q?Zam=F3wienie?=',
+        charset: 'iso-8859-2',
+        body: Buffer.from(
+          '5a616df37769656e69653a20447a6965f120646f6272792c2067647a6965206a657374207061637a6b613f',
+          'hex',
+        ),
+        text: 'Zamówienie: Dzień dobry, gdzie jest paczka?',
+        subjectText: 'Zamówienie',
+      },
+      {
+        subject: '=?GB2312?B?zcu/7g==?=',
+        charset: 'gb2312',
+        body: Buffer.from('ced2cfebc9eac7ebcdcbbfee', 'hex'),
+        text: '我想申请退款',
+        subjectText: '退款',
+      },
+      {
+        subject: 'Salam',
+        charset: 'windows-1256',
+        body: Buffer.from('d3e1c7e3a120e1d8ddc7f02098e398', 'hex'),
+        text: 'سلام، لطفاً کمک',
+        subjectText: 'Salam',
+      },
+    ];
+    const raws: Buffer[] = [];
+    for (const [i, mail] of mails.entries()) {
+      const raw = Buffer.concat([
+        Buffer.from(
+          `From: customer${String(i)}@example.org\r\nTo: ${address}\r\nSubject: ${mail.subject}\r\n` +
+            `Message-ID: <charset-${String(i)}@example.org>\r\nMIME-Version: 1.0\r\n` +
+            `Content-Type: text/plain; charset=${mail.charset}\r\nContent-Transfer-Encoding: 8bit\r\n\r\n`,
+          'latin1',
+        ),
+        mail.body,
+        Buffer.from('\r\n', 'latin1'),
+      ]);
+      raws.push(raw);
+      await mailer().sendMail({
+        envelope: { from: `customer${String(i)}@example.org`, to: [address] },
+        raw,
+      });
+    }
+    const conversations = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(3);
+      return list;
+    });
+    for (const [i, mail] of mails.entries()) {
+      const conversation = conversations.find((c) => c.subject === mail.subjectText);
+      expect(conversation, mail.subjectText).toBeDefined();
+      const [first] = await messagesOf(conversation?.id ?? '');
+      expect(first?.text.trim()).toBe(mail.text);
+      const row = await t.services.db
+        .selectFrom('inboundEmails')
+        .select('blobKey')
+        .where('workspaceId', '=', workspace.id)
+        .where('messageId', '=', `charset-${String(i)}@example.org`)
+        .executeTakeFirstOrThrow();
+      const chunks: Buffer[] = [];
+      for await (const chunk of (await t.services.blobs.get(row.blobKey)) as AsyncIterable<Buffer>)
+        chunks.push(chunk);
+      // The stored bytes are exactly the ones sent.
+      expect(Buffer.concat(chunks).equals(raws[i] ?? Buffer.alloc(0))).toBe(true);
+    }
+  });
+});

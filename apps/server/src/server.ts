@@ -1,7 +1,8 @@
 import { performance } from 'node:perf_hooks';
 import { buildApp } from './app.js';
 import { seedDemo, demoLogin } from './modules/demo/demo.seed.js';
-import type { Config } from './platform/config.js';
+import { ConfigError, type Config } from './platform/config.js';
+import { readFile } from 'node:fs/promises';
 import type { Worker } from './platform/jobs.js';
 import type { Logger } from './platform/logger.js';
 import { openRuntime, startJobs } from './runtime.js';
@@ -47,6 +48,7 @@ export async function startServer(
       host: config.host,
       port: config.smtpPort,
       maxBytes: config.maxUploadBytes,
+      tls: await smtpTls(config),
     });
     const login = seeded?.created ? seeded.login : await demoLogin(services);
     const lines = [
@@ -108,4 +110,15 @@ function onShutdown(log: Logger, shutdown: () => Promise<void>): () => Promise<v
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   return stop;
+}
+
+/** The listener's STARTTLS certificate, when configured (both files or neither). */
+async function smtpTls(config: Config): Promise<{ cert: string; key: string } | null> {
+  if (!config.smtpTlsCert && !config.smtpTlsKey) return null;
+  if (!config.smtpTlsCert || !config.smtpTlsKey)
+    throw new ConfigError('SMTP_TLS_CERT and SMTP_TLS_KEY go together: set both or neither');
+  return {
+    cert: await readFile(config.smtpTlsCert, 'utf8'),
+    key: await readFile(config.smtpTlsKey, 'utf8'),
+  };
 }

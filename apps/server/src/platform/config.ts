@@ -30,6 +30,9 @@ export interface Config {
   smtpPort: number;
   /** Server-wide SMTP relay for outbound mail from mailboxes without their own transport. */
   smtpRelayUrl: string | null;
+  /** PEM files; both set: the SMTP listener offers STARTTLS. */
+  smtpTlsCert: string | null;
+  smtpTlsKey: string | null;
 }
 
 /** One setting: its environment variable, its CLI flag, its default and its parser. */
@@ -97,6 +100,13 @@ function oneOf<T extends string>(values: readonly T[]) {
 }
 
 const text = (raw: string): string => raw;
+/** A path to a file this process can read (resolved to an absolute path). */
+function readableFile(raw: string, name: string): string {
+  const path = resolve(raw);
+  if (!existsSync(path)) throw new ConfigError(`invalid ${name} "${raw}": no such file`);
+  return path;
+}
+
 const optional =
   <T>(parse: (raw: string, name: string) => T) =>
   (raw: string, name: string): T | null =>
@@ -238,6 +248,23 @@ export const settings = [
     default: '',
     parse: optional(smtpUrl),
   } satisfies Setting<'smtpRelayUrl'>,
+  {
+    key: 'smtpTlsCert',
+    env: 'SMTP_TLS_CERT',
+    flag: '--smtp-tls-cert',
+    description:
+      'PEM certificate (chain) for STARTTLS on the SMTP listener, with SMTP_TLS_KEY; unset: plain SMTP',
+    default: '',
+    parse: optional(readableFile),
+  } satisfies Setting<'smtpTlsCert'>,
+  {
+    key: 'smtpTlsKey',
+    env: 'SMTP_TLS_KEY',
+    flag: '--smtp-tls-key',
+    description: 'PEM private key for SMTP_TLS_CERT',
+    default: '',
+    parse: optional(readableFile),
+  } satisfies Setting<'smtpTlsKey'>,
 ] as const;
 
 export type Flags = Partial<Record<string, string | number | boolean | undefined>>;

@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { api, useTestApp } from '../../test/harness.js';
+import { api, scratchDir, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
 import { startJobs } from '../../runtime.js';
 import type { Worker } from '../../platform/jobs.js';
@@ -376,6 +379,66 @@ describe('charsets', () => {
         chunks.push(chunk);
       // The stored bytes are exactly the ones sent.
       expect(Buffer.concat(chunks).equals(raws[i] ?? Buffer.alloc(0))).toBe(true);
+    }
+  });
+});
+
+describe('STARTTLS', () => {
+  it('is offered with a configured certificate, and absent without one', async () => {
+    const { workspace, address } = await setup();
+    const dir = scratchDir();
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=mx.acme.test',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
+    const secure = await startSmtpListener(t.services, {
+      host: '127.0.0.1',
+      port: 0,
+      maxBytes: 100_000,
+      tls: {
+        cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+        key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      },
+    });
+    try {
+      const mail = { from: 'tls@example.se', to: address, subject: 'Krypterat', text: 'Hej!' };
+      const sent = await createTransport({
+        host: '127.0.0.1',
+        port: secure.port,
+        requireTLS: true,
+        tls: { rejectUnauthorized: false },
+      }).sendMail(mail);
+      expect(sent.response).toMatch(/^250/);
+      // The plain listener offers no STARTTLS: a client that requires it gives up.
+      const refused = await createTransport({
+        host: '127.0.0.1',
+        port: smtp.port,
+        requireTLS: true,
+      })
+        .sendMail(mail)
+        .catch((error: unknown) => error as Error);
+      expect(refused).toBeInstanceOf(Error);
+      await waitFor(async () => {
+        const list = await conversationsOf(workspace.id);
+        expect(list.map((c) => c.subject)).toEqual(['Krypterat']);
+      });
+    } finally {
+      await secure.close();
     }
   });
 });

@@ -33,6 +33,8 @@ export async function startSmtpListener(
     port: number;
     maxBytes: number;
     senderLimit?: { points: number; windowSeconds: number };
+    /** PEM certificate and key: STARTTLS is offered (never required: MTAs may not have it). */
+    tls?: { cert: string; key: string } | null;
   },
 ): Promise<SmtpListener> {
   const senderLimit = options.senderLimit ?? SENDER_LIMIT;
@@ -43,7 +45,8 @@ export async function startSmtpListener(
     banner: 'Parley ESMTP',
     size: options.maxBytes,
     authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
+    disabledCommands: options.tls ? ['AUTH'] : ['AUTH', 'STARTTLS'],
+    ...(options.tls ? { key: options.tls.key, cert: options.tls.cert } : {}),
     logger: false,
     maxClients: 200,
     socketTimeout: 60_000,

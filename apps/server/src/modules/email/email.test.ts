@@ -442,3 +442,31 @@ describe('STARTTLS', () => {
     }
   });
 });
+
+describe('quoted history', () => {
+  it('shows what the customer wrote, keeps the whole text in the message metadata', async () => {
+    const { workspace, address } = await setup();
+    const full = [
+      'Dziękuję, paczka dotarła.',
+      '',
+      'W dniu 20.11.2026 o 10:00, Acme Support <support@acme.test> napisał(a):',
+      '> Paczka jest w drodze.',
+      '> Pozdrawiamy',
+    ].join('\n');
+    await mailer().sendMail({
+      from: 'kasia@example.pl',
+      to: address,
+      subject: 'Re: Zamówienie',
+      text: full,
+      messageId: '<quoted-1@example.pl>',
+    });
+    const [conversation] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    const [first] = await messagesOf(conversation?.id ?? '');
+    expect(first?.text).toBe('Dziękuję, paczka dotarła.');
+    expect((first?.metadata as { fullText?: string }).fullText?.trim()).toBe(full);
+  });
+});

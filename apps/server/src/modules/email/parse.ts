@@ -1,4 +1,5 @@
 import type { Attachment } from '@parley/contract';
+import EmailReplyParser from 'email-reply-parser';
 import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { BlobStore } from '../../platform/blobs.js';
 import type { InboundMessage } from '../conversations/ingest.js';
@@ -13,6 +14,20 @@ export interface ParsedEmail {
   automated: boolean;
   /** A delivery status notification about mail we sent: recorded, never a conversation. */
   bounce: Bounce | null;
+  /** The whole text when the message's visible text had quotes or a signature trimmed. */
+  fullText: string | null;
+}
+
+const replyParser = new EmailReplyParser();
+
+/**
+ * The part of a reply its author wrote: quoted history ("On … wrote:", "W dniu … napisał",
+ * "Den … skrev", "在…写道", `>` lines) and signatures cut. Falls back to the whole text
+ * when trimming would leave nothing.
+ */
+export function visibleText(text: string): string {
+  const visible = replyParser.parseReply(text).trim();
+  return visible ? visible : text;
 }
 
 export interface Bounce {
@@ -183,11 +198,15 @@ export async function parseEmail(
   }
   const automated = isAutomated(parsed, options.envelopeFrom);
   const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const fullText = parsed.text ?? null;
+  const visible = fullText === null ? null : visibleText(fullText);
   const language = headerText(parsed, 'content-language').split(/[,\s]/)[0] || null;
   return {
     messageId,
     automated,
     bounce,
+    fullText:
+      fullText !== null && visible !== null && visible !== fullText.trim() ? fullText : null,
     message: {
       channel: 'email',
       from: { kind: 'email', value: from.address, name: from.name },
@@ -195,7 +214,7 @@ export async function parseEmail(
       ownThreadKeys: messageId ? [messageId] : [],
       ...(number ? { ticketNumber: Number(number) } : {}),
       subject: subject || null,
-      text: parsed.text ?? null,
+      text: visible,
       html,
       attachments,
       externalId: messageId,

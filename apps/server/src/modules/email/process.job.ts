@@ -79,6 +79,7 @@ export function emailJobs(services: Services): JobDefinition[] {
               inboundEmailId: row.id,
               mailboxId: row.mailboxId,
               messageId: parsed.messageId,
+              ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
             },
           });
           if (!parsed.automated)

@@ -1,6 +1,6 @@
 import type { Attachment, Channel, ConversationStatus, Priority } from '@parley/contract';
 import { MAX_SUBJECT, MAX_TEXT } from '@parley/contract';
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
@@ -80,7 +80,12 @@ async function withinReopenWindow(
 export async function ingest(db: Db, message: InboundMessage): Promise<IngestResult> {
   const identity = normalizeIdentity(message.from);
   if (startsNew(message)) {
-    const opened = await openNewConversation(db, message, identity);
+    // A concurrent delivery of the same external message makes this fail on the unique
+    // index; the full path below then finds it and reports the duplicate.
+    const opened = await openNewConversation(db, message, identity).catch((error: unknown) => {
+      if (pgErrorCode(error) === UNIQUE_VIOLATION) return null;
+      throw error;
+    });
     if (opened) {
       return {
         conversationId: opened.id,
@@ -349,7 +354,12 @@ interface OpenProps {
  * `timeline`. The contact comes from a CTE named `contact` (id, name, email, phone) the
  * caller defines first; no contact row, nothing written.
  */
-function conversationCtes(props: OpenProps, ids: { id: string; messageId: string }) {
+function conversationCtes(
+  props: OpenProps,
+  ids: { id: string; messageId: string },
+  /** An extra condition on the insert (e.g. "this message is not stored yet"). */
+  guard: RawBuilder<unknown> = sql``,
+) {
   const m = props.message;
   const inbound = m.kind === 'inbound';
   return sql`
@@ -368,7 +378,7 @@ function conversationCtes(props: OpenProps, ids: { id: string; messageId: string
         jsonb_strip_nulls(${JSON.stringify(props.customFields ?? {})}::jsonb),
         1, 1, ${preview(m.text)}::text, ${inbound ? m.at : null}::timestamptz,
         ${inbound ? m.at : null}::timestamptz, ${m.at}::timestamptz, ${m.at}::timestamptz, now()
-        from contact
+        from contact ${guard}
       returning id, number, subject, status, priority, channel, language, category, tags, custom_fields,
                 contact_id, team_id, assignee_id, follow_up_of_id, merged_into_id, message_count, preview,
                 last_activity_at, first_response_at, resolved_at, reopened_count, created_at, updated_at,
@@ -458,14 +468,9 @@ function contentOf(message: InboundMessage) {
   };
 }
 
-/** A message that cannot continue any conversation: no thread keys, no quoted number, no external id. */
+/** A message that cannot continue any conversation: no thread keys, no quoted number. */
 function startsNew(message: InboundMessage): boolean {
-  return (
-    !message.threadKeys?.length &&
-    !message.ownThreadKeys?.length &&
-    message.ticketNumber === undefined &&
-    !message.externalId
-  );
+  return !message.threadKeys?.length && message.ticketNumber === undefined;
 }
 
 /**
@@ -500,12 +505,19 @@ export async function openNewConversation(
       channel,
       text,
       html,
-      externalId: null,
+      externalId: message.externalId ?? null,
       attachments: message.attachments ?? [],
       metadata: message.metadata ?? {},
       at,
     },
   };
+  const externalId = message.externalId ?? null;
+  const keys = [...new Set(message.ownThreadKeys ?? [])];
+  // Already stored (the same channel message again): write nothing, the full path reports it.
+  const guard = externalId
+    ? sql`where not exists (select 1 from messages m where m.workspace_id = ${workspaceId}::uuid
+            and m.channel = ${channel}::text and m.external_id = ${externalId}::text)`
+    : sql``;
   const lookup = {
     workspaceId,
     identity,
@@ -513,7 +525,11 @@ export async function openNewConversation(
     language: message.languageHint ?? null,
   };
   const { rows } = await sql<Omit<OpenedConversationRow, 'messageId'>>`
-    with ${contactCtes(lookup, newContactId)}, ${conversationCtes(props, ids)}, events as (
+    with ${contactCtes(lookup, newContactId)}, ${conversationCtes(props, ids, guard)}, thread_keys as (
+      insert into conversation_thread_keys (workspace_id, channel, key, conversation_id)
+      select ${workspaceId}::uuid, ${channel}::text, k, id from conversation, unnest(${keys}::text[]) k
+      on conflict do nothing
+    ), events as (
       insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
       select ${workspaceId}::uuid, 'conversation', ${ids.id}::text, 'conversation.created',
              jsonb_build_object('number', number, 'channel', ${channel}::text, 'contactId', contact_id,

@@ -470,3 +470,17 @@ describe('quoted history', () => {
     expect((first?.metadata as { fullText?: string }).fullText?.trim()).toBe(full);
   });
 });
+
+describe('the SMTP port', () => {
+  it('says in one line when it is taken', async () => {
+    const error = await startSmtpListener(t.services, {
+      host: '127.0.0.1',
+      port: smtp.port,
+      maxBytes: 1000,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toBe(
+      `SMTP port ${String(smtp.port)} is taken (set SMTP_PORT to another port)`,
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerAddress, type SMTPServerSession } from 'smtp-server';
 import type { Services } from '../../context.js';
+import { ConfigError } from '../../platform/config.js';
 import { AppError } from '../../platform/errors.js';
 import { storeInboundEmail } from './inbound.service.js';
 import { mailboxForAddress } from './mailboxes.service.js';
@@ -110,15 +111,23 @@ export async function startSmtpListener(
         });
     },
   });
-  server.on('error', (error) => {
-    log.warn({ err: error }, 'smtp: connection error');
-  });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new ConfigError(
+              `SMTP port ${String(options.port)} is taken (set SMTP_PORT to another port)`,
+            )
+          : error,
+      );
+    });
     server.listen(options.port, options.host, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
+  });
+  server.on('error', (error) => {
+    log.warn({ err: error }, 'smtp: connection error');
   });
   const address = server.server.address() as AddressInfo;
   return {

@@ -307,6 +307,9 @@ const otherParams: Record<string, (t: TestContext, id: string) => Promise<Record
         .executeTakeFirstOrThrow();
       return { kind: identity.kind, value: encodeURIComponent(identity.value) };
     },
+    // A well-formed blob key: the conversation itself is B's.
+    'GET /api/v1/conversations/:id/attachments/:key': () =>
+      Promise.resolve({ key: 'a'.repeat(64) }),
   };
 
 const t = useTestApp();

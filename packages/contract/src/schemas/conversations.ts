@@ -353,3 +353,9 @@ export const ConversationLink = Type.Object({
 });
 export type ConversationLink = Static<typeof ConversationLink>;
 export const LinkParams = Type.Object({ id: Id, linkedId: Id }, { additionalProperties: false });
+
+export const AttachmentParams = Type.Object(
+  { id: Id, key: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'The blob key (sha256)' }) },
+  { additionalProperties: false },
+);
+export type AttachmentParams = Static<typeof AttachmentParams>;

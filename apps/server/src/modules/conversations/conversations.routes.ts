@@ -1,4 +1,5 @@
 import {
+  AttachmentParams,
   BulkUpdateBody,
   BulkUpdateResult,
   Conversation,
@@ -29,6 +30,7 @@ import {
   addMessage,
   bulkUpdateConversations,
   createConversationFromApi,
+  findAttachment,
   findConversations,
   findMessages,
   findTimeline,
@@ -168,6 +170,40 @@ export function conversationRoutes(app: App, services: Services): void {
           body: request.body,
         }),
       ),
+  );
+
+  // Files are served as downloads (images inline) with their own CSP sandbox and nosniff:
+  // whatever a customer sent never runs in Parley's origin.
+  const inlineTypes = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
+  app.get(
+    '/api/v1/conversations/:id/attachments/:key',
+    {
+      config: { resource: 'conversation' },
+      schema: {
+        tags: ['conversations'],
+        summary: 'Download an attachment of one of the conversation’s messages',
+        params: AttachmentParams,
+      },
+    },
+    async (request, reply) => {
+      const attachment = await findAttachment({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        conversationId: request.params.id,
+        blobKey: request.params.key,
+      });
+      const inline = inlineTypes.has(attachment.contentType.toLowerCase());
+      return reply
+        .type(inline ? attachment.contentType : 'application/octet-stream')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=86400')
+        .header(
+          'content-disposition',
+          `${inline ? 'inline' : 'attachment'}; filename="${attachment.filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(attachment.filename)}`,
+        )
+        .send(await services.blobs.get(attachment.blobKey));
+    },
   );
 
   app.get(

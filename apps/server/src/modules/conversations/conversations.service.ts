@@ -114,6 +114,24 @@ export function presentConversation(row: ConversationRow): Conversation {
   };
 }
 
+/** Where an attachment of a conversation is downloaded (agents; see the attachments route). */
+export const attachmentUrl = (conversationId: string, blobKey: string) =>
+  `/api/v1/conversations/${conversationId}/attachments/${blobKey}`;
+
+/**
+ * Inline images (`<img src="cid:…">`, stored as the mail had them) point at their
+ * attachment's download URL; a cid with no attachment is left alone (it shows nothing).
+ */
+function resolveInlineImages(html: string, conversationId: string, attachments: Attachment[]) {
+  if (!html.includes('cid:')) return html;
+  return html.replace(/(["'])cid:([^"']+)\1/gi, (whole, quote: string, cid: string) => {
+    const found = attachments.find(
+      (a) => a.contentId?.replace(/^<|>$/g, '').toLowerCase() === cid.toLowerCase(),
+    );
+    return found ? `${quote}${attachmentUrl(conversationId, found.blobKey)}${quote}` : whole;
+  });
+}
+
 export function presentMessage(
   row: Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>,
 ): Message {
@@ -125,7 +143,7 @@ export function presentMessage(
     author: { type: row.authorType, id: row.authorId },
     channel: row.channel,
     text: row.text,
-    html: row.html,
+    html: row.html && resolveInlineImages(row.html, row.conversationId, row.attachments),
     attachments: row.attachments,
     deliveryStatus: row.deliveryStatus,
     ...(row.deliveryStatus === 'failed' && typeof row.metadata.deliveryError === 'string'
@@ -799,4 +817,27 @@ export async function findTimeline(props: {
     })),
     nextCursor: rows.length > limit ? String(page.at(-1)?.id ?? '') : null,
   };
+}
+
+/**
+ * An attachment of one of the conversation's messages (its blob key), with its stored
+ * name and type; not found unless a message of this conversation carries it.
+ */
+export async function findAttachment(props: {
+  db: Db;
+  workspaceId: string;
+  conversationId: string;
+  blobKey: string;
+}): Promise<Attachment> {
+  const row = await props.db
+    .selectFrom('messages')
+    .select('attachments')
+    .where('workspaceId', '=', props.workspaceId)
+    .where('conversationId', '=', props.conversationId)
+    .where(sql<boolean>`attachments @> ${JSON.stringify([{ blobKey: props.blobKey }])}::jsonb`)
+    .limit(1)
+    .executeTakeFirst();
+  const attachment = row?.attachments.find((a) => a.blobKey === props.blobKey);
+  if (!attachment) throw notFound('The attachment');
+  return attachment;
 }

@@ -484,3 +484,73 @@ describe('the SMTP port', () => {
     );
   });
 });
+
+describe('attachments and inline images', () => {
+  it('serves a conversation’s files safely and points inline images at them', async () => {
+    const { workspace, as, address } = await setup();
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    await mailer().sendMail({
+      from: 'anna@example.pl',
+      to: address,
+      subject: 'Zdjęcie paczki',
+      text: 'W załączniku zdjęcie.',
+      html: '<p>Zobacz:</p><img src="cid:paczka@example.pl" alt="paczka"><img src="cid:unknown">',
+      attachments: [
+        { filename: 'paczka.png', content: png, cid: 'paczka@example.pl' },
+        { filename: 'faktura "1".html', content: '<script>alert(1)</script>' },
+      ],
+    });
+    const [conversation] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    const messages = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${conversation?.id ?? ''}/messages`,
+      {
+        as,
+      },
+    );
+    const first = messages.body.data[0] as {
+      html: string;
+      attachments: { blobKey: string; filename: string }[];
+    };
+    const image = first.attachments.find((a) => a.filename === 'paczka.png');
+    const page = first.attachments.find((a) => a.filename === 'faktura "1".html');
+    const url = `/api/v1/conversations/${conversation?.id ?? ''}/attachments/${image?.blobKey ?? ''}`;
+    expect(first.html).toContain(`src="${url}"`);
+    expect(first.html).toContain('src="cid:unknown"');
+
+    const got = await api(t.app, 'GET', url, { as });
+    expect(got.statusCode).toBe(200);
+    expect(got.headers['content-type']).toBe('image/png');
+    expect(got.response.rawPayload.equals(png)).toBe(true);
+    const html = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${conversation?.id ?? ''}/attachments/${page?.blobKey ?? ''}`,
+      { as },
+    );
+    expect(html.headers['content-type']).toBe('application/octet-stream');
+    expect(html.headers['content-disposition']).toMatch(/^attachment; filename="faktura _1_.html"/);
+    expect(html.headers['content-security-policy']).toContain('sandbox');
+
+    // The same file through a conversation that does not carry it: not found.
+    const other = await api(t.app, 'POST', '/api/v1/conversations', {
+      as,
+      body: { contact: { email: 'other@example.pl' }, subject: 'Inne', text: 'x' },
+    });
+    const elsewhere = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${other.body.conversation.id as string}/attachments/${image?.blobKey ?? ''}`,
+      { as },
+    );
+    expect(elsewhere.statusCode).toBe(404);
+  });
+});

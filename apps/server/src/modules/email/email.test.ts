@@ -2,29 +2,15 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTransport } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { api, scratchDir, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
-import { startJobs } from '../../runtime.js';
-import type { Worker } from '../../platform/jobs.js';
-import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
+import { startSmtpListener } from './smtp.listener.js';
+import { useMailFlow } from '../../test/mail.js';
 
 const t = useTestApp();
-let worker: Worker | null = null;
-let smtp: SmtpListener;
-
-beforeAll(async () => {
-  await t.services.outbox.start();
-  worker = await startJobs(t.services, 2);
-  smtp = await startSmtpListener(t.services, { host: '127.0.0.1', port: 0, maxBytes: 200_000 });
-});
-afterAll(async () => {
-  await smtp.close();
-  await worker?.stop();
-});
-
-const mailer = () =>
-  createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true });
+const flow = useMailFlow(t);
+const mailer = () => flow.mailer();
 
 async function setup() {
   const { workspace, owner } = await buildWorkspace(t.services);
@@ -427,7 +413,7 @@ describe('STARTTLS', () => {
       // The plain listener offers no STARTTLS: a client that requires it gives up.
       const refused = await createTransport({
         host: '127.0.0.1',
-        port: smtp.port,
+        port: flow.smtp.port,
         requireTLS: true,
       })
         .sendMail(mail)
@@ -475,12 +461,12 @@ describe('the SMTP port', () => {
   it('says in one line when it is taken', async () => {
     const error = await startSmtpListener(t.services, {
       host: '127.0.0.1',
-      port: smtp.port,
+      port: flow.smtp.port,
       maxBytes: 1000,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toBe(
-      `SMTP port ${String(smtp.port)} is taken (set SMTP_PORT to another port)`,
+      `SMTP port ${String(flow.smtp.port)} is taken (set SMTP_PORT to another port)`,
     );
   });
 });

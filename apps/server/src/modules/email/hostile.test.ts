@@ -1,26 +1,13 @@
 import { connect, type Socket } from 'node:net';
 import { createTransport } from 'nodemailer';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { admin, withDatabase } from '../../test/global-setup.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
-import { startJobs } from '../../runtime.js';
-import type { Worker } from '../../platform/jobs.js';
-import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
+import { useMailFlow } from '../../test/mail.js';
 
 const t = useTestApp();
-let worker: Worker | null = null;
-let smtp: SmtpListener;
-
-beforeAll(async () => {
-  await t.services.outbox.start();
-  worker = await startJobs(t.services, 2);
-  smtp = await startSmtpListener(t.services, { host: '127.0.0.1', port: 0, maxBytes: 20_000_000 });
-});
-afterAll(async () => {
-  await smtp.close();
-  await worker?.stop();
-});
+const flow = useMailFlow(t, { maxBytes: 20_000_000 });
 
 async function mailbox() {
   const { workspace, owner } = await buildWorkspace(t.services);
@@ -35,7 +22,7 @@ async function mailbox() {
 }
 
 const send = (address: string, raw: string | Buffer) =>
-  createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true }).sendMail({
+  createTransport({ host: '127.0.0.1', port: flow.smtp.port, ignoreTLS: true }).sendMail({
     envelope: { from: 'attacker@example.com', to: [address] },
     raw,
   });
@@ -124,7 +111,7 @@ describe('hostile email', () => {
 
   it('never lets script vectors through subject, sender name, body or file names', async () => {
     const { workspace, address } = await mailbox();
-    await createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true }).sendMail({
+    await createTransport({ host: '127.0.0.1', port: flow.smtp.port, ignoreTLS: true }).sendMail({
       from: { name: '<img src=x onerror=alert(1)>', address: 'x@example.com' },
       to: address,
       subject: '<script>alert("subject")</script>',
@@ -195,7 +182,7 @@ describe('database down during DATA', () => {
   it('answers 451 so the sender keeps the mail, and 250 once the database is back', async () => {
     const { workspace, address } = await mailbox();
     const database = new URL(t.databaseUrl).pathname.slice(1);
-    const session = smtpSession(smtp.port);
+    const session = smtpSession(flow.smtp.port);
     expect(await session.greeting).toMatch(/^220/);
     expect(await session.command('EHLO tester')).toMatch(/^250/);
     expect(await session.command('MAIL FROM:<customer@example.com>')).toMatch(/^250/);

@@ -6,17 +6,14 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
-import { startJobs } from '../../runtime.js';
-import type { Worker } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { appendMessage, ingest } from '../conversations/ingest.js';
 import { numberTag, outboundSubject, references, relayTransport } from './outbound.js';
 import { sendEmail } from './send.job.js';
-import { startSmtpListener, type SmtpListener } from './smtp.listener.js';
+import { useMailFlow } from '../../test/mail.js';
 
 const t = useTestApp();
-let worker: Worker | null = null;
-let smtp: SmtpListener;
+const flow = useMailFlow(t);
 
 /** The customer's MTA: every mail it accepted, parsed back, and every RCPT it was offered. */
 interface Received {
@@ -72,20 +69,18 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => mta.listen(0, '127.0.0.1', resolve));
   mtaPort = (mta.server.address() as AddressInfo).port;
-  await t.services.outbox.start();
-  worker = await startJobs(t.services, 2);
-  smtp = await startSmtpListener(t.services, { host: '127.0.0.1', port: 0, maxBytes: 200_000 });
 });
 afterAll(async () => {
-  await smtp.close();
-  await worker?.stop();
   await new Promise<void>((resolve) => mta.close(() => resolve()));
 });
 
 const customerMail = (mail: Parameters<ReturnType<typeof createTransport>['sendMail']>[0]) =>
-  createTransport({ host: '127.0.0.1', port: smtp.port, secure: false, ignoreTLS: true }).sendMail(
-    mail,
-  );
+  createTransport({
+    host: '127.0.0.1',
+    port: flow.smtp.port,
+    secure: false,
+    ignoreTLS: true,
+  }).sendMail(mail);
 
 const waitFor = <T>(check: () => Promise<T> | T, timeout = 15_000) =>
   vi.waitFor(check, { timeout, interval: 100 });
@@ -528,7 +523,7 @@ describe('bounces', () => {
       '--b1--',
       '',
     ].join('\r\n');
-    await createTransport({ host: '127.0.0.1', port: smtp.port, ignoreTLS: true }).sendMail({
+    await createTransport({ host: '127.0.0.1', port: flow.smtp.port, ignoreTLS: true }).sendMail({
       envelope: { from: '', to: [address] },
       raw: dsn,
     });

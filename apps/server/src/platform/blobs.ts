@@ -92,3 +92,10 @@ export class FileBlobStore implements BlobStore {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
   }
 }
+
+/** A stored blob's bytes in memory (raw emails, small files: sizes are capped when stored). */
+export async function readBlob(store: BlobStore, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of (await store.get(key)) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}

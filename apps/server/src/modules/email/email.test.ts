@@ -7,6 +7,7 @@ import { api, scratchDir, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
 import { startSmtpListener } from './smtp.listener.js';
 import { useMailFlow } from '../../test/mail.js';
+import { readBlob } from '../../platform/blobs.js';
 
 const t = useTestApp();
 const flow = useMailFlow(t);
@@ -360,11 +361,9 @@ describe('charsets', () => {
         .where('workspaceId', '=', workspace.id)
         .where('messageId', '=', `charset-${String(i)}@example.org`)
         .executeTakeFirstOrThrow();
-      const chunks: Buffer[] = [];
-      for await (const chunk of (await t.services.blobs.get(row.blobKey)) as AsyncIterable<Buffer>)
-        chunks.push(chunk);
       // The stored bytes are exactly the ones sent.
-      expect(Buffer.concat(chunks).equals(raws[i] ?? Buffer.alloc(0))).toBe(true);
+      const stored = await readBlob(t.services.blobs, row.blobKey);
+      expect(stored.equals(raws[i] ?? Buffer.alloc(0))).toBe(true);
     }
   });
 });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
+import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
 import { parseEmail, UnparseableEmail } from './parse.js';
@@ -12,13 +13,6 @@ export const processEmailJob = {
   payload: ProcessEmail,
   maxAttempts: 5,
 };
-
-async function readBlob(services: Services, key: string): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of (await services.blobs.get(key)) as AsyncIterable<Buffer>)
-    chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 
 /**
  * Turns a filed email into a conversation message through `ingest()`. Idempotent: a row
@@ -40,7 +34,7 @@ export function emailJobs(services: Services): JobDefinition[] {
           .executeTakeFirst();
         if (!row || row.status !== 'received') return;
         try {
-          const raw = await readBlob(services, row.blobKey);
+          const raw = await readBlob(services.blobs, row.blobKey);
           const parsed = await parseEmail(raw, {
             blobs: services.blobs,
             envelopeFrom: row.envelopeFrom,

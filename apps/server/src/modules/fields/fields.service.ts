@@ -48,6 +48,9 @@ export async function findFields(
   return q.orderBy('entity').orderBy('position').orderBy('key').execute();
 }
 
+const unknownField = (key: string, field: string) =>
+  new AppError('unknown_custom_field', `There is no custom field "${key}"`, { details: { field } });
+
 function invalidValue(key: string, message: string): AppError {
   return new AppError('validation_failed', `Custom field "${key}" ${message}`, {
     details: { field: `customFields.${key}` },
@@ -102,9 +105,7 @@ export function validateFieldValues(
     const def = definitions.find((d) => d.key === key);
     if (!def) {
       if (options.strict) {
-        throw new AppError('unknown_custom_field', `There is no custom field "${key}"`, {
-          details: { field: `customFields.${key}` },
-        });
+        throw unknownField(key, `customFields.${key}`);
       }
       out[key] = value;
       continue;
@@ -118,9 +119,7 @@ export function validateFieldValues(
 export function fieldFilterJson(definitions: FieldDefinition[], key: string, text: string): string {
   const def = definitions.find((d) => d.key === key);
   if (!def) {
-    throw new AppError('unknown_custom_field', `There is no custom field "${key}"`, {
-      details: { field: `field.${key}` },
-    });
+    throw unknownField(key, `field.${key}`);
   }
   const bad = (what: string) =>
     new AppError('validation_failed', `Filter field.${key} takes ${what}`, {

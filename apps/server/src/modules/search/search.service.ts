@@ -2,6 +2,7 @@ import type { SearchQuery, SearchResults } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db } from '../../database.js';
 import type { Actor } from '../../platform/http.js';
+import { contactSummarySql } from '../conversations/contact-summary.js';
 import { findConversationsByIds } from '../conversations/conversations.service.js';
 import { normalizeForSearch, queryTerms, snippet } from './text.js';
 
@@ -76,6 +77,7 @@ export async function search(props: {
   // there would read every contact). Each part is its own index lookup, never one OR.
   const partial = /[A-Za-z0-9]{3}/.test(q);
   const like = (value: string) => `%${escapeLike(value)}%`;
+  const summary = contactSummarySql(workspaceId, sql<string>`c.id`);
   const contactLookup = sql<{
     id: string;
     name: string | null;
@@ -96,9 +98,7 @@ export async function search(props: {
           : sql``
       }
     )
-    select c.id, c.name,
-           (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind = 'email' limit 1) as email,
-           (select value from contact_identities i where i.workspace_id = c.workspace_id and i.contact_id = c.id and i.kind in ('phone', 'whatsapp') limit 1) as phone
+    select c.id, c.name, ${summary.email} as email, ${summary.phone} as phone
       from ids join contacts c on c.workspace_id = ${workspaceId} and c.id = ids.id
      where c.merged_into_id is null
      limit 10`.execute(db);

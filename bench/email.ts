@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTransport } from 'nodemailer';
 import { sql } from 'kysely';
 import { createMailbox } from '../apps/server/src/modules/email/mailboxes.service.js';
-import { startBareSmtp, startParley, type BenchDatabase } from './lib/env.js';
+import { postgresCpuSeconds, startBareSmtp, startParley, type BenchDatabase } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
 
 const CONNECTIONS = 8;
@@ -13,6 +13,9 @@ const BODY =
     .repeat(40)
     .slice(0, 5 * 1024);
 const ATTACHMENT = randomBytes(20 * 1024);
+
+const perMail = (seconds: number, mails: number) =>
+  mails === 0 ? '—' : ((seconds * 1000) / mails).toFixed(2);
 
 /** Sends as many mails as it can in `duration` seconds over 8 pooled connections. */
 async function blast(options: {
@@ -104,9 +107,11 @@ export const scenario: Scenario = {
     const parley = await startParley(db.url, { worker: true });
     let result: { sent: number; errors: number; seconds: number };
     let stored = 0;
+    let cpu: { parley: number; postgres: number | null } = { parley: 0, postgres: null };
     try {
       const port = Number(/SMTP\s+(\d+)/.exec(parley.banner)?.[1]);
       const started = performance.now();
+      const cpuBefore = { parley: parley.cpuSeconds(), postgres: postgresCpuSeconds() };
       const sentStats = await blast({ port, to, duration: context.duration, run });
       // The clock runs until the worker has stored the last one.
       const deadline = performance.now() + 120_000;
@@ -120,6 +125,14 @@ export const scenario: Scenario = {
         await sleep(50);
       }
       result = { ...sentStats, seconds: (performance.now() - started) / 1000 };
+      const postgresAfter = postgresCpuSeconds();
+      cpu = {
+        parley: parley.cpuSeconds() - cpuBefore.parley,
+        postgres:
+          postgresAfter === null || cpuBefore.postgres === null
+            ? null
+            : postgresAfter - cpuBefore.postgres,
+      };
     } finally {
       await parley.stop();
     }
@@ -137,6 +150,10 @@ export const scenario: Scenario = {
         },
       ],
       notes: [
+        // CPU per mail does not depend on what else the machine is doing: compare runs with it.
+        `CPU per stored mail: Parley ${perMail(cpu.parley, stored)} ms` +
+          (cpu.postgres === null ? '' : `, PostgreSQL ${perMail(cpu.postgres, stored)} ms`) +
+          ' (everything it caused: filing, parsing, the conversation, acknowledgement, sending)',
         `${String(CONNECTIONS)} connections; ${String(result.sent)} accepted (${String(result.errors)} errors), ${String(stored)} stored in ${result.seconds.toFixed(1)} s; bare: ${String(baseline.sent)} in ${baseline.seconds.toFixed(1)} s`,
       ],
     };

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -154,12 +155,58 @@ export interface Server {
   /** Everything it printed until it was ready (Parley's banner). */
   banner: string;
   stop(): Promise<void>;
+  /**
+   * CPU seconds (user + system) the process has used so far, from /proc: unlike wall time,
+   * it does not grow when other work on the machine slows the process down.
+   */
+  cpuSeconds(): number;
+}
+
+/** CPU seconds a process has used (Linux /proc; 0 where there is none). */
+export function cpuSecondsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by the embedded bench PostgreSQL (postmaster and its live
+ * backends); null when the benchmarks use another server (BENCH_DATABASE_URL).
+ */
+export function postgresCpuSeconds(): number | null {
+  if (process.env.BENCH_DATABASE_URL) return null;
+  try {
+    const postmaster = Number(
+      readFileSync(resolve(root, 'data/bench/postgres/postmaster.pid'), 'utf8').split('\n')[0],
+    );
+    let total = cpuSecondsOf(postmaster);
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        if (ppid === postmaster) total += cpuSecondsOf(Number(entry));
+      } catch {
+        // the process ended meanwhile
+      }
+    }
+    return total;
+  } catch {
+    return null;
+  }
 }
 
 /** Runs a program that prints `listening <port>` (or Parley's banner) and resolves with its URL. */
 function serve(args: string[], env: Record<string, string>, ready: RegExp): Promise<Server> {
   return new Promise((done, fail) => {
-    const child: ChildProcess = spawn(process.execPath, args, {
+    // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the servers under load.
+    const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
       cwd: root,
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -172,6 +219,7 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
         done({
           url: match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`,
           banner: output,
+          cpuSeconds: () => cpuSecondsOf(child.pid),
           stop: () =>
             new Promise((stopped) => {
               child.once('close', () => stopped());

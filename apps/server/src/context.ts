@@ -4,6 +4,7 @@ import type { BlobStore } from './platform/blobs.js';
 import type { Broadcaster } from './platform/broadcast.js';
 import type { Config } from './platform/config.js';
 import type { Logger } from './platform/logger.js';
+import type { InlineJobs } from './platform/jobs.js';
 import type { OutboxDispatcher } from './platform/outbox.js';
 import type { RateLimits } from './platform/rate-limit.js';
 
@@ -17,4 +18,6 @@ export interface Services {
   broadcaster: Broadcaster;
   limits: RateLimits;
   outbox: OutboxDispatcher;
+  /** Jobs this process runs right after enqueueing them (`InlineJobs`). */
+  inline: InlineJobs;
 }

@@ -8,7 +8,7 @@ import { createBroadcaster } from './platform/broadcast.js';
 import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './platform/embedded-postgres.js';
-import { startWorker, type Worker } from './platform/jobs.js';
+import { InlineJobs, startWorker, type Worker } from './platform/jobs.js';
 import type { Logger } from './platform/logger.js';
 import { migrateToLatest } from './platform/migrate.js';
 import { OutboxDispatcher } from './platform/outbox.js';
@@ -47,6 +47,7 @@ export async function openRuntime(
   const broadcaster = createBroadcaster(config.redisUrl, log, options.namespace);
   const limits = new RateLimits(config.redisUrl, options.namespace);
   const outbox = new OutboxDispatcher(pool, broadcaster, log);
+  const inline = new InlineJobs(pool, log, config.workerConcurrency);
   const services: Services = {
     config,
     log,
@@ -56,12 +57,14 @@ export async function openRuntime(
     broadcaster,
     limits,
     outbox,
+    inline,
   };
   for (const subscribe of moduleSubscribers) subscribe(services);
   return {
     services,
     embedded,
     async close(closeOptions = {}) {
+      await inline.drain();
       await outbox.stop();
       await broadcaster.close();
       limits.close();

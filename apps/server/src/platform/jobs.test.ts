@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../test/harness.js';
-import { defineJob, enqueue, startWorker, type Worker } from './jobs.js';
+import { defineJob, enqueue, InlineJobs, startWorker, type Worker } from './jobs.js';
 
 const t = useTestApp();
 const log = pino({ level: 'silent' });
@@ -124,5 +124,38 @@ describe('jobs', () => {
       'select identifier from graphile_worker._private_known_crontabs',
     );
     expect(rows.map((r) => r.identifier)).toContain('test.nightly');
+  });
+});
+
+describe('inline jobs', () => {
+  const pendingJob = async (key: string) =>
+    (
+      await t.services.pool.query<{ payload: unknown; run_at: Date }>(
+        'select payload, run_at from graphile_worker._private_jobs where key = $1',
+        [key],
+      )
+    ).rows[0];
+
+  it('removes the backstop job once the inline run succeeded, keeps it when the run failed', async () => {
+    const inline = new InlineJobs(t.services.pool, log, 2);
+    const runAt = new Date(Date.now() + inline.backstopMs);
+    await enqueue(t.services.db, echo, { text: 'inline ok' }, { jobKey: 'inline:ok', runAt });
+    await enqueue(t.services.db, echo, { text: 'inline fails' }, { jobKey: 'inline:bad', runAt });
+    expect(await pendingJob('inline:ok')).toBeDefined();
+
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    inline.run('inline:ok', () => gate);
+    inline.run('inline:bad', () => Promise.reject(new Error('disk on fire')));
+    // Two running (the failed one is still settling or done): the limit is 2.
+    expect(inline.saturated).toBe(true);
+    release();
+    await inline.drain();
+    expect(inline.saturated).toBe(false);
+
+    expect(await pendingJob('inline:ok')).toBeUndefined();
+    const kept = await pendingJob('inline:bad');
+    expect(kept?.payload).toEqual({ text: 'inline fails' });
+    expect(kept?.run_at.getTime()).toBe(runAt.getTime());
   });
 });

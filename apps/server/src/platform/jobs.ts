@@ -10,7 +10,7 @@ import {
   type Task,
   type WorkerEvents,
 } from 'graphile-worker';
-import { sql, type QueryExecutorProvider } from 'kysely';
+import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from './logger.js';
 
@@ -65,15 +65,73 @@ export async function enqueue<P extends TSchema>(
       `invalid payload for job ${type.name}: ${first?.path ?? ''} ${first?.message ?? ''}`,
     );
   }
-  await sql`select graphile_worker.add_job(
+  await sql`select ${addJobSql(type, sql`${JSON.stringify(payload)}::json`, options)}`.execute(
+    executor,
+  );
+}
+
+/**
+ * `graphile_worker.add_job(…)` as an SQL expression, for a statement that writes rows and
+ * enqueues their jobs in one round trip (`select add_job(…) from inserted`). The payload is
+ * SQL (e.g. `json_build_object(…)` over the inserted row) and is not checked here: the
+ * handler checks it when the job runs. `jobKey` may be SQL too.
+ */
+export function addJobSql<P extends TSchema>(
+  type: JobType<P>,
+  payload: RawBuilder<unknown>,
+  options: Omit<EnqueueOptions, 'jobKey'> & { jobKey?: string | RawBuilder<unknown> } = {},
+): RawBuilder<unknown> {
+  return sql`graphile_worker.add_job(
       identifier => ${type.name},
-      payload => ${JSON.stringify(payload)}::json,
+      payload => ${payload},
       queue_name => ${options.queueName ?? null},
       run_at => ${options.runAt?.toISOString() ?? null}::timestamptz,
       max_attempts => ${options.maxAttempts ?? type.maxAttempts ?? 25},
       job_key => ${options.jobKey ?? null},
       priority => ${options.priority ?? 0}
-    )`.execute(executor);
+    )`;
+}
+
+/**
+ * Work done in this process right after the commit that enqueued its job, instead of
+ * waiting for a worker to poll for it: the job, enqueued to run a little later (`backstop`),
+ * stays as the safety net (a crash, a failure) and is removed once the work succeeded. The
+ * work must be idempotent (the backstop may run it again if removing the job fails). At most
+ * `limit` run at once; when that many are running, callers enqueue the job for now instead
+ * (`saturated`).
+ */
+export class InlineJobs {
+  private readonly running = new Set<Promise<void>>();
+  /** How long a job waits before a worker takes it, if the inline run has not removed it. */
+  readonly backstopMs = 30_000;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly log: Logger,
+    private readonly limit: number,
+  ) {}
+
+  get saturated(): boolean {
+    return this.running.size >= this.limit;
+  }
+
+  /** Runs `work` in the background; on success the job with `jobKey` is removed. */
+  run(jobKey: string, work: () => Promise<void>): void {
+    const task = work()
+      .then(async () => {
+        await this.pool.query('select graphile_worker.remove_job($1)', [jobKey]);
+      })
+      .catch((error: unknown) => {
+        this.log.warn({ err: error, jobKey }, 'inline run failed; the job will retry it');
+      })
+      .finally(() => this.running.delete(task));
+    this.running.add(task);
+  }
+
+  /** Waits for the running work (at shutdown, before the pool closes). */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
+  }
 }
 
 export interface Worker {

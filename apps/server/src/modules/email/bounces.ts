@@ -74,14 +74,16 @@ export async function recordBounce(
   });
 }
 
-/** The customer wrote from the address again: it works. */
-export async function markDeliverable(db: Db, workspaceId: string, address: string) {
-  await db
+/**
+ * The customer wrote from the address again: it works. A query, so the caller can run it as
+ * part of its own statement.
+ */
+export function markDeliverable(db: Db, workspaceId: string, address: string) {
+  return db
     .updateTable('contactIdentities')
     .set({ undeliverableAt: null, undeliverableReason: null })
     .where('workspaceId', '=', workspaceId)
     .where('kind', '=', 'email')
     .where('value', '=', address)
-    .where('undeliverableAt', 'is not', null)
-    .execute();
+    .where('undeliverableAt', 'is not', null);
 }

@@ -90,17 +90,25 @@ describe('email in over SMTP', () => {
     expect(messages[1]?.text).toContain(`#${String(conversation?.number)}`);
     const inbound = await t.services.db
       .selectFrom('inboundEmails')
-      .select(['status', 'messageId', 'envelopeFrom', 'conversationId'])
+      .select(['id', 'status', 'messageId', 'envelopeFrom', 'conversationId'])
       .where('workspaceId', '=', workspace.id)
       .execute();
     expect(inbound).toEqual([
       {
+        id: expect.any(String) as string,
         status: 'processed',
         messageId: 'order-1@example.pl',
         envelopeFrom: 'kasia@example.pl',
         conversationId: conversation?.id,
       },
     ]);
+    // Processed by the listener's process right away: the backstop job is gone (a worker
+    // would only have taken it after 30 s).
+    const backstop = await t.services.pool.query(
+      'select 1 from graphile_worker._private_jobs where key = $1',
+      [`email:${inbound[0]?.id ?? ''}`],
+    );
+    expect(backstop.rowCount).toBe(0);
   });
 
   it('threads replies by In-Reply-To and by the number in the subject; never acknowledges automatic mail', async () => {

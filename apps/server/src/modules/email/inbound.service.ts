@@ -1,11 +1,12 @@
 import { Readable, Transform } from 'node:stream';
-
-const HEAD_BYTES = 256 * 1024;
+import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
-import { enqueue } from '../../platform/jobs.js';
+import { addJobSql } from '../../platform/jobs.js';
 import { headerSection, headerValue, normalizeMessageId } from './headers.js';
-import { processEmailJob } from './process.job.js';
+import { processEmailJob, processInboundEmail } from './process.job.js';
+
+const HEAD_BYTES = 256 * 1024;
 
 export interface InboundEnvelope {
   source: 'smtp' | 'imap' | 'webhook';
@@ -52,42 +53,53 @@ export async function storeInboundEmail(
   const blob = await services.blobs.put(source.pipe(keepHead), { maxBytes: props.maxBytes });
   const head = headerSection(Buffer.concat(headChunks));
   const messageId = normalizeMessageId(headerValue(head, 'message-id'));
-  return services.db.transaction().execute(async (trx) => {
-    const stored: string[] = [];
-    let duplicates = 0;
-    for (const mailbox of props.mailboxes) {
-      const id = uuidv7();
-      const inserted = await trx
+  if (props.mailboxes.length === 0) return { stored: [], duplicates: 0 };
+  // Processed in this process right after the commit while it has room (the job waits as
+  // the backstop), else by the workers at once.
+  const inline = !services.inline.saturated;
+  const runAt = inline ? new Date(Date.now() + services.inline.backstopMs) : undefined;
+  // One statement: a row per mailbox (either unique key, Message-ID or source ref per
+  // mailbox, makes it a duplicate: no row) and the processing job of each row filed.
+  const filed = await services.db
+    .with('filed', (db) =>
+      db
         .insertInto('inboundEmails')
-        .values({
-          workspaceId: mailbox.workspaceId,
-          id,
-          mailboxId: mailbox.mailboxId,
-          source: props.envelope.source,
-          blobKey: blob.key,
-          size: blob.size,
-          envelopeFrom: props.envelope.from,
-          envelopeTo: props.envelope.to,
-          messageId,
-          sourceRef: props.sourceRef ?? null,
-          remoteAddress: props.envelope.remoteAddress,
-        })
-        // Either unique key (Message-ID or source ref, per mailbox) makes it a duplicate.
+        .values(
+          props.mailboxes.map((mailbox) => ({
+            workspaceId: mailbox.workspaceId,
+            id: uuidv7(),
+            mailboxId: mailbox.mailboxId,
+            source: props.envelope.source,
+            blobKey: blob.key,
+            size: blob.size,
+            envelopeFrom: props.envelope.from,
+            envelopeTo: props.envelope.to,
+            messageId,
+            sourceRef: props.sourceRef ?? null,
+            remoteAddress: props.envelope.remoteAddress,
+          })),
+        )
         .onConflict((oc) => oc.doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (!inserted) {
-        duplicates++;
-        continue;
-      }
-      await enqueue(
-        trx,
+        .returning(['workspaceId', 'id']),
+    )
+    .selectFrom('filed')
+    .select([
+      'filed.workspaceId',
+      'filed.id',
+      addJobSql(
         processEmailJob,
-        { workspaceId: mailbox.workspaceId, inboundEmailId: id },
-        { jobKey: `email:${id}` },
+        sql`json_build_object('workspaceId', filed.workspace_id, 'inboundEmailId', filed.id)`,
+        { jobKey: sql`'email:' || filed.id`, ...(runAt ? { runAt } : {}) },
+      ).as('job'),
+    ])
+    .execute();
+  if (inline)
+    for (const row of filed)
+      services.inline.run(`email:${row.id}`, () =>
+        processInboundEmail(services, { workspaceId: row.workspaceId, inboundEmailId: row.id }),
       );
-      stored.push(id);
-    }
-    return { stored, duplicates };
-  });
+  return {
+    stored: filed.map((row) => row.id),
+    duplicates: props.mailboxes.length - filed.length,
+  };
 }

@@ -17,97 +17,128 @@ export const processEmailJob = {
 /**
  * Turns a filed email into a conversation message through `ingest()`. Idempotent: a row
  * already processed is left alone, and the message's external id (its Message-ID, else the
- * row's id) makes a retry after a crash find the message it already wrote. A message that
- * still fails on the last attempt is marked `failed` with the reason, for an admin to see,
- * download and reprocess.
+ * row's id) makes a retry after a crash find the message it already wrote. A message the
+ * parser cannot handle, or one that still fails on the last attempt, is marked `failed` with
+ * the reason, for an admin to see, download and reprocess. Runs in the process that filed
+ * the mail right after the commit (`InlineJobs`), or as the `email.process` job.
  */
+export async function processInboundEmail(
+  services: Services,
+  { workspaceId, inboundEmailId }: { workspaceId: string; inboundEmailId: string },
+  run: { attempt: number; last: boolean } = { attempt: 1, last: false },
+): Promise<void> {
+  const row = await services.db
+    .selectFrom('inboundEmails')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', inboundEmailId)
+    .executeTakeFirst();
+  if (!row || row.status !== 'received') return;
+  // Only a row still `received` is finished: the job and an inline run may overlap.
+  const finish = (db: Pick<Services['db'], 'updateTable'>) =>
+    db
+      .updateTable('inboundEmails')
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', row.id)
+      .where('status', '=', 'received');
+  try {
+    const raw = await readBlob(services.blobs, row.blobKey);
+    const parsed = await parseEmail(raw, {
+      blobs: services.blobs,
+      envelopeFrom: row.envelopeFrom,
+      maxAttachmentBytes: services.config.maxUploadBytes,
+    });
+    if (parsed.bounce) {
+      // A report on mail we sent: never a conversation, never acknowledged.
+      const conversationId = await recordBounce(services.db, workspaceId, parsed.bounce);
+      await finish(services.db)
+        .set({
+          status: 'ignored',
+          conversationId,
+          attempts: run.attempt,
+          error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
+          processedAt: new Date(),
+        })
+        .execute();
+      return;
+    }
+    const from = parsed.message.from.value;
+    const result = await ingest(services.db, {
+      ...parsed.message,
+      workspaceId,
+      externalId: parsed.messageId ?? `inbound:${row.id}`,
+      // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
+      automated: parsed.automated || (await isOwnAddress(services, from)),
+      receivedAt: row.receivedAt,
+      metadata: {
+        inboundEmailId: row.id,
+        mailboxId: row.mailboxId,
+        messageId: parsed.messageId,
+        ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
+      },
+    });
+    // The row is finished and, for a person's mail, the sender's address known to work
+    // again, in one statement.
+    const db = parsed.automated
+      ? services.db
+      : services.db.with('deliverable', () => markDeliverable(services.db, workspaceId, from));
+    await finish(db)
+      .set({
+        status: result.duplicate ? 'duplicate' : 'processed',
+        conversationId: result.conversationId,
+        messageRef: result.messageId,
+        attempts: run.attempt,
+        error: null,
+        processedAt: new Date(),
+      })
+      .execute();
+  } catch (error) {
+    // Unparseable mail fails at once; anything else may be passing (database, disk).
+    const last = error instanceof UnparseableEmail || run.last;
+    await finish(services.db)
+      .set({
+        attempts: run.attempt,
+        error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
+        ...(last ? { status: 'failed' as const } : {}),
+      })
+      .execute();
+    services.log.warn({ err: error, inboundEmailId, last }, 'email could not be processed');
+    if (!last) throw error;
+  }
+}
+
+/** Whether an address is one of our mailboxes', remembered a few seconds per process. */
+const ownAddresses = new WeakMap<Services, Map<string, { own: boolean; until: number }>>();
+const OWN_ADDRESS_TTL_MS = 5_000;
+
+async function isOwnAddress(services: Services, address: string): Promise<boolean> {
+  const key = address.toLowerCase();
+  let cache = ownAddresses.get(services);
+  if (!cache) {
+    cache = new Map<string, { own: boolean; until: number }>();
+    ownAddresses.set(services, cache);
+  }
+  const hit = cache.get(key);
+  if (hit && hit.until > Date.now()) return hit.own;
+  const row = await services.db
+    .selectFrom('mailboxAddresses')
+    .select('address')
+    .where('address', '=', key)
+    .executeTakeFirst();
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(key, { own: row !== undefined, until: Date.now() + OWN_ADDRESS_TTL_MS });
+  return row !== undefined;
+}
+
 export function emailJobs(services: Services): JobDefinition[] {
   return [
     defineJob({
       ...processEmailJob,
-      async handler({ workspaceId, inboundEmailId }, context) {
-        const row = await services.db
-          .selectFrom('inboundEmails')
-          .selectAll()
-          .where('workspaceId', '=', workspaceId)
-          .where('id', '=', inboundEmailId)
-          .executeTakeFirst();
-        if (!row || row.status !== 'received') return;
-        try {
-          const raw = await readBlob(services.blobs, row.blobKey);
-          const parsed = await parseEmail(raw, {
-            blobs: services.blobs,
-            envelopeFrom: row.envelopeFrom,
-            maxAttachmentBytes: services.config.maxUploadBytes,
-          });
-          if (parsed.bounce) {
-            // A report on mail we sent: never a conversation, never acknowledged.
-            const conversationId = await recordBounce(services.db, workspaceId, parsed.bounce);
-            await services.db
-              .updateTable('inboundEmails')
-              .set({
-                status: 'ignored',
-                conversationId,
-                attempts: context.attempt,
-                error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
-                processedAt: new Date(),
-              })
-              .where('workspaceId', '=', workspaceId)
-              .where('id', '=', row.id)
-              .execute();
-            return;
-          }
-          // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
-          const own = await services.db
-            .selectFrom('mailboxAddresses')
-            .select('address')
-            .where('address', '=', parsed.message.from.value)
-            .executeTakeFirst();
-          const result = await ingest(services.db, {
-            ...parsed.message,
-            workspaceId,
-            externalId: parsed.messageId ?? `inbound:${row.id}`,
-            automated: parsed.automated || own !== undefined,
-            receivedAt: row.receivedAt,
-            metadata: {
-              inboundEmailId: row.id,
-              mailboxId: row.mailboxId,
-              messageId: parsed.messageId,
-              ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
-            },
-          });
-          if (!parsed.automated)
-            await markDeliverable(services.db, workspaceId, parsed.message.from.value);
-          await services.db
-            .updateTable('inboundEmails')
-            .set({
-              status: result.duplicate ? 'duplicate' : 'processed',
-              conversationId: result.conversationId,
-              messageRef: result.messageId,
-              attempts: context.attempt,
-              error: null,
-              processedAt: new Date(),
-            })
-            .where('workspaceId', '=', workspaceId)
-            .where('id', '=', row.id)
-            .execute();
-        } catch (error) {
-          // Unparseable mail fails at once; anything else may be passing (database, disk).
-          const last =
-            error instanceof UnparseableEmail || context.attempt >= processEmailJob.maxAttempts;
-          await services.db
-            .updateTable('inboundEmails')
-            .set({
-              attempts: context.attempt,
-              error: error instanceof Error ? error.message.slice(0, 1000) : String(error),
-              ...(last ? { status: 'failed' as const } : {}),
-            })
-            .where('workspaceId', '=', workspaceId)
-            .where('id', '=', row.id)
-            .execute();
-          context.log.warn({ err: error, inboundEmailId, last }, 'email could not be processed');
-          if (!last) throw error;
-        }
+      async handler(payload, context) {
+        await processInboundEmail(services, payload, {
+          attempt: context.attempt,
+          last: context.attempt >= processEmailJob.maxAttempts,
+        });
       },
     }),
   ];

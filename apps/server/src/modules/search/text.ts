@@ -5,24 +5,27 @@
  * words here with Intl.Segmenter. Persian letters typed with Arabic code points are unified
  * and the zero-width non-joiner dropped, so "می‌دهند" and "میدهند" are one word.
  */
-const CJK = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/;
+const CJK_RUN = /[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/g;
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
+/** One run of CJK characters as space-separated words (with spaces around it). */
+function segmentRun(run: string): string {
+  const words: string[] = [];
+  for (const part of segmenter.segment(run)) if (part.isWordLike) words.push(part.segment);
+  return ` ${words.join(' ')} `;
+}
+
 export function normalizeForSearch(text: string): string {
-  let out = text
+  const out = text
     .normalize('NFKC')
     .replace(/\u064a/g, '\u06cc') // Arabic yeh → Persian yeh
     .replace(/\u0643/g, '\u06a9') // Arabic kaf → Persian kaf
     .replace(/[\u0640\u200c\u200d]/g, ''); // tatweel, ZWNJ, ZWJ
-  if (CJK.test(out)) {
-    const words: string[] = [];
-    for (const part of segmenter.segment(out)) {
-      if (part.isWordLike) words.push(part.segment);
-      else if (/\s/.test(part.segment)) words.push(' ');
-    }
-    out = words.join(' ').replace(/\s+/g, ' ');
-  }
-  return out;
+  // Only the CJK runs go through the segmenter (it is slow, and the rest is already split
+  // by spaces and punctuation the way PostgreSQL's parser splits it).
+  CJK_RUN.lastIndex = 0;
+  if (!CJK_RUN.test(out)) return out;
+  return out.replace(CJK_RUN, segmentRun).replace(/\s+/g, ' ').trim();
 }
 
 /** What to store beside a text for the index: null when the text indexes as it is. */

@@ -1,3 +1,4 @@
+import { detectLanguage } from '../triage/language.js';
 import type { Attachment, Channel, ConversationStatus, Priority } from '@parley/contract';
 import { MAX_SUBJECT, MAX_TEXT } from '@parley/contract';
 import { sql, type RawBuilder } from 'kysely';
@@ -30,7 +31,13 @@ export interface InboundMessage {
   attachments?: Attachment[];
   /** The channel's id for this message; the same id twice gives one message. */
   externalId?: string | null;
+  /** The language, when the caller knows it (an agent chose it): wins over detection. */
   languageHint?: string | null;
+  /**
+   * A weak hint (email's Content-Language, often the sender's mail client's language):
+   * used only when the text's own language cannot be detected.
+   */
+  languageFallback?: string | null;
   receivedAt?: Date;
   /** Set on a new conversation (agents opening one through the API). */
   priority?: 'low' | 'normal' | 'high' | 'urgent';
@@ -140,11 +147,12 @@ async function ingestIn(
   }
 
   const { at, html, text, subject } = contentOf(message);
+  const language = languageOf(message, subject, text);
   const contact = await findOrCreateContact(trx, {
     workspaceId,
     identity,
     name: message.from.name ?? null,
-    language: message.languageHint ?? null,
+    language,
   });
 
   const found = await findThread(trx, { workspaceId, channel, contactId: contact.id, message });
@@ -199,7 +207,7 @@ async function ingestIn(
       channel,
       contactId: contact.id,
       subject: subject || (found ? `Re: ${found.subject}` : ''),
-      language: message.languageHint ?? null,
+      language,
       followUpOfId: found?.id ?? null,
       priority: message.priority,
       tags: message.tags,
@@ -458,6 +466,19 @@ export interface OpenedConversationRow {
 }
 
 /** What is stored of a message: HTML sanitized, text (from the HTML if need be) and subject bounded. */
+/**
+ * The conversation's language: the caller's word (an agent chose it), else what the text
+ * itself is written in, else the channel's weak hint.
+ */
+function languageOf(message: InboundMessage, subject: string, text: string | null): string | null {
+  return (
+    message.languageHint ??
+    detectLanguage([subject, text].filter(Boolean).join('\n'))?.language ??
+    message.languageFallback ??
+    null
+  );
+}
+
 function contentOf(message: InboundMessage) {
   const html = message.html ? sanitize(message.html) : null;
   return {
@@ -488,12 +509,13 @@ export async function openNewConversation(
   const ids = { id: uuidv7(), messageId: uuidv7() };
   const newContactId = uuidv7();
   const { at, html, text, subject } = contentOf(message);
+  const language = languageOf(message, subject, text);
   const automated = message.automated ?? false;
   const props: OpenProps = {
     workspaceId,
     channel,
     subject,
-    language: message.languageHint ?? null,
+    language,
     followUpOfId: null,
     priority: message.priority,
     tags: message.tags,
@@ -522,7 +544,7 @@ export async function openNewConversation(
     workspaceId,
     identity,
     name: message.from.name ?? null,
-    language: message.languageHint ?? null,
+    language,
   };
   const { rows } = await sql<Omit<OpenedConversationRow, 'messageId'>>`
     with ${contactCtes(lookup, newContactId)}, ${conversationCtes(props, ids, guard)}, thread_keys as (

@@ -206,6 +206,44 @@ describe('email in over SMTP', () => {
   });
 });
 
+describe('the customer’s language', () => {
+  it('is read from the text, over a mail client’s Content-Language, and the acknowledgement speaks it', async () => {
+    const { workspace, address } = await setup();
+    await mailer().sendMail({
+      from: 'ola@example.pl',
+      to: address,
+      subject: 'Reklamacja',
+      text: 'Dzień dobry, otrzymałam uszkodzoną paczkę i chciałabym złożyć reklamację.',
+      headers: { 'Content-Language': 'en-US' },
+    });
+    await mailer().sendMail({
+      from: 'sara@example.se',
+      to: address,
+      subject: 'Hej',
+      text: 'Tack!',
+      headers: { 'Content-Language': 'sv-SE' },
+    });
+    const conversations = await waitFor(async () => {
+      const rows = await t.services.db
+        .selectFrom('conversations')
+        .select(['id', 'subject', 'language'])
+        .where('workspaceId', '=', workspace.id)
+        .orderBy('number')
+        .execute();
+      expect(rows).toHaveLength(2);
+      return rows;
+    });
+    // Polish text wins over the client's en-US; two words say too little, so the header counts.
+    expect(conversations.map((c) => c.language)).toEqual(['pl', 'sv-SE']);
+    const ack = await waitFor(async () => {
+      const [, second] = await messagesOf(conversations[0]?.id ?? '');
+      expect(second).toBeDefined();
+      return second;
+    });
+    expect(ack?.text).toContain('Twoje zgłoszenie ma numer');
+  });
+});
+
 describe('mailboxes', () => {
   it('keeps secrets sealed, addresses unique across workspaces, and admins in charge', async () => {
     const { as, mailbox, address, workspace } = await setup();

@@ -218,7 +218,7 @@ export async function parseEmail(
       html,
       attachments,
       externalId: messageId,
-      languageHint: language,
+      languageFallback: language,
       automated,
     },
   };

@@ -1,5 +1,6 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
+import { webRoutes } from './web.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { errorStatus } from '@parley/contract';
@@ -100,9 +101,7 @@ export async function buildApp(services: Services): Promise<App> {
   app.get('/api/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, () =>
     app.swagger(),
   );
-  app.get('/', { config: { access: 'public' }, schema: { hide: true } }, (_request, reply) =>
-    reply.redirect('/api/docs'),
-  );
+  await webRoutes(app);
 
   const authenticate = createAuthenticator(services.db);
   app.addHook('onRequest', async (request) => {

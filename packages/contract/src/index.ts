@@ -10,3 +10,4 @@ export * from './schemas/views.js';
 export * from './schemas/portal.js';
 export * from './schemas/organizations.js';
 export * from './schemas/email.js';
+export * from './builtin-views.js';

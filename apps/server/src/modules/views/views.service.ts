@@ -5,6 +5,7 @@ import type {
   SavedViewUpdateBody,
   ViewCount,
 } from '@parley/contract';
+import { builtInViews } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../database.js';
@@ -18,18 +19,6 @@ import {
 import type { SavedViewsTable } from './views.tables.js';
 
 type ViewRow = Selectable<SavedViewsTable>;
-
-/**
- * Views every agent has without saving anything; `me` is whoever looks. Their ids are
- * names, so the sidebar asks for their counts together with the saved ones.
- */
-export const builtInViews: Record<string, ConversationFilters> = {
-  mine: { assignee: 'me', status: 'open' },
-  unassigned: { assignee: 'unassigned', status: 'new' },
-  open: { status: 'open' },
-  pending: { status: 'pending' },
-  on_hold: { status: 'on_hold' },
-};
 
 function presentView(row: ViewRow): SavedView {
   return {

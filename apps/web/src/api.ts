@@ -1,0 +1,102 @@
+import type {
+  BulkUpdateResult,
+  Conversation,
+  ConversationUpdateBody,
+  ErrorBody,
+  ErrorCode,
+  Me,
+  Message,
+  MessageCreateBody,
+  TimelineEvent,
+  User,
+  ViewCounts,
+  SavedView,
+} from '@parley/contract';
+
+/** An error answer from the API: its stable code (shown translated), message and status. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | 'network_error',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+/** The CSRF token for cookie-authenticated writes, from the login or /me answer. */
+let csrfToken: string | null = null;
+export const setCsrfToken = (token: string | null) => {
+  csrfToken = token;
+};
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  } catch (error) {
+    throw new ApiError(0, 'network_error', error instanceof Error ? error.message : 'offline');
+  }
+  if (response.status === 204) return undefined as T;
+  const json: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const error = (json as Partial<ErrorBody> | null)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? 'internal_error',
+      error?.message ?? response.statusText,
+    );
+  }
+  return json as T;
+}
+
+const query = (params: Record<string, string | number | undefined>) => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params))
+    if (value !== undefined && value !== '') search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+export type ConversationFilter = Record<string, string | undefined>;
+
+export const api = {
+  me: () => request<Me>('GET', '/me'),
+  login: (body: { email: string; password: string; workspace?: string }) =>
+    request<Me>('POST', '/auth/login', body),
+  logout: () => request<undefined>('POST', '/auth/logout'),
+  users: () => request<Page<User>>('GET', '/users?limit=100'),
+  viewCounts: () => request<ViewCounts>('GET', '/views/counts'),
+  views: () => request<Page<SavedView>>('GET', '/views'),
+  conversations: (filter: ConversationFilter, cursor?: string) =>
+    request<Page<Conversation>>('GET', `/conversations${query({ ...filter, cursor, limit: 50 })}`),
+  viewConversations: (viewId: string, cursor?: string) =>
+    request<Page<Conversation>>(
+      'GET',
+      `/views/${viewId}/conversations${query({ cursor, limit: 50 })}`,
+    ),
+  conversation: (id: string) => request<Conversation>('GET', `/conversations/${id}`),
+  messages: (id: string) =>
+    request<Page<Message>>('GET', `/conversations/${id}/messages?limit=200`),
+  events: (id: string) =>
+    request<Page<TimelineEvent>>('GET', `/conversations/${id}/events?limit=500`),
+  send: (id: string, body: MessageCreateBody) =>
+    request<Message>('POST', `/conversations/${id}/messages`, body),
+  update: (id: string, body: ConversationUpdateBody) =>
+    request<Conversation>('PATCH', `/conversations/${id}`, body),
+  bulk: (ids: string[], changes: ConversationUpdateBody) =>
+    request<BulkUpdateResult>('POST', '/conversations/bulk', { ids, changes }),
+};

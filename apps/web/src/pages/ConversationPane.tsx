@@ -1,0 +1,466 @@
+import type {
+  Channel,
+  Conversation,
+  ConversationStatus,
+  Message,
+  Priority,
+} from '@parley/contract';
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { Link, useParams, useSearch } from '@tanstack/react-router';
+import { ArrowLeft, Lock, Paperclip } from 'lucide-react';
+import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
+import { useIntl } from 'react-intl';
+import { api } from '../api.js';
+import { initials } from '../format.js';
+import { useErrorText, useT } from '../i18n.js';
+import { meQuery } from '../router.js';
+import { ChannelIcon, StatusBadge } from './badges.js';
+
+const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
+const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
+
+export function NoConversation() {
+  const t = useT();
+  return (
+    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-500">
+      {t('conversation.none')}
+    </div>
+  );
+}
+
+export function ConversationPane() {
+  const { id } = useParams({ from: '/app/conversations/$id' });
+  const search = useSearch({ from: '/app/conversations/$id' });
+  const t = useT();
+  const errorText = useErrorText();
+  const queryClient = useQueryClient();
+  const { data: me } = useSuspenseQuery(meQuery);
+  const conversation = useQuery({
+    queryKey: ['conversation', id],
+    queryFn: () => api.conversation(id),
+  });
+  const messages = useQuery({
+    queryKey: ['messages', id],
+    queryFn: () => api.messages(id),
+    refetchInterval: 10_000,
+  });
+  const users = useQuery({ queryKey: ['users'], queryFn: api.users, staleTime: 60_000 });
+
+  const refresh = async () => {
+    await Promise.all([
+      queryClient.invalidateQueries({ queryKey: ['conversation', id] }),
+      queryClient.invalidateQueries({ queryKey: ['messages', id] }),
+      queryClient.invalidateQueries({ queryKey: ['conversations'] }),
+      queryClient.invalidateQueries({ queryKey: ['view-counts'] }),
+    ]);
+  };
+  const update = useMutation({
+    mutationFn: (changes: Parameters<typeof api.update>[1]) => api.update(id, changes),
+    onSuccess: (updated) => {
+      queryClient.setQueryData(['conversation', id], updated);
+      return refresh();
+    },
+  });
+
+  // Commands from the keyboard shortcuts (see Shell).
+  const [mode, setMode] = useState<'reply' | 'note'>('reply');
+  const composer = useRef<HTMLTextAreaElement>(null);
+  useEffect(() => {
+    const onCommand = (event: Event) => {
+      const command = (event as CustomEvent<string>).detail;
+      if (command === 'reply' || command === 'note') {
+        setMode(command);
+        composer.current?.focus();
+      } else if (command === 'resolve') update.mutate({ status: 'resolved' });
+      else if (command === 'assign') update.mutate({ assigneeId: me.user.id });
+    };
+    window.addEventListener('parley:command', onCommand);
+    return () => window.removeEventListener('parley:command', onCommand);
+  }, [update, me.user.id]);
+
+  if (conversation.isPending)
+    return <p className="p-6 text-sm text-slate-500">{t('app.loading')}</p>;
+  if (conversation.isError)
+    return (
+      <p role="alert" className="p-6 text-sm text-red-600">
+        {errorText(conversation.error)}
+      </p>
+    );
+  const c = conversation.data;
+  const select =
+    'rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900';
+
+  return (
+    <div className="flex min-w-0 flex-1">
+      <article className="flex min-w-0 flex-1 flex-col" aria-labelledby="conversation-subject">
+        <header className="flex min-h-14 flex-wrap items-center gap-3 border-b border-slate-200 px-4 py-2 dark:border-slate-800">
+          <Link to="/" search={search} className="md:hidden" aria-label={t('conversation.back')}>
+            <ArrowLeft aria-hidden className="size-5 rtl:-scale-x-100" />
+          </Link>
+          <span className="text-sm text-slate-500" dir="ltr">
+            {c.displayNumber}
+          </span>
+          <h1
+            id="conversation-subject"
+            className="min-w-0 flex-1 truncate font-semibold"
+            dir="auto"
+          >
+            {c.subject || t('list.noSubject')}
+          </h1>
+          <StatusBadge status={c.status} />
+        </header>
+        {update.isError && (
+          <p
+            role="alert"
+            className="border-b border-red-200 bg-red-50 px-4 py-2 text-sm text-red-700"
+          >
+            {errorText(update.error)}
+          </p>
+        )}
+        <Timeline
+          conversation={c}
+          messages={messages.data?.data ?? []}
+          meId={me.user.id}
+          users={users.data?.data ?? []}
+        />
+        <Composer
+          key={id}
+          conversation={c}
+          mode={mode}
+          setMode={setMode}
+          textarea={composer}
+          onSent={refresh}
+        />
+      </article>
+      <aside
+        aria-label={t('panel.details')}
+        className="hidden w-72 shrink-0 space-y-5 overflow-y-auto border-s border-slate-200 p-4 text-sm lg:block dark:border-slate-800"
+      >
+        <section>
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">
+            {t('panel.customer')}
+          </h2>
+          <div className="flex items-center gap-3">
+            <span
+              aria-hidden
+              className="flex size-10 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100"
+            >
+              {initials(c.contact.name ?? c.contact.email)}
+            </span>
+            <div className="min-w-0">
+              <p className="truncate font-medium" dir="auto">
+                {c.contact.name ?? c.contact.email}
+              </p>
+              {c.contact.email && (
+                <p className="truncate text-slate-500" dir="ltr">
+                  {c.contact.email}
+                </p>
+              )}
+              {c.contact.phone && (
+                <p className="truncate text-slate-500" dir="ltr">
+                  {c.contact.phone}
+                </p>
+              )}
+            </div>
+          </div>
+        </section>
+        <section className="space-y-3">
+          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+            {t('panel.details')}
+          </h2>
+          <label className="flex items-center justify-between gap-2">
+            {t('panel.status')}
+            <select
+              className={select}
+              value={c.status}
+              onChange={(e) => update.mutate({ status: e.target.value as ConversationStatus })}
+              data-testid="status-select"
+            >
+              {statuses.map((s) => (
+                <option key={s} value={s}>
+                  {t(`status.${s}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="flex items-center justify-between gap-2">
+            {t('panel.priority')}
+            <select
+              className={select}
+              value={c.priority}
+              onChange={(e) => update.mutate({ priority: e.target.value as Priority })}
+            >
+              {priorities.map((p) => (
+                <option key={p} value={p}>
+                  {t(`priority.${p}`)}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="flex items-center justify-between gap-2">
+            {t('panel.assignee')}
+            <select
+              className={`${select} max-w-40`}
+              value={c.assigneeId ?? ''}
+              onChange={(e) => update.mutate({ assigneeId: e.target.value || null })}
+              data-testid="assignee-select"
+            >
+              <option value="">{t('panel.unassigned')}</option>
+              {(users.data?.data ?? [])
+                .filter((u) => u.status === 'active')
+                .map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name}
+                  </option>
+                ))}
+            </select>
+          </label>
+          <p className="flex items-center justify-between gap-2">
+            {t('panel.channel')}
+            <span className="flex items-center gap-1">
+              <ChannelIcon channel={c.channel as Channel} />
+              {t(`channel.${c.channel as Channel}`)}
+            </span>
+          </p>
+          {c.language && (
+            <p className="flex items-center justify-between gap-2">
+              {t('panel.language')}
+              <span>
+                {new Intl.DisplayNames([document.documentElement.lang], { type: 'language' }).of(
+                  c.language,
+                ) ?? c.language}
+              </span>
+            </p>
+          )}
+          <div>
+            <p className="mb-1">{t('panel.tags')}</p>
+            {c.tags.length === 0 ? (
+              <p className="text-slate-500">{t('panel.noTags')}</p>
+            ) : (
+              <ul className="flex flex-wrap gap-1">
+                {c.tags.map((tag) => (
+                  <li key={tag} className="rounded bg-slate-100 px-1.5 text-xs dark:bg-slate-800">
+                    {tag}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        </section>
+      </aside>
+    </div>
+  );
+}
+
+function Timeline({
+  conversation,
+  messages,
+  meId,
+  users,
+}: {
+  conversation: Conversation;
+  messages: Message[];
+  meId: string;
+  users: { id: string; name: string }[];
+}) {
+  const t = useT();
+  const intl = useIntl();
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    // A block body: newer browsers return a promise from scrollIntoView, and an effect may
+    // return only a cleanup function.
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages.length]);
+  const authorName = (m: Message) => {
+    if (m.author.type === 'contact')
+      return conversation.contact.name ?? conversation.contact.email ?? t('message.customer');
+    if (m.author.type === 'system' || m.author.type === 'bot') return t('message.automatic');
+    if (m.author.id === meId) return t('message.you');
+    return users.find((u) => u.id === m.author.id)?.name ?? '';
+  };
+  return (
+    <ol className="min-h-0 flex-1 space-y-4 overflow-y-auto p-4" data-testid="timeline">
+      {messages.map((m) => {
+        const inbound = m.kind === 'inbound';
+        const note = m.kind === 'note';
+        return (
+          <li
+            key={m.id}
+            data-kind={m.kind}
+            className={`max-w-3xl rounded-lg border p-3 ${
+              note
+                ? 'border-amber-300 bg-amber-50 dark:border-amber-700 dark:bg-amber-950/40'
+                : inbound
+                  ? 'me-auto border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900'
+                  : 'ms-auto border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/50'
+            }`}
+          >
+            <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-500">
+              {note && <Lock aria-hidden className="size-3.5 text-amber-700" />}
+              <span className="font-medium text-slate-700 dark:text-slate-200">
+                {authorName(m)}
+              </span>
+              {note && <span>{t('message.note')}</span>}
+              <time dateTime={m.createdAt}>
+                {intl.formatDate(m.createdAt, { dateStyle: 'medium', timeStyle: 'short' })}
+              </time>
+              {m.kind === 'outbound' && m.deliveryStatus && (
+                <span
+                  className={m.deliveryStatus === 'failed' ? 'text-red-600 dark:text-red-400' : ''}
+                >
+                  {m.deliveryStatus === 'failed'
+                    ? t('delivery.failed', { reason: m.deliveryError ?? '' })
+                    : t(`delivery.${m.deliveryStatus as 'queued' | 'sent' | 'delivered' | 'read'}`)}
+                </span>
+              )}
+            </div>
+            {/* The server's sanitize-html allow-list made this safe; text stays text. */}
+            {m.html ? (
+              <div
+                className="message-html text-sm break-words"
+                dir="auto"
+                dangerouslySetInnerHTML={{ __html: m.html }}
+              />
+            ) : (
+              <p className="whitespace-pre-wrap text-sm break-words" dir="auto">
+                {m.text}
+              </p>
+            )}
+            {m.attachments.length > 0 && (
+              <ul aria-label={t('message.attachments')} className="mt-2 flex flex-wrap gap-2">
+                {m.attachments.map((a) => (
+                  <li key={a.blobKey}>
+                    <a
+                      href={`/api/v1/conversations/${conversation.id}/attachments/${a.blobKey}`}
+                      className="flex items-center gap-1 rounded border border-slate-200 px-2 py-1 text-xs dark:border-slate-700"
+                      dir="auto"
+                    >
+                      <Paperclip aria-hidden className="size-3.5" />
+                      {a.filename}
+                    </a>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </li>
+        );
+      })}
+      <div ref={end} />
+    </ol>
+  );
+}
+
+function Composer({
+  conversation,
+  mode,
+  setMode,
+  textarea,
+  onSent,
+}: {
+  conversation: Conversation;
+  mode: 'reply' | 'note';
+  setMode: (mode: 'reply' | 'note') => void;
+  textarea: React.RefObject<HTMLTextAreaElement | null>;
+  onSent: () => Promise<void>;
+}) {
+  const t = useT();
+  const errorText = useErrorText();
+  const [text, setText] = useState('');
+  const send = useMutation({
+    mutationFn: (status?: ConversationStatus) =>
+      api.send(conversation.id, {
+        kind: mode,
+        text: text.trim(),
+        ...(status ? { status } : {}),
+      }),
+    onSuccess: async () => {
+      setText('');
+      await onSent();
+    },
+  });
+  const submit = (event?: SyntheticEvent) => {
+    event?.preventDefault();
+    if (text.trim()) send.mutate(undefined);
+  };
+  const name = conversation.contact.name ?? conversation.contact.email ?? '';
+  const tab = (value: 'reply' | 'note', label: string) => (
+    <button
+      type="button"
+      role="tab"
+      aria-selected={mode === value}
+      onClick={() => setMode(value)}
+      className={`rounded-md px-3 py-1 text-sm ${
+        mode === value
+          ? value === 'note'
+            ? 'bg-amber-100 font-medium text-amber-900 dark:bg-amber-900/60 dark:text-amber-100'
+            : 'bg-indigo-100 font-medium text-indigo-900 dark:bg-indigo-900/60 dark:text-indigo-100'
+          : 'text-slate-600 dark:text-slate-300'
+      }`}
+    >
+      {label}
+    </button>
+  );
+  return (
+    <form
+      onSubmit={submit}
+      className={`border-t p-3 ${
+        mode === 'note'
+          ? 'border-amber-300 bg-amber-50/60 dark:border-amber-800 dark:bg-amber-950/30'
+          : 'border-slate-200 dark:border-slate-800'
+      }`}
+    >
+      <div role="tablist" className="mb-2 flex gap-1">
+        {tab('reply', t('composer.reply'))}
+        {tab('note', t('composer.note'))}
+      </div>
+      <textarea
+        ref={textarea}
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
+        }}
+        rows={4}
+        dir="auto"
+        aria-label={mode === 'reply' ? t('composer.reply') : t('composer.note')}
+        placeholder={
+          mode === 'reply'
+            ? t('composer.replyPlaceholder', { name })
+            : t('composer.notePlaceholder')
+        }
+        className="block w-full resize-y rounded-md border border-slate-300 bg-white p-2 text-sm dark:border-slate-700 dark:bg-slate-900"
+        data-testid="composer"
+      />
+      {send.isError && (
+        <p role="alert" className="mt-2 text-sm text-red-600">
+          {errorText(send.error)}
+        </p>
+      )}
+      <div className="mt-2 flex items-center gap-2">
+        <span className="text-xs text-slate-500">{t('composer.hint')}</span>
+        {mode === 'reply' && (
+          <button
+            type="button"
+            disabled={!text.trim() || send.isPending}
+            onClick={() => send.mutate('resolved')}
+            className="ms-auto rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+          >
+            {t('composer.sendAndResolve')}
+          </button>
+        )}
+        <button
+          type="submit"
+          disabled={!text.trim() || send.isPending}
+          className={`${mode === 'reply' ? '' : 'ms-auto'} rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
+            mode === 'reply'
+              ? 'bg-indigo-600 hover:bg-indigo-700'
+              : 'bg-amber-600 hover:bg-amber-700'
+          }`}
+          data-testid="send"
+        >
+          {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
+        </button>
+      </div>
+    </form>
+  );
+}

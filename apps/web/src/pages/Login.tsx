@@ -1,0 +1,99 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useNavigate } from '@tanstack/react-router';
+import { MessagesSquare } from 'lucide-react';
+import { useState, type SyntheticEvent } from 'react';
+import { api, ApiError, setCsrfToken } from '../api.js';
+import { useErrorText, useT } from '../i18n.js';
+import { LocalePicker } from './LocalePicker.js';
+
+export function Login() {
+  const t = useT();
+  const errorText = useErrorText();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [workspace, setWorkspace] = useState('');
+  const [needsWorkspace, setNeedsWorkspace] = useState(false);
+  const login = useMutation({
+    mutationFn: () =>
+      api.login({ email, password, ...(workspace ? { workspace: workspace.trim() } : {}) }),
+    onSuccess: async (me) => {
+      setCsrfToken(me.csrfToken);
+      queryClient.setQueryData(['me'], me);
+      await navigate({ to: '/' });
+    },
+    onError: (error) => {
+      if (error instanceof ApiError && error.code === 'workspace_required') setNeedsWorkspace(true);
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    login.mutate();
+  };
+  const field =
+    'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900';
+  return (
+    <main className="flex min-h-full flex-col items-center justify-center gap-6 p-6">
+      <form
+        onSubmit={submit}
+        className="w-full max-w-sm space-y-4 rounded-xl border border-slate-200 p-8 shadow-sm dark:border-slate-800"
+      >
+        <div className="flex items-center gap-3">
+          <MessagesSquare aria-hidden className="size-8 text-indigo-600" />
+          <h1 className="text-xl font-semibold">{t('login.title')}</h1>
+        </div>
+        <label className="block text-sm font-medium">
+          {t('login.email')}
+          <input
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => setEmail(e.target.value)}
+            className={field}
+            dir="ltr"
+          />
+        </label>
+        <label className="block text-sm font-medium">
+          {t('login.password')}
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            className={field}
+            dir="ltr"
+          />
+        </label>
+        {needsWorkspace && (
+          <label className="block text-sm font-medium">
+            {t('login.workspace')}
+            <span className="block font-normal text-slate-500">{t('login.workspaceHint')}</span>
+            <input
+              required
+              value={workspace}
+              onChange={(e) => setWorkspace(e.target.value)}
+              className={field}
+              dir="ltr"
+            />
+          </label>
+        )}
+        {login.isError && !needsWorkspace && (
+          <p role="alert" className="text-sm text-red-600 dark:text-red-400">
+            {errorText(login.error)}
+          </p>
+        )}
+        <button
+          type="submit"
+          disabled={login.isPending}
+          className="w-full rounded-md bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-700 disabled:opacity-60"
+        >
+          {t('login.submit')}
+        </button>
+      </form>
+      <LocalePicker />
+    </main>
+  );
+}

@@ -1,0 +1,395 @@
+import { builtInViews, type BuiltInView } from '@parley/contract/builtin-views';
+import type { Channel, Conversation } from '@parley/contract';
+import {
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  useSuspenseQuery,
+} from '@tanstack/react-query';
+import { Link, Outlet, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { Inbox, Keyboard, LogOut, MessagesSquare } from 'lucide-react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useIntl } from 'react-intl';
+import { api, type ConversationFilter } from '../api.js';
+import { relativeTime } from '../format.js';
+import { useErrorText, useT } from '../i18n.js';
+import type { MessageKey } from '../messages/en.js';
+import { meQuery } from '../router.js';
+import { ChannelIcon, PriorityLabel, StatusBadge } from './badges.js';
+import { LocalePicker } from './LocalePicker.js';
+import { ShortcutsDialog } from './ShortcutsDialog.js';
+
+/** The sidebar's built-in views, in order, plus resolved (not counted: it only grows). */
+const sidebarViews = ['mine', 'unassigned', 'open', 'pending', 'on_hold', 'resolved'] as const;
+type SidebarView = (typeof sidebarViews)[number];
+
+function filterFor(view: string): ConversationFilter | null {
+  if (view === 'resolved') return { status: 'resolved' };
+  if (view in builtInViews) return { ...builtInViews[view as BuiltInView] };
+  return null; // a saved view: listed through /views/{id}/conversations
+}
+
+/** Asks the open conversation to do something (the shortcuts live here, the composer there). */
+export const conversationCommand = (command: 'reply' | 'note' | 'resolve' | 'assign') =>
+  window.dispatchEvent(new CustomEvent('parley:command', { detail: command }));
+
+export function Shell() {
+  const t = useT();
+  const intl = useIntl();
+  const errorText = useErrorText();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const { data: me } = useSuspenseQuery(meQuery);
+  const search = useSearch({ strict: false });
+  const view = search.view ?? 'mine';
+  const params = useParams({ strict: false });
+  const openId = params.id;
+
+  const counts = useQuery({
+    queryKey: ['view-counts'],
+    queryFn: api.viewCounts,
+    refetchInterval: 30_000,
+  });
+  const saved = useQuery({ queryKey: ['views'], queryFn: api.views });
+  const countOf = (id: string) => counts.data?.data.find((c) => c.id === id);
+
+  const filter = filterFor(view);
+  const list = useInfiniteQuery({
+    queryKey: ['conversations', view],
+    queryFn: ({ pageParam }) =>
+      filter ? api.conversations(filter, pageParam) : api.viewConversations(view, pageParam),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    refetchInterval: 15_000,
+  });
+  const rows = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data]);
+
+  const [cursor, setCursor] = useState(0);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [help, setHelp] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+
+  const scroller = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 84,
+    overscan: 10,
+  });
+
+  const open = useCallback(
+    (conversation: Conversation | undefined) => {
+      if (conversation)
+        void navigate({
+          to: '/conversations/$id',
+          params: { id: conversation.id },
+          search: { view },
+        });
+    },
+    [navigate, view],
+  );
+
+  const bulk = useMutation({
+    mutationFn: (changes: { assigneeId?: string; status?: 'resolved' }) =>
+      api.bulk([...selected], changes),
+    onSuccess: async (result) => {
+      setNotice(t('bulk.done', { updated: result.updated, failed: result.failed }));
+      setSelected(new Set());
+      await queryClient.invalidateQueries({ queryKey: ['conversations'] });
+      await queryClient.invalidateQueries({ queryKey: ['view-counts'] });
+    },
+    onError: (error) => setNotice(errorText(error)),
+  });
+
+  // Keyboard-first: j/k move, Enter opens, e resolves, a assigns, r/n compose, g i inbox, ? help.
+  const pendingG = useRef(false);
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      const target = event.target as HTMLElement | null;
+      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if (event.metaKey || event.ctrlKey || event.altKey) return;
+      const key = event.key;
+      if (pendingG.current) {
+        pendingG.current = false;
+        if (key === 'i') void navigate({ to: '/', search: { view: 'mine' } });
+        return;
+      }
+      if (key === 'j' || key === 'k') {
+        const next = Math.max(0, Math.min(rows.length - 1, cursor + (key === 'j' ? 1 : -1)));
+        setCursor(next);
+        virtualizer.scrollToIndex(next);
+        open(rows[next]);
+      } else if (key === 'Enter') open(rows[cursor]);
+      else if (key === 'r') conversationCommand('reply');
+      else if (key === 'n') conversationCommand('note');
+      else if (key === 'e') conversationCommand('resolve');
+      else if (key === 'a') conversationCommand('assign');
+      else if (key === 'g') pendingG.current = true;
+      else if (key === '?') setHelp(true);
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [rows, cursor, open, navigate, virtualizer]);
+
+  const logout = useMutation({
+    mutationFn: api.logout,
+    onSettled: async () => {
+      queryClient.clear();
+      await navigate({ to: '/login' });
+    },
+  });
+
+  const viewLabel = (id: string) =>
+    (sidebarViews as readonly string[]).includes(id)
+      ? t(`view.${id as SidebarView}` as MessageKey)
+      : (saved.data?.data.find((v) => v.id === id)?.name ?? '');
+  const total = countOf(view)?.count ?? rows.length;
+
+  const navItem = (id: string, label: string) => {
+    const count = countOf(id);
+    const active = id === view;
+    return (
+      <li key={id}>
+        <Link
+          to="/"
+          search={{ view: id }}
+          aria-current={active ? 'page' : undefined}
+          className={`flex items-center justify-between rounded-md px-3 py-1.5 text-sm ${
+            active
+              ? 'bg-indigo-100 font-medium text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100'
+              : 'text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800'
+          }`}
+        >
+          <span className="truncate">{label}</span>
+          {count && (
+            <span className="ms-2 tabular-nums text-xs text-slate-500 dark:text-slate-400">
+              {intl.formatNumber(count.count)}
+              {count.approximate ? '+' : ''}
+            </span>
+          )}
+        </Link>
+      </li>
+    );
+  };
+
+  return (
+    <div className="flex h-full">
+      <nav
+        aria-label={t('nav.views')}
+        className="hidden w-60 shrink-0 flex-col border-e border-slate-200 bg-slate-50 p-3 md:flex dark:border-slate-800 dark:bg-slate-900"
+      >
+        <div className="mb-4 flex items-center gap-2 px-2">
+          <MessagesSquare aria-hidden className="size-6 text-indigo-600" />
+          <span className="text-lg font-semibold">{t('app.name')}</span>
+        </div>
+        <h2 className="mb-1 flex items-center gap-2 px-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
+          <Inbox aria-hidden className="size-3.5" />
+          {t('nav.inbox')}
+        </h2>
+        <ul className="space-y-0.5">{sidebarViews.map((id) => navItem(id, viewLabel(id)))}</ul>
+        {saved.data && saved.data.data.length > 0 && (
+          <>
+            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
+              {t('nav.savedViews')}
+            </h2>
+            <ul className="space-y-0.5">{saved.data.data.map((v) => navItem(v.id, v.name))}</ul>
+          </>
+        )}
+        <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
+          <p className="truncate px-2 text-sm" title={me.user.email}>
+            {me.user.name}
+            <span className="block truncate text-xs text-slate-500">{me.workspace.name}</span>
+          </p>
+          <LocalePicker />
+          <div className="flex items-center gap-2">
+            <button
+              type="button"
+              onClick={() => setHelp(true)}
+              className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+            >
+              <Keyboard aria-hidden className="size-4" />
+              <span className="sr-only">{t('shortcuts.title')}</span>?
+            </button>
+            <button
+              type="button"
+              onClick={() => logout.mutate()}
+              className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+            >
+              <LogOut aria-hidden className="size-4 rtl:-scale-x-100" />
+              {t('nav.signOut')}
+            </button>
+          </div>
+        </div>
+      </nav>
+
+      <section
+        aria-label={viewLabel(view)}
+        className={`flex w-full min-w-0 flex-col border-e border-slate-200 md:w-96 md:shrink-0 dark:border-slate-800 ${
+          openId ? 'hidden md:flex' : 'flex'
+        }`}
+      >
+        <header className="flex h-14 items-center justify-between gap-2 border-b border-slate-200 px-4 dark:border-slate-800">
+          <h1 className="truncate font-semibold" data-testid="list-title">
+            {t('list.title', { view: viewLabel(view), count: total })}
+          </h1>
+        </header>
+        {selected.size > 0 && (
+          <div
+            role="toolbar"
+            aria-label={t('bulk.selected', { count: selected.size })}
+            className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-indigo-50 px-4 py-2 text-sm dark:border-slate-800 dark:bg-indigo-950"
+          >
+            <span className="font-medium">{t('bulk.selected', { count: selected.size })}</span>
+            <button
+              type="button"
+              className="rounded-md bg-white px-2 py-1 shadow-sm dark:bg-slate-800"
+              onClick={() => bulk.mutate({ assigneeId: me.user.id })}
+            >
+              {t('bulk.assignToMe')}
+            </button>
+            <button
+              type="button"
+              className="rounded-md bg-white px-2 py-1 shadow-sm dark:bg-slate-800"
+              onClick={() => bulk.mutate({ status: 'resolved' })}
+            >
+              {t('bulk.resolve')}
+            </button>
+            <button
+              type="button"
+              className="ms-auto text-slate-600 underline dark:text-slate-300"
+              onClick={() => setSelected(new Set())}
+            >
+              {t('bulk.clear')}
+            </button>
+          </div>
+        )}
+        {notice && (
+          <p
+            role="status"
+            className="border-b border-slate-200 px-4 py-2 text-sm dark:border-slate-800"
+          >
+            {notice}
+          </p>
+        )}
+        <div
+          ref={scroller}
+          className="min-h-0 flex-1 overflow-y-auto"
+          data-testid="conversation-list"
+        >
+          {list.isPending && <p className="p-4 text-sm text-slate-500">{t('app.loading')}</p>}
+          {list.isError && (
+            <p role="alert" className="p-4 text-sm text-red-600">
+              {errorText(list.error)}
+            </p>
+          )}
+          {list.isSuccess && rows.length === 0 && (
+            <p className="p-8 text-center text-sm text-slate-500">{t('list.empty')}</p>
+          )}
+          <ul style={{ height: virtualizer.getTotalSize() }} className="relative">
+            {virtualizer.getVirtualItems().map((item) => {
+              const c = rows[item.index];
+              if (!c) return null;
+              const isOpen = c.id === openId;
+              const isCursor = item.index === cursor;
+              return (
+                <li
+                  key={c.id}
+                  data-index={item.index}
+                  ref={virtualizer.measureElement}
+                  className="absolute inset-x-0"
+                  style={{ transform: `translateY(${String(item.start)}px)` }}
+                >
+                  <div
+                    className={`flex gap-3 border-b border-slate-100 px-4 py-3 dark:border-slate-800/60 ${
+                      isOpen
+                        ? 'bg-indigo-50 dark:bg-indigo-950/60'
+                        : isCursor
+                          ? 'bg-slate-50 dark:bg-slate-900'
+                          : 'hover:bg-slate-50 dark:hover:bg-slate-900'
+                    }`}
+                  >
+                    <input
+                      type="checkbox"
+                      aria-label={t('list.select', { number: c.displayNumber })}
+                      checked={selected.has(c.id)}
+                      onChange={(event) => {
+                        const next = new Set(selected);
+                        if (event.target.checked) next.add(c.id);
+                        else next.delete(c.id);
+                        setSelected(next);
+                      }}
+                      className="mt-1 size-4 shrink-0 accent-indigo-600"
+                    />
+                    <Link
+                      to="/conversations/$id"
+                      params={{ id: c.id }}
+                      search={{ view }}
+                      onClick={() => setCursor(item.index)}
+                      className="min-w-0 flex-1"
+                      data-testid="conversation-row"
+                    >
+                      <div className="flex items-center gap-2 text-sm">
+                        <ChannelIcon
+                          channel={c.channel as Channel}
+                          className="size-4 shrink-0 text-slate-500"
+                        />
+                        <span className="truncate font-medium">
+                          {c.contact.name ?? c.contact.email ?? c.contact.phone}
+                        </span>
+                        <span className="ms-auto shrink-0 text-xs text-slate-500" dir="ltr">
+                          {c.displayNumber}
+                        </span>
+                      </div>
+                      <p className="truncate text-sm" dir="auto">
+                        {c.subject || t('list.noSubject')}
+                      </p>
+                      <p className="truncate text-xs text-slate-500" dir="auto">
+                        {c.preview}
+                      </p>
+                      <div className="mt-1 flex items-center gap-2">
+                        <StatusBadge status={c.status} />
+                        <PriorityLabel priority={c.priority} />
+                        {c.tags.slice(0, 2).map((tag) => (
+                          <span
+                            key={tag}
+                            className="truncate rounded bg-slate-100 px-1.5 text-xs text-slate-600 dark:bg-slate-800 dark:text-slate-300"
+                          >
+                            {tag}
+                          </span>
+                        ))}
+                        <time
+                          dateTime={c.lastActivityAt}
+                          className="ms-auto shrink-0 text-xs text-slate-500"
+                        >
+                          {relativeTime(c.lastActivityAt, intl.locale)}
+                        </time>
+                      </div>
+                    </Link>
+                  </div>
+                </li>
+              );
+            })}
+          </ul>
+          {list.hasNextPage && (
+            <button
+              type="button"
+              onClick={() => void list.fetchNextPage()}
+              className="w-full p-3 text-sm text-indigo-700 dark:text-indigo-300"
+            >
+              {t('list.more')}
+            </button>
+          )}
+        </div>
+      </section>
+
+      <main className={`min-w-0 flex-1 ${openId ? 'flex' : 'hidden md:flex'}`}>
+        <Outlet />
+      </main>
+      {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
+    </div>
+  );
+}

@@ -4,7 +4,9 @@ import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
 import { parseEmail, UnparseableEmail } from './parse.js';
+import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
+import { findReplyToken } from './reply-address.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
 
@@ -50,6 +52,37 @@ export function emailJobs(services: Services): JobDefinition[] {
                 conversationId,
                 attempts: context.attempt,
                 error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
+                processedAt: new Date(),
+              })
+              .where('workspaceId', '=', workspaceId)
+              .where('id', '=', row.id)
+              .execute();
+            return;
+          }
+          // An answer to an agent notification: posted as the agent only if its token is valid.
+          const token = findReplyToken([...row.envelopeTo, ...parsed.recipients]);
+          if (token) {
+            const outcome = await postAgentReply(services, {
+              workspaceId,
+              mailboxId: row.mailboxId,
+              inboundEmailId: row.id,
+              token,
+              parsed,
+            });
+            if (!outcome.posted)
+              context.log.info({ inboundEmailId, reason: outcome.reason }, 'agent reply refused');
+            await services.db
+              .updateTable('inboundEmails')
+              .set({
+                status: outcome.posted
+                  ? outcome.duplicate
+                    ? 'duplicate'
+                    : 'processed'
+                  : 'ignored',
+                conversationId: outcome.posted ? outcome.conversationId : null,
+                messageRef: outcome.posted ? outcome.messageId : null,
+                attempts: context.attempt,
+                error: outcome.posted ? null : outcome.reason,
                 processedAt: new Date(),
               })
               .where('workspaceId', '=', workspaceId)

@@ -412,4 +412,64 @@ describe('agent notifications by email', () => {
     await settled(workspace.id);
     expect(mta.mailsTo(colleague.email)).toHaveLength(1);
   });
+
+  it('finds the reply address in Delivered-To when a provider webhook files the mail; RCPT takes plus addresses of configured mailboxes only', async () => {
+    const { workspace, ownerAs, address, agent } = await setup();
+    const conversationId = await customerWrites({
+      from: `ana-${workspace.slug}@customer.test`,
+      to: address,
+      subject: 'Pedido',
+      text: 'Hola',
+    });
+    const { number } = await t.services.db
+      .selectFrom('conversations')
+      .select('number')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    const mailbox = await t.services.db
+      .selectFrom('mailboxes')
+      .select('id')
+      .where('workspaceId', '=', workspace.id)
+      .executeTakeFirstOrThrow();
+    const rotated = await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, {
+      as: ownerAs,
+    });
+    const replyTo = replyAddress(t.config.secretKey, {
+      workspaceId: workspace.id,
+      mailboxAddress: address,
+      number,
+      userId: agent.id,
+    });
+    const raw =
+      `Delivered-To: ${replyTo}\r\nTo: Acme <${address}>\r\nFrom: ${agent.email}\r\n` +
+      `Subject: Re: Pedido\r\nMessage-ID: <hooked-${workspace.slug}@example.com>\r\n` +
+      'Content-Type: text/plain; charset=utf-8\r\n\r\nEnviado hoy.\r\n';
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: `/api/v1/mailboxes/${mailbox.id}/inbound`,
+      headers: {
+        'content-type': 'message/rfc822',
+        authorization: `Bearer ${String(rotated.body.secret)}`,
+      },
+      payload: raw,
+    });
+    expect(posted.statusCode).toBe(202);
+    expect(await inboundRow(`hooked-${workspace.slug}@example.com`)).toMatchObject({
+      status: 'processed',
+      conversationId,
+    });
+    expect((await messagesOf(conversationId)).at(-1)).toMatchObject({
+      kind: 'outbound',
+      authorId: agent.id,
+      text: 'Enviado hoy.',
+    });
+    await expect(
+      flow.mailer().sendMail({
+        from: agent.email,
+        to: `nobody+n-${'a'.repeat(28)}@acme.test`,
+        subject: 'x',
+        text: 'x',
+      }),
+    ).rejects.toThrow(/550/);
+  });
 });

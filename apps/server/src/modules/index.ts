@@ -5,6 +5,8 @@ import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
 import { emailOutboundSubscriber, sendJobs } from './email/send.job.js';
+import { notifyJobs, notifySubscribers } from './email/notify.job.js';
+import { systemMailJobs, systemMailSubscribers } from './email/system.job.js';
 import {
   acknowledgementJobs,
   acknowledgementSubscriber,
@@ -18,10 +20,14 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   emailJobs,
   imapJobs,
   sendJobs,
+  notifyJobs,
+  systemMailJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
 export const moduleSubscribers: ((services: Services) => void)[] = [
   acknowledgementSubscriber,
   emailOutboundSubscriber,
+  notifySubscribers,
+  systemMailSubscribers,
 ];

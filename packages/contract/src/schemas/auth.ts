@@ -30,6 +30,24 @@ export const LoginBody = Type.Object(
 );
 export type LoginBody = Static<typeof LoginBody>;
 
+export const NotificationPreferences = Type.Object(
+  {
+    email: Type.Object(
+      {
+        assigned: Type.Boolean({
+          description: 'Email me when a conversation is assigned to me (by someone else)',
+        }),
+        customerReplied: Type.Boolean({
+          description: 'Email me when a customer replies on a conversation assigned to me',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false, description: 'What the user is told by email; all on by default' },
+);
+export type NotificationPreferences = Static<typeof NotificationPreferences>;
+
 export const User = Type.Object(
   {
     id: Id,
@@ -39,6 +57,7 @@ export const User = Type.Object(
     status: Type.Union([Type.Literal('active'), Type.Literal('deactivated')]),
     locale: Locale,
     timeZone: Type.String(),
+    notificationPreferences: NotificationPreferences,
     createdAt: Timestamp,
   },
   { additionalProperties: false },

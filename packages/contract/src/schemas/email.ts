@@ -23,6 +23,32 @@ export const SmtpTransport = Type.Object(
 );
 export type SmtpTransport = Static<typeof SmtpTransport>;
 
+export const DkimSettings = Type.Object(
+  {
+    domainName: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      pattern:
+        '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$',
+      description: 'The signing domain (d=), e.g. acme.com',
+    }),
+    keySelector: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      pattern: '^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$',
+      description:
+        'The selector (s=): the public key is published at <selector>._domainkey.<domain>',
+    }),
+    privateKey: Type.String({
+      minLength: 1,
+      maxLength: 10_000,
+      description: 'PEM private key (RSA or Ed25519); never returned',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type DkimSettings = Static<typeof DkimSettings>;
+
 export const ImapSettings = Type.Object(
   {
     host: Type.String({ minLength: 1, maxLength: 255 }),
@@ -92,6 +118,11 @@ export const Mailbox = Type.Object(
       ],
       { description: 'Inbound IMAP polling of an existing mailbox; null: none' },
     ),
+    dkim: Type.Union(
+      [Type.Object({ domainName: Type.String(), keySelector: Type.String() }), Type.Null()],
+      { description: 'DKIM signing of outbound mail; null: none' },
+    ),
+    hasDkimKey: Type.Boolean({ description: 'A DKIM private key is stored (never returned)' }),
     hasWebhookSecret: Type.Boolean(),
     createdAt: Timestamp,
     updatedAt: Timestamp,
@@ -110,6 +141,7 @@ export const MailboxCreateBody = Type.Object(
     language: Type.Optional(Locale),
     transport: Type.Optional(SmtpTransport),
     imap: Type.Optional(ImapSettings),
+    dkim: Type.Optional(DkimSettings),
   },
   { additionalProperties: false },
 );
@@ -128,6 +160,11 @@ export const MailboxUpdateBody = Type.Object(
     imap: Type.Optional(
       Type.Union([ImapSettings, Type.Null()], {
         description: 'Replaces the IMAP settings (password included); null stops polling',
+      }),
+    ),
+    dkim: Type.Optional(
+      Type.Union([DkimSettings, Type.Null()], {
+        description: 'Replaces the DKIM settings (private key included); null stops signing',
       }),
     ),
   },

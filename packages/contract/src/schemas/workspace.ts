@@ -22,6 +22,25 @@ export const UserUpdateBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
     locale: Type.Optional(Locale),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    notificationPreferences: Type.Optional(
+      Type.Object(
+        {
+          email: Type.Optional(
+            Type.Object(
+              {
+                assigned: Type.Optional(Type.Boolean()),
+                customerReplied: Type.Optional(Type.Boolean()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Only your own; the keys given are changed, the others kept',
+        },
+      ),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -591,12 +591,17 @@ async function applyConversationChanges(props: {
   });
 }
 
-/** An agent's reply (queued for the channel to deliver) or internal note. */
+/**
+ * An agent's reply (queued for the channel to deliver) or internal note. `origin`: where it
+ * came from when not typed in the app (an agent answering a notification by email): its
+ * external id makes a retried delivery a unique violation instead of a second message.
+ */
 export async function addMessage(props: {
   db: Db;
   actor: Actor;
   conversationId: string;
   body: MessageCreateBody;
+  origin?: { externalId: string; attachments: Attachment[]; metadata: Record<string, unknown> };
 }) {
   const { actor, body } = props;
   if (body.kind === 'reply' && !roleAtLeast(actor.role, 'agent'))
@@ -619,9 +624,9 @@ export async function addMessage(props: {
       channel: conversation.channel,
       text,
       html,
-      externalId: null,
-      attachments: [] as Attachment[],
-      metadata: {},
+      externalId: props.origin?.externalId ?? null,
+      attachments: props.origin?.attachments ?? [],
+      metadata: props.origin?.metadata ?? {},
       at: new Date(),
       deliveryStatus: body.kind === 'reply' ? 'queued' : null,
     });

@@ -17,6 +17,8 @@ export interface MailboxesTable {
   webhookSecretSealed: string | null;
   /** JSON of the IMAP settings (ImapSettings), sealed with the workspace key. */
   imapSealed: ColumnType<string | null, string | null | undefined, string | null>;
+  /** JSON of the DKIM signing settings (domain, selector, private key), sealed like the transport. */
+  dkimSealed: ColumnType<string | null, string | null | undefined, string | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

@@ -1,4 +1,5 @@
 import type {
+  DkimSettings,
   ImapSettings,
   Locale,
   Mailbox,
@@ -7,6 +8,7 @@ import type {
   SmtpTransport,
 } from '@parley/contract';
 import type { Selectable } from 'kysely';
+import { createPrivateKey } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
 import { decrypt, deriveKey, encrypt, randomToken, safeEqual } from '../../platform/crypto.js';
@@ -15,6 +17,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import type { ImapStateTable, MailboxesTable } from './email.tables.js';
+import { withoutPlusTag } from './reply-address.js';
 
 type MailboxRow = Selectable<MailboxesTable>;
 type ImapStateRow = Pick<Selectable<ImapStateTable>, 'lastPolledAt' | 'lastError'>;
@@ -46,6 +49,33 @@ export function openImap(
 const sealImap = (key: Buffer, imap: ImapSettings | null) =>
   imap ? encrypt(key, JSON.stringify({ ...imap, folder: imap.folder ?? 'INBOX' })) : null;
 
+export function openDkim(
+  secretKey: string,
+  row: Pick<MailboxRow, 'workspaceId' | 'dkimSealed'>,
+): DkimSettings | null {
+  if (!row.dkimSealed) return null;
+  return JSON.parse(
+    decrypt(workspaceKey(secretKey, row.workspaceId), row.dkimSealed),
+  ) as DkimSettings;
+}
+
+/** DKIM settings sealed, after checking the key is a private key Node can sign with. */
+function sealDkim(key: Buffer, dkim: DkimSettings | null): string | null {
+  if (!dkim) return null;
+  try {
+    const parsed = createPrivateKey(dkim.privateKey);
+    if (parsed.asymmetricKeyType !== 'rsa' && parsed.asymmetricKeyType !== 'ed25519')
+      throw new Error('unsupported key type');
+  } catch {
+    throw new AppError(
+      'validation_failed',
+      'dkim.privateKey must be a PEM RSA or Ed25519 private key',
+      { details: { field: 'dkim.privateKey' } },
+    );
+  }
+  return encrypt(key, JSON.stringify({ ...dkim, domainName: dkim.domainName.toLowerCase() }));
+}
+
 function present(
   secretKey: string,
   row: MailboxRow,
@@ -54,6 +84,7 @@ function present(
 ): Mailbox {
   const transport = openTransport(secretKey, row);
   const imap = openImap(secretKey, row);
+  const dkim = openDkim(secretKey, row);
   return {
     id: row.id,
     name: row.name,
@@ -85,6 +116,8 @@ function present(
           lastError: imapState?.lastError ?? null,
         }
       : null,
+    dkim: dkim ? { domainName: dkim.domainName, keySelector: dkim.keySelector } : null,
+    hasDkimKey: Boolean(dkim?.privateKey),
     hasWebhookSecret: row.webhookSecretSealed !== null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
@@ -217,6 +250,7 @@ export async function createMailbox(props: {
         transportSealed: body.transport ? encrypt(key, JSON.stringify(body.transport)) : null,
         webhookSecretSealed: null,
         imapSealed: sealImap(key, body.imap ?? null),
+        dkimSealed: sealDkim(key, body.dkim ?? null),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -243,7 +277,7 @@ export async function updateMailbox(props: {
   const key = workspaceKey(props.secretKey, actor.workspaceId);
   return props.db.transaction().execute(async (trx) => {
     const before = await mailboxRow(trx, actor.workspaceId, props.mailboxId);
-    const { aliases, transport, imap, ...rest } = changes;
+    const { aliases, transport, imap, dkim, ...rest } = changes;
     const row = await trx
       .updateTable('mailboxes')
       .set({
@@ -252,6 +286,7 @@ export async function updateMailbox(props: {
           ? { transportSealed: transport ? encrypt(key, JSON.stringify(transport)) : null }
           : {}),
         ...(imap !== undefined ? { imapSealed: sealImap(key, imap) } : {}),
+        ...(dkim !== undefined ? { dkimSealed: sealDkim(key, dkim) } : {}),
         updatedAt: new Date(),
       })
       .where('workspaceId', '=', actor.workspaceId)
@@ -295,16 +330,26 @@ export async function deleteMailbox(props: { db: Db; actor: Actor; mailboxId: st
   if (result.numDeletedRows === 0n) throw notFound('The mailbox', 'mailbox_not_found');
 }
 
-/** The mailbox an address (an RCPT TO) belongs to, in any workspace. */
+/**
+ * The mailbox an address (an RCPT TO) belongs to, in any workspace. A plus-addressed variant
+ * of a configured address (`support+n-…@acme.com`: notification replies, or any tag a
+ * customer adds) belongs to that address's mailbox.
+ */
 export async function mailboxForAddress(
   db: Db,
   address: string,
 ): Promise<{ workspaceId: string; mailboxId: string } | undefined> {
-  return db
-    .selectFrom('mailboxAddresses')
-    .select(['workspaceId', 'mailboxId'])
-    .where('address', '=', address.toLowerCase())
-    .executeTakeFirst();
+  const lookup = (value: string) =>
+    db
+      .selectFrom('mailboxAddresses')
+      .select(['workspaceId', 'mailboxId'])
+      .where('address', '=', value)
+      .executeTakeFirst();
+  const exact = address.toLowerCase();
+  const found = await lookup(exact);
+  if (found) return found;
+  const base = withoutPlusTag(exact);
+  return base ? lookup(base) : undefined;
 }
 
 /** A new secret for the provider webhook (shown once; stored sealed). */

@@ -1,78 +1,20 @@
-import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { simpleParser, type ParsedMail } from 'mailparser';
 import { createTransport } from 'nodemailer';
-import { SMTPServer } from 'smtp-server';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { appendMessage, ingest } from '../conversations/ingest.js';
 import { numberTag, outboundSubject, references, relayTransport } from './outbound.js';
 import { sendEmail } from './send.job.js';
-import { useMailFlow } from '../../test/mail.js';
+import { MTA_LOGIN, useMailFlow, useRecipientMta } from '../../test/mail.js';
 
 const t = useTestApp();
 const flow = useMailFlow(t);
 
-/** The customer's MTA: every mail it accepted, parsed back, and every RCPT it was offered. */
-interface Received {
-  to: string[];
-  user: string | null;
-  mail: ParsedMail;
-}
-const received: Received[] = [];
-const rcptAttempts = new Map<string, number>();
-let mta: SMTPServer;
-let mtaPort = 0;
-
-function smtpError(code: number, message: string) {
-  return Object.assign(new Error(message), { responseCode: code });
-}
-
-beforeAll(async () => {
-  mta = new SMTPServer({
-    authOptional: true,
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      if (auth.username === 'parley' && auth.password === 's3cret p@ss')
-        callback(null, { user: auth.username });
-      else callback(smtpError(535, '5.7.8 Authentication failed'));
-    },
-    onRcptTo(address, _session, callback) {
-      const seen = (rcptAttempts.get(address.address) ?? 0) + 1;
-      rcptAttempts.set(address.address, seen);
-      if (address.address.startsWith('gone-')) {
-        callback(smtpError(550, '5.1.1 <' + address.address + '>: no such user'));
-        return;
-      }
-      if (address.address.startsWith('busy-') && seen === 1) {
-        callback(smtpError(451, '4.7.1 Greylisted, try again later'));
-        return;
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      simpleParser(stream)
-        .then((mail) => {
-          received.push({
-            to: session.envelope.rcptTo.map((r) => r.address),
-            user: typeof session.user === 'string' ? session.user : null,
-            mail,
-          });
-          callback();
-        })
-        .catch((error: unknown) => callback(error as Error));
-    },
-  });
-  await new Promise<void>((resolve) => mta.listen(0, '127.0.0.1', resolve));
-  mtaPort = (mta.server.address() as AddressInfo).port;
-});
-afterAll(async () => {
-  await new Promise<void>((resolve) => mta.close(() => resolve()));
-});
+const mta = useRecipientMta();
+const { rcptAttempts } = mta;
+const mailsTo = (address: string) => mta.mailsTo(address);
 
 const customerMail = (mail: Parameters<ReturnType<typeof createTransport>['sendMail']>[0]) =>
   createTransport({
@@ -84,8 +26,6 @@ const customerMail = (mail: Parameters<ReturnType<typeof createTransport>['sendM
 
 const waitFor = <T>(check: () => Promise<T> | T, timeout = 15_000) =>
   vi.waitFor(check, { timeout, interval: 100 });
-
-const mailsTo = (address: string) => received.filter((r) => r.to.includes(address));
 
 async function setup(options: { transport?: boolean; mailbox?: boolean } = {}) {
   const { workspace, owner } = await buildWorkspace(t.services);
@@ -105,9 +45,9 @@ async function setup(options: { transport?: boolean; mailbox?: boolean } = {}) {
           : {
               transport: {
                 host: '127.0.0.1',
-                port: mtaPort,
-                user: 'parley',
-                password: 's3cret p@ss',
+                port: mta.port,
+                user: MTA_LOGIN.user,
+                password: MTA_LOGIN.password,
               },
             }),
       },
@@ -419,7 +359,7 @@ describe('email out over SMTP', () => {
     const noBox = await waitForStatus(second.body.id as string, 'failed');
     expect(noBox.metadata.deliveryError).toMatch(/no mailbox/i);
 
-    t.services.config.smtpRelayUrl = `smtp://parley:${encodeURIComponent('s3cret p@ss')}@127.0.0.1:${mtaPort}`;
+    t.services.config.smtpRelayUrl = `smtp://parley:${encodeURIComponent(MTA_LOGIN.password)}@127.0.0.1:${String(mta.port)}`;
     try {
       const customer = `relayed-${none.workspace.slug}@customer.test`;
       const relayed = await quietConversation(

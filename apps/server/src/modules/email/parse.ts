@@ -16,6 +16,8 @@ export interface ParsedEmail {
   bounce: Bounce | null;
   /** The whole text when the message's visible text had quotes or a signature trimmed. */
   fullText: string | null;
+  /** Every address the mail says it was for: To, Cc, Delivered-To, X-Original-To (lower-case). */
+  recipients: string[];
 }
 
 const replyParser = new EmailReplyParser();
@@ -116,6 +118,26 @@ function firstAddress(value: AddressObject | AddressObject[] | undefined) {
   return null;
 }
 
+function allAddresses(value: AddressObject | AddressObject[] | undefined): string[] {
+  const list = Array.isArray(value) ? value : value ? [value] : [];
+  return list.flatMap((group) =>
+    group.value.flatMap((entry) => (entry.address ? [entry.address.toLowerCase()] : [])),
+  );
+}
+
+/** To, Cc and the headers MTAs add for the envelope recipient, as bare addresses. */
+function recipientsOf(parsed: ParsedMail): string[] {
+  const traced = ['delivered-to', 'x-original-to'].flatMap((name) =>
+    [...headerText(parsed, name).matchAll(/[^\s<>,;"]+@[^\s<>,;"]+/g)].map((m) =>
+      m[0].toLowerCase(),
+    ),
+  );
+  return [...new Set([...allAddresses(parsed.to), ...allAddresses(parsed.cc), ...traced])].slice(
+    0,
+    100,
+  );
+}
+
 function headerText(parsed: ParsedMail, name: string): string {
   const value = parsed.headers.get(name);
   if (value === undefined) return '';
@@ -207,6 +229,7 @@ export async function parseEmail(
     bounce,
     fullText:
       fullText !== null && visible !== null && visible !== fullText.trim() ? fullText : null,
+    recipients: recipientsOf(parsed),
     message: {
       channel: 'email',
       from: { kind: 'email', value: from.address, name: from.name },

@@ -4,7 +4,9 @@ import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
 import { parseEmail, UnparseableEmail } from './parse.js';
+import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
+import { findReplyToken } from './reply-address.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
 
@@ -57,6 +59,30 @@ export async function processInboundEmail(
           conversationId,
           attempts: run.attempt,
           error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
+          processedAt: new Date(),
+        })
+        .execute();
+      return;
+    }
+    // An answer to an agent notification: posted as the agent only if its token is valid.
+    const token = findReplyToken([...row.envelopeTo, ...parsed.recipients]);
+    if (token) {
+      const outcome = await postAgentReply(services, {
+        workspaceId,
+        mailboxId: row.mailboxId,
+        inboundEmailId: row.id,
+        token,
+        parsed,
+      });
+      if (!outcome.posted)
+        services.log.info({ inboundEmailId, reason: outcome.reason }, 'agent reply refused');
+      await finish(services.db)
+        .set({
+          status: outcome.posted ? (outcome.duplicate ? 'duplicate' : 'processed') : 'ignored',
+          conversationId: outcome.posted ? outcome.conversationId : null,
+          messageRef: outcome.posted ? outcome.messageId : null,
+          attempts: run.attempt,
+          error: outcome.posted ? null : outcome.reason,
           processedAt: new Date(),
         })
         .execute();

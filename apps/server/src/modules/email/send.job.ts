@@ -1,15 +1,14 @@
-import type { Attachment, SmtpTransport } from '@parley/contract';
+import type { Attachment } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Readable } from 'node:stream';
-import { createTransport } from 'nodemailer';
 import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
 import { AppError } from '../../platform/errors.js';
 import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { openTransport } from './mailboxes.service.js';
+import { deliver, mailboxFor, routeFor } from './mailer.js';
 import {
   describeSmtpError,
   isPermanent,
@@ -17,7 +16,6 @@ import {
   outboundBodies,
   outboundSubject,
   references,
-  relayTransport,
 } from './outbound.js';
 
 const SendEmail = Type.Object({ workspaceId: Type.String(), messageId: Type.String() });
@@ -97,32 +95,6 @@ async function finish(
       broadcast: true,
     });
   });
-}
-
-/** The mailbox the conversation's mail came to (the newest inbound), else the workspace's first. */
-async function mailboxFor(db: Db, workspaceId: string, conversationId: string) {
-  const came = await db
-    .selectFrom('mailboxes')
-    .selectAll()
-    .where('workspaceId', '=', workspaceId)
-    .where(
-      'id',
-      '=',
-      sql<string>`(select (metadata->>'mailboxId')::uuid from messages
-                    where workspace_id = ${workspaceId} and conversation_id = ${conversationId}
-                      and kind = 'inbound' and metadata ? 'mailboxId'
-                    order by seq desc limit 1)`,
-    )
-    .executeTakeFirst();
-  if (came) return came;
-  return db
-    .selectFrom('mailboxes')
-    .selectAll()
-    .where('workspaceId', '=', workspaceId)
-    .orderBy('createdAt')
-    .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
 }
 
 /**
@@ -259,19 +231,9 @@ export async function sendEmail(
     await fail('No mailbox to send from: add one under Settings → Mailboxes');
     return;
   }
-  let transport: SmtpTransport | null;
-  try {
-    transport =
-      openTransport(services.config.secretKey, mailbox) ??
-      (services.config.smtpRelayUrl ? relayTransport(services.config.smtpRelayUrl) : null);
-  } catch {
-    await fail('The mailbox transport cannot be read (was SECRET_KEY changed?)');
-    return;
-  }
-  if (!transport) {
-    await fail(
-      'No outbound transport configured: give the mailbox an SMTP server or set SMTP_RELAY_URL',
-    );
+  const route = routeFor(services, mailbox);
+  if (route.problem !== undefined) {
+    await fail(route.problem);
     return;
   }
 
@@ -333,19 +295,8 @@ export async function sendEmail(
   }
   const refs = references(thread.map((m) => m.messageId));
 
-  const mailer = createTransport({
-    host: transport.host,
-    port: transport.port,
-    secure: transport.secure ?? false,
-    ...(transport.user ? { auth: { user: transport.user, pass: transport.password ?? '' } } : {}),
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 120_000,
-    logger: false,
-    debug: false,
-  });
   try {
-    const info = await mailer.sendMail({
+    const info = await deliver(route, {
       from: { name: mailbox.displayName ?? conversation.name, address: mailbox.address },
       to: conversation.contactEmail,
       subject,
@@ -395,8 +346,6 @@ export async function sendEmail(
       .where('deliveryStatus', '=', 'queued')
       .execute();
     throw new Error(`email not sent (attempt ${context.attempt}): ${reason}`);
-  } finally {
-    mailer.close();
   }
 }
 

@@ -66,9 +66,10 @@ export async function startSmtpListener(
             `${mailbox.mailboxId}:${sender.toLowerCase()}`,
             senderLimit,
           );
+          // Every address is kept for the envelope (a notification reply address among
+          // them); the mail is filed once per mailbox.
           const list = recipients.get(session) ?? [];
-          if (!list.some((r) => r.mailboxId === mailbox.mailboxId))
-            list.push({ ...mailbox, address: address.address.toLowerCase() });
+          list.push({ ...mailbox, address: address.address.toLowerCase() });
           recipients.set(session, list);
           callback();
         })
@@ -82,7 +83,10 @@ export async function startSmtpListener(
         });
     },
     onData(stream, session, callback) {
-      const mailboxes = recipients.get(session) ?? [];
+      const addressed = recipients.get(session) ?? [];
+      const mailboxes = addressed.filter(
+        (r, i) => addressed.findIndex((o) => o.mailboxId === r.mailboxId) === i,
+      );
       const from = session.envelope.mailFrom;
       storeInboundEmail(services, {
         mailboxes,
@@ -91,7 +95,7 @@ export async function startSmtpListener(
         envelope: {
           source: 'smtp',
           from: from ? from.address.toLowerCase() : null,
-          to: mailboxes.map((m) => m.address),
+          to: [...new Set(addressed.map((m) => m.address))],
           remoteAddress: session.remoteAddress,
         },
       })

@@ -1,12 +1,17 @@
 import { credentialCache } from '../auth/credential-cache.js';
-import type { Role, UserListQuery, UserUpdateBody } from '@parley/contract';
+import type {
+  NotificationPreferences,
+  Role,
+  UserListQuery,
+  UserUpdateBody,
+} from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
-import { presentUser } from './workspaces.presenters.js';
+import { notificationPreferences, presentUser } from './workspaces.presenters.js';
 
 export async function getUser(props: { db: Db | Tx; workspaceId: string; userId: string }) {
   const row = await props.db
@@ -34,7 +39,8 @@ export async function findUsers(props: { db: Db; workspaceId: string; query: Use
 }
 
 /**
- * Changes a user. Anyone may change their own name, language and time zone; role and
+ * Changes a user. Anyone may change their own name, language, time zone and notification
+ * preferences (nobody else may change those); role and
  * status are for admins, who can neither raise anyone above themselves nor touch an owner
  * unless they are one. Nobody changes their own role or deactivates themselves, and the
  * last active owner stays an active owner. Deactivation signs the user out everywhere.
@@ -50,6 +56,8 @@ export async function updateUser(props: {
   const privileged = changes.role !== undefined || changes.status !== undefined;
   if (!self && !roleAtLeast(actor.role, 'admin'))
     throw forbidden('Only admins may change other users');
+  if (!self && changes.notificationPreferences)
+    throw forbidden('Notification preferences are changed only by their user');
   if (privileged) {
     if (self) throw forbidden('You cannot change your own role or status');
     if (!roleAtLeast(actor.role, 'admin'))
@@ -74,9 +82,20 @@ export async function updateUser(props: {
         (changes.role !== undefined ? changes.role !== 'owner' : changes.status === 'deactivated');
       if (losesOwner) await assertAnotherOwner(trx, actor.workspaceId, target.id);
     }
+    const { notificationPreferences: preferences, ...plain } = changes;
     const row = await trx
       .updateTable('users')
-      .set({ ...changes, updatedAt: new Date() })
+      .set({
+        ...plain,
+        ...(preferences
+          ? {
+              notificationPreferences: JSON.stringify(
+                mergePreferences(target.notificationPreferences, preferences),
+              ),
+            }
+          : {}),
+        updatedAt: new Date(),
+      })
       .where('workspaceId', '=', actor.workspaceId)
       .where('id', '=', target.id)
       .returningAll()
@@ -125,6 +144,15 @@ export async function updateUser(props: {
   // A new role or a deactivation must apply to the very next request.
   if (privileged) credentialCache.clear();
   return updated;
+}
+
+/** Stored preferences with `changes` applied key by key (a key not given is kept). */
+function mergePreferences(
+  stored: unknown,
+  changes: NonNullable<UserUpdateBody['notificationPreferences']>,
+): NotificationPreferences {
+  const current = notificationPreferences(stored);
+  return { email: { ...current.email, ...changes.email } };
 }
 
 async function assertAnotherOwner(trx: Tx, workspaceId: string, exceptId: string): Promise<void> {

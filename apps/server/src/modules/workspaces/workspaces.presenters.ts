@@ -1,4 +1,4 @@
-import type { Locale, User, Workspace } from '@parley/contract';
+import type { Locale, NotificationPreferences, User, Workspace } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import type { UsersTable, WorkspacesTable } from './workspaces.tables.js';
 
@@ -25,6 +25,18 @@ export function presentUser(row: Selectable<UsersTable>): User {
     status: row.status,
     locale: row.locale as Locale,
     timeZone: row.timeZone,
+    notificationPreferences: notificationPreferences(row.notificationPreferences),
     createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** A user's stored preferences over the defaults (every notification on). */
+export function notificationPreferences(stored: unknown): NotificationPreferences {
+  const email = (stored as { email?: Record<string, unknown> } | null)?.email ?? {};
+  return {
+    email: {
+      assigned: email.assigned !== false,
+      customerReplied: email.customerReplied !== false,
+    },
   };
 }

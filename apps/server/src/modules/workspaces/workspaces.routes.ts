@@ -162,7 +162,7 @@ export function workspaceRoutes(app: App, services: Services): void {
       schema: {
         tags: ['workspace'],
         summary:
-          'Change a user: yourself (name, language, time zone) or, as admin, role and status',
+          'Change a user: yourself (name, language, time zone, notification preferences) or, as admin, role and status',
         params: IdParams,
         body: UserUpdateBody,
         response: { 200: User, ...errors },

@@ -30,6 +30,8 @@ export interface UsersTable {
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
   passwordChangedAt: Date | null;
+  /** What the user wants to be told by email; missing keys mean the defaults (all on). */
+  notificationPreferences: ColumnType<unknown, string | undefined, string>;
 }
 
 export interface InvitationsTable {

@@ -1,0 +1,210 @@
+import { Type } from '@sinclair/typebox';
+import type { Services } from '../../context.js';
+import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import { chooseLocale, render } from '../conversations/acknowledgements.js';
+import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
+import { deliverOrRetry, mailboxFor, routeFor } from './mailer.js';
+import { notificationTexts } from './notify.templates.js';
+import { escapeHtml, messageIdDomain, numberTag, textToHtml } from './outbound.js';
+import { replyAddress } from './reply-address.js';
+
+const NotifyAgent = Type.Object({
+  workspaceId: Type.String(),
+  /** The outbox event it answers: with the user, it names the mail (its Message-ID). */
+  eventId: Type.Integer(),
+  kind: Type.Union([Type.Literal('assigned'), Type.Literal('customerReplied')]),
+  conversationId: Type.String(),
+  userId: Type.String(),
+  /** Who assigned (assigned) or the customer's message (customerReplied). */
+  actorId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  messageId: Type.Optional(Type.String()),
+});
+
+export const notifyAgentJob = { name: 'email.notify', payload: NotifyAgent, maxAttempts: 8 };
+
+/**
+ * Agent notifications by email: a conversation assigned to someone (by someone else), and a
+ * customer's reply on a conversation that has an assignee. The subscribers only queue; the
+ * job decides (preferences, the user still active and still the assignee) and sends.
+ */
+export function notifySubscribers(services: Services): void {
+  services.outbox.subscribe('conversation.updated', 'email-notify-assigned', async (event) => {
+    const data = event.data as { changes?: { assigneeId?: unknown }; actorId?: unknown };
+    const assigneeId = data.changes?.assigneeId;
+    if (typeof assigneeId !== 'string' || assigneeId === data.actorId) return;
+    await enqueue(
+      services.db,
+      notifyAgentJob,
+      {
+        workspaceId: event.workspaceId,
+        eventId: event.id,
+        kind: 'assigned',
+        conversationId: event.aggregateId,
+        userId: assigneeId,
+        actorId: typeof data.actorId === 'string' ? data.actorId : null,
+      },
+      { jobKey: `email-notify:${String(event.id)}` },
+    );
+  });
+  services.outbox.subscribe('message.created', 'email-notify-replied', async (event) => {
+    const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
+    if (data.kind !== 'inbound' || data.automated || !data.messageId) return;
+    const conversation = await services.db
+      .selectFrom('conversations')
+      .select('assigneeId')
+      .where('workspaceId', '=', event.workspaceId)
+      .where('id', '=', event.aggregateId)
+      .executeTakeFirst();
+    if (!conversation?.assigneeId) return;
+    await enqueue(
+      services.db,
+      notifyAgentJob,
+      {
+        workspaceId: event.workspaceId,
+        eventId: event.id,
+        kind: 'customerReplied',
+        conversationId: event.aggregateId,
+        userId: conversation.assigneeId,
+        messageId: data.messageId,
+      },
+      { jobKey: `email-notify:${String(event.id)}` },
+    );
+  });
+}
+
+type NotifyPayload = typeof NotifyAgent.static;
+
+/** Sends one notification, or does nothing when it no longer applies. */
+export async function notifyAgent(
+  services: Services,
+  props: NotifyPayload,
+  context: JobContext,
+): Promise<void> {
+  const { db, config } = services;
+  const { workspaceId } = props;
+  const user = await db
+    .selectFrom('users')
+    .select(['id', 'email', 'name', 'status', 'locale', 'notificationPreferences'])
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', props.userId)
+    .executeTakeFirst();
+  if (user?.status !== 'active') return;
+  if (!notificationPreferences(user.notificationPreferences).email[props.kind]) return;
+  const conversation = await db
+    .selectFrom('conversations as c')
+    .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
+    .select([
+      'c.id',
+      'c.number',
+      'c.subject',
+      'c.assigneeId',
+      'c.contactName',
+      'c.contactEmail',
+      'c.contactPhone',
+      'w.ticketPrefix',
+      'w.name as workspaceName',
+    ])
+    .where('c.workspaceId', '=', workspaceId)
+    .where('c.id', '=', props.conversationId)
+    .executeTakeFirst();
+  // Reassigned (or unassigned) before this ran: the new assignee gets their own mail.
+  if (conversation?.assigneeId !== user.id) return;
+
+  let messageQuery = db
+    .selectFrom('messages')
+    .select('text')
+    .where('workspaceId', '=', workspaceId)
+    .where('conversationId', '=', conversation.id);
+  messageQuery = props.messageId
+    ? messageQuery.where('id', '=', props.messageId)
+    : messageQuery.where('kind', '=', 'inbound').orderBy('seq', 'desc').limit(1);
+  const message = await messageQuery.executeTakeFirst();
+  const actor = props.actorId
+    ? await db
+        .selectFrom('users')
+        .select('name')
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', props.actorId)
+        .executeTakeFirst()
+    : undefined;
+
+  const mailbox = await mailboxFor(db, workspaceId, conversation.id);
+  const route = mailbox ? routeFor(services, mailbox) : { problem: 'the workspace has no mailbox' };
+  if (!mailbox || route.problem !== undefined) {
+    context.log.warn({ job: notifyAgentJob.name, problem: route.problem }, 'notification not sent');
+    return;
+  }
+
+  const texts = notificationTexts[chooseLocale(user.locale)];
+  const tag = numberTag(conversation.ticketPrefix, conversation.number);
+  const subject = conversation.subject.trim() || '—';
+  const customerName = conversation.contactName ?? '';
+  const customerAddress = conversation.contactEmail ?? conversation.contactPhone ?? '';
+  const customer = customerName
+    ? `${customerName}${customerAddress ? ` <${customerAddress}>` : ''}`
+    : customerAddress || '—';
+  const values = {
+    tag,
+    subject,
+    customer: customerName || customerAddress || '—',
+    actor: actor?.name ?? conversation.workspaceName,
+  };
+  const assigned = props.kind === 'assigned';
+  const intro = render(assigned ? texts.assignedIntro : texts.repliedIntro, values);
+  const link = `${config.publicUrl}/app/conversations/${conversation.id}`;
+  const quoted = message?.text.trim() ?? '';
+  const text = [
+    intro,
+    '',
+    `${texts.subject}: ${subject}`,
+    `${texts.customer}: ${customer}`,
+    ...(quoted ? ['', quoted] : []),
+    '',
+    `${texts.open}: ${link}`,
+    '',
+    texts.replyHint,
+    '',
+  ].join('\n');
+  const html = [
+    `<div dir="auto">`,
+    `<p>${escapeHtml(intro)}</p>`,
+    `<p><b>${escapeHtml(texts.subject)}:</b> ${escapeHtml(subject)}<br>`,
+    `<b>${escapeHtml(texts.customer)}:</b> ${escapeHtml(customer)}</p>`,
+    quoted
+      ? `<blockquote style="margin:0 0 1em;padding-left:1em;border-left:3px solid #ccc">${textToHtml(quoted)}</blockquote>`
+      : '',
+    `<p><a href="${escapeHtml(link)}">${escapeHtml(texts.open)}</a></p>`,
+    `<p style="color:#666">${escapeHtml(texts.replyHint)}</p>`,
+    `</div>`,
+  ].join('\n');
+  const domain = messageIdDomain(mailbox.address);
+  await deliverOrRetry(context, notifyAgentJob, route, {
+    from: { name: mailbox.displayName ?? conversation.workspaceName, address: mailbox.address },
+    to: { name: user.name, address: user.email },
+    replyTo: replyAddress(config.secretKey, {
+      workspaceId,
+      mailboxAddress: mailbox.address,
+      number: conversation.number,
+      userId: user.id,
+    }),
+    subject: render(assigned ? texts.assignedSubject : texts.repliedSubject, values).replace(
+      /[\r\n]+/g,
+      ' ',
+    ),
+    text,
+    html,
+    // The same on every retry, so a mail sent twice (a crash after the server's 250) shows once.
+    messageId: `<notify.${String(props.eventId)}.${user.id}@${domain}>`,
+    references: [`<conversation.${conversation.id}@${domain}>`],
+    headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
+  });
+}
+
+export function notifyJobs(services: Services): JobDefinition[] {
+  return [
+    defineJob({
+      ...notifyAgentJob,
+      handler: (payload, context) => notifyAgent(services, payload, context),
+    }),
+  ];
+}

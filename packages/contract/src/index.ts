@@ -10,3 +10,5 @@ export * from './schemas/views.js';
 export * from './schemas/portal.js';
 export * from './schemas/organizations.js';
 export * from './schemas/email.js';
+export * from './schemas/teams.js';
+export * from './schemas/availability.js';

@@ -12,6 +12,7 @@ import * as m0011 from './0011_email.js';
 import * as m0013 from './0013_imap.js';
 import * as m0014 from './0014_worker_heartbeats.js';
 import * as m0015 from './0015_bounces.js';
+import * as m0016 from './0016_teams.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0013_imap': m0013,
   '0014_worker_heartbeats': m0014,
   '0015_bounces': m0015,
+  '0016_teams': m0016,
 };

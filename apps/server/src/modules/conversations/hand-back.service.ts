@@ -30,7 +30,8 @@ export async function handBackConversations(
   props: HandBackProps,
 ): Promise<{ conversationId: string; teamId: string | null; to: string | null }[]> {
   const { workspaceId, agentId, reason, delegateId } = props;
-  const { rows } = await sql<{ id: string; team_id: string | null; assignee_id: string | null }>`
+  // Result columns come back camelCased (the CamelCasePlugin).
+  const { rows } = await sql<{ id: string; teamId: string | null; assigneeId: string | null }>`
     with candidates as (
       select c.id,
              coalesce(t.settings->>'handBack', 'delegate') as hand_back,
@@ -69,24 +70,24 @@ export async function handBackConversations(
         aggregateId: row.id,
         type: 'conversation.updated',
         data: {
-          changes: { assigneeId: row.assignee_id },
+          changes: { assigneeId: row.assigneeId },
           handedBack: { from: agentId, reason },
           actorId: props.actor.id,
         },
         broadcast: true,
       },
-      ...(row.assignee_id === null
+      ...(row.assigneeId === null
         ? [
             {
               workspaceId,
               aggregateType: 'conversation',
               aggregateId: row.id,
               type: 'conversation.queued',
-              data: { teamId: row.team_id, reason: 'hand_back' },
+              data: { teamId: row.teamId, reason: 'hand_back' },
             },
           ]
         : []),
     ]),
   );
-  return rows.map((r) => ({ conversationId: r.id, teamId: r.team_id, to: r.assignee_id }));
+  return rows.map((r) => ({ conversationId: r.id, teamId: r.teamId, to: r.assigneeId }));
 }

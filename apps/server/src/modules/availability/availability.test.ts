@@ -8,6 +8,7 @@ import { startJobs } from '../../runtime.js';
 import { ingest } from '../conversations/ingest.js';
 import { availableSql } from './availability.sql.js';
 import { agentLoads, effectiveLimits, hasRoom } from './capacity.js';
+import { eligibleAgents } from './eligible.js';
 import { isAvailable } from './schedule.js';
 
 const t = useTestApp();
@@ -517,5 +518,114 @@ describe('capacity', () => {
       body: { limits: { email: -1 } },
     });
     expect(negative.statusCode).toBe(400);
+  });
+});
+
+describe('eligible agents (the routing candidate query)', () => {
+  it('keeps only active members who are available, skilled and under their limit, in one statement', async () => {
+    const { workspace, asManager } = await setup();
+    const people: Record<string, string> = {};
+    for (const name of ['ada', 'ben', 'cy', 'dan', 'eve', 'fay']) {
+      people[name] = (await buildUser(t.services, { workspaceId: workspace.id, name })).id;
+    }
+    const id = (name: string) => people[name] ?? '';
+    const team = (
+      await api(t.app, 'POST', '/api/v1/teams', {
+        as: asManager,
+        body: {
+          name: 'Polska',
+          kind: 'region',
+          capacity: {
+            limits: { email: 2 },
+            priorityWeights: { low: 1, normal: 1, high: 1, urgent: 2 },
+          },
+          members: Object.values(people).map((userId) => ({ userId })),
+        },
+      })
+    ).body.id as string;
+    const pl = (
+      await api(t.app, 'POST', '/api/v1/skills', {
+        as: asManager,
+        body: { type: 'language', value: 'pl' },
+      })
+    ).body.id as string;
+    const levels: Record<string, number> = { ada: 4, ben: 2, cy: 5, dan: 5, fay: 5 };
+    for (const [name, level] of Object.entries(levels)) {
+      await api(t.app, 'PUT', `/api/v1/agents/${id(name)}/skills`, {
+        as: asManager,
+        body: { skills: [{ skillId: pl, level }] },
+      });
+    }
+    for (const name of ['ada', 'ben', 'cy', 'eve', 'fay']) {
+      await api(t.app, 'PUT', `/api/v1/agents/${id(name)}/presence`, {
+        as: asManager,
+        body: { presence: 'online' },
+      });
+    }
+    // Fay works no hours at all; Cy is on holiday; Ben holds an urgent email (weight 2 of 2).
+    await api(t.app, 'PUT', `/api/v1/agents/${id('fay')}/schedule`, {
+      as: asManager,
+      body: { timeZone: 'Europe/Warsaw', weeklyHours: {} },
+    });
+    await api(t.app, 'POST', '/api/v1/absences', {
+      as: asManager,
+      body: {
+        userId: id('cy'),
+        startsAt: new Date(Date.now() - 60_000).toISOString(),
+        endsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      },
+    });
+    const { conversationId } = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'email',
+      from: { kind: 'email', value: 'pilne@example.pl' },
+      subject: 'Pilne',
+      text: 'Pilne',
+    });
+    await api(t.app, 'PATCH', `/api/v1/conversations/${conversationId}`, {
+      as: asManager,
+      body: { assigneeId: id('ben'), priority: 'urgent', status: 'open' },
+    });
+
+    const names = (agents: { userId: string }[]) =>
+      agents.map((a) => Object.keys(people).find((n) => people[n] === a.userId));
+    const base = { workspaceId: workspace.id, teamId: team, channel: 'email' as const };
+    const withPolish = await eligibleAgents(t.services.db, { ...base, requiredSkills: [pl] });
+    expect(names(withPolish)).toEqual(['ada']);
+    expect(withPolish[0]).toMatchObject({ channelLoad: 0, totalLoad: 0, skillScore: 4, limit: 2 });
+    expect(names(await eligibleAgents(t.services.db, base)).sort()).toEqual(['ada', 'eve']);
+    // Chat has no limit: Ben's email does not stop him there.
+    expect(names(await eligibleAgents(t.services.db, { ...base, channel: 'chat' })).sort()).toEqual(
+      ['ada', 'ben', 'eve'],
+    );
+
+    // Ben's own limit wins over the team's.
+    await api(t.app, 'PUT', `/api/v1/agents/${id('ben')}/capacity`, {
+      as: asManager,
+      body: { limits: { email: 3 } },
+    });
+    const polish = await eligibleAgents(t.services.db, { ...base, requiredSkills: [pl] });
+    expect(names(polish).sort()).toEqual(['ada', 'ben']);
+    expect(polish.find((a) => a.userId === id('ben'))).toMatchObject({
+      channelLoad: 2,
+      totalLoad: 1,
+      skillScore: 2,
+      limit: 3,
+    });
+    // An urgent one weighs 2: 2 + 2 > 3, so Ben is full for it (a normal one, 2 + 1, fits).
+    expect(
+      names(
+        await eligibleAgents(t.services.db, { ...base, priority: 'urgent', requiredSkills: [pl] }),
+      ),
+    ).toEqual(['ada']);
+    // Deactivated, he is gone for normal ones too.
+    await t.services.db
+      .updateTable('users')
+      .set({ status: 'deactivated' })
+      .where('id', '=', id('ben'))
+      .execute();
+    expect(names(await eligibleAgents(t.services.db, { ...base, requiredSkills: [pl] }))).toEqual([
+      'ada',
+    ]);
   });
 });

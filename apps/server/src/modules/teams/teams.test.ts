@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
 import { ingest } from '../conversations/ingest.js';
+import { getAgent } from '../availability/agents.service.js';
+import { seedDemo } from '../demo/demo.seed.js';
+import { findTeams, getTeam } from './teams.service.js';
 
 const t = useTestApp();
 
@@ -353,5 +356,35 @@ describe('views shared with a team', () => {
     expect(
       (await api(t.app, 'GET', `/api/v1/views/${view.body.id}`, { as: asAnna })).statusCode,
     ).toBe(404);
+  });
+});
+
+describe('the demo workspace', () => {
+  it('has a multilingual support team led by its manager, with language skills', async () => {
+    const seeded = await seedDemo(t.services);
+    expect(seeded.created).toBe(true);
+    const { id: workspaceId } = await t.services.db
+      .selectFrom('workspaces')
+      .select('id')
+      .where('slug', '=', 'demo')
+      .executeTakeFirstOrThrow();
+    const teams = await findTeams({ db: t.services.db, workspaceId });
+    expect(teams.map((team) => [team.name, team.memberCount])).toEqual([
+      ['Finance', 2],
+      ['Support', 4],
+    ]);
+    const support = await getTeam({
+      db: t.services.db,
+      workspaceId,
+      teamId: teams[1]?.id ?? '',
+    });
+    const li = support.members.find((m) => m.email === 'li@demo.localhost');
+    expect(support.leads).toEqual([li?.userId]);
+    const ola = support.members.find((m) => m.email === 'ola@demo.localhost');
+    const agent = await getAgent({ db: t.services.db, workspaceId, userId: ola?.userId ?? '' });
+    expect(agent.skills.map((s) => [s.value, s.level])).toEqual([
+      ['en', 4],
+      ['pl', 5],
+    ]);
   });
 });

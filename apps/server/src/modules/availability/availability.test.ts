@@ -422,6 +422,41 @@ describe('absences', () => {
     });
   });
 
+  it('are listed by start, per person and period, page by page', async () => {
+    const { anna, asAnna, asBo } = await setup();
+    const add = async (as: typeof asAnna, day: string) =>
+      (
+        await api(t.app, 'POST', '/api/v1/absences', {
+          as,
+          body: { startsAt: `2099-07-${day}T00:00:00Z`, endsAt: `2099-07-${day}T12:00:00Z` },
+        })
+      ).body.id as string;
+    const [a3, a1, a2] = [
+      await add(asAnna, '03'),
+      await add(asAnna, '01'),
+      await add(asAnna, '02'),
+    ];
+    const b1 = await add(asBo, '01');
+    const first = await api(t.app, 'GET', `/api/v1/absences?userId=${anna.id}&limit=2`, {
+      as: asBo,
+    });
+    expect(first.body.data.map((a: { id: string }) => a.id)).toEqual([a1, a2]);
+    const second = await api(
+      t.app,
+      'GET',
+      `/api/v1/absences?userId=${anna.id}&limit=2&cursor=${first.body.nextCursor as string}`,
+      { as: asBo },
+    );
+    expect(second.body).toEqual({ data: [expect.objectContaining({ id: a3 })], nextCursor: null });
+    const period = await api(
+      t.app,
+      'GET',
+      '/api/v1/absences?from=2099-07-01T06:00:00Z&to=2099-07-02T06:00:00Z',
+      { as: asBo },
+    );
+    expect(period.body.data.map((a: { id: string }) => a.id).sort()).toEqual([a1, a2, b1].sort());
+  });
+
   it('schedule a job for a later start that hands back when it runs; a deleted one never does', async () => {
     const { anna, asAnna, team, assigned, assignee } = await setup();
     const support = await team('Support', { handBack: 'queue' });

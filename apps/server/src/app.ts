@@ -16,6 +16,8 @@ import { viewRoutes } from './modules/views/views.routes.js';
 import { emailRoutes } from './modules/email/email.routes.js';
 import { portalRoutes } from './modules/portal/portal.routes.js';
 import { organizationRoutes } from './modules/contacts/organizations.routes.js';
+import { teamRoutes } from './modules/teams/teams.routes.js';
+import { availabilityRoutes } from './modules/availability/availability.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -32,6 +34,8 @@ const modules: ((app: App, services: Services) => void)[] = [
   portalRoutes,
   emailRoutes,
   organizationRoutes,
+  teamRoutes,
+  availabilityRoutes,
 ];
 
 /**

@@ -8,6 +8,8 @@ import type { ViewTables } from './modules/views/views.tables.js';
 import type { ConversationTables } from './modules/conversations/conversations.tables.js';
 import type { EmailTables } from './modules/email/email.tables.js';
 import type { PortalTables } from './modules/portal/portal.tables.js';
+import type { TeamTables } from './modules/teams/teams.tables.js';
+import type { AvailabilityTables } from './modules/availability/availability.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -18,7 +20,9 @@ export type Database = PlatformTables &
   FieldTables &
   ViewTables &
   PortalTables &
-  EmailTables;
+  EmailTables &
+  TeamTables &
+  AvailabilityTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -11,3 +11,5 @@ export * from './schemas/portal.js';
 export * from './schemas/organizations.js';
 export * from './schemas/email.js';
 export * from './builtin-views.js';
+export * from './schemas/teams.js';
+export * from './schemas/availability.js';

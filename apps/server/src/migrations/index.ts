@@ -13,6 +13,7 @@ import * as m0013 from './0013_imap.js';
 import * as m0014 from './0014_worker_heartbeats.js';
 import * as m0015 from './0015_bounces.js';
 import * as m0016 from './0016_notifications.js';
+import * as m0017 from './0017_teams.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0014_worker_heartbeats': m0014,
   '0015_bounces': m0015,
   '0016_notifications': m0016,
+  '0017_teams': m0017,
 };

@@ -1,6 +1,7 @@
 import type { Services } from '../context.js';
 import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
+import { availabilityJobs } from './availability/availability.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -22,6 +23,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   sendJobs,
   notifyJobs,
   systemMailJobs,
+  availabilityJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */

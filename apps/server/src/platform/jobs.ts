@@ -134,6 +134,11 @@ export class InlineJobs {
   }
 }
 
+/** Removes a pending job by its key (nothing when there is none); in the caller's transaction. */
+export async function cancelJob(executor: QueryExecutorProvider, jobKey: string): Promise<void> {
+  await sql`select graphile_worker.remove_job(${jobKey})`.execute(executor);
+}
+
 export interface Worker {
   stop(): Promise<void>;
 }

@@ -6,6 +6,9 @@ import { createField } from '../modules/fields/fields.service.js';
 import { createMailbox } from '../modules/email/mailboxes.service.js';
 import { storeInboundEmail } from '../modules/email/inbound.service.js';
 import { createView } from '../modules/views/views.service.js';
+import { createTeam } from '../modules/teams/teams.service.js';
+import { createSkill } from '../modules/teams/skills.service.js';
+import { createAbsence } from '../modules/availability/absences.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -46,6 +49,86 @@ function ownerActor(b: Awaited<ReturnType<typeof buildWorkspace>>): Actor {
 }
 
 const resources: Record<string, ResourceKind> = {
+  team: {
+    create: async (t, b) =>
+      (
+        await createTeam({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            name: `Untouched ${randomBytes(3).toString('hex')}`,
+            kind: 'support',
+            members: [{ userId: b.owner.id, lead: true }],
+          },
+        })
+      ).id,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('teams')
+        .select(['name', 'assignmentStrategy'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      const members = await t.services.db
+        .selectFrom('teamMembers')
+        .select(['userId', 'lead'])
+        .where('teamId', '=', id)
+        .execute();
+      return (
+        row?.name.startsWith('Untouched') === true &&
+        row.assignmentStrategy === 'manual' &&
+        members.length === 1 &&
+        members[0]?.lead === true
+      );
+    },
+  },
+  skill: {
+    create: async (t, b) =>
+      (
+        await createSkill({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            type: 'language',
+            value: `sv-${randomBytes(3).toString('hex')}`,
+            label: 'Untouched',
+          },
+        })
+      ).id,
+    intact: async (t, id) =>
+      (
+        await t.services.db
+          .selectFrom('skills')
+          .select('label')
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.label === 'Untouched',
+  },
+  absence: {
+    create: async (t, b) =>
+      (
+        await createAbsence({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            // Each sweep step needs its own absent person: absences of one person never overlap.
+            userId: (await buildUser(t.services, { workspaceId: b.workspace.id })).id,
+            startsAt: '2099-01-01T00:00:00Z',
+            endsAt: '2099-01-08T00:00:00Z',
+            reason: 'Untouched',
+          },
+        })
+      ).id,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('absences')
+        .select(['reason', 'startsAt'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return (
+        row?.reason === 'Untouched' && row.startsAt.toISOString() === '2099-01-01T00:00:00.000Z'
+      );
+    },
+  },
   user: {
     create: async (t, b) =>
       (await buildUser(t.services, { workspaceId: b.workspace.id, name: 'Untouched' })).id,
@@ -55,7 +138,18 @@ const resources: Record<string, ResourceKind> = {
         .selectAll()
         .where('id', '=', id)
         .executeTakeFirst();
-      return row?.name === 'Untouched' && row.status === 'active' && row.role === 'agent';
+      // Routing data (presence, hours, limits, skills) is created on first use: none yet.
+      const agent = await t.services.db
+        .selectFrom('agents')
+        .select('userId')
+        .where('userId', '=', id)
+        .executeTakeFirst();
+      return (
+        row?.name === 'Untouched' &&
+        row.status === 'active' &&
+        row.role === 'agent' &&
+        agent === undefined
+      );
     },
   },
   token: {
@@ -285,6 +379,18 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
+  'PATCH /api/v1/teams/:id': { name: 'Hijacked', assignmentStrategy: 'round_robin' },
+  'PUT /api/v1/teams/:id/members': { members: [] },
+  'POST /api/v1/teams/:id/members': { userId: '01a20000-0000-7000-8000-000000000000' },
+  'PATCH /api/v1/skills/:id': { label: 'Hijacked' },
+  'PUT /api/v1/agents/:id/presence': { presence: 'online' },
+  'PUT /api/v1/agents/:id/schedule': {
+    timeZone: 'Europe/Warsaw',
+    weeklyHours: { mon: [{ from: '09:00', to: '17:00' }] },
+  },
+  'PUT /api/v1/agents/:id/capacity': { limits: { chat: 1 } },
+  'PUT /api/v1/agents/:id/skills': { skills: [] },
+  'PATCH /api/v1/absences/:id': { reason: 'Hijacked', startsAt: '2099-02-01T00:00:00Z' },
   'PATCH /api/v1/mailboxes/:id': { name: 'Hijacked' },
   'POST /api/v1/portal/:slug/tickets/:number/messages': { text: 'Hijacked' },
   'POST /api/v1/conversations/:id/links': {

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Email } from './auth.js';
 import { Id, Timestamp } from './common.js';
 import { FieldKey, FieldValues } from './fields.js';
+import { RequiredSkill } from './teams.js';
 
 export const Channel = Type.Union(
   ['email', 'chat', 'sms', 'whatsapp', 'telegram', 'webform', 'phone', 'api'].map((c) =>
@@ -69,6 +70,9 @@ export const Conversation = Type.Object(
     contact: ContactSummary,
     teamId: Type.Union([Id, Type.Null()]),
     assigneeId: Type.Union([Id, Type.Null()]),
+    requiredSkills: Type.Array(Id, {
+      description: 'Skills an agent needs for this conversation (set by routing rules or the API)',
+    }),
     followUpOfId: Type.Union([Id, Type.Null()]),
     mergedIntoId: Type.Union([Id, Type.Null()], {
       description: 'Set when merged: the conversation that now holds its messages',
@@ -230,6 +234,16 @@ export const ConversationUpdateBody = Type.Object(
     priority: Type.Optional(Priority),
     subject: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SUBJECT })),
     assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
+    teamId: Type.Optional(
+      Type.Union([Id, Type.Null()], { description: 'A team of this workspace, or null for none' }),
+    ),
+    requiredSkills: Type.Optional(
+      Type.Array(RequiredSkill, {
+        maxItems: 20,
+        description:
+          'Replaces the required skills: skill ids, or { type, value } of defined skills',
+      }),
+    ),
     tags: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
     ),

@@ -2,10 +2,13 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Id, Timestamp } from './common.js';
 import { ConversationFilters, ConversationSort } from './conversations.js';
 
-export const ViewVisibility = Type.Union([Type.Literal('private'), Type.Literal('workspace')], {
-  description:
-    'private: only its owner; workspace: everyone (sharing and editing shared views needs a manager or above). Sharing with one team arrives with teams.',
-});
+export const ViewVisibility = Type.Union(
+  [Type.Literal('private'), Type.Literal('team'), Type.Literal('workspace')],
+  {
+    description:
+      'private: only its owner; team: the members of `teamId` (and its owner); workspace: everyone. Sharing with the workspace needs a manager or above; with a team, a manager or a lead of that team; editing a shared view, the same',
+  },
+);
 export type ViewVisibility = Static<typeof ViewVisibility>;
 
 export const SavedView = Type.Object(
@@ -14,6 +17,7 @@ export const SavedView = Type.Object(
     name: Type.String(),
     ownerId: Id,
     visibility: ViewVisibility,
+    teamId: Type.Union([Id, Type.Null()], { description: 'The team a team view is shared with' }),
     filters: ConversationFilters,
     sort: Type.Union([ConversationSort, Type.Null()]),
     position: Type.Integer(),
@@ -28,6 +32,7 @@ export const SavedViewCreateBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     visibility: Type.Optional(ViewVisibility),
+    teamId: Type.Optional(Id),
     filters: ConversationFilters,
     sort: Type.Optional(ConversationSort),
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
@@ -40,6 +45,7 @@ export const SavedViewUpdateBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     visibility: Type.Optional(ViewVisibility),
+    teamId: Type.Optional(Type.Union([Id, Type.Null()])),
     filters: Type.Optional(ConversationFilters),
     sort: Type.Optional(Type.Union([ConversationSort, Type.Null()])),
     position: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),

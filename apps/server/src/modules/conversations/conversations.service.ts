@@ -25,6 +25,8 @@ import { normalizeIdentity } from '../contacts/identities.js';
 import type { MessagesTable } from './conversations.tables.js';
 import { sanitize, htmlToText } from './sanitize.js';
 import { searchTextFor } from '../search/text.js';
+import { resolveSkillIds } from '../teams/skills.service.js';
+import { assertTeam } from '../teams/teams.service.js';
 
 /** Every column a conversation is presented with (never the search vector). */
 const conversationColumns = [
@@ -41,6 +43,7 @@ const conversationColumns = [
   'c.contactId',
   'c.teamId',
   'c.assigneeId',
+  'c.requiredSkills',
   'c.followUpOfId',
   'c.mergedIntoId',
   'c.messageCount',
@@ -101,6 +104,7 @@ export function presentConversation(row: ConversationRow): Conversation {
     },
     teamId: row.teamId,
     assigneeId: row.assigneeId,
+    requiredSkills: row.requiredSkills,
     followUpOfId: row.followUpOfId,
     mergedIntoId: row.mergedIntoId,
     messageCount: row.messageCount,
@@ -380,6 +384,8 @@ async function assertConversation(
       'category',
       'language',
       'customFields',
+      'teamId',
+      'requiredSkills',
     ])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', conversationId);
@@ -477,19 +483,44 @@ export async function updateConversation(props: {
   });
 }
 
-/** Custom field values checked against the workspace's definitions (unknown keys refused). */
+/** A change as stored: custom fields checked, required skills resolved to sorted ids. */
+type CheckedChanges = Omit<ConversationUpdateBody, 'requiredSkills'> & {
+  requiredSkills?: string[];
+};
+
+/**
+ * Custom field values checked against the workspace's definitions (unknown keys refused);
+ * required skills named by id or { type, value } resolved to ids (unknown ones refused).
+ */
 async function checkedChanges(
   db: Db | Tx,
   workspaceId: string,
   changes: ConversationUpdateBody,
-): Promise<ConversationUpdateBody> {
-  if (!changes.customFields) return changes;
-  const definitions = await findFields(db, workspaceId, 'conversation');
+): Promise<CheckedChanges> {
+  const { customFields, requiredSkills, ...rest } = changes;
   return {
-    ...changes,
-    customFields: validateFieldValues(definitions, changes.customFields, { strict: true }),
+    ...rest,
+    ...(customFields
+      ? {
+          customFields: validateFieldValues(
+            await findFields(db, workspaceId, 'conversation'),
+            customFields,
+            { strict: true },
+          ),
+        }
+      : {}),
+    ...(requiredSkills
+      ? { requiredSkills: await resolveSkillIds(db, workspaceId, requiredSkills) }
+      : {}),
   };
 }
+
+/** Timeline entry types of plain field changes (the rest are `conversation.<field>_changed`). */
+const changeTypes: Record<string, string> = {
+  assigneeId: 'conversation.assigned',
+  teamId: 'conversation.team_changed',
+  requiredSkills: 'conversation.required_skills_changed',
+};
 
 /**
  * Writes checked `changes` to a conversation already locked in `trx` (`before` is its row),
@@ -500,7 +531,7 @@ async function changeConversation(
   trx: Tx,
   actor: Actor,
   before: Awaited<ReturnType<typeof assertConversation>>,
-  changes: ConversationUpdateBody,
+  changes: CheckedChanges,
 ): Promise<void> {
   const { customFields, ...plain } = changes;
   const fieldDiffs = Object.entries(customFields ?? {}).filter(
@@ -530,7 +561,7 @@ async function changeConversation(
   if (diffs.length === 0 && fieldDiffs.length === 0) return;
   const entries = [
     ...diffs.map(([field, value]) => ({
-      type: `conversation.${field === 'assigneeId' ? 'assigned' : `${field}_changed`}`,
+      type: changeTypes[field] ?? `conversation.${field}_changed`,
       data: { from: before[field as keyof typeof before] ?? null, to: value },
     })),
     ...fieldDiffs.map(([key, value]) => ({
@@ -571,7 +602,7 @@ async function applyConversationChanges(props: {
   db: Db;
   actor: Actor;
   conversationId: string;
-  changes: ConversationUpdateBody;
+  changes: CheckedChanges;
 }): Promise<void> {
   const { actor, changes } = props;
   if (actor.role === 'collaborator') throw forbidden('Collaborators cannot change conversations');
@@ -587,6 +618,7 @@ async function applyConversationChanges(props: {
       if (!assignee || assignee.status !== 'active')
         throw notFound('The assignee', 'user_not_found');
     }
+    if (changes.teamId) await assertTeam(trx, actor.workspaceId, changes.teamId);
     await changeConversation(trx, actor, before, changes);
   });
 }

@@ -27,6 +27,7 @@ export interface ConversationsTable {
   priorityRank: ColumnType<number, never, never>;
   teamId: string | null;
   assigneeId: string | null;
+  requiredSkills: ColumnType<string[], string[] | undefined, string[]>;
   followUpOfId: string | null;
   mergedIntoId: string | null;
   lastSeq: Generated<number>;

@@ -388,7 +388,7 @@ function conversationCtes(
         ${inbound ? m.at : null}::timestamptz, ${m.at}::timestamptz, ${m.at}::timestamptz, now()
         from contact ${guard}
       returning id, number, subject, status, priority, channel, language, category, tags, custom_fields,
-                contact_id, team_id, assignee_id, follow_up_of_id, merged_into_id, message_count, preview,
+                contact_id, team_id, assignee_id, required_skills, follow_up_of_id, merged_into_id, message_count, preview,
                 last_activity_at, first_response_at, resolved_at, reopened_count, created_at, updated_at,
                 contact_name, contact_email, contact_phone
     ), message as (
@@ -448,6 +448,7 @@ export interface OpenedConversationRow {
   contactId: string;
   teamId: string | null;
   assigneeId: string | null;
+  requiredSkills: string[];
   followUpOfId: string | null;
   mergedIntoId: string | null;
   messageCount: number;

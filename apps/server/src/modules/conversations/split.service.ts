@@ -67,10 +67,11 @@ export async function splitConversation(props: {
       insert into conversations (
         workspace_id, id, number, subject, search_text, status, priority, channel, language, category, tags,
         custom_fields, contact_id, contact_name, contact_email, contact_phone, team_id, assignee_id,
-        last_seq, message_count, created_at, updated_at)
+        required_skills, last_seq, message_count, created_at, updated_at)
       select workspace_id, ${targetId}, parley_next_ticket_number(${workspaceId}::uuid), ${subject},
              ${searchTextFor(subject)}, 'open', priority, channel, language, category, tags, custom_fields,
-             contact_id, contact_name, contact_email, contact_phone, team_id, assignee_id, 0, 0, now(), now()
+             contact_id, contact_name, contact_email, contact_phone, team_id, assignee_id, required_skills,
+             0, 0, now(), now()
         from conversations where workspace_id = ${workspaceId} and id = ${sourceId}
       returning number`.execute(trx);
     const number = created[0]?.number;

@@ -5,6 +5,10 @@ import { join } from 'node:path';
 import type { Services } from '../../context.js';
 import { verifyPassword, hashPassword } from '../auth/passwords.js';
 import { seedDemoConversations } from './demo.conversations.js';
+import type { Actor } from '../../platform/http.js';
+import { setSkillsOf } from '../availability/agents.service.js';
+import { createSkill } from '../teams/skills.service.js';
+import { createTeam } from '../teams/teams.service.js';
 import {
   createWorkspace,
   findWorkspaceBySlug,
@@ -53,18 +57,23 @@ export async function seedDemo(
   }
   if (await findWorkspaceBySlug({ db, slug: DEMO_SLUG })) return { created: false };
   const password = randomBytes(9).toString('base64url');
-  const { workspace } = await createWorkspace({
+  const { workspace, owner } = await createWorkspace({
     db,
     slug: DEMO_SLUG,
     name: 'Demo Support',
     owner: { email: DEMO_OWNER, name: 'Olivia Owner', password },
   });
   const agentHash = await hashPassword(randomBytes(16).toString('hex'));
-  await db.transaction().execute(async (trx) => {
+  const users = await db.transaction().execute(async (trx) => {
+    const created = [];
     for (const agent of agents) {
-      await insertUser(trx, { workspaceId: workspace.id, ...agent, passwordHash: agentHash });
+      created.push(
+        await insertUser(trx, { workspaceId: workspace.id, ...agent, passwordHash: agentHash }),
+      );
     }
+    return created;
   });
+  await seedDemoTeams(db, { workspaceId: workspace.id, ownerId: owner.id }, users);
   await seedDemoConversations(db, workspace.id);
   await createMailbox({
     db,
@@ -82,6 +91,58 @@ export async function seedDemo(
   await writeFile(loginFile(services), JSON.stringify(login, null, 2) + '\n', { mode: 0o600 });
   services.log.info({ workspace: DEMO_SLUG }, 'demo workspace created');
   return { created: true, login };
+}
+
+/**
+ * Two teams: multilingual support (each agent speaks their language at level 5, English at
+ * 4; Li leads) and finance (Frank, a collaborator, with Li as lead).
+ */
+async function seedDemoTeams(
+  db: Services['db'],
+  owner: { workspaceId: string; ownerId: string },
+  users: { id: string; email: string; locale: string }[],
+) {
+  const actor: Actor = {
+    workspaceId: owner.workspaceId,
+    userId: owner.ownerId,
+    role: 'owner',
+    via: 'session',
+    scopes: ['admin'],
+    csrfToken: null,
+    credentialId: 'demo-seed',
+  };
+  const byEmail = (email: string) => users.find((u) => u.email === email)?.id ?? '';
+  const li = byEmail('li@demo.localhost');
+  const support = users.filter((u) => u.email !== 'finance@demo.localhost');
+  await createTeam({
+    db,
+    actor,
+    body: {
+      name: 'Support',
+      kind: 'support',
+      assignmentStrategy: 'skills_best_match',
+      capacity: { limits: { email: 20, chat: 3 } },
+      members: support.map((u) => ({ userId: u.id, lead: u.id === li })),
+    },
+  });
+  await createTeam({
+    db,
+    actor,
+    body: {
+      name: 'Finance',
+      kind: 'finance',
+      members: [{ userId: byEmail('finance@demo.localhost') }, { userId: li, lead: true }],
+    },
+  });
+  const languages = new Map<string, string>();
+  for (const value of ['en', 'pl', 'sv', 'fa', 'zh']) {
+    languages.set(value, (await createSkill({ db, actor, body: { type: 'language', value } })).id);
+  }
+  for (const user of support) {
+    const skills = [{ skillId: languages.get(user.locale) ?? '', level: 5 }];
+    if (user.locale !== 'en') skills.push({ skillId: languages.get('en') ?? '', level: 4 });
+    await setSkillsOf({ db, actor, userId: user.id, body: { skills } });
+  }
 }
 
 /** The demo login saved at seeding, while its password still works. */

@@ -9,13 +9,14 @@ import { builtInViews } from '@parley/contract';
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db } from '../../database.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import {
   countConversations,
   filterConditions,
   listConversations,
 } from '../conversations/conversations.service.js';
+import { assertTeam, membership } from '../teams/teams.service.js';
 import type { SavedViewsTable } from './views.tables.js';
 
 type ViewRow = Selectable<SavedViewsTable>;
@@ -25,7 +26,8 @@ function presentView(row: ViewRow): SavedView {
     id: row.id,
     name: row.name,
     ownerId: row.ownerId,
-    visibility: row.visibility === 'private' ? 'private' : 'workspace',
+    visibility: row.visibility,
+    teamId: row.teamId,
     filters: row.filters,
     sort: row.sort,
     position: row.position,
@@ -34,13 +36,29 @@ function presentView(row: ViewRow): SavedView {
   };
 }
 
-/** The views `actor` can see: their own private ones and every shared one. */
+/** The views `actor` can see: their own, the workspace's, and those of their teams. */
 async function visibleViews(db: Db, actor: Actor): Promise<ViewRow[]> {
   return db
-    .selectFrom('savedViews')
-    .selectAll()
-    .where('workspaceId', '=', actor.workspaceId)
-    .where((eb) => eb.or([eb('ownerId', '=', actor.userId), eb('visibility', '=', 'workspace')]))
+    .selectFrom('savedViews as v')
+    .selectAll('v')
+    .where('v.workspaceId', '=', actor.workspaceId)
+    .where((eb) =>
+      eb.or([
+        eb('v.ownerId', '=', actor.userId),
+        eb('v.visibility', '=', 'workspace'),
+        eb.and([
+          eb('v.visibility', '=', 'team'),
+          eb.exists(
+            eb
+              .selectFrom('teamMembers as m')
+              .select('m.userId')
+              .whereRef('m.workspaceId', '=', 'v.workspaceId')
+              .whereRef('m.teamId', '=', 'v.teamId')
+              .where('m.userId', '=', actor.userId),
+          ),
+        ]),
+      ]),
+    )
     .orderBy('position')
     .orderBy('name')
     .orderBy('id')
@@ -54,17 +72,56 @@ async function visibleView(db: Db, actor: Actor, viewId: string): Promise<ViewRo
     .where('workspaceId', '=', actor.workspaceId)
     .where('id', '=', viewId)
     .executeTakeFirst();
-  if (!row || (row.visibility === 'private' && row.ownerId !== actor.userId))
-    throw notFound('The view', 'view_not_found');
+  const hidden =
+    row &&
+    row.ownerId !== actor.userId &&
+    (row.visibility === 'private' ||
+      (row.visibility === 'team' &&
+        !(await membership(db, actor.workspaceId, row.teamId ?? '', actor.userId))));
+  if (!row || hidden) throw notFound('The view', 'view_not_found');
   return row;
 }
 
-/** Private views are their owner's; shared ones are managed by managers and above. */
-function assertCanManage(actor: Actor, view: { visibility: string; ownerId: string }) {
-  if (view.visibility === 'private' && view.ownerId !== actor.userId)
-    throw notFound('The view', 'view_not_found');
-  if (view.visibility !== 'private' && !roleAtLeast(actor.role, 'manager'))
-    throw forbidden('Only managers and admins share views with the workspace');
+type Sharing = { visibility: ViewRow['visibility']; ownerId: string; teamId: string | null };
+
+/**
+ * Private views are their owner's; workspace views are managed by managers and above; team
+ * views by managers and above and by the team's leads.
+ */
+async function assertCanManage(db: Db, actor: Actor, view: Sharing) {
+  if (view.visibility === 'private') {
+    if (view.ownerId !== actor.userId) throw notFound('The view', 'view_not_found');
+    return;
+  }
+  if (roleAtLeast(actor.role, 'manager')) return;
+  if (view.visibility === 'team' && view.teamId) {
+    const member = await membership(db, actor.workspaceId, view.teamId, actor.userId);
+    if (member?.lead) return;
+    throw forbidden("Only managers and the team's leads share views with a team");
+  }
+  throw forbidden('Only managers and admins share views with the workspace');
+}
+
+/** The sharing a create or update asks for: a team view names a team of the workspace. */
+async function sharingOf(
+  db: Db,
+  actor: Actor,
+  visibility: ViewRow['visibility'],
+  teamId: string | null | undefined,
+): Promise<{ visibility: ViewRow['visibility']; teamId: string | null }> {
+  if (visibility !== 'team') {
+    if (teamId)
+      throw new AppError('validation_failed', 'teamId goes with visibility "team"', {
+        details: { issues: [{ path: 'body.teamId', message: 'needs visibility "team"' }] },
+      });
+    return { visibility, teamId: null };
+  }
+  if (!teamId)
+    throw new AppError('validation_failed', 'A team view names its team (teamId)', {
+      details: { issues: [{ path: 'body.teamId', message: 'is required' }] },
+    });
+  await assertTeam(db, actor.workspaceId, teamId);
+  return { visibility, teamId };
 }
 
 export async function findViews(props: { db: Db; actor: Actor }): Promise<SavedView[]> {
@@ -81,8 +138,8 @@ export async function createView(props: {
   body: SavedViewCreateBody;
 }): Promise<SavedView> {
   const { actor, body } = props;
-  const visibility = body.visibility ?? 'private';
-  assertCanManage(actor, { visibility, ownerId: actor.userId });
+  const sharing = await sharingOf(props.db, actor, body.visibility ?? 'private', body.teamId);
+  await assertCanManage(props.db, actor, { ...sharing, ownerId: actor.userId });
   // Unknown custom fields or badly typed filter values are refused now, not at every read.
   await filterConditions(props.db, actor, body.filters);
   const row = await props.db
@@ -92,8 +149,7 @@ export async function createView(props: {
       id: uuidv7(),
       name: body.name,
       ownerId: actor.userId,
-      visibility,
-      teamId: null,
+      ...sharing,
       filters: JSON.stringify(body.filters),
       sort: body.sort ?? null,
       position: body.position ?? 0,
@@ -111,14 +167,26 @@ export async function updateView(props: {
 }): Promise<SavedView> {
   const { actor, changes } = props;
   const before = await visibleView(props.db, actor, props.viewId);
-  assertCanManage(actor, before);
-  if (changes.visibility) assertCanManage(actor, { ...before, visibility: changes.visibility });
-  if (changes.filters) await filterConditions(props.db, actor, changes.filters);
-  const { filters, ...rest } = changes;
+  await assertCanManage(props.db, actor, before);
+  const { filters, visibility, teamId, ...rest } = changes;
+  const sharing =
+    visibility !== undefined || teamId !== undefined
+      ? await sharingOf(
+          props.db,
+          actor,
+          visibility ?? before.visibility,
+          teamId === undefined && (visibility ?? before.visibility) === 'team'
+            ? before.teamId
+            : teamId,
+        )
+      : null;
+  if (sharing) await assertCanManage(props.db, actor, { ...sharing, ownerId: before.ownerId });
+  if (filters) await filterConditions(props.db, actor, filters);
   const row = await props.db
     .updateTable('savedViews')
     .set({
       ...rest,
+      ...(sharing ?? {}),
       ...(filters ? { filters: JSON.stringify(filters) } : {}),
       updatedAt: new Date(),
     })
@@ -131,7 +199,7 @@ export async function updateView(props: {
 
 export async function deleteView(props: { db: Db; actor: Actor; viewId: string }) {
   const before = await visibleView(props.db, props.actor, props.viewId);
-  assertCanManage(props.actor, before);
+  await assertCanManage(props.db, props.actor, before);
   await props.db
     .deleteFrom('savedViews')
     .where('workspaceId', '=', props.actor.workspaceId)

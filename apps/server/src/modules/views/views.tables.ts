@@ -6,7 +6,7 @@ export interface SavedViewsTable {
   id: string;
   name: string;
   ownerId: string;
-  /** 'team' is reserved for team sharing (the routing issue brings teams). */
+  /** team: shared with the members of `teamId`. */
   visibility: 'private' | 'team' | 'workspace';
   teamId: string | null;
   filters: ColumnType<ConversationFilters, string, string>;

@@ -50,7 +50,8 @@ function startParley(
 }
 
 function field(banner: string, name: string): string {
-  return new RegExp(`${name}\\s+(\\S+)`).exec(banner)?.[1] ?? '';
+  // Anchored to a banner line: log lines on stdout may mention the same words.
+  return new RegExp(`^\\s+${name}\\s+(\\S+)`, 'm').exec(banner)?.[1] ?? '';
 }
 
 const base = { NODE_ENV: 'test', LOG_LEVEL: 'warn', SMTP_PORT: '0' };

@@ -22,7 +22,7 @@ const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
 export function NoConversation() {
   const t = useT();
   return (
-    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-500">
+    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-600">
       {t('conversation.none')}
     </div>
   );
@@ -79,7 +79,7 @@ export function ConversationPane() {
   }, [update, me.user.id]);
 
   if (conversation.isPending)
-    return <p className="p-6 text-sm text-slate-500">{t('app.loading')}</p>;
+    return <p className="p-6 text-sm text-slate-600">{t('app.loading')}</p>;
   if (conversation.isError)
     return (
       <p role="alert" className="p-6 text-sm text-red-600">
@@ -97,7 +97,7 @@ export function ConversationPane() {
           <Link to="/" search={search} className="md:hidden" aria-label={t('conversation.back')}>
             <ArrowLeft aria-hidden className="size-5 rtl:-scale-x-100" />
           </Link>
-          <span className="text-sm text-slate-500" dir="ltr">
+          <span className="text-sm text-slate-600" dir="ltr">
             {c.displayNumber}
           </span>
           <h1
@@ -137,7 +137,7 @@ export function ConversationPane() {
         className="hidden w-72 shrink-0 space-y-5 overflow-y-auto border-s border-slate-200 p-4 text-sm lg:block dark:border-slate-800"
       >
         <section>
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-500">
+          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600">
             {t('panel.customer')}
           </h2>
           <div className="flex items-center gap-3">
@@ -152,12 +152,12 @@ export function ConversationPane() {
                 {c.contact.name ?? c.contact.email}
               </p>
               {c.contact.email && (
-                <p className="truncate text-slate-500" dir="ltr">
+                <p className="truncate text-slate-600" dir="ltr">
                   {c.contact.email}
                 </p>
               )}
               {c.contact.phone && (
-                <p className="truncate text-slate-500" dir="ltr">
+                <p className="truncate text-slate-600" dir="ltr">
                   {c.contact.phone}
                 </p>
               )}
@@ -165,7 +165,7 @@ export function ConversationPane() {
           </div>
         </section>
         <section className="space-y-3">
-          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-500">
+          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">
             {t('panel.details')}
           </h2>
           <label className="flex items-center justify-between gap-2">
@@ -235,7 +235,7 @@ export function ConversationPane() {
           <div>
             <p className="mb-1">{t('panel.tags')}</p>
             {c.tags.length === 0 ? (
-              <p className="text-slate-500">{t('panel.noTags')}</p>
+              <p className="text-slate-600">{t('panel.noTags')}</p>
             ) : (
               <ul className="flex flex-wrap gap-1">
                 {c.tags.map((tag) => (
@@ -279,74 +279,86 @@ function Timeline({
     return users.find((u) => u.id === m.author.id)?.name ?? '';
   };
   return (
-    <ol className="min-h-0 flex-1 space-y-4 overflow-y-auto p-4" data-testid="timeline">
-      {messages.map((m) => {
-        const inbound = m.kind === 'inbound';
-        const note = m.kind === 'note';
-        return (
-          <li
-            key={m.id}
-            data-kind={m.kind}
-            className={`max-w-3xl rounded-lg border p-3 ${
-              note
-                ? 'border-amber-300 bg-amber-50 dark:border-amber-700 dark:bg-amber-950/40'
-                : inbound
-                  ? 'me-auto border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900'
-                  : 'ms-auto border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/50'
-            }`}
-          >
-            <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-500">
-              {note && <Lock aria-hidden className="size-3.5 text-amber-700" />}
-              <span className="font-medium text-slate-700 dark:text-slate-200">
-                {authorName(m)}
-              </span>
-              {note && <span>{t('message.note')}</span>}
-              <time dateTime={m.createdAt}>
-                {intl.formatDate(m.createdAt, { dateStyle: 'medium', timeStyle: 'short' })}
-              </time>
-              {m.kind === 'outbound' && m.deliveryStatus && (
-                <span
-                  className={m.deliveryStatus === 'failed' ? 'text-red-600 dark:text-red-400' : ''}
-                >
-                  {m.deliveryStatus === 'failed'
-                    ? t('delivery.failed', { reason: m.deliveryError ?? '' })
-                    : t(`delivery.${m.deliveryStatus as 'queued' | 'sent' | 'delivered' | 'read'}`)}
+    <div
+      className="min-h-0 flex-1 overflow-y-auto p-4"
+      tabIndex={0}
+      role="region"
+      aria-label={t('conversation.messages', { count: messages.length })}
+      data-testid="timeline"
+    >
+      <ol className="space-y-4">
+        {messages.map((m) => {
+          const inbound = m.kind === 'inbound';
+          const note = m.kind === 'note';
+          return (
+            <li
+              key={m.id}
+              data-kind={m.kind}
+              className={`max-w-3xl rounded-lg border p-3 ${
+                note
+                  ? 'border-amber-300 bg-amber-50 dark:border-amber-700 dark:bg-amber-950/40'
+                  : inbound
+                    ? 'me-auto border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900'
+                    : 'ms-auto border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/50'
+              }`}
+            >
+              <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+                {note && <Lock aria-hidden className="size-3.5 text-amber-700" />}
+                <span className="font-medium text-slate-700 dark:text-slate-200">
+                  {authorName(m)}
                 </span>
+                {note && <span>{t('message.note')}</span>}
+                <time dateTime={m.createdAt}>
+                  {intl.formatDate(m.createdAt, { dateStyle: 'medium', timeStyle: 'short' })}
+                </time>
+                {m.kind === 'outbound' && m.deliveryStatus && (
+                  <span
+                    className={
+                      m.deliveryStatus === 'failed' ? 'text-red-600 dark:text-red-400' : ''
+                    }
+                  >
+                    {m.deliveryStatus === 'failed'
+                      ? t('delivery.failed', { reason: m.deliveryError ?? '' })
+                      : t(
+                          `delivery.${m.deliveryStatus as 'queued' | 'sent' | 'delivered' | 'read'}`,
+                        )}
+                  </span>
+                )}
+              </div>
+              {/* The server's sanitize-html allow-list made this safe; text stays text. */}
+              {m.html ? (
+                <div
+                  className="message-html text-sm break-words"
+                  dir="auto"
+                  dangerouslySetInnerHTML={{ __html: m.html }}
+                />
+              ) : (
+                <p className="whitespace-pre-wrap text-sm break-words" dir="auto">
+                  {m.text}
+                </p>
               )}
-            </div>
-            {/* The server's sanitize-html allow-list made this safe; text stays text. */}
-            {m.html ? (
-              <div
-                className="message-html text-sm break-words"
-                dir="auto"
-                dangerouslySetInnerHTML={{ __html: m.html }}
-              />
-            ) : (
-              <p className="whitespace-pre-wrap text-sm break-words" dir="auto">
-                {m.text}
-              </p>
-            )}
-            {m.attachments.length > 0 && (
-              <ul aria-label={t('message.attachments')} className="mt-2 flex flex-wrap gap-2">
-                {m.attachments.map((a) => (
-                  <li key={a.blobKey}>
-                    <a
-                      href={`/api/v1/conversations/${conversation.id}/attachments/${a.blobKey}`}
-                      className="flex items-center gap-1 rounded border border-slate-200 px-2 py-1 text-xs dark:border-slate-700"
-                      dir="auto"
-                    >
-                      <Paperclip aria-hidden className="size-3.5" />
-                      {a.filename}
-                    </a>
-                  </li>
-                ))}
-              </ul>
-            )}
-          </li>
-        );
-      })}
+              {m.attachments.length > 0 && (
+                <ul aria-label={t('message.attachments')} className="mt-2 flex flex-wrap gap-2">
+                  {m.attachments.map((a) => (
+                    <li key={a.blobKey}>
+                      <a
+                        href={`/api/v1/conversations/${conversation.id}/attachments/${a.blobKey}`}
+                        className="flex items-center gap-1 rounded border border-slate-200 px-2 py-1 text-xs dark:border-slate-700"
+                        dir="auto"
+                      >
+                        <Paperclip aria-hidden className="size-3.5" />
+                        {a.filename}
+                      </a>
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </li>
+          );
+        })}
+      </ol>
       <div ref={end} />
-    </ol>
+    </div>
   );
 }
 
@@ -437,7 +449,7 @@ function Composer({
         </p>
       )}
       <div className="mt-2 flex items-center gap-2">
-        <span className="text-xs text-slate-500">{t('composer.hint')}</span>
+        <span className="text-xs text-slate-600">{t('composer.hint')}</span>
         {mode === 'reply' && (
           <button
             type="button"

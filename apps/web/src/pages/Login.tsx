@@ -31,8 +31,6 @@ export function Login() {
     event.preventDefault();
     login.mutate();
   };
-  const field =
-    'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900';
   return (
     <main className="flex min-h-full flex-col items-center justify-center gap-6 p-6">
       <form
@@ -43,42 +41,27 @@ export function Login() {
           <MessagesSquare aria-hidden className="size-8 text-indigo-600" />
           <h1 className="text-xl font-semibold">{t('login.title')}</h1>
         </div>
-        <label className="block text-sm font-medium">
-          {t('login.email')}
-          <input
-            type="email"
-            autoComplete="username"
-            required
-            value={email}
-            onChange={(e) => setEmail(e.target.value)}
-            className={field}
-            dir="ltr"
-          />
-        </label>
-        <label className="block text-sm font-medium">
-          {t('login.password')}
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-            className={field}
-            dir="ltr"
-          />
-        </label>
+        <Field
+          label={t('login.email')}
+          type="email"
+          autoComplete="username"
+          value={email}
+          onChange={setEmail}
+        />
+        <Field
+          label={t('login.password')}
+          type="password"
+          autoComplete="current-password"
+          value={password}
+          onChange={setPassword}
+        />
         {needsWorkspace && (
-          <label className="block text-sm font-medium">
-            {t('login.workspace')}
-            <span className="block font-normal text-slate-500">{t('login.workspaceHint')}</span>
-            <input
-              required
-              value={workspace}
-              onChange={(e) => setWorkspace(e.target.value)}
-              className={field}
-              dir="ltr"
-            />
-          </label>
+          <Field
+            label={t('login.workspace')}
+            hint={t('login.workspaceHint')}
+            value={workspace}
+            onChange={setWorkspace}
+          />
         )}
         {login.isError && !needsWorkspace && (
           <p role="alert" className="text-sm text-red-600 dark:text-red-400">
@@ -95,5 +78,31 @@ export function Login() {
       </form>
       <LocalePicker />
     </main>
+  );
+}
+
+/** A labelled, required text input (left-to-right: emails, passwords and slugs are Latin). */
+function Field(props: {
+  label: string;
+  hint?: string;
+  type?: 'email' | 'password' | 'text';
+  autoComplete?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label className="block text-sm font-medium">
+      {props.label}
+      {props.hint && <span className="block font-normal text-slate-600">{props.hint}</span>}
+      <input
+        type={props.type ?? 'text'}
+        autoComplete={props.autoComplete}
+        required
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"
+        dir="ltr"
+      />
+    </label>
   );
 }

@@ -166,7 +166,7 @@ export function Shell() {
         >
           <span className="truncate">{label}</span>
           {count && (
-            <span className="ms-2 tabular-nums text-xs text-slate-500 dark:text-slate-400">
+            <span className="ms-2 tabular-nums text-xs text-slate-600 dark:text-slate-400">
               {intl.formatNumber(count.count)}
               {count.approximate ? '+' : ''}
             </span>
@@ -186,14 +186,14 @@ export function Shell() {
           <MessagesSquare aria-hidden className="size-6 text-indigo-600" />
           <span className="text-lg font-semibold">{t('app.name')}</span>
         </div>
-        <h2 className="mb-1 flex items-center gap-2 px-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
+        <h2 className="mb-1 flex items-center gap-2 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
           <Inbox aria-hidden className="size-3.5" />
           {t('nav.inbox')}
         </h2>
         <ul className="space-y-0.5">{sidebarViews.map((id) => navItem(id, viewLabel(id)))}</ul>
         {saved.data && saved.data.data.length > 0 && (
           <>
-            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-500">
+            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
               {t('nav.savedViews')}
             </h2>
             <ul className="space-y-0.5">{saved.data.data.map((v) => navItem(v.id, v.name))}</ul>
@@ -202,7 +202,7 @@ export function Shell() {
         <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
           <p className="truncate px-2 text-sm" title={me.user.email}>
             {me.user.name}
-            <span className="block truncate text-xs text-slate-500">{me.workspace.name}</span>
+            <span className="block truncate text-xs text-slate-600">{me.workspace.name}</span>
           </p>
           <LocalePicker />
           <div className="flex items-center gap-2">
@@ -280,14 +280,14 @@ export function Shell() {
           className="min-h-0 flex-1 overflow-y-auto"
           data-testid="conversation-list"
         >
-          {list.isPending && <p className="p-4 text-sm text-slate-500">{t('app.loading')}</p>}
+          {list.isPending && <p className="p-4 text-sm text-slate-600">{t('app.loading')}</p>}
           {list.isError && (
             <p role="alert" className="p-4 text-sm text-red-600">
               {errorText(list.error)}
             </p>
           )}
           {list.isSuccess && rows.length === 0 && (
-            <p className="p-8 text-center text-sm text-slate-500">{t('list.empty')}</p>
+            <p className="p-8 text-center text-sm text-slate-600">{t('list.empty')}</p>
           )}
           <ul style={{ height: virtualizer.getTotalSize() }} className="relative">
             {virtualizer.getVirtualItems().map((item) => {
@@ -335,19 +335,19 @@ export function Shell() {
                       <div className="flex items-center gap-2 text-sm">
                         <ChannelIcon
                           channel={c.channel as Channel}
-                          className="size-4 shrink-0 text-slate-500"
+                          className="size-4 shrink-0 text-slate-600"
                         />
                         <span className="truncate font-medium">
                           {c.contact.name ?? c.contact.email ?? c.contact.phone}
                         </span>
-                        <span className="ms-auto shrink-0 text-xs text-slate-500" dir="ltr">
+                        <span className="ms-auto shrink-0 text-xs text-slate-600" dir="ltr">
                           {c.displayNumber}
                         </span>
                       </div>
                       <p className="truncate text-sm" dir="auto">
                         {c.subject || t('list.noSubject')}
                       </p>
-                      <p className="truncate text-xs text-slate-500" dir="auto">
+                      <p className="truncate text-xs text-slate-600" dir="auto">
                         {c.preview}
                       </p>
                       <div className="mt-1 flex items-center gap-2">
@@ -363,7 +363,7 @@ export function Shell() {
                         ))}
                         <time
                           dateTime={c.lastActivityAt}
-                          className="ms-auto shrink-0 text-xs text-slate-500"
+                          className="ms-auto shrink-0 text-xs text-slate-600"
                         >
                           {relativeTime(c.lastActivityAt, intl.locale)}
                         </time>

@@ -50,7 +50,7 @@ export function StatusBadge({ status }: { status: ConversationStatus }) {
 }
 
 const priorityColors: Record<Priority, string> = {
-  low: 'text-slate-500 dark:text-slate-400',
+  low: 'text-slate-600 dark:text-slate-400',
   normal: 'text-slate-600 dark:text-slate-300',
   high: 'text-orange-700 dark:text-orange-300',
   urgent: 'text-red-700 font-semibold dark:text-red-300',

@@ -19,7 +19,8 @@ async function settled(workspaceId: string) {
       select (select count(*)::int from outbox_events
                where workspace_id = ${workspaceId} and dispatched_at is null) as events,
              (select count(*)::int from graphile_worker.jobs
-               where task_identifier in ('email.process', 'email.notify', 'email.send')) as jobs`.execute(
+               where task_identifier in ('email.process', 'email.notify', 'email.send',
+                                         'conversations.acknowledge')) as jobs`.execute(
       t.services.db,
     );
     expect(rows[0]).toEqual({ events: 0, jobs: 0 });
@@ -241,6 +242,8 @@ describe('agent notifications by email', () => {
         userId,
         ...(at ? { at } : {}),
       });
+    // Counted once the acknowledgement (a job of its own) is written too.
+    await settled(workspace.id);
     const before = (await messagesOf(conversationId)).length;
     const attempts: { name: string; from: string; to: string; headers?: Record<string, string> }[] =
       [

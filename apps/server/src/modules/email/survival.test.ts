@@ -1,38 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../platform/blobs.js';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../../test/harness.js';
+import { exited, startParley } from '../../test/parley-process.js';
 
-const bin = resolve(import.meta.dirname, '../../../bin/parley.js');
 const TOTAL = 2_000;
 const CLIENTS = 8;
-
-/** `parley start` as its own process; resolves once the banner is out. */
-function startParley(env: Record<string, string>): Promise<ChildProcess> {
-  return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (c: Buffer) => {
-      out += c.toString();
-      if (/Jobs\s+.*\n/.test(out)) resolveStart(child);
-    });
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('close', (code) => reject(new Error(`parley exited with ${String(code)}: ${err}`)));
-  });
-}
-
-const exited = (child: ChildProcess) =>
-  new Promise<void>((r) => {
-    if (child.exitCode !== null || child.signalCode !== null) r();
-    else child.once('close', () => r());
-  });
 
 describe('email survives a killed process', { timeout: 240_000 }, () => {
   it('SIGKILL mid-burst: every mail that got 250 exists exactly once, none is half-stored', async () => {
@@ -47,7 +23,7 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
       PORT: '0',
       SMTP_PORT: String(smtpPort),
     };
-    let server = await startParley(env);
+    let server = (await startParley(env)).child;
     const acked = new Set<number>();
     let next = 0;
     let killed = false;
@@ -89,7 +65,7 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
       killed = true;
       server.kill('SIGKILL');
       await exited(server);
-      server = await startParley(env);
+      server = (await startParley(env)).child;
     })();
     await Promise.all([...Array.from({ length: CLIENTS }, client), killer]);
     expect(killed).toBe(true);

@@ -23,8 +23,9 @@ import { scenario as inbox } from './inbox.js';
 import { scenario as start } from './start.js';
 import { scenario as search } from './search.js';
 import { scenario as email } from './email.js';
+import { scenario as app } from './app.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, start];
+const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, app, start];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -1,6 +1,7 @@
 import fastifyStatic from '@fastify/static';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type {} from '@fastify/swagger'; // its types add `schema.hide`
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from './platform/http.js';
 

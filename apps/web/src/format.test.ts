@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { initials, relativeTime } from './format.js';
+
+describe('format', () => {
+  it('says how long ago in the user’s language', () => {
+    const now = Date.parse('2026-11-22T12:00:00Z');
+    // Exact abbreviations follow the ICU data of the runtime; the words and numbers must be there.
+    expect(relativeTime('2026-11-22T11:55:00Z', 'en', now)).toMatch(/^5 min\.? ago$/);
+    expect(relativeTime('2026-11-21T12:00:00Z', 'pl', now)).toBe('wczoraj');
+    expect(relativeTime('2026-11-22T09:00:00Z', 'sv', now)).toMatch(/^för 3 tim\.? sedan$/);
+  });
+
+  it('takes initials from any script, keeping combined characters whole', () => {
+    expect(initials('Kasia Nowak')).toBe('KN');
+    expect(initials('مریم رضایی')).toBe('مر');
+    expect(initials('张伟')).toBe('张');
+    expect(initials(null)).toBe('');
+  });
+});

@@ -1,0 +1,54 @@
+import { createIntl } from 'react-intl';
+import { describe, expect, it } from 'vitest';
+import { en, type MessageKey } from './en.js';
+import { fa } from './fa.js';
+import { pl } from './pl.js';
+import { sv } from './sv.js';
+import { zh } from './zh.js';
+
+const catalogs = { en, pl, sv, fa, zh } as Record<string, Record<MessageKey, string>>;
+const sample = {
+  count: 5,
+  updated: 3,
+  failed: 1,
+  view: 'X',
+  number: '#1',
+  name: 'N',
+  message: 'm',
+  reason: 'r',
+};
+
+describe('message catalogs', () => {
+  it.each(Object.keys(catalogs))('%s: every message is valid ICU and formats', (locale) => {
+    const intl = createIntl({
+      locale,
+      messages: catalogs[locale],
+      onError: (e) => {
+        throw e;
+      },
+    });
+    for (const key of Object.keys(en) as MessageKey[]) {
+      const text = intl.formatMessage({ id: key }, sample);
+      expect(text.length, key).toBeGreaterThan(0);
+      expect(text, key).not.toContain('{');
+    }
+  });
+
+  it('uses the Polish plural forms (one, few, many)', () => {
+    const intl = createIntl({ locale: 'pl', messages: pl });
+    const title = (count: number) =>
+      intl.formatMessage({ id: 'list.title' }, { view: 'Moje', count });
+    expect(title(1)).toBe('Moje · 1 rozmowa');
+    expect(title(3)).toBe('Moje · 3 rozmowy');
+    expect(title(5)).toBe('Moje · 5 rozmów');
+    expect(title(22)).toBe('Moje · 22 rozmowy');
+    expect(title(25)).toBe('Moje · 25 rozmów');
+  });
+
+  it('writes Persian numbers in Persian digits and Chinese without plural forms', () => {
+    const fa = createIntl({ locale: 'fa-IR-u-ca-persian', messages: catalogs.fa });
+    expect(fa.formatMessage({ id: 'conversation.messages' }, { count: 12 })).toBe('۱۲ پیام');
+    const zh = createIntl({ locale: 'zh-CN', messages: catalogs.zh });
+    expect(zh.formatMessage({ id: 'conversation.messages' }, { count: 12 })).toBe('12 条消息');
+  });
+});

@@ -136,3 +136,27 @@ export async function deliverOrRetry(
     throw new Error(`${job.name}: mail not sent (attempt ${String(context.attempt)}): ${reason}`);
   }
 }
+
+/** (workspace, problem) pairs already warned about in this process. */
+const warned = new Set<string>();
+
+/**
+ * Mail we could not route (no mailbox, no transport): a warning the first time per
+ * workspace and problem in this process, then debug. A fresh install without a transport
+ * would otherwise warn for every notification its demo data causes.
+ */
+export function reportUnroutable(
+  log: JobContext['log'],
+  workspaceId: string,
+  fields: Record<string, unknown> & { problem: string | undefined },
+  message: string,
+): void {
+  const key = `${workspaceId}:${fields.problem ?? ''}`;
+  if (warned.has(key)) {
+    log.debug({ workspaceId, ...fields }, message);
+    return;
+  }
+  if (warned.size > 10_000) warned.clear();
+  warned.add(key);
+  log.warn({ workspaceId, ...fields }, `${message} (further ones for this workspace: debug)`);
+}

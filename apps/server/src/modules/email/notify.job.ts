@@ -3,7 +3,7 @@ import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
-import { deliverOrRetry, mailboxFor, routeFor } from './mailer.js';
+import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
 import { notificationTexts } from './notify.templates.js';
 import { escapeHtml, messageIdDomain, numberTag, textToHtml } from './outbound.js';
 import { replyAddress } from './reply-address.js';
@@ -131,7 +131,12 @@ export async function notifyAgent(
   const mailbox = await mailboxFor(db, workspaceId, conversation.id);
   const route = mailbox ? routeFor(services, mailbox) : { problem: 'the workspace has no mailbox' };
   if (!mailbox || route.problem !== undefined) {
-    context.log.warn({ job: notifyAgentJob.name, problem: route.problem }, 'notification not sent');
+    reportUnroutable(
+      context.log,
+      workspaceId,
+      { job: notifyAgentJob.name, problem: route.problem },
+      'notification not sent',
+    );
     return;
   }
 

@@ -3,7 +3,7 @@ import type { SendMailOptions } from 'nodemailer';
 import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
-import { deliverOrRetry, mailboxFor, routeFor } from './mailer.js';
+import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
 import { notificationTexts } from './notify.templates.js';
 import { messageIdDomain, textToHtml } from './outbound.js';
 
@@ -126,7 +126,9 @@ export async function sendSystemMail(
   const mailbox = await mailboxFor(services.db, props.workspaceId, built.conversationId);
   const route = mailbox ? routeFor(services, mailbox) : { problem: 'the workspace has no mailbox' };
   if (!mailbox || route.problem !== undefined) {
-    context.log.warn(
+    reportUnroutable(
+      context.log,
+      props.workspaceId,
       { job: systemMailJob.name, type: event.type, problem: route.problem },
       'mail not sent',
     );

@@ -11,6 +11,7 @@ import type {
   User,
   ViewCounts,
   SavedView,
+  SearchResults,
 } from '@parley/contract';
 
 /** An error answer from the API: its stable code (shown translated), message and status. */
@@ -97,6 +98,7 @@ export const api = {
     request<Message>('POST', `/conversations/${id}/messages`, body),
   update: (id: string, body: ConversationUpdateBody) =>
     request<Conversation>('PATCH', `/conversations/${id}`, body),
+  search: (q: string) => request<SearchResults>('GET', `/search${query({ q, limit: 10 })}`),
   bulk: (ids: string[], changes: ConversationUpdateBody) =>
     request<BulkUpdateResult>('POST', '/conversations/bulk', { ids, changes }),
 };

@@ -128,6 +128,22 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  it('searches from the keyboard: / opens it, results grouped, Enter opens the first', async () => {
+    const page = await newPage();
+    await signIn(page);
+    await page.locator('body').press('/');
+    await page.getByTestId('search-input').fill('客户服务');
+    const hit = page.getByTestId('search-hit').first();
+    await hit.waitFor();
+    expect(await hit.locator('mark').count()).toBeGreaterThan(0);
+    await expectAccessible(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/search-en.png` });
+    await page.getByTestId('search-input').press('Enter');
+    await page.waitForURL(/\/app\/conversations\//);
+    await page.getByTestId('timeline').waitFor();
+    await page.context().close();
+  });
+
   it('assigns several conversations at once', async () => {
     const page = await newPage();
     await signIn(page);

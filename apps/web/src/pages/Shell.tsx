@@ -9,7 +9,7 @@ import {
 } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Inbox, Keyboard, LogOut, MessagesSquare } from 'lucide-react';
+import { Inbox, Keyboard, LogOut, MessagesSquare, Search } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { api, type ConversationFilter } from '../api.js';
@@ -19,6 +19,7 @@ import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
 import { ChannelIcon, PriorityLabel, StatusBadge } from './badges.js';
 import { LocalePicker } from './LocalePicker.js';
+import { SearchDialog } from './SearchDialog.js';
 import { ShortcutsDialog } from './ShortcutsDialog.js';
 
 /** The sidebar's built-in views, in order, plus resolved (not counted: it only grows). */
@@ -69,6 +70,7 @@ export function Shell() {
   const [cursor, setCursor] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [help, setHelp] = useState(false);
+  const [searching, setSearching] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
 
   const scroller = useRef<HTMLDivElement>(null);
@@ -128,6 +130,7 @@ export function Shell() {
       else if (key === 'a') conversationCommand('assign');
       else if (key === 'g') pendingG.current = true;
       else if (key === '?') setHelp(true);
+      else if (key === '/') setSearching(true);
       else return;
       event.preventDefault();
     };
@@ -236,6 +239,15 @@ export function Shell() {
           <h1 className="truncate font-semibold" data-testid="list-title">
             {t('list.title', { view: viewLabel(view), count: total })}
           </h1>
+          <button
+            type="button"
+            onClick={() => setSearching(true)}
+            className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+            aria-label={t('search.label')}
+            title={`${t('shortcuts.search')} (/)`}
+          >
+            <Search aria-hidden className="size-5" />
+          </button>
         </header>
         {selected.size > 0 && (
           <div
@@ -390,6 +402,7 @@ export function Shell() {
         <Outlet />
       </main>
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
+      {searching && <SearchDialog view={view} onClose={() => setSearching(false)} />}
     </div>
   );
 }

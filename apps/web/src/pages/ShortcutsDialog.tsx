@@ -10,6 +10,7 @@ const shortcuts: [string, MessageKey][] = [
   ['e', 'shortcuts.resolve'],
   ['a', 'shortcuts.assign'],
   ['g i', 'shortcuts.inbox'],
+  ['/', 'shortcuts.search'],
   ['?', 'shortcuts.help'],
 ];
 

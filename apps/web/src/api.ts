@@ -1,5 +1,6 @@
 import type {
   BulkUpdateResult,
+  ContactDetail,
   Conversation,
   ConversationUpdateBody,
   ErrorBody,
@@ -89,6 +90,7 @@ export const api = {
       'GET',
       `/views/${viewId}/conversations${query({ cursor, limit: 50 })}`,
     ),
+  contact: (id: string) => request<ContactDetail>('GET', `/contacts/${id}`),
   conversation: (id: string) => request<Conversation>('GET', `/conversations/${id}`),
   messages: (id: string) =>
     request<Page<Message>>('GET', `/conversations/${id}/messages?limit=200`),

@@ -164,6 +164,7 @@ export function ConversationPane() {
             </div>
           </div>
         </section>
+        <CustomerPanel contactId={c.contact.id} conversationId={c.id} />
         <section className="space-y-3">
           <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">
             {t('panel.details')}
@@ -474,5 +475,90 @@ function Composer({
         </button>
       </div>
     </form>
+  );
+}
+
+/** The customer's identities on every channel, attributes, and their other conversations. */
+function CustomerPanel({
+  contactId,
+  conversationId,
+}: {
+  contactId: string;
+  conversationId: string;
+}) {
+  const t = useT();
+  const intl = useIntl();
+  const search = useSearch({ from: '/app/conversations/$id' });
+  const contact = useQuery({
+    queryKey: ['contact', contactId],
+    queryFn: () => api.contact(contactId),
+  });
+  if (!contact.data) return null;
+  const others = contact.data.conversations.filter((c) => c.id !== conversationId);
+  const attributes = Object.entries(contact.data.attributes).filter(([, v]) => v !== null);
+  const heading = 'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600';
+  return (
+    <>
+      <section>
+        <h2 className={heading}>{t('panel.identities')}</h2>
+        <ul className="space-y-0.5">
+          {contact.data.identities.map((i) => (
+            <li key={`${i.kind}:${i.value}`} className="flex justify-between gap-2">
+              <span className="text-slate-600 dark:text-slate-400">{i.kind}</span>
+              <span className="truncate" dir="ltr">
+                {i.value}
+              </span>
+            </li>
+          ))}
+        </ul>
+      </section>
+      {attributes.length > 0 && (
+        <section>
+          <h2 className={heading}>{t('panel.attributes')}</h2>
+          <dl className="grid grid-cols-2 gap-x-2 gap-y-0.5">
+            {attributes.map(([key, value]) => (
+              <div key={key} className="contents">
+                <dt className="truncate text-slate-600 dark:text-slate-400">{key}</dt>
+                <dd className="truncate" dir="auto">
+                  {Array.isArray(value) ? value.join(', ') : String(value)}
+                </dd>
+              </div>
+            ))}
+          </dl>
+        </section>
+      )}
+      <section>
+        <h2 className={heading}>{t('panel.otherConversations')}</h2>
+        {others.length === 0 ? (
+          <p className="text-slate-600 dark:text-slate-400">{t('panel.noOtherConversations')}</p>
+        ) : (
+          <ul className="space-y-1" data-testid="other-conversations">
+            {others.slice(0, 10).map((o) => (
+              <li key={o.id}>
+                <Link
+                  to="/conversations/$id"
+                  params={{ id: o.id }}
+                  search={search}
+                  className="block rounded px-1 hover:bg-slate-100 dark:hover:bg-slate-800"
+                >
+                  <span className="flex items-center gap-2">
+                    <span className="text-slate-600 dark:text-slate-400" dir="ltr">
+                      {o.displayNumber}
+                    </span>
+                    <span className="min-w-0 flex-1 truncate" dir="auto">
+                      {o.subject}
+                    </span>
+                    <StatusBadge status={o.status} />
+                  </span>
+                  <span className="text-xs text-slate-600 dark:text-slate-400">
+                    {intl.formatDate(o.createdAt, { dateStyle: 'medium' })}
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
   );
 }

@@ -40,9 +40,7 @@ describe('matchRule', () => {
       { ...base, ...c.words, language: c.language, contactAttributes: c.attributes },
       rule,
     );
-    const region = String(c.attributes.region ?? '')
-      .trim()
-      .toLowerCase();
+    const region = (c.attributes.region ?? '').trim().toLowerCase();
     const keyword = !c.words.text.includes('Passwort');
     const german = c.language === 'de' || c.language === 'de-AT';
     expect(result.matched).toBe(region === 'eu' && keyword && german);

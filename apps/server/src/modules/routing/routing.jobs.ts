@@ -1,9 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
-import { Id } from '@parley/contract';
 import { drainTeam } from './drain.js';
 import { routeConversation } from './route.js';
+
+// Job payloads are checked without formats (graphile-worker payloads are plain JSON).
+const Id = Type.String({ minLength: 1 });
 
 export const routeJob = {
   name: 'routing.route',

@@ -321,14 +321,19 @@ async function routeIn(
   for (const candidate of orderCandidates(strategy, candidates, previousAssignee)) {
     // The agent's row is the capacity lock: whoever assigns to them holds it until commit,
     // so the re-check below (a new snapshot, after any such commit) sees their real load.
+    // A candidate who fails it is let go (rolling back to the savepoint releases the row
+    // lock), so a router holds at most one agent lock and two routers cannot deadlock.
+    await sql`savepoint routing_candidate`.execute(trx);
     await sql`select 1 from agents where workspace_id = ${workspaceId} and user_id = ${candidate.userId} for update`.execute(
       trx,
     );
     const [recheck] = await eligibleAgents(trx, { ...eligibility, userId: candidate.userId });
     if (!recheck) {
+      await sql`rollback to savepoint routing_candidate`.execute(trx);
       skipped.push(candidate.userId);
       continue;
     }
+    await sql`release savepoint routing_candidate`.execute(trx);
     const chosen = { ...candidate, ...recheck };
     await trx
       .updateTable('conversations')

@@ -26,7 +26,7 @@ async function eventually<T>(read: () => Promise<T>, until: (value: T) => boolea
 }
 
 describe('routing through events and jobs', () => {
-  it('routes new conversations, queues at capacity, drains when work is resolved or an agent comes online', async () => {
+  it('routes new conversations, queues at capacity, drains when work is resolved, an agent comes online or an absence ends', async () => {
     const { workspace } = await buildWorkspace(t.services);
     const manager = await buildUser(t.services, { workspaceId: workspace.id, role: 'manager' });
     const anna = await buildUser(t.services, { workspaceId: workspace.id, name: 'Anna' });
@@ -119,5 +119,25 @@ describe('routing through events and jobs', () => {
       'conversation.routed',
     ]);
     expect(routing(await timelineTypes(automated))).toEqual([]);
+
+    // Bo goes on a short absence: his conversation is handed back to the queue, nobody can
+    // take it (Anna is full), and it is his again when the absence ends.
+    const endsAt = new Date(Date.now() + 3_000);
+    await call('POST', '/api/v1/absences', {
+      userId: bo.id,
+      startsAt: new Date(Date.now() - 1_000).toISOString(),
+      endsAt: endsAt.toISOString(),
+    });
+    const current = async () =>
+      (
+        await t.services.db
+          .selectFrom('conversations')
+          .select('assigneeId')
+          .where('id', '=', second)
+          .executeTakeFirstOrThrow()
+      ).assigneeId;
+    expect(await current()).toBeNull();
+    expect(await assignee(second)).toBe(bo.id);
+    expect(Date.now()).toBeGreaterThanOrEqual(endsAt.getTime());
   });
 });

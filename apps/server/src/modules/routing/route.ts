@@ -181,7 +181,16 @@ async function routeIn(
         if (exists) current.teamId = changes.teamId = actions.teamId;
       }
       if (actions.requiredSkills && actions.requiredSkills.length > 0) {
-        const skills = [...new Set([...current.requiredSkills, ...actions.requiredSkills])].sort();
+        // A skill deleted since the rule was written is no longer required.
+        const existing = await trx
+          .selectFrom('skills')
+          .select('id')
+          .where('workspaceId', '=', workspaceId)
+          .where('id', 'in', actions.requiredSkills)
+          .execute();
+        const skills = [
+          ...new Set([...current.requiredSkills, ...existing.map((skill) => skill.id)]),
+        ].sort();
         if (skills.join() !== current.requiredSkills.join())
           current.requiredSkills = changes.requiredSkills = skills;
       }

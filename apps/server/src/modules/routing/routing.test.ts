@@ -186,6 +186,12 @@ describe('routing rules API', () => {
     });
     expect((await s.call('GET', '/api/v1/routing-rules', undefined, asAgent)).statusCode).toBe(403);
 
+    const openapi = await api(t.app, 'GET', '/api/openapi.json');
+    expect(Object.keys(openapi.body.paths as Record<string, unknown>)).toEqual(
+      expect.arrayContaining(['/api/v1/routing-rules', '/api/v1/routing-rules/{id}']),
+    );
+    expect(openapi.body.info.description).toContain('routing_rule_not_found');
+
     s.ok(await s.call('DELETE', `/api/v1/routing-rules/${first.id}`), 204);
     const gone = await s.call('GET', `/api/v1/routing-rules/${first.id}`);
     expect(gone.statusCode).toBe(404);
@@ -313,6 +319,29 @@ describe('assignment on arrival', () => {
       type: 'conversation.not_routed',
       data: { reason: 'no_rule_matched', rule: null },
     });
+  });
+
+  it('ignores a required skill deleted since the rule was written', async () => {
+    const s = await setup(['Anna']);
+    const team = await s.team('Support', 'least_loaded', ['Anna']);
+    const skill = s.ok(
+      await s.call('POST', '/api/v1/skills', { type: 'product', value: 'legacy' }),
+      201,
+    ).body as { id: string };
+    s.ok(
+      await s.call('POST', '/api/v1/routing-rules', {
+        name: 'Legacy',
+        actions: { teamId: team, requiredSkills: [skill.id] },
+      }),
+      201,
+    );
+    await s.presence('Anna', 'online');
+    const waits = await s.conversation();
+    expect(await s.route(waits)).toMatchObject({ outcome: 'queued' });
+    s.ok(await s.call('DELETE', `/api/v1/skills/${skill.id}`), 204);
+    const id = await s.conversation();
+    expect(await s.route(id)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Anna });
+    expect((await s.row(id)).requiredSkills).toEqual([]);
   });
 
   it('never picks an absent or an offline agent, and queues when nobody is there', async () => {

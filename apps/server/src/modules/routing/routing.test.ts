@@ -321,6 +321,26 @@ describe('assignment on arrival', () => {
     });
   });
 
+  it('without a matching rule keeps the team a conversation already has', async () => {
+    const s = await setup(['Anna']);
+    const team = await s.team('Support', 'least_loaded', ['Anna']);
+    await s.presence('Anna', 'online');
+    const id = await s.conversation();
+    // A team set before routing ran (e.g. by an agent, or a mailbox's team).
+    await t.services.db
+      .updateTable('conversations')
+      .set({ teamId: team })
+      .where('id', '=', id)
+      .execute();
+    expect(await s.route(id)).toEqual({
+      outcome: 'assigned',
+      agentId: s.agents.Anna,
+      teamId: team,
+    });
+    const routed = (await s.timeline(id)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({ rule: null, teamId: team, candidates: 1 });
+  });
+
   it('ignores a required skill deleted since the rule was written', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', 'least_loaded', ['Anna']);

@@ -14,7 +14,10 @@ export type RouteOutcome =
   | { outcome: 'assigned'; agentId: string; teamId: string }
   | { outcome: 'queued'; teamId: string; reason: QueueReason; candidates: number }
   | { outcome: 'not_routed'; reason: 'no_rule_matched' | 'no_team' }
-  | { outcome: 'skipped'; reason: 'gone' | 'assigned' | 'closed' | 'not_queued' | 'locked' };
+  | {
+      outcome: 'skipped';
+      reason: 'gone' | 'assigned' | 'closed' | 'not_queued' | 'locked' | 'already_routed';
+    };
 
 export type QueueReason =
   | 'manual_strategy'
@@ -157,6 +160,25 @@ async function routeIn(
     return { outcome: 'skipped', reason: 'closed' };
   if (trigger === 'drain' && conversation.status !== 'new' && conversation.status !== 'open')
     return { outcome: 'skipped', reason: 'not_queued' };
+
+  // The outbox delivers at least once: an arrival already decided (queued, not routed) is not
+  // decided again; the queue's drains take it from there.
+  if (trigger === 'arrival') {
+    const decided = await trx
+      .selectFrom('conversationEvents')
+      .select('id')
+      .where('workspaceId', '=', workspaceId)
+      .where('conversationId', '=', conversationId)
+      .where('type', 'in', [
+        'conversation.routed',
+        'conversation.queued',
+        'conversation.not_routed',
+      ])
+      .where(sql<boolean>`data->>'trigger' = 'arrival'`)
+      .limit(1)
+      .executeTakeFirst();
+    if (decided) return { outcome: 'skipped', reason: 'already_routed' };
+  }
 
   const events: NewEvent[] = [];
   const timeline: { type: string; data: Record<string, unknown> }[] = [];

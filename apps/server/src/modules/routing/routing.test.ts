@@ -319,6 +319,10 @@ describe('assignment on arrival', () => {
       type: 'conversation.not_routed',
       data: { reason: 'no_rule_matched', rule: null },
     });
+    // A redelivered conversation.created decides nothing twice.
+    const entries = (await s.timeline(swedish)).length;
+    expect(await s.route(swedish)).toEqual({ outcome: 'skipped', reason: 'already_routed' });
+    expect(await s.timeline(swedish)).toHaveLength(entries);
   });
 
   it('without a matching rule keeps the team a conversation already has', async () => {

@@ -287,12 +287,16 @@ async function routeIn(
     .executeTakeFirstOrThrow();
   const strategy = team.assignmentStrategy;
 
-  const queue = async (reason: QueueReason, candidates: number) => {
+  const queue = async (
+    reason: QueueReason,
+    candidates: number,
+    team?: { members: number; available: number },
+  ) => {
     // A drain that finds nobody leaves the conversation where it was, saying nothing again.
     if (trigger === 'arrival') {
       timeline.push({
         type: 'conversation.queued',
-        data: { trigger, reason, rule: ruleData, teamId, strategy, candidates },
+        data: { trigger, reason, rule: ruleData, teamId, strategy, candidates, ...team },
       });
       events.push({
         workspaceId,
@@ -316,7 +320,16 @@ async function routeIn(
     at,
   };
   const eligible = await eligibleAgents(trx, eligibility);
-  if (eligible.length === 0) return queue(await queueReason(trx, workspaceId, teamId, at), 0);
+  if (eligible.length === 0) {
+    const counts = await teamCounts(trx, workspaceId, teamId, at);
+    const reason: QueueReason =
+      counts.members === 0
+        ? 'team_has_no_members'
+        : counts.available === 0
+          ? 'nobody_available'
+          : 'all_at_capacity_or_missing_skills';
+    return queue(reason, 0, counts);
+  }
 
   const members = await trx
     .selectFrom('teamMembers')
@@ -444,13 +457,13 @@ async function factsOf(
   };
 }
 
-/** Why nobody in the team could take it: no members, nobody available, or all full / unskilled. */
-async function queueReason(
+/** The team's active members and how many of them are available (online, in hours, present). */
+async function teamCounts(
   trx: Tx,
   workspaceId: string,
   teamId: string,
   at: Date,
-): Promise<QueueReason> {
+): Promise<{ members: number; available: number }> {
   const { rows } = await sql<{ members: number; available: number }>`
     select count(*)::int as members,
            count(*) filter (where ${availableSql(at)})::int as available
@@ -458,8 +471,5 @@ async function queueReason(
       join users u on u.workspace_id = m.workspace_id and u.id = m.user_id and u.status = 'active'
       left join agents a on a.workspace_id = m.workspace_id and a.user_id = m.user_id
      where m.workspace_id = ${workspaceId} and m.team_id = ${teamId}`.execute(trx);
-  const counts = rows[0] ?? { members: 0, available: 0 };
-  if (counts.members === 0) return 'team_has_no_members';
-  if (counts.available === 0) return 'nobody_available';
-  return 'all_at_capacity_or_missing_skills';
+  return rows[0] ?? { members: 0, available: 0 };
 }

@@ -402,7 +402,13 @@ describe('assignment on arrival', () => {
     });
     expect((await s.timeline(waiting)).at(-1)).toMatchObject({
       type: 'conversation.queued',
-      data: { reason: 'nobody_available', teamId: team, strategy: 'least_loaded' },
+      data: {
+        reason: 'nobody_available',
+        teamId: team,
+        strategy: 'least_loaded',
+        members: 3,
+        available: 0,
+      },
     });
     const outbox = await t.services.db
       .selectFrom('outboxEvents')

@@ -242,7 +242,8 @@ async function routeIn(
     id: rule.id,
     name: rule.name,
     conditions: rule.held,
-    applied: changes,
+    // What the rule changed (a copy: the assignment is added to `changes` later).
+    applied: { ...changes },
   };
 
   const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {

@@ -296,6 +296,12 @@ describe('assignment on arrival', () => {
           { condition: 'keywords', because: 'rechnung' },
           { condition: 'contact', because: 'region=EU' },
         ],
+        applied: {
+          teamId: dach,
+          requiredSkills: [german.id],
+          priority: 'high',
+          tags: ['billing'],
+        },
       },
       teamId: dach,
       strategy: 'skills_best_match',
@@ -304,6 +310,9 @@ describe('assignment on arrival', () => {
       skillScore: 5,
     });
     expect(String(routed?.data.why)).toContain('highest skill score 5');
+    expect(Object.keys((routed?.data.rule as { applied: object }).applied)).not.toContain(
+      'assigneeId',
+    );
     // Routing again does nothing: it is assigned.
     expect(await s.route(id)).toEqual({ outcome: 'skipped', reason: 'assigned' });
 

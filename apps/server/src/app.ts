@@ -18,6 +18,7 @@ import { portalRoutes } from './modules/portal/portal.routes.js';
 import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { availabilityRoutes } from './modules/availability/availability.routes.js';
+import { routingRoutes } from './modules/routing/routing.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -36,6 +37,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   organizationRoutes,
   teamRoutes,
   availabilityRoutes,
+  routingRoutes,
 ];
 
 /**

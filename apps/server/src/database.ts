@@ -10,6 +10,7 @@ import type { EmailTables } from './modules/email/email.tables.js';
 import type { PortalTables } from './modules/portal/portal.tables.js';
 import type { TeamTables } from './modules/teams/teams.tables.js';
 import type { AvailabilityTables } from './modules/availability/availability.tables.js';
+import type { RoutingTables } from './modules/routing/routing.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -22,7 +23,8 @@ export type Database = PlatformTables &
   PortalTables &
   EmailTables &
   TeamTables &
-  AvailabilityTables;
+  AvailabilityTables &
+  RoutingTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

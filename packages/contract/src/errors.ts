@@ -38,6 +38,7 @@ export const errorStatus = {
   team_not_found: 404,
   skill_not_found: 404,
   absence_not_found: 404,
+  routing_rule_not_found: 404,
   conflict: 409,
   address_taken: 409,
   email_taken: 409,

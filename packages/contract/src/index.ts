@@ -13,3 +13,4 @@ export * from './schemas/email.js';
 export * from './builtin-views.js';
 export * from './schemas/teams.js';
 export * from './schemas/availability.js';
+export * from './schemas/routing.js';

@@ -14,6 +14,7 @@ import * as m0014 from './0014_worker_heartbeats.js';
 import * as m0015 from './0015_bounces.js';
 import * as m0016 from './0016_notifications.js';
 import * as m0017 from './0017_teams.js';
+import * as m0018 from './0018_routing.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0015_bounces': m0015,
   '0016_notifications': m0016,
   '0017_teams': m0017,
+  '0018_routing': m0018,
 };

@@ -2,6 +2,7 @@ import type { Services } from '../context.js';
 import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { availabilityJobs } from './availability/availability.jobs.js';
+import { routingJobs, routingSubscribers } from './routing/routing.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -24,6 +25,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   notifyJobs,
   systemMailJobs,
   availabilityJobs,
+  routingJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
@@ -32,4 +34,5 @@ export const moduleSubscribers: ((services: Services) => void)[] = [
   emailOutboundSubscriber,
   notifySubscribers,
   systemMailSubscribers,
+  routingSubscribers,
 ];

@@ -9,6 +9,7 @@ import { createView } from '../modules/views/views.service.js';
 import { createTeam } from '../modules/teams/teams.service.js';
 import { createSkill } from '../modules/teams/skills.service.js';
 import { createAbsence } from '../modules/availability/absences.service.js';
+import { createRule } from '../modules/routing/rules.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -127,6 +128,29 @@ const resources: Record<string, ResourceKind> = {
       return (
         row?.reason === 'Untouched' && row.startsAt.toISOString() === '2099-01-01T00:00:00.000Z'
       );
+    },
+  },
+  routing_rule: {
+    create: async (t, b) =>
+      (
+        await createRule({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            name: 'Untouched',
+            position: 7,
+            conditions: { languages: ['sv'] },
+            actions: { priority: 'high' },
+          },
+        })
+      ).id,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('routingRules')
+        .select(['name', 'position', 'enabled'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.name === 'Untouched' && row.position === 7 && row.enabled;
     },
   },
   user: {
@@ -383,6 +407,7 @@ const bodies: Record<string, unknown> = {
   'PUT /api/v1/teams/:id/members': { members: [] },
   'POST /api/v1/teams/:id/members': { userId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/skills/:id': { label: 'Hijacked' },
+  'PATCH /api/v1/routing-rules/:id': { name: 'Hijacked', enabled: false, position: 1 },
   'PUT /api/v1/agents/:id/presence': { presence: 'online' },
   'PUT /api/v1/agents/:id/schedule': {
     timeZone: 'Europe/Warsaw',

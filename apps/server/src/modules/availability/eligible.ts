@@ -33,6 +33,8 @@ export async function eligibleAgents(
     priority?: keyof PriorityWeights;
     requiredSkills?: string[];
     at?: Date;
+    /** Only this member (the routing engine's re-check under the agent's row lock). */
+    userId?: string;
   },
 ): Promise<EligibleAgent[]> {
   const at = props.at ?? new Date();
@@ -70,6 +72,7 @@ export async function eligibleAgents(
         select coalesce((a.capacity->'limits'->>${props.channel})::int,
                         (t.capacity->'limits'->>${props.channel})::int) as value) lim
      where t.workspace_id = ${props.workspaceId} and t.id = ${props.teamId}
+       and (${props.userId ?? null}::uuid is null or m.user_id = ${props.userId ?? null}::uuid)
        and ${availableSql(at)}
        and k.skills = ${required.length}
        and (lim.value is null

@@ -46,6 +46,8 @@ export interface TeamMembersTable {
   teamId: string;
   userId: string;
   lead: ColumnType<boolean, boolean | undefined, boolean>;
+  /** When routing last assigned them a conversation of this team (round-robin's order). */
+  lastAssignedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: CreatedAt;
 }
 

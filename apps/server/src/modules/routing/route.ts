@@ -1,0 +1,476 @@
+import type { AssignmentStrategy, Channel, Priority } from '@parley/contract';
+import { sql } from 'kysely';
+import type { Db, Tx } from '../../database.js';
+import { recordEvents, type NewEvent } from '../../platform/outbox.js';
+import { availableSql } from '../availability/availability.sql.js';
+import { eligibleAgents, type EligibleAgent } from '../availability/eligible.js';
+import { matchRule, type ConversationFacts, type RuleMatch } from './match.js';
+import { findRuleRows } from './rules.service.js';
+
+/** Why routing ran: a new conversation (rules apply) or a queue drain (the team is set). */
+export type RouteTrigger = 'arrival' | 'drain';
+
+export type RouteOutcome =
+  | { outcome: 'assigned'; agentId: string; teamId: string }
+  | { outcome: 'queued'; teamId: string; reason: QueueReason; candidates: number }
+  | { outcome: 'not_routed'; reason: 'no_rule_matched' | 'no_team' }
+  | {
+      outcome: 'skipped';
+      reason: 'gone' | 'assigned' | 'closed' | 'not_queued' | 'locked' | 'already_routed';
+    };
+
+export type QueueReason =
+  | 'manual_strategy'
+  | 'team_has_no_members'
+  | 'nobody_available'
+  | 'all_at_capacity_or_missing_skills';
+
+interface Candidate extends EligibleAgent {
+  lastAssignedAt: Date | null;
+}
+
+const ratio = (c: EligibleAgent) => (c.limit ? c.channelLoad / c.limit : c.channelLoad);
+const time = (d: Date | null) => (d ? d.getTime() : Number.NEGATIVE_INFINITY);
+
+/** Lowest channel load relative to the limit, then total load, then longest since assigned. */
+function byLoad(a: Candidate, b: Candidate): number {
+  return (
+    ratio(a) - ratio(b) ||
+    a.totalLoad - b.totalLoad ||
+    time(a.lastAssignedAt) - time(b.lastAssignedAt) ||
+    a.userId.localeCompare(b.userId)
+  );
+}
+
+/**
+ * The candidates in the order the team's strategy tries them (the first whose re-check
+ * under lock passes gets the conversation). `manual` never gets here.
+ */
+export function orderCandidates(
+  strategy: Exclude<AssignmentStrategy, 'manual'>,
+  candidates: Candidate[],
+  previousAssignee: string | null,
+): Candidate[] {
+  const list = [...candidates];
+  switch (strategy) {
+    case 'least_loaded':
+      return list.sort(byLoad);
+    case 'skills_best_match':
+      return list.sort((a, b) => b.skillScore - a.skillScore || byLoad(a, b));
+    case 'round_robin':
+      return list.sort(
+        (a, b) =>
+          time(a.lastAssignedAt) - time(b.lastAssignedAt) || a.userId.localeCompare(b.userId),
+      );
+    case 'sticky': {
+      list.sort(byLoad);
+      const i = list.findIndex((c) => c.userId === previousAssignee);
+      if (i > 0) list.unshift(...list.splice(i, 1));
+      return list;
+    }
+  }
+}
+
+function why(
+  strategy: AssignmentStrategy,
+  chosen: Candidate,
+  previousAssignee: string | null,
+): string {
+  const load = `load ${chosen.channelLoad}${chosen.limit === null ? '' : `/${chosen.limit}`} in the channel, ${chosen.totalLoad} in all`;
+  switch (strategy) {
+    case 'sticky':
+      return chosen.userId === previousAssignee
+        ? `the contact's previous agent, available and under capacity (${load})`
+        : `the contact's previous agent is not eligible; least loaded (${load})`;
+    case 'skills_best_match':
+      return `highest skill score ${chosen.skillScore} (${load})`;
+    case 'round_robin':
+      return `longest since last assigned (${chosen.lastAssignedAt?.toISOString() ?? 'never'})`;
+    default:
+      return `least loaded (${load})`;
+  }
+}
+
+interface ConversationRow {
+  id: string;
+  status: string;
+  assigneeId: string | null;
+  teamId: string | null;
+  requiredSkills: string[];
+  priority: Priority;
+  tags: string[];
+  channel: Channel;
+  language: string | null;
+  subject: string;
+  contactId: string;
+}
+
+interface AppliedRule {
+  id: string;
+  name: string;
+  held: RuleMatch['held'];
+}
+
+/**
+ * Routes one conversation in ONE transaction: locks its row (a drain skips a locked one),
+ * stops if it is assigned, resolved or closed (a drain also if it is not new/open); on
+ * arrival applies the first matching enabled rule (team, required skills, priority, tags);
+ * then the team's strategy orders `eligibleAgents` and the first whose `agents` row, locked
+ * `for update`, still passes the eligibility check (presence, hours, absence, load under
+ * the limit, read after the lock) is assigned. Otherwise the conversation waits in the
+ * team queue. The timeline says what happened and why; the outbox gets
+ * `conversation.updated` (so notifications fire) and `conversation.assigned`/`queued`.
+ */
+export async function routeConversation(
+  db: Db,
+  props: { workspaceId: string; conversationId: string; trigger: RouteTrigger; at?: Date },
+): Promise<RouteOutcome> {
+  return db.transaction().execute((trx) => routeIn(trx, props));
+}
+
+async function routeIn(
+  trx: Tx,
+  props: { workspaceId: string; conversationId: string; trigger: RouteTrigger; at?: Date },
+): Promise<RouteOutcome> {
+  const { workspaceId, conversationId, trigger } = props;
+  const at = props.at ?? new Date();
+  let lock = trx
+    .selectFrom('conversations')
+    .select([
+      'id',
+      'status',
+      'assigneeId',
+      'teamId',
+      'requiredSkills',
+      'priority',
+      'tags',
+      'channel',
+      'language',
+      'subject',
+      'contactId',
+    ])
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', conversationId)
+    .forUpdate();
+  if (trigger === 'drain') lock = lock.skipLocked();
+  const conversation: ConversationRow | undefined = await lock.executeTakeFirst();
+  if (!conversation) return { outcome: 'skipped', reason: trigger === 'drain' ? 'locked' : 'gone' };
+  if (conversation.assigneeId) return { outcome: 'skipped', reason: 'assigned' };
+  if (conversation.status === 'resolved' || conversation.status === 'closed')
+    return { outcome: 'skipped', reason: 'closed' };
+  if (trigger === 'drain' && conversation.status !== 'new' && conversation.status !== 'open')
+    return { outcome: 'skipped', reason: 'not_queued' };
+
+  // The outbox delivers at least once: an arrival already decided (queued, not routed) is not
+  // decided again; the queue's drains take it from there.
+  if (trigger === 'arrival') {
+    const decided = await trx
+      .selectFrom('conversationEvents')
+      .select('id')
+      .where('workspaceId', '=', workspaceId)
+      .where('conversationId', '=', conversationId)
+      .where('type', 'in', [
+        'conversation.routed',
+        'conversation.queued',
+        'conversation.not_routed',
+      ])
+      .where(sql<boolean>`data->>'trigger' = 'arrival'`)
+      .limit(1)
+      .executeTakeFirst();
+    if (decided) return { outcome: 'skipped', reason: 'already_routed' };
+  }
+
+  const events: NewEvent[] = [];
+  const timeline: { type: string; data: Record<string, unknown> }[] = [];
+  const changes: Record<string, unknown> = {};
+  let rule: AppliedRule | null = null;
+  const current = { ...conversation };
+
+  if (trigger === 'arrival') {
+    const facts = await factsOf(trx, workspaceId, conversation, at);
+    for (const row of await findRuleRows(trx, workspaceId, true)) {
+      const match = matchRule(facts, row);
+      if (!match.matched) continue;
+      rule = { id: row.id, name: row.name, held: match.held };
+      const actions = row.actions;
+      if (actions.teamId && actions.teamId !== current.teamId) {
+        const exists = await trx
+          .selectFrom('teams')
+          .select('id')
+          .where('workspaceId', '=', workspaceId)
+          .where('id', '=', actions.teamId)
+          .executeTakeFirst();
+        if (exists) current.teamId = changes.teamId = actions.teamId;
+      }
+      if (actions.requiredSkills && actions.requiredSkills.length > 0) {
+        // A skill deleted since the rule was written is no longer required.
+        const existing = await trx
+          .selectFrom('skills')
+          .select('id')
+          .where('workspaceId', '=', workspaceId)
+          .where('id', 'in', actions.requiredSkills)
+          .execute();
+        const skills = [
+          ...new Set([...current.requiredSkills, ...existing.map((skill) => skill.id)]),
+        ].sort();
+        if (skills.join() !== current.requiredSkills.join())
+          current.requiredSkills = changes.requiredSkills = skills;
+      }
+      if (actions.priority && actions.priority !== current.priority)
+        current.priority = changes.priority = actions.priority;
+      if (actions.tags) {
+        const tags = [...new Set([...current.tags, ...actions.tags])];
+        if (tags.length !== current.tags.length) current.tags = changes.tags = tags;
+      }
+      break;
+    }
+    if (Object.keys(changes).length > 0)
+      await trx
+        .updateTable('conversations')
+        .set({
+          teamId: current.teamId,
+          requiredSkills: current.requiredSkills,
+          priority: current.priority,
+          tags: current.tags,
+          updatedAt: new Date(),
+        })
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', conversationId)
+        .execute();
+  }
+  const ruleData = rule && {
+    id: rule.id,
+    name: rule.name,
+    conditions: rule.held,
+    // What the rule changed (a copy: the assignment is added to `changes` later).
+    applied: { ...changes },
+  };
+
+  const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {
+    if (timeline.length > 0)
+      await trx
+        .insertInto('conversationEvents')
+        .values(
+          timeline.map((entry) => ({
+            workspaceId,
+            conversationId,
+            type: entry.type,
+            actorType: 'system' as const,
+            actorId: null,
+            data: JSON.stringify(entry.data),
+          })),
+        )
+        .execute();
+    if (Object.keys(changes).length > 0)
+      events.unshift({
+        workspaceId,
+        aggregateType: 'conversation',
+        aggregateId: conversationId,
+        type: 'conversation.updated',
+        data: { changes, routed: true, actorId: null },
+        broadcast: true,
+      });
+    await recordEvents(trx, events);
+    return outcome;
+  };
+
+  if (!current.teamId) {
+    const reason = rule ? 'no_team' : 'no_rule_matched';
+    timeline.push({ type: 'conversation.not_routed', data: { trigger, reason, rule: ruleData } });
+    return finish({ outcome: 'not_routed', reason });
+  }
+  const teamId = current.teamId;
+  const team = await trx
+    .selectFrom('teams')
+    .select('assignmentStrategy')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', teamId)
+    .executeTakeFirstOrThrow();
+  const strategy = team.assignmentStrategy;
+
+  const queue = async (
+    reason: QueueReason,
+    candidates: number,
+    team?: { members: number; available: number },
+  ) => {
+    // A drain that finds nobody leaves the conversation where it was, saying nothing again.
+    if (trigger === 'arrival') {
+      timeline.push({
+        type: 'conversation.queued',
+        data: { trigger, reason, rule: ruleData, teamId, strategy, candidates, ...team },
+      });
+      events.push({
+        workspaceId,
+        aggregateType: 'conversation',
+        aggregateId: conversationId,
+        type: 'conversation.queued',
+        data: { teamId, reason },
+      });
+    }
+    return finish({ outcome: 'queued', teamId, reason, candidates });
+  };
+
+  if (strategy === 'manual') return queue('manual_strategy', 0);
+
+  const eligibility = {
+    workspaceId,
+    teamId,
+    channel: current.channel,
+    priority: current.priority,
+    requiredSkills: current.requiredSkills,
+    at,
+  };
+  const eligible = await eligibleAgents(trx, eligibility);
+  if (eligible.length === 0) {
+    const counts = await teamCounts(trx, workspaceId, teamId, at);
+    const reason: QueueReason =
+      counts.members === 0
+        ? 'team_has_no_members'
+        : counts.available === 0
+          ? 'nobody_available'
+          : 'all_at_capacity_or_missing_skills';
+    return queue(reason, 0, counts);
+  }
+
+  const members = await trx
+    .selectFrom('teamMembers')
+    .select(['userId', 'lastAssignedAt'])
+    .where('workspaceId', '=', workspaceId)
+    .where('teamId', '=', teamId)
+    .where(
+      'userId',
+      'in',
+      eligible.map((c) => c.userId),
+    )
+    .execute();
+  const last = new Map(members.map((m) => [m.userId, m.lastAssignedAt]));
+  const candidates = eligible.map((c) => ({ ...c, lastAssignedAt: last.get(c.userId) ?? null }));
+  const previousAssignee =
+    strategy === 'sticky'
+      ? ((
+          await trx
+            .selectFrom('conversations')
+            .select('assigneeId')
+            .where('workspaceId', '=', workspaceId)
+            .where('contactId', '=', current.contactId)
+            .where('id', '!=', conversationId)
+            .where('assigneeId', 'is not', null)
+            .orderBy('createdAt', 'desc')
+            .orderBy('id', 'desc')
+            .limit(1)
+            .executeTakeFirst()
+        )?.assigneeId ?? null)
+      : null;
+
+  const skipped: string[] = [];
+  for (const candidate of orderCandidates(strategy, candidates, previousAssignee)) {
+    // The agent's row is the capacity lock: whoever assigns to them holds it until commit,
+    // so the re-check below (a new snapshot, after any such commit) sees their real load.
+    // A candidate who fails it is let go (rolling back to the savepoint releases the row
+    // lock), so a router holds at most one agent lock and two routers cannot deadlock.
+    await sql`savepoint routing_candidate`.execute(trx);
+    await sql`select 1 from agents where workspace_id = ${workspaceId} and user_id = ${candidate.userId} for update`.execute(
+      trx,
+    );
+    const [recheck] = await eligibleAgents(trx, { ...eligibility, userId: candidate.userId });
+    if (!recheck) {
+      await sql`rollback to savepoint routing_candidate`.execute(trx);
+      skipped.push(candidate.userId);
+      continue;
+    }
+    await sql`release savepoint routing_candidate`.execute(trx);
+    const chosen = { ...candidate, ...recheck };
+    await trx
+      .updateTable('conversations')
+      .set({ assigneeId: chosen.userId, updatedAt: new Date() })
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', conversationId)
+      .execute();
+    await trx
+      .updateTable('teamMembers')
+      .set({ lastAssignedAt: new Date() })
+      .where('workspaceId', '=', workspaceId)
+      .where('teamId', '=', teamId)
+      .where('userId', '=', chosen.userId)
+      .execute();
+    changes.assigneeId = chosen.userId;
+    timeline.push({
+      type: 'conversation.routed',
+      data: {
+        trigger,
+        rule: ruleData,
+        teamId,
+        strategy,
+        candidates: candidates.length,
+        agentId: chosen.userId,
+        why: why(strategy, chosen, previousAssignee),
+        load: { channel: chosen.channelLoad, total: chosen.totalLoad, limit: chosen.limit },
+        skillScore: chosen.skillScore,
+        ...(skipped.length > 0 ? { skippedAfterRecheck: skipped } : {}),
+      },
+    });
+    events.push({
+      workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: conversationId,
+      type: 'conversation.assigned',
+      data: { assigneeId: chosen.userId, teamId, strategy, ruleId: rule?.id ?? null },
+      broadcast: true,
+    });
+    return finish({ outcome: 'assigned', agentId: chosen.userId, teamId });
+  }
+  return queue('all_at_capacity_or_missing_skills', candidates.length);
+}
+
+/** The facts rules look at: the first message, its mailbox, the contact, the time zone. */
+async function factsOf(
+  trx: Tx,
+  workspaceId: string,
+  c: ConversationRow,
+  at: Date,
+): Promise<ConversationFacts> {
+  const { rows } = await sql<{
+    text: string | null;
+    mailboxId: string | null;
+    attributes: Record<string, unknown> | null;
+    timeZone: string;
+  }>`
+    select m.text, m.metadata->>'mailboxId' as mailbox_id, p.attributes, w.time_zone
+      from workspaces w
+      left join contacts p on p.workspace_id = w.id and p.id = ${c.contactId}
+      left join lateral (
+        select text, metadata from messages
+         where workspace_id = w.id and conversation_id = ${c.id}
+         order by seq limit 1) m on true
+     where w.id = ${workspaceId}`.execute(trx);
+  const row = rows[0];
+  return {
+    channel: c.channel,
+    mailboxId: row?.mailboxId ?? null,
+    language: c.language,
+    priority: c.priority,
+    tags: c.tags,
+    subject: c.subject,
+    text: row?.text ?? '',
+    contactAttributes: row?.attributes ?? {},
+    at,
+    timeZone: row?.timeZone ?? 'UTC',
+  };
+}
+
+/** The team's active members and how many of them are available (online, in hours, present). */
+async function teamCounts(
+  trx: Tx,
+  workspaceId: string,
+  teamId: string,
+  at: Date,
+): Promise<{ members: number; available: number }> {
+  const { rows } = await sql<{ members: number; available: number }>`
+    select count(*)::int as members,
+           count(*) filter (where ${availableSql(at)})::int as available
+      from team_members m
+      join users u on u.workspace_id = m.workspace_id and u.id = m.user_id and u.status = 'active'
+      left join agents a on a.workspace_id = m.workspace_id and a.user_id = m.user_id
+     where m.workspace_id = ${workspaceId} and m.team_id = ${teamId}`.execute(trx);
+  return rows[0] ?? { members: 0, available: 0 };
+}

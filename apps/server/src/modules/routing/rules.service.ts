@@ -1,0 +1,160 @@
+import type {
+  RoutingActions,
+  RoutingRule,
+  RoutingRuleCreateBody,
+  RoutingRuleUpdateBody,
+} from '@parley/contract';
+import type { Selectable } from 'kysely';
+import { uuidv7 } from 'uuidv7';
+import type { Db, Tx } from '../../database.js';
+import { notFound } from '../../platform/errors.js';
+import type { Actor } from '../../platform/http.js';
+import { recordEvent } from '../../platform/outbox.js';
+import { resolveSkillIds } from '../teams/skills.service.js';
+import { assertTeam } from '../teams/teams.service.js';
+import type { RoutingRulesTable } from './routing.tables.js';
+
+export type RoutingRuleRow = Selectable<RoutingRulesTable>;
+
+export function presentRule(row: RoutingRuleRow): RoutingRule {
+  return {
+    id: row.id,
+    name: row.name,
+    position: row.position,
+    enabled: row.enabled,
+    conditions: row.conditions,
+    actions: row.actions,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+  };
+}
+
+/** The workspace's rules in the order they are tried: position, then creation (ids are v7). */
+export function findRuleRows(db: Db | Tx, workspaceId: string, onlyEnabled = false) {
+  let query = db.selectFrom('routingRules').selectAll().where('workspaceId', '=', workspaceId);
+  if (onlyEnabled) query = query.where('enabled', '=', true);
+  return query.orderBy('position').orderBy('id').execute();
+}
+
+export async function findRules(props: { db: Db; workspaceId: string }): Promise<RoutingRule[]> {
+  return (await findRuleRows(props.db, props.workspaceId)).map(presentRule);
+}
+
+async function assertRule(db: Db | Tx, workspaceId: string, ruleId: string, lock = false) {
+  let query = db
+    .selectFrom('routingRules')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', ruleId);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  if (!row) throw notFound('The routing rule', 'routing_rule_not_found');
+  return row;
+}
+
+export async function getRule(props: {
+  db: Db;
+  workspaceId: string;
+  ruleId: string;
+}): Promise<RoutingRule> {
+  return presentRule(await assertRule(props.db, props.workspaceId, props.ruleId));
+}
+
+/**
+ * Actions as stored: the team must be one of the workspace's (`404 team_not_found`), the
+ * skills too (`404 skill_not_found`), stored sorted and once each; tags trimmed, once each.
+ */
+async function checkedActions(
+  db: Db | Tx,
+  workspaceId: string,
+  actions: RoutingActions,
+): Promise<RoutingActions> {
+  if (actions.teamId) await assertTeam(db, workspaceId, actions.teamId);
+  return {
+    ...actions,
+    ...(actions.requiredSkills
+      ? { requiredSkills: await resolveSkillIds(db, workspaceId, actions.requiredSkills) }
+      : {}),
+    ...(actions.tags ? { tags: [...new Set(actions.tags.map((t) => t.trim()))] } : {}),
+  };
+}
+
+function recordRuleEvent(trx: Tx, actor: Actor, ruleId: string, type: string, data: object) {
+  return recordEvent(trx, {
+    workspaceId: actor.workspaceId,
+    aggregateType: 'routing_rule',
+    aggregateId: ruleId,
+    type,
+    data: { ...data, actorId: actor.userId },
+  });
+}
+
+export async function createRule(props: {
+  db: Db;
+  actor: Actor;
+  body: RoutingRuleCreateBody;
+}): Promise<RoutingRule> {
+  const { actor, body } = props;
+  const row = await props.db.transaction().execute(async (trx) => {
+    const actions = await checkedActions(trx, actor.workspaceId, body.actions);
+    const created = await trx
+      .insertInto('routingRules')
+      .values({
+        workspaceId: actor.workspaceId,
+        id: uuidv7(),
+        name: body.name,
+        position: body.position ?? 0,
+        enabled: body.enabled ?? true,
+        conditions: JSON.stringify(body.conditions ?? {}),
+        actions: JSON.stringify(actions),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordRuleEvent(trx, actor, created.id, 'routing_rule.created', { name: body.name });
+    return created;
+  });
+  return presentRule(row);
+}
+
+export async function updateRule(props: {
+  db: Db;
+  actor: Actor;
+  ruleId: string;
+  changes: RoutingRuleUpdateBody;
+}): Promise<RoutingRule> {
+  const { actor, changes } = props;
+  const row = await props.db.transaction().execute(async (trx) => {
+    await assertRule(trx, actor.workspaceId, props.ruleId, true);
+    const { conditions, actions, ...plain } = changes;
+    const updated = await trx
+      .updateTable('routingRules')
+      .set({
+        ...plain,
+        ...(conditions ? { conditions: JSON.stringify(conditions) } : {}),
+        ...(actions
+          ? { actions: JSON.stringify(await checkedActions(trx, actor.workspaceId, actions)) }
+          : {}),
+        updatedAt: new Date(),
+      })
+      .where('workspaceId', '=', actor.workspaceId)
+      .where('id', '=', props.ruleId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await recordRuleEvent(trx, actor, props.ruleId, 'routing_rule.updated', { changes });
+    return updated;
+  });
+  return presentRule(row);
+}
+
+export async function deleteRule(props: { db: Db; actor: Actor; ruleId: string }): Promise<void> {
+  const { actor } = props;
+  await props.db.transaction().execute(async (trx) => {
+    await assertRule(trx, actor.workspaceId, props.ruleId, true);
+    await trx
+      .deleteFrom('routingRules')
+      .where('workspaceId', '=', actor.workspaceId)
+      .where('id', '=', props.ruleId)
+      .execute();
+    await recordRuleEvent(trx, actor, props.ruleId, 'routing_rule.deleted', {});
+  });
+}

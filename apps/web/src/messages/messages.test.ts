@@ -16,6 +16,7 @@ const sample = {
   name: 'N',
   message: 'm',
   reason: 'r',
+  q: 'q',
 };
 
 describe('message catalogs', () => {

@@ -30,9 +30,13 @@ function parley(args: string[], env: Record<string, string>): Promise<Run> {
 }
 
 /** Starts `parley start` and resolves once it printed its banner. */
-function startParley(
-  env: Record<string, string>,
-): Promise<{ child: ChildProcess; banner: string; exited: Promise<number | null> }> {
+function startParley(env: Record<string, string>): Promise<{
+  child: ChildProcess;
+  banner: string;
+  exited: Promise<number | null>;
+  /** Everything it printed so far (for a failing assertion's message). */
+  output: () => string;
+}> {
   return new Promise((resolveStart, reject) => {
     const child = spawn(process.execPath, [bin, 'start'], {
       env: { PATH: process.env.PATH ?? '', ...env },
@@ -42,7 +46,8 @@ function startParley(
     const exited = new Promise<number | null>((r) => child.on('close', r));
     child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
-      if (/Jobs\s+.*\n/.test(out)) resolveStart({ child, banner: out, exited });
+      if (/Jobs\s+.*\n/.test(out))
+        resolveStart({ child, banner: out, exited, output: () => `${out}\n${err}` });
     });
     child.stderr.on('data', (c: Buffer) => (err += c.toString()));
     void exited.then((code) => reject(new Error(`parley start exited with ${code}: ${err}${out}`)));
@@ -149,7 +154,7 @@ describe('parley CLI', { timeout: 120_000 }, () => {
         { timeout: 20_000, interval: 200 },
       );
       server.child.kill('SIGINT');
-      expect(await server.exited.catch(() => 'rejected')).toBe(0);
+      expect(await server.exited.catch(() => 'rejected'), server.output()).toBe(0);
     } finally {
       await dropTestDatabase(databaseUrl);
     }
@@ -168,7 +173,7 @@ describe('parley CLI', { timeout: 120_000 }, () => {
     expect(first.banner).toContain(`embedded PostgreSQL in ${dataDir}/postgres`);
     expect((await fetch(`${field(first.banner, 'Open')}/readyz`)).status).toBe(200);
     first.child.kill('SIGINT');
-    expect(await first.exited.catch(() => 'rejected')).toBe(0);
+    expect(await first.exited.catch(() => 'rejected'), first.output()).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 
     const second = await startParley(env);
@@ -186,7 +191,7 @@ describe('parley CLI', { timeout: 120_000 }, () => {
     const third = await startParley(env);
     expect((await fetch(`${field(third.banner, 'Open')}/readyz`)).status).toBe(200);
     third.child.kill('SIGINT');
-    expect(await third.exited.catch(() => 'rejected')).toBe(0);
+    expect(await third.exited.catch(() => 'rejected'), third.output()).toBe(0);
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   });
 

@@ -198,7 +198,11 @@ export async function startWorker(options: {
   return {
     async stop() {
       await liveness.stop();
-      await runner.stop();
+      // A runner whose pool already stopped on its own answers "already stopped": stopped is
+      // what we want either way.
+      await runner.stop().catch((error: unknown) => {
+        if (!(error instanceof Error && /already stopped/.test(error.message))) throw error;
+      });
       await pool.query('delete from worker_heartbeats where worker_id = any($1)', [[...workerIds]]);
     },
   };

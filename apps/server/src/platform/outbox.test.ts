@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../test/harness.js';
@@ -165,5 +166,41 @@ describe('transactional outbox', () => {
     expect(received.filter((m) => m.workspaceId === workspace.id).map((m) => m.type)).toEqual([
       'test.public',
     ]);
+  });
+});
+
+describe('the outbox listener at shutdown', () => {
+  it('leaves a connection it released alone when PostgreSQL ends it afterwards', async () => {
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    await dispatcher.start();
+    const listener = await t.services.pool.query<{ pid: number }>(
+      `select pid from pg_stat_activity
+        where datname = current_database() and query = 'listen parley_outbox'`,
+    );
+    expect(listener.rows).toHaveLength(1);
+    await dispatcher.stop();
+    // The released listener now idles in the pool; PostgreSQL stopping (here: terminating that
+    // backend) makes it emit an error. Releasing it a second time would throw out of the event
+    // handler and crash the process (as `parley start`'s Ctrl-C once did).
+    // From a connection of its own: the pool would hand out that very idle connection.
+    const admin = new pg.Client({ connectionString: t.config.databaseUrl ?? '' });
+    await admin.connect();
+    const { rows } = await admin
+      .query<{ terminated: boolean }>('select pg_terminate_backend($1) as terminated', [
+        listener.rows[0]?.pid ?? 0,
+      ])
+      .finally(() => admin.end());
+    expect(rows.map((r) => r.terminated)).toEqual([true]);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      process.off('uncaughtException', onUncaught);
+    }
+    expect(uncaught).toEqual([]);
+    // The pool still works after losing that connection.
+    expect((await t.services.pool.query('select 1 as ok')).rows).toEqual([{ ok: 1 }]);
   });
 });

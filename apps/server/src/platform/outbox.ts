@@ -102,6 +102,10 @@ export class OutboxDispatcher {
     this.listener = client;
     client.on('notification', () => this.kick());
     client.on('error', (error) => {
+      // Only while it is our listener: after stop() released it (or an earlier error did),
+      // the pool owns it, and releasing it again would throw out of this event handler —
+      // which is how PostgreSQL stopping right after us crashed the shutdown.
+      if (this.listener !== client) return;
       this.log.warn({ err: error }, 'outbox listener connection lost; polling until it returns');
       this.listener = null;
       client.release(error);

@@ -6,6 +6,7 @@ import { ingest } from '../conversations/ingest.js';
 import { parseEmail, UnparseableEmail } from './parse.js';
 import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
+import { mailboxForAddress } from './mailboxes.service.js';
 import { findReplyToken } from './reply-address.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
@@ -146,14 +147,10 @@ async function isOwnAddress(services: Services, address: string): Promise<boolea
   }
   const hit = cache.get(key);
   if (hit && hit.until > Date.now()) return hit.own;
-  const row = await services.db
-    .selectFrom('mailboxAddresses')
-    .select('address')
-    .where('address', '=', key)
-    .executeTakeFirst();
+  const own = (await mailboxForAddress(services.db, key)) !== undefined;
   if (cache.size >= 10_000) cache.clear();
-  cache.set(key, { own: row !== undefined, until: Date.now() + OWN_ADDRESS_TTL_MS });
-  return row !== undefined;
+  cache.set(key, { own, until: Date.now() + OWN_ADDRESS_TTL_MS });
+  return own;
 }
 
 export function emailJobs(services: Services): JobDefinition[] {

@@ -19,6 +19,7 @@ import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { availabilityRoutes } from './modules/availability/availability.routes.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
+import { realtimeRoutes, registerWebsocket } from './modules/realtime/realtime.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -38,6 +39,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   teamRoutes,
   availabilityRoutes,
   routingRoutes,
+  realtimeRoutes,
 ];
 
 /**
@@ -108,6 +110,7 @@ export async function buildApp(services: Services): Promise<App> {
     app.swagger(),
   );
   await webRoutes(app);
+  await registerWebsocket(app);
 
   const authenticate = createAuthenticator(services.db);
   app.addHook('onRequest', async (request) => {

@@ -22,18 +22,18 @@ export function createAuthenticator(db: Db) {
       if (request.routeOptions.config.access === 'public' && !match?.[1]?.startsWith('prl_')) {
         return;
       }
-      const actor = match?.[1] ? await fromToken(db, match[1]) : null;
+      const actor = match?.[1] ? await actorFromToken(db, match[1]) : null;
       if (!actor)
         throw new AppError('unauthorized', 'The API token is invalid, expired or revoked');
       request.actor = actor;
       return;
     }
     const cookie = request.cookies[SESSION_COOKIE];
-    if (cookie) request.actor = await fromSession(db, cookie);
+    if (cookie) request.actor = await actorFromSession(db, cookie);
   };
 }
 
-async function fromToken(db: Db, value: string): Promise<Actor | null> {
+export async function actorFromToken(db: Db, value: string): Promise<Actor | null> {
   const parsed = parseCredential(value, 'token');
   if (!parsed) return null;
   const tokenHash = sha256(parsed.secret);
@@ -84,7 +84,7 @@ async function fromToken(db: Db, value: string): Promise<Actor | null> {
   return actor;
 }
 
-async function fromSession(db: Db, cookie: string): Promise<Actor | null> {
+export async function actorFromSession(db: Db, cookie: string): Promise<Actor | null> {
   const parsed = parseCredential(cookie, 'session');
   if (!parsed) return null;
   const tokenHash = sha256(parsed.secret);

@@ -48,32 +48,49 @@ export async function lockAgent(trx: Tx, workspaceId: string, userId: string) {
     .executeTakeFirstOrThrow();
 }
 
-function recordAgentEvent(trx: Tx, actor: Actor, userId: string, type: string, data: object) {
+/** An agent's change, by a person (`actor`) or by the system (no `userId`). */
+function recordAgentEvent(
+  trx: Tx,
+  actor: { workspaceId: string; userId?: string },
+  userId: string,
+  type: string,
+  data: object,
+) {
   return recordEvent(trx, {
     workspaceId: actor.workspaceId,
     aggregateType: 'user',
     aggregateId: userId,
     type,
-    data: { userId, ...data, actorId: actor.userId },
+    data: { userId, ...data, actorId: actor.userId ?? null },
     broadcast: true,
   });
 }
 
 /**
- * Sets presence (until realtime sets it from the agent app). Going offline hands back the
- * conversations of the agent's teams that say `handBackOnOffline`, in the same transaction.
+ * Sets presence: by the agent (the app, the API), a manager, or the system (`{ system: 'realtime' }`): the
+ * realtime sweep when the agent's last connection has been gone a while. Going offline
+ * hands back the conversations of the agent's teams that say `handBackOnOffline`, in the
+ * same transaction. `onlyIf` and `notSeenSince` are checked under the agent's lock, so the
+ * sweep never undoes a choice or a reconnection made meanwhile.
  */
 export async function setPresence(props: {
   db: Db;
-  actor: Actor;
+  actor: Actor | { system: 'realtime'; workspaceId: string };
   userId: string;
   presence: Presence;
+  onlyIf?: Presence[];
+  /** The sweep: only if no node has stamped a connection since. */
+  notSeenSince?: Date;
 }): Promise<Agent> {
   const { actor, userId, presence } = props;
-  assertSelfOrManager(actor, userId, 'presence');
+  const byUser = 'userId' in actor ? actor : null;
+  if (byUser) assertSelfOrManager(byUser, userId, 'presence');
   await props.db.transaction().execute(async (trx) => {
     const before = await lockAgent(trx, actor.workspaceId, userId);
     if (before.presence === presence) return;
+    if (props.onlyIf && !props.onlyIf.includes(before.presence)) return;
+    const seen = before.realtimeSeenAt;
+    if (props.notSeenSince && seen && seen >= props.notSeenSince) return;
     await trx
       .updateTable('agents')
       .set({ presence, presenceChangedAt: new Date(), updatedAt: new Date() })
@@ -83,6 +100,7 @@ export async function setPresence(props: {
     await recordAgentEvent(trx, actor, userId, 'agent.presence_changed', {
       from: before.presence,
       presence,
+      ...(byUser ? {} : { reason: 'disconnected' }),
     });
     if (presence === 'offline')
       await handBackConversations(trx, {
@@ -90,7 +108,7 @@ export async function setPresence(props: {
         agentId: userId,
         reason: 'offline',
         delegateId: null,
-        actor: { type: 'user', id: actor.userId },
+        actor: byUser ? { type: 'user', id: byUser.userId } : { type: 'system', id: null },
       });
   });
   return getAgent({ db: props.db, workspaceId: actor.workspaceId, userId });

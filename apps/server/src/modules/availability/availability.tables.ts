@@ -15,6 +15,8 @@ export interface AgentsTable {
   timeZone: string | null;
   weeklyHours: ColumnType<WeeklyHours | null, string | null | undefined, string | null>;
   capacity: Json<{ limits?: ChannelLimits }>;
+  /** Last time a node had a realtime socket of this agent (see modules/realtime/presence.ts). */
+  realtimeSeenAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   updatedAt: UpdatedAt;
 }
 

@@ -1,0 +1,258 @@
+import {
+  ClientFrame,
+  MAX_CLIENT_FRAME,
+  RealtimeClose,
+  type ClientFrame as Frame,
+} from '@parley/contract';
+import websocket from '@fastify/websocket';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import type { FastifyRequest } from 'fastify';
+import type { Services } from '../../context.js';
+import { AppError } from '../../platform/errors.js';
+import type { Actor, App } from '../../platform/http.js';
+import { actorFromSession, actorFromToken } from '../auth/auth.hooks.js';
+import { SESSION_COOKIE } from '../auth/auth.service.js';
+import { setPresence } from '../availability/agents.service.js';
+import { markSeen, REALTIME_SEEN_EVERY_MS } from './presence.js';
+import { Connection, RealtimeHub, type Peer } from './hub.js';
+
+// ajv-formats is CommonJS with a default export.
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const ajv = new Ajv({ allErrors: false, strict: false });
+addFormats(ajv);
+const validFrame = ajv.compile<Frame>(ClientFrame);
+
+/** Frames a client may send per 10 s before it is cut off (typing sends a few a second at most). */
+const FRAME_BUDGET = 100;
+/** The server pings every socket this often; one that has not answered the last ping is dropped. */
+const PING_EVERY_MS = 30_000;
+/** Credentials are re-checked this often (and at once when the user's role or status changes). */
+const RECHECK_EVERY_MS = 60_000;
+
+/** What the gateway uses of a `ws` socket. */
+type Socket = Peer & {
+  ping(): void;
+  terminate(): void;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+};
+
+interface Client {
+  connection: Connection;
+  socket: Socket;
+  actor: Actor;
+  credential: () => Promise<Actor | null>;
+  alive: boolean;
+  frames: number;
+}
+
+/** Registers the websocket plugin; must run before any module adds a websocket route. */
+export async function registerWebsocket(app: App): Promise<void> {
+  await app.register(websocket, { options: { maxPayload: MAX_CLIENT_FRAME } });
+}
+
+/**
+ * `GET /api/v1/realtime` (WebSocket): agents authenticate with their session cookie (the
+ * browser sends it with the upgrade; the Origin must be ours) or an API token.
+ */
+export function realtimeRoutes(app: App, services: Services): void {
+  const { db, log } = services;
+  const hub = new RealtimeHub(db, services.broadcaster, log);
+  const clients = new Set<Client>();
+
+  const recheck = async (client: Client) => {
+    const actor = await client.credential().catch(() => client.actor);
+    if (!actor) client.socket.close(RealtimeClose.sessionEnded, 'signed out');
+    else client.actor = actor;
+  };
+  hub.onUserChanged = (workspaceId, userId) => {
+    for (const client of clients) {
+      if (client.actor.workspaceId === workspaceId && client.actor.userId === userId)
+        void recheck(client);
+    }
+  };
+
+  const timers = [
+    setInterval(() => {
+      for (const client of clients) {
+        if (!client.alive) {
+          client.socket.terminate();
+          continue;
+        }
+        client.alive = false;
+        client.socket.ping();
+      }
+    }, PING_EVERY_MS),
+    setInterval(() => {
+      for (const client of clients) void recheck(client);
+    }, RECHECK_EVERY_MS),
+    setInterval(() => {
+      for (const client of clients) client.frames = 0;
+    }, 10_000),
+    setInterval(() => {
+      const seen = [...clients].map((c) => ({
+        workspaceId: c.actor.workspaceId,
+        userId: c.actor.userId,
+      }));
+      markSeen(db, seen).catch((error: unknown) =>
+        log.warn({ err: error }, 'could not record realtime presence'),
+      );
+    }, REALTIME_SEEN_EVERY_MS),
+  ];
+  for (const timer of timers) timer.unref();
+  app.addHook('preClose', async () => {
+    for (const timer of timers) clearInterval(timer);
+    hub.close();
+    await hub.idle();
+  });
+
+  app.get(
+    '/api/v1/realtime',
+    {
+      websocket: true,
+      // Authentication is checked below so that the upgrade is refused with a plain 401.
+      config: { access: 'public' },
+      schema: { hide: true },
+      preValidation: (request, _reply, done) => {
+        try {
+          if (!request.actor) throw new AppError('unauthorized', 'Sign in or send an API token');
+          if (request.actor.via === 'session') assertSameOrigin(request, services.config.publicUrl);
+          done();
+        } catch (error) {
+          done(error as Error);
+        }
+      },
+    },
+    async (socket, request) => {
+      const actor = request.actor;
+      if (!actor) return; // refused before the upgrade (preValidation)
+      const credential = credentialOf(request, services);
+      const user = await db
+        .selectFrom('users')
+        .select('name')
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('id', '=', actor.userId)
+        .executeTakeFirst();
+      const connection = new Connection(
+        {
+          kind: 'agent',
+          workspaceId: actor.workspaceId,
+          userId: actor.userId,
+          name: user?.name ?? '',
+        },
+        socket,
+      );
+      const client: Client = { connection, socket, actor, credential, alive: true, frames: 0 };
+      clients.add(client);
+      hub.add(connection);
+      socket.on('pong', () => (client.alive = true));
+      socket.on('close', () => {
+        clients.delete(client);
+        hub.remove(connection);
+      });
+      socket.on('error', (error) => log.debug({ err: error }, 'realtime socket error'));
+      socket.on('message', (raw, isBinary) => {
+        client.alive = true;
+        if (++client.frames > FRAME_BUDGET) {
+          socket.close(RealtimeClose.policyViolation, 'too many frames');
+          return;
+        }
+        if (isBinary) {
+          socket.close(RealtimeClose.unsupportedData, 'binary frames are not accepted');
+          return;
+        }
+        let frame: unknown;
+        try {
+          frame = JSON.parse(rawText(raw));
+        } catch {
+          socket.close(RealtimeClose.invalidPayload, 'frames must be JSON');
+          return;
+        }
+        if (!validFrame(frame)) {
+          socket.close(RealtimeClose.policyViolation, 'unknown frame');
+          return;
+        }
+        handle(client, frame).catch((error: unknown) => {
+          log.warn({ err: error, frame: frame.type }, 'realtime frame failed');
+          connection.send({
+            type: 'error',
+            code: error instanceof AppError ? error.code : 'internal_error',
+            message: error instanceof AppError ? error.message : 'Something went wrong on our side',
+          });
+        });
+      });
+      connection.send({ type: 'ready', connectionId: connection.id, userId: actor.userId });
+      markSeen(db, [{ workspaceId: actor.workspaceId, userId: actor.userId }]).catch(
+        (error: unknown) => log.warn({ err: error }, 'could not record realtime presence'),
+      );
+    },
+  );
+
+  async function handle(client: Client, frame: Frame): Promise<void> {
+    const { connection, actor } = client;
+    switch (frame.type) {
+      case 'ping':
+        connection.send({ type: 'pong' });
+        return;
+      case 'subscribe': {
+        const found = await db
+          .selectFrom('conversations')
+          .select('id')
+          .where('workspaceId', '=', actor.workspaceId)
+          .where('id', '=', frame.conversationId)
+          .executeTakeFirst();
+        if (!found) {
+          connection.send({
+            type: 'error',
+            code: 'conversation_not_found',
+            message: 'The conversation does not exist',
+            conversationId: frame.conversationId,
+          });
+          return;
+        }
+        await hub.join(connection, frame.conversationId, frame.afterSeq);
+        return;
+      }
+      case 'unsubscribe':
+        hub.leave(connection, frame.conversationId);
+        return;
+      case 'composing':
+        hub.setComposing(connection, frame.conversationId, frame.composing);
+        return;
+      case 'presence':
+        await setPresence({ db, actor, userId: actor.userId, presence: frame.presence });
+        return;
+    }
+  }
+}
+
+function rawText(raw: Buffer | ArrayBuffer | Buffer[]): string {
+  if (Array.isArray(raw)) return Buffer.concat(raw).toString('utf8');
+  return Buffer.from(raw as ArrayBuffer).toString('utf8');
+}
+
+/**
+ * A browser sends cookies with a WebSocket upgrade from any site (no CORS for sockets), so
+ * a cookie-authenticated upgrade must come from our own pages: same host as the request
+ * or as the configured public URL.
+ */
+function assertSameOrigin(request: FastifyRequest, publicUrl: string): void {
+  const origin = request.headers.origin;
+  if (origin === undefined) return; // not a browser
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    throw new AppError('forbidden', 'The Origin header is not a URL');
+  }
+  const allowed = new Set([request.headers.host, new URL(publicUrl).host]);
+  if (!allowed.has(host)) throw new AppError('forbidden', 'Cross-site WebSocket refused');
+}
+
+/** How to re-check the credential that opened the socket. */
+function credentialOf(request: FastifyRequest, services: Services): () => Promise<Actor | null> {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '')?.[1];
+  if (bearer) return () => actorFromToken(services.db, bearer);
+  const cookie = request.cookies[SESSION_COOKIE] ?? '';
+  return () => actorFromSession(services.db, cookie);
+}

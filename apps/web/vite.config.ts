@@ -7,5 +7,8 @@ export default defineConfig({
   base: '/app/',
   plugins: [react(), tailwindcss()],
   build: { outDir: 'dist', sourcemap: true, chunkSizeWarningLimit: 800 },
-  server: { proxy: { '/api': process.env.PARLEY_URL ?? 'http://localhost:3000' } },
+  server: {
+    // ws: the realtime socket (/api/v1/realtime) goes through the same proxy.
+    proxy: { '/api': { target: process.env.PARLEY_URL ?? 'http://localhost:3000', ws: true } },
+  },
 });

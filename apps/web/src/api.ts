@@ -5,7 +5,9 @@ import type {
   ConversationUpdateBody,
   ErrorBody,
   ErrorCode,
+  Agent,
   Me,
+  Presence,
   Message,
   MessageCreateBody,
   TimelineEvent,
@@ -81,6 +83,8 @@ export const api = {
     request<Me>('POST', '/auth/login', body),
   logout: () => request<undefined>('POST', '/auth/logout'),
   users: () => request<Page<User>>('GET', '/users?limit=100'),
+  agent: (userId: string) => request<Agent>('GET', `/agents/${userId}`),
+  setPresence: (presence: Presence) => request<Agent>('PUT', '/me/presence', { presence }),
   viewCounts: () => request<ViewCounts>('GET', '/views/counts'),
   views: () => request<Page<SavedView>>('GET', '/views'),
   conversations: (filter: ConversationFilter, cursor?: string) =>

@@ -3,12 +3,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
+import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { useRecipientMta } from '../test/mail.js';
 import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
 import { WEB_DIST } from '../web.js';
+import { hashPassword } from '../modules/auth/passwords.js';
 
 /** Screenshots a person can look at (CI keeps this folder as an artifact; see the README). */
 export const SCREENSHOTS = resolve(import.meta.dirname, '../../../../artifacts/screenshots');
@@ -62,12 +64,16 @@ async function newPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function signIn(page: Page, locale = 'en') {
+async function signIn(
+  page: Page,
+  locale = 'en',
+  as = { email: 'owner@demo.localhost', password: '' },
+) {
   // Strings, not functions: the server's TypeScript has no DOM types.
   await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
   await page.goto(`${base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill('owner@demo.localhost');
-  await page.locator('input[type=password]').fill(password);
+  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
+  await page.locator('input[type=password]').fill(as.password || password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
 }
@@ -130,6 +136,65 @@ describe('the agent app', { timeout: 120_000 }, () => {
     expect(reply.mail.inReplyTo).toBe('<paczka-1@example.pl>');
     expect(reply.mail.subject).toMatch(/^Re: Paczka nie dotarła \[#\d+\]$/);
     await page.context().close();
+  });
+
+  it('is live: a colleague on the same conversation, their typing, a crossing reply, new mail', async () => {
+    // Ola (a demo agent) gets a known password so a second person can sign in.
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    await db.query(`update users set password_hash = $1 where email = 'ola@demo.localhost'`, [
+      await hashPassword('ola-password-123'),
+    ]);
+    await db.end();
+    const owner = await newPage();
+    await signIn(owner);
+    await owner.getByRole('link', { name: /All open/ }).click();
+    await owner.getByTestId('conversation-row').first().click();
+    await owner.getByTestId('timeline').waitFor();
+    const url = owner.url();
+    const ola = await newPage();
+    await signIn(ola, 'en', { email: 'ola@demo.localhost', password: 'ola-password-123' });
+    await ola.goto(url);
+    await ola.getByTestId('timeline').waitFor();
+
+    // Each sees the other; Ola starts a reply and Olivia sees it.
+    await expect.poll(() => owner.getByTestId('viewers').textContent()).toContain('Ola Nowak');
+    await expect.poll(() => ola.getByTestId('viewers').textContent()).toContain('Olivia Owner');
+    await ola.getByTestId('composer').fill('Sprawdzam to teraz');
+    await expect
+      .poll(() => owner.getByTestId('viewers').textContent())
+      .toContain('Ola Nowak is writing a reply…');
+
+    // Olivia's reply would cross Ola's: she is warned first, then sends anyway.
+    await owner.getByTestId('composer').fill('We are on it and will write back today.');
+    await owner.getByTestId('send').click();
+    await owner.getByTestId('collision-warning').waitFor();
+    expect(await owner.getByTestId('collision-warning').textContent()).toContain(
+      'Ola Nowak is also writing a reply',
+    );
+    await expectAccessible(owner);
+    await owner.screenshot({ path: `${SCREENSHOTS}/collision-en.png` });
+    await owner.getByTestId('send-anyway').click();
+    // Ola sees the reply arrive without reloading.
+    await expect
+      .poll(() => ola.getByTestId('timeline').textContent(), { timeout: 10_000 })
+      .toContain('We are on it and will write back today.');
+
+    // New mail shows up in the list by itself (no polling while the socket is up).
+    await owner.getByRole('link', { name: /Unassigned/ }).click();
+    await owner.getByTestId('list-title').waitFor();
+    await createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
+      from: 'Erik Holm <erik@example.se>',
+      to: 'support@demo.localhost',
+      subject: 'Leveransen är försenad',
+      text: 'Hej! Min leverans är försenad sedan en vecka.',
+    });
+    await owner
+      .getByTestId('conversation-row')
+      .filter({ hasText: 'Leveransen är försenad' })
+      .waitFor({ timeout: 15_000 });
+    await owner.context().close();
+    await ola.context().close();
   });
 
   it('searches from the keyboard: / opens it, results grouped, Enter opens the first', async () => {

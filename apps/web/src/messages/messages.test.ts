@@ -17,6 +17,7 @@ const sample = {
   message: 'm',
   reason: 'r',
   q: 'q',
+  names: 'A, B',
 };
 
 describe('message catalogs', () => {

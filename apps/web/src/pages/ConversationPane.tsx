@@ -1,4 +1,5 @@
 import type {
+  Viewer,
   Channel,
   Conversation,
   ConversationStatus,
@@ -14,6 +15,7 @@ import { api } from '../api.js';
 import { initials } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import { meQuery } from '../router.js';
+import { realtime, useRealtimeStatus, useViewers } from '../realtime.js';
 import { ChannelIcon, StatusBadge } from './badges.js';
 
 const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
@@ -39,11 +41,21 @@ export function ConversationPane() {
     queryKey: ['conversation', id],
     queryFn: () => api.conversation(id),
   });
+  const live = useRealtimeStatus() === 'open';
   const messages = useQuery({
     queryKey: ['messages', id],
     queryFn: () => api.messages(id),
-    refetchInterval: 10_000,
+    // New messages arrive through the socket; polling only while it is down.
+    refetchInterval: live ? false : 10_000,
   });
+  // Follow the conversation from the last message loaded: later ones arrive once, in order.
+  const loaded = messages.isSuccess;
+  useEffect(() => {
+    if (!loaded) return;
+    const page = queryClient.getQueryData<{ data: Message[] }>(['messages', id]);
+    return realtime().follow(id, page?.data.at(-1)?.seq ?? 0);
+  }, [id, loaded, queryClient]);
+  const viewers = useViewers(id, me.user.id);
   const users = useQuery({ queryKey: ['users'], queryFn: api.users, staleTime: 60_000 });
 
   const refresh = async () => {
@@ -123,9 +135,12 @@ export function ConversationPane() {
           meId={me.user.id}
           users={users.data?.data ?? []}
         />
+        <Presence viewers={viewers} />
         <Composer
           key={id}
           conversation={c}
+          viewers={viewers}
+          lastSeq={messages.data?.data.at(-1)?.seq ?? 0}
           mode={mode}
           setMode={setMode}
           textarea={composer}
@@ -363,14 +378,57 @@ function Timeline({
   );
 }
 
+/** Who else has this conversation open, and who is writing (collision awareness). */
+function Presence({ viewers }: { viewers: Viewer[] }) {
+  const t = useT();
+  const intl = useIntl();
+  if (viewers.length === 0) return null;
+  const writing = viewers.filter((v) => v.composing !== null);
+  return (
+    <div
+      className="flex flex-wrap items-center gap-x-3 gap-y-1 border-t border-slate-200 px-4 py-1.5 text-xs text-slate-600 dark:border-slate-800 dark:text-slate-300"
+      aria-live="polite"
+      data-testid="viewers"
+    >
+      <span className="flex -space-x-1.5 rtl:space-x-reverse" aria-hidden>
+        {viewers.map((v) => (
+          <span
+            key={v.userId}
+            title={v.name}
+            className="flex size-6 items-center justify-center rounded-full bg-sky-100 text-[10px] font-semibold text-sky-900 ring-2 ring-white dark:bg-sky-900 dark:text-sky-100 dark:ring-slate-950"
+          >
+            {initials(v.name)}
+          </span>
+        ))}
+      </span>
+      <span>
+        {t('collision.viewing', {
+          names: intl.formatList(viewers.map((v) => v.name)),
+        })}
+      </span>
+      {writing.map((v) => (
+        <span key={v.userId} className="font-medium text-amber-800 dark:text-amber-300">
+          {v.composing === 'reply'
+            ? t('collision.writingReply', { name: v.name })
+            : t('collision.writingNote', { name: v.name })}
+        </span>
+      ))}
+    </div>
+  );
+}
+
 function Composer({
   conversation,
+  viewers,
+  lastSeq,
   mode,
   setMode,
   textarea,
   onSent,
 }: {
   conversation: Conversation;
+  viewers: Viewer[];
+  lastSeq: number;
   mode: 'reply' | 'note';
   setMode: (mode: 'reply' | 'note') => void;
   textarea: React.RefObject<HTMLTextAreaElement | null>;
@@ -379,6 +437,20 @@ function Composer({
   const t = useT();
   const errorText = useErrorText();
   const [text, setText] = useState('');
+  // The conversation's last message when this draft began: a later one means the draft
+  // may answer an outdated state.
+  const [draftSeq, setDraftSeq] = useState<number | null>(null);
+  const [warning, setWarning] = useState<{ text: string; status?: ConversationStatus } | null>(
+    null,
+  );
+  // Tell colleagues what is being written here (and that it stopped, on leaving).
+  useEffect(() => {
+    realtime().composing(conversation.id, text.trim() ? mode : null);
+  }, [conversation.id, text, mode]);
+  useEffect(() => {
+    const id = conversation.id;
+    return () => realtime().composing(id, null);
+  }, [conversation.id]);
   const send = useMutation({
     mutationFn: (status?: ConversationStatus) =>
       api.send(conversation.id, {
@@ -388,12 +460,31 @@ function Composer({
       }),
     onSuccess: async () => {
       setText('');
+      setDraftSeq(null);
+      setWarning(null);
       await onSent();
     },
   });
+  /** Sends, unless another agent is writing a reply too or the customer wrote meanwhile. */
+  const attempt = (status?: ConversationStatus, confirmed = false) => {
+    if (!text.trim()) return;
+    if (!confirmed && mode === 'reply') {
+      const rival = viewers.find((v) => v.composing === 'reply');
+      if (rival) {
+        setWarning({ text: t('collision.confirm', { name: rival.name }), status });
+        return;
+      }
+      if (draftSeq !== null && lastSeq > draftSeq) {
+        setWarning({ text: t('collision.newMessage'), status });
+        return;
+      }
+    }
+    setWarning(null);
+    send.mutate(status);
+  };
   const submit = (event?: SyntheticEvent) => {
     event?.preventDefault();
-    if (text.trim()) send.mutate(undefined);
+    attempt();
   };
   const name = conversation.contact.name ?? conversation.contact.email ?? '';
   const tab = (value: 'reply' | 'note', label: string) => (
@@ -429,7 +520,11 @@ function Composer({
       <textarea
         ref={textarea}
         value={text}
-        onChange={(e) => setText(e.target.value)}
+        onChange={(e) => {
+          setText(e.target.value);
+          if (draftSeq === null) setDraftSeq(lastSeq);
+          if (!e.target.value.trim()) setDraftSeq(null);
+        }}
         onKeyDown={(e) => {
           if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
         }}
@@ -444,6 +539,31 @@ function Composer({
         className="block w-full resize-y rounded-md border border-slate-300 bg-white p-2 text-sm dark:border-slate-700 dark:bg-slate-900"
         data-testid="composer"
       />
+      {warning && (
+        <div
+          role="alertdialog"
+          aria-label={warning.text}
+          className="mt-2 flex flex-wrap items-center gap-2 rounded-md border border-amber-300 bg-amber-50 px-3 py-2 text-sm text-amber-900 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100"
+          data-testid="collision-warning"
+        >
+          <span className="flex-1">{warning.text}</span>
+          <button
+            type="button"
+            onClick={() => setWarning(null)}
+            className="rounded-md px-2 py-1 hover:bg-amber-100 dark:hover:bg-amber-900"
+          >
+            {t('collision.cancel')}
+          </button>
+          <button
+            type="button"
+            onClick={() => attempt(warning.status, true)}
+            className="rounded-md bg-amber-700 px-3 py-1 font-medium text-white hover:bg-amber-800"
+            data-testid="send-anyway"
+          >
+            {t('collision.sendAnyway')}
+          </button>
+        </div>
+      )}
       {send.isError && (
         <p role="alert" className="mt-2 text-sm text-red-600">
           {errorText(send.error)}
@@ -455,7 +575,7 @@ function Composer({
           <button
             type="button"
             disabled={!text.trim() || send.isPending}
-            onClick={() => send.mutate('resolved')}
+            onClick={() => attempt('resolved')}
             className="ms-auto rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
           >
             {t('composer.sendAndResolve')}

@@ -13,6 +13,7 @@ import { Inbox, Keyboard, LogOut, MessagesSquare, Search } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { api, type ConversationFilter } from '../api.js';
+import { connectQueries, realtime, useRealtimeStatus } from '../realtime.js';
 import { relativeTime } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import type { MessageKey } from '../messages/en.js';
@@ -47,11 +48,19 @@ export function Shell() {
   const view = search.view ?? 'mine';
   const params = useParams({ strict: false });
   const openId = params.id;
+  const live = useRealtimeStatus() === 'open';
+  // The banner shows only after a connection was lost, not while the first one opens.
+  const [everLive, setEverLive] = useState(false);
+  useEffect(() => {
+    if (live) setEverLive(true);
+  }, [live]);
+  useLiveConnection();
 
   const counts = useQuery({
     queryKey: ['view-counts'],
     queryFn: api.viewCounts,
-    refetchInterval: 30_000,
+    // Live events refresh it; polling only while the socket is down.
+    refetchInterval: live ? false : 30_000,
   });
   const saved = useQuery({ queryKey: ['views'], queryFn: api.views });
   const countOf = (id: string) => counts.data?.data.find((c) => c.id === id);
@@ -63,7 +72,7 @@ export function Shell() {
       filter ? api.conversations(filter, pageParam) : api.viewConversations(view, pageParam),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
-    refetchInterval: 15_000,
+    refetchInterval: live ? false : 15_000,
   });
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data]);
 
@@ -181,6 +190,15 @@ export function Shell() {
 
   return (
     <div className="flex h-full">
+      {everLive && !live && (
+        <p
+          role="status"
+          className="fixed inset-x-0 bottom-3 z-50 mx-auto w-fit max-w-[90vw] rounded-md bg-slate-900 px-4 py-2 text-sm text-white shadow-lg dark:bg-slate-100 dark:text-slate-900"
+          data-testid="reconnecting"
+        >
+          {t('realtime.reconnecting')}
+        </p>
+      )}
       <nav
         aria-label={t('nav.views')}
         className="hidden w-60 shrink-0 flex-col border-e border-slate-200 bg-slate-50 p-3 md:flex dark:border-slate-800 dark:bg-slate-900"
@@ -208,6 +226,7 @@ export function Shell() {
             <span className="block truncate text-xs text-slate-600">{me.workspace.name}</span>
           </p>
           <LocalePicker />
+          <PresencePicker userId={me.user.id} />
           <div className="flex items-center gap-2">
             <button
               type="button"
@@ -404,5 +423,106 @@ export function Shell() {
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
       {searching && <SearchDialog view={view} onClose={() => setSearching(false)} />}
     </div>
+  );
+}
+
+/** The status last picked by hand in this browser (so reconnecting never overrides it). */
+const PRESENCE_CHOICE = 'parley.presence';
+
+/** How long without keyboard or pointer input before an online agent shows as away. */
+const IDLE_AFTER_MS = 5 * 60_000;
+
+/**
+ * Opens the realtime connection for the signed-in app, keeps the query cache current from
+ * it, and reports idleness: an online agent who stops using the app shows as away, and
+ * online again on their next input (a status chosen by hand is left alone).
+ */
+function useLiveConnection() {
+  const queryClient = useQueryClient();
+  useEffect(() => {
+    const rt = realtime();
+    rt.onSessionEnded = () => void queryClient.invalidateQueries({ queryKey: ['me'] });
+    const disconnect = connectQueries(queryClient);
+    // Opening the app means being at work: online, unless away or offline was chosen by hand.
+    const offOpen = rt.onStatus(() => {
+      if (rt.status !== 'open') return;
+      const chosen = localStorage.getItem(PRESENCE_CHOICE);
+      if (chosen !== 'away' && chosen !== 'offline' && current() !== 'online')
+        rt.presence('online');
+    });
+    rt.start();
+    let idleTimer: ReturnType<typeof setTimeout> | null = null;
+    let autoAway = false;
+    const current = () =>
+      queryClient.getQueryData<{ presence?: string }>(['agent', 'me'])?.presence ?? null;
+    const activity = () => {
+      if (autoAway) {
+        autoAway = false;
+        rt.presence('online');
+      }
+      if (idleTimer) clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        if (current() !== 'online') return;
+        autoAway = true;
+        rt.presence('away');
+      }, IDLE_AFTER_MS);
+    };
+    const events = ['keydown', 'pointerdown', 'pointermove', 'focus'] as const;
+    for (const e of events) window.addEventListener(e, activity, { passive: true });
+    activity();
+    return () => {
+      for (const e of events) window.removeEventListener(e, activity);
+      if (idleTimer) clearTimeout(idleTimer);
+      disconnect();
+      offOpen();
+      rt.stop();
+    };
+  }, [queryClient]);
+}
+
+function PresencePicker({ userId }: { userId: string }) {
+  const t = useT();
+  const queryClient = useQueryClient();
+  const agent = useQuery({ queryKey: ['agent', 'me'], queryFn: () => api.agent(userId) });
+  // Presence changes (idle, another tab, a manager) arrive as user events.
+  useEffect(
+    () =>
+      realtime().onFrame((frame) => {
+        if (
+          frame.type === 'event' &&
+          frame.event.type === 'agent.presence_changed' &&
+          frame.event.aggregateId === userId
+        )
+          void queryClient.invalidateQueries({ queryKey: ['agent', 'me'] });
+      }),
+    [queryClient, userId],
+  );
+  const set = useMutation({
+    mutationFn: (presence: 'online' | 'away' | 'offline') => {
+      localStorage.setItem(PRESENCE_CHOICE, presence);
+      return api.setPresence(presence);
+    },
+    onSuccess: (updated) => queryClient.setQueryData(['agent', 'me'], updated),
+  });
+  const presence = agent.data?.presence ?? 'offline';
+  const dot = { online: 'bg-emerald-500', away: 'bg-amber-500', offline: 'bg-slate-400' }[presence];
+  return (
+    <label className="flex items-center gap-2 px-2 text-sm">
+      <span aria-hidden className={`size-2.5 shrink-0 rounded-full ${dot}`} />
+      <span className="sr-only">{t('presence.label')}</span>
+      <select
+        value={presence}
+        disabled={!agent.data || set.isPending}
+        onChange={(e) => set.mutate(e.target.value as 'online' | 'away' | 'offline')}
+        className="min-w-0 flex-1 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+        data-testid="presence"
+      >
+        {(['online', 'away', 'offline'] as const).map((p) => (
+          <option key={p} value={p}>
+            {t(`presence.${p}`)}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { useRecipientMta } from '../test/mail.js';
@@ -195,6 +195,62 @@ describe('the agent app', { timeout: 120_000 }, () => {
       .waitFor({ timeout: 15_000 });
     await owner.context().close();
     await ola.context().close();
+  });
+
+  it('catches up after the connection drops: mails that came meanwhile appear once, in order', async () => {
+    const mail = createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true });
+    await mail.sendMail({
+      from: 'Annika Berg <annika@example.se>',
+      to: 'support@demo.localhost',
+      subject: 'Fakturan stämmer inte',
+      text: 'Hej, fakturan för november stämmer inte.',
+      messageId: '<faktura-1@example.se>',
+    });
+    const page = await newPage();
+    // The test holds the socket: it can cut it and keep it from coming back for a while.
+    let cut = false;
+    const sockets: WebSocketRoute[] = [];
+    await page.routeWebSocket(/\/api\/v1\/realtime$/, (ws) => {
+      if (cut) {
+        void ws.close({ code: 1006 });
+        return;
+      }
+      sockets.push(ws);
+      ws.connectToServer();
+    });
+    await signIn(page);
+    await page.getByRole('link', { name: /Unassigned/ }).click();
+    const row = page.getByTestId('conversation-row').filter({ hasText: 'Fakturan stämmer inte' });
+    await row.waitFor({ timeout: 20_000 });
+    await row.click();
+    await expect.poll(() => page.getByTestId('timeline').textContent()).toContain('november');
+
+    cut = true;
+    for (const ws of sockets) await ws.close({ code: 1006 });
+    await page.getByTestId('reconnecting').waitFor();
+    for (let i = 1; i <= 5; i++) {
+      await mail.sendMail({
+        from: 'Annika Berg <annika@example.se>',
+        to: 'support@demo.localhost',
+        subject: 'Re: Fakturan stämmer inte',
+        text: `Tillägg nummer ${i}.`,
+        inReplyTo: '<faktura-1@example.se>',
+        references: ['<faktura-1@example.se>'],
+        messageId: `<faktura-${i + 1}@example.se>`,
+      });
+    }
+    cut = false;
+    await page.getByTestId('reconnecting').waitFor({ state: 'detached', timeout: 40_000 });
+    const timeline = page.getByTestId('timeline');
+    await expect
+      .poll(() => timeline.textContent(), { timeout: 15_000 })
+      .toContain('Tillägg nummer 5.');
+    const text = (await timeline.textContent()) ?? '';
+    const positions = [1, 2, 3, 4, 5].map((i) => text.indexOf(`Tillägg nummer ${i}.`));
+    expect(positions.every((p) => p >= 0)).toBe(true);
+    expect(positions).toEqual([...positions].sort((x, y) => x - y));
+    for (let i = 1; i <= 5; i++) expect(text.split(`Tillägg nummer ${i}.`)).toHaveLength(2);
+    await page.context().close();
   });
 
   it('searches from the keyboard: / opens it, results grouped, Enter opens the first', async () => {

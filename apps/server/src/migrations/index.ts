@@ -16,6 +16,7 @@ import * as m0016 from './0016_notifications.js';
 import * as m0017 from './0017_teams.js';
 import * as m0018 from './0018_routing.js';
 import * as m0023 from './0023_realtime_presence.js';
+import * as m0024 from './0024_widget.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0017_teams': m0017,
   '0018_routing': m0018,
   '0023_realtime_presence': m0023,
+  '0024_widget': m0024,
 };

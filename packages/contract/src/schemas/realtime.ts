@@ -73,6 +73,10 @@ export type ClientFrame = Static<typeof ClientFrame>;
 export const Viewer = Type.Object(
   {
     userId: Id,
+    kind: Type.Union([Type.Literal('agent'), Type.Literal('customer')], {
+      description:
+        'A colleague, or the customer in the live-chat widget (userId is then their contact id)',
+    }),
     name: Type.String(),
     composing: Composing,
   },

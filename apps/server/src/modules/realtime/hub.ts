@@ -1,15 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import type { Composing, Message, RealtimeEvent, ServerFrame, Viewer } from '@parley/contract';
+import type {
+  Composing,
+  Message,
+  RealtimeEvent,
+  ServerFrame,
+  Viewer,
+  VisitorServerFrame,
+} from '@parley/contract';
 import type { Db } from '../../database.js';
 import type { BroadcastMessage, Broadcaster } from '../../platform/broadcast.js';
 import type { Logger } from '../../platform/logger.js';
 import type { DomainEvent } from '../../platform/outbox.js';
-import { messageColumns, presentMessage } from '../conversations/conversations.service.js';
+import { presentMessage } from '../conversations/conversations.service.js';
+import { presentVisitorMessage } from '../widget/widget.service.js';
 
 /** Who is on the other end of a socket. */
 export type Principal =
   | { kind: 'agent'; workspaceId: string; userId: string; name: string }
-  | { kind: 'visitor'; workspaceId: string; contactId: string };
+  | { kind: 'visitor'; workspaceId: string; contactId: string; name: string };
 
 /** What the hub needs of a socket (the `ws` WebSocket has it; tests may pass their own). */
 export interface Peer {
@@ -23,13 +31,15 @@ export class Connection {
   /** conversation id → the last message sequence this client has been sent (or had). */
   readonly rooms = new Map<string, number>();
   readonly composing = new Map<string, Composing>();
+  /** Visitors: the agent last shown typing, per conversation (to send only changes). */
+  readonly typingShown = new Map<string, string | null>();
 
   constructor(
     readonly principal: Principal,
     private readonly peer: Peer,
   ) {}
 
-  send(frame: ServerFrame): void {
+  send(frame: ServerFrame | VisitorServerFrame): void {
     // A client that stops reading is cut off rather than buffered without bound.
     if (this.peer.bufferedAmount > MAX_BUFFERED) {
       this.peer.close(1008, 'too slow: the client is not reading');
@@ -157,6 +167,7 @@ export class RealtimeHub {
         lastSeq: connection.rooms.get(conversationId) ?? lastSeq,
       });
       if (connection.principal.kind === 'agent') {
+        // Colleagues see who has it open; a customer shows only while typing.
         if (!already) this.announce(connection, conversationId, null);
         connection.send({
           type: 'viewers',
@@ -170,19 +181,22 @@ export class RealtimeHub {
   leave(connection: Connection, conversationId: string): void {
     if (!connection.rooms.delete(conversationId)) return;
     connection.composing.delete(conversationId);
+    connection.typingShown.delete(conversationId);
     const room = this.rooms.get(conversationId);
     room?.delete(connection);
     if (room?.size === 0) this.rooms.delete(conversationId);
-    if (connection.principal.kind === 'agent') this.publishViewer(connection, conversationId, null);
+    this.publishViewer(connection, conversationId, null);
   }
 
-  /** An agent started or stopped writing in a conversation they follow. */
+  /** Someone started or stopped writing in a conversation they follow (a visitor: replies only). */
   setComposing(connection: Connection, conversationId: string, composing: Composing): boolean {
-    if (!connection.rooms.has(conversationId) || connection.principal.kind !== 'agent')
-      return false;
+    if (!connection.rooms.has(conversationId)) return false;
+    if (connection.principal.kind === 'visitor' && composing === 'note') return false;
     if ((connection.composing.get(conversationId) ?? null) === composing) return true;
     connection.composing.set(conversationId, composing);
-    this.announce(connection, conversationId, composing);
+    if (connection.principal.kind === 'visitor' && composing === null)
+      this.publishViewer(connection, conversationId, null);
+    else this.announce(connection, conversationId, composing);
     return true;
   }
 
@@ -200,6 +214,14 @@ export class RealtimeHub {
     }
     if (event.aggregateType !== 'conversation' || !this.rooms.has(event.aggregateId)) return;
     const conversationId = event.aggregateId;
+    const status = (event.data as { changes?: { status?: { to?: string } } } | null)?.changes
+      ?.status?.to;
+    if (event.type === 'conversation.updated' && status) {
+      for (const connection of this.rooms.get(conversationId) ?? []) {
+        if (connection.principal.kind === 'visitor')
+          connection.send({ type: 'status', conversationId, status });
+      }
+    }
     if (event.type === 'message.delivery_changed') {
       const data = event.data as {
         messageId: string;
@@ -209,6 +231,7 @@ export class RealtimeHub {
       };
       void this.serial(conversationId, () => {
         for (const connection of this.rooms.get(conversationId) ?? []) {
+          if (connection.principal.kind !== 'agent') continue;
           connection.send({
             type: 'message_status',
             conversationId,
@@ -253,30 +276,58 @@ export class RealtimeHub {
     for (;;) {
       const from = Math.min(...live.map((c) => c.rooms.get(conversationId) ?? 0));
       const rows = await this.db
-        .selectFrom('messages')
-        .select(messageColumns)
-        .where('workspaceId', '=', workspaceId)
-        .where('conversationId', '=', conversationId)
-        .where('seq', '>', from)
-        .orderBy('seq')
+        .selectFrom('messages as m')
+        .leftJoin('users as u', (j) =>
+          j
+            .onRef('u.workspaceId', '=', 'm.workspaceId')
+            .onRef('u.id', '=', 'm.authorId')
+            .on('m.authorType', '=', 'user'),
+        )
+        .select([
+          'm.id',
+          'm.conversationId',
+          'm.seq',
+          'm.kind',
+          'm.authorType',
+          'm.authorId',
+          'm.channel',
+          'm.text',
+          'm.html',
+          'm.attachments',
+          'm.deliveryStatus',
+          'm.metadata',
+          'm.createdAt',
+          'u.name as authorName',
+        ])
+        .where('m.workspaceId', '=', workspaceId)
+        .where('m.conversationId', '=', conversationId)
+        .where('m.seq', '>', from)
+        .orderBy('m.seq')
         .limit(CATCH_UP_BATCH)
         .execute();
       if (rows.length === 0) return;
-      const messages = rows.map(presentMessage);
+      const messages = rows.map((row) => ({ row, message: presentMessage(row) }));
       for (const connection of live) this.sendNewer(connection, conversationId, messages);
       if (rows.length < CATCH_UP_BATCH) return;
     }
   }
 
-  private sendNewer(connection: Connection, conversationId: string, messages: Message[]): void {
+  private sendNewer(
+    connection: Connection,
+    conversationId: string,
+    messages: { row: Parameters<typeof presentVisitorMessage>[0]; message: Message }[],
+  ): void {
     let last = connection.rooms.get(conversationId);
     if (last === undefined) return;
-    for (const message of messages) {
+    for (const { row, message } of messages) {
       if (message.seq <= last) continue;
       last = message.seq;
-      // Visitors never see internal notes; their sequence still moves past them.
-      if (connection.principal.kind === 'visitor' && message.kind === 'note') continue;
-      connection.send({ type: 'message', conversationId, message });
+      if (connection.principal.kind === 'agent') {
+        connection.send({ type: 'message', conversationId, message });
+      } else if (message.kind !== 'note') {
+        // Visitors never see internal notes; their sequence still moves past them.
+        connection.send({ type: 'message', conversationId, message: presentVisitorMessage(row) });
+      }
     }
     connection.rooms.set(conversationId, last);
   }
@@ -297,10 +348,11 @@ export class RealtimeHub {
   }
 
   private announce(connection: Connection, conversationId: string, composing: Composing): void {
-    if (connection.principal.kind !== 'agent') return;
+    const p = connection.principal;
     this.publishViewer(connection, conversationId, {
-      userId: connection.principal.userId,
-      name: connection.principal.name,
+      userId: p.kind === 'agent' ? p.userId : p.contactId,
+      kind: p.kind === 'agent' ? 'agent' : 'customer',
+      name: p.name,
       composing,
     });
   }
@@ -335,9 +387,11 @@ export class RealtimeHub {
       if (changed) this.pushViewers(conversationId);
     }
     for (const connection of this.connections) {
-      if (connection.principal.kind !== 'agent') continue;
       for (const conversationId of connection.rooms.keys()) {
-        this.announce(connection, conversationId, connection.composing.get(conversationId) ?? null);
+        const composing = connection.composing.get(conversationId) ?? null;
+        // Visitors are announced only while typing.
+        if (connection.principal.kind === 'agent' || composing !== null)
+          this.announce(connection, conversationId, composing);
       }
     }
   }
@@ -373,12 +427,17 @@ export class RealtimeHub {
     const room = this.rooms.get(conversationId);
     if (!room) return;
     for (const connection of room) {
-      if (connection.principal.kind !== 'agent') continue;
-      connection.send({
-        type: 'viewers',
-        conversationId,
-        viewers: this.viewersOf(conversationId, connection.principal.workspaceId),
-      });
+      const viewers = this.viewersOf(conversationId, connection.principal.workspaceId);
+      if (connection.principal.kind === 'agent') {
+        connection.send({ type: 'viewers', conversationId, viewers });
+        continue;
+      }
+      // The customer sees an agent typing a reply (never a note), by name, and nothing else.
+      const typing =
+        viewers.find((v) => v.kind === 'agent' && v.composing === 'reply')?.name ?? null;
+      if ((connection.typingShown.get(conversationId) ?? null) === typing) continue;
+      connection.typingShown.set(conversationId, typing);
+      connection.send({ type: 'typing', conversationId, name: typing });
     }
   }
 
@@ -391,6 +450,7 @@ export class RealtimeHub {
       if (!seen || (seen.composing === null && entry.composing !== null)) {
         people.set(entry.userId, {
           userId: entry.userId,
+          kind: entry.kind,
           name: entry.name,
           composing: entry.composing,
         });

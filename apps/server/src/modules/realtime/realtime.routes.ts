@@ -2,18 +2,26 @@ import {
   ClientFrame,
   MAX_CLIENT_FRAME,
   RealtimeClose,
+  VisitorFrame,
   type ClientFrame as Frame,
 } from '@parley/contract';
 import websocket from '@fastify/websocket';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../context.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor, App } from '../../platform/http.js';
 import { actorFromSession, actorFromToken } from '../auth/auth.hooks.js';
 import { SESSION_COOKIE } from '../auth/auth.service.js';
 import { setPresence } from '../availability/agents.service.js';
+import { readVisitorToken, type Visitor } from '../widget/visitors.js';
+import {
+  markVisitorSeen,
+  sendVisitorMessage,
+  visitorContact,
+  visitorConversation,
+} from '../widget/widget.service.js';
 import { markSeen, REALTIME_SEEN_EVERY_MS } from './presence.js';
 import { Connection, RealtimeHub, type Peer } from './hub.js';
 
@@ -22,6 +30,7 @@ const addFormats = addFormatsModule as unknown as typeof addFormatsModule.defaul
 const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats(ajv);
 const validFrame = ajv.compile<Frame>(ClientFrame);
+const validVisitorFrame = ajv.compile<VisitorFrame>(VisitorFrame);
 
 /** Frames a client may send per 10 s before it is cut off (typing sends a few a second at most). */
 const FRAME_BUDGET = 100;
@@ -32,6 +41,7 @@ const RECHECK_EVERY_MS = 60_000;
 
 /** What the gateway uses of a `ws` socket. */
 type Socket = Peer & {
+  send(data: string): void;
   ping(): void;
   terminate(): void;
   on(event: string, listener: (...args: never[]) => void): unknown;
@@ -43,6 +53,12 @@ interface Client {
   actor: Actor;
   credential: () => Promise<Actor | null>;
   alive: boolean;
+  frames: number;
+}
+
+interface VisitorClient {
+  connection: Connection;
+  visitor: Visitor;
   frames: number;
 }
 
@@ -59,6 +75,7 @@ export function realtimeRoutes(app: App, services: Services): void {
   const { db, log } = services;
   const hub = new RealtimeHub(db, services.broadcaster, log);
   const clients = new Set<Client>();
+  const visitors = new Set<VisitorClient>();
 
   const recheck = async (client: Client) => {
     const actor = await client.credential().catch(() => client.actor);
@@ -87,7 +104,7 @@ export function realtimeRoutes(app: App, services: Services): void {
       for (const client of clients) void recheck(client);
     }, RECHECK_EVERY_MS),
     setInterval(() => {
-      for (const client of clients) client.frames = 0;
+      for (const client of [...clients, ...visitors]) client.frames = 0;
     }, 10_000),
     setInterval(() => {
       const seen = [...clients].map((c) => ({
@@ -123,73 +140,65 @@ export function realtimeRoutes(app: App, services: Services): void {
         }
       },
     },
-    async (socket, request) => {
+    (socket, request) => {
       const actor = request.actor;
       if (!actor) return; // refused before the upgrade (preValidation)
-      const credential = credentialOf(request, services);
-      const user = await db
-        .selectFrom('users')
-        .select('name')
-        .where('workspaceId', '=', actor.workspaceId)
-        .where('id', '=', actor.userId)
-        .executeTakeFirst();
-      const connection = new Connection(
-        {
-          kind: 'agent',
-          workspaceId: actor.workspaceId,
-          userId: actor.userId,
-          name: user?.name ?? '',
-        },
-        socket,
-      );
-      const client: Client = { connection, socket, actor, credential, alive: true, frames: 0 };
-      clients.add(client);
-      hub.add(connection);
-      socket.on('pong', () => (client.alive = true));
+      // Listeners are attached at once (frames may follow the upgrade immediately) and
+      // wait for the setup.
+      const setup = (async () => {
+        const user = await db
+          .selectFrom('users')
+          .select('name')
+          .where('workspaceId', '=', actor.workspaceId)
+          .where('id', '=', actor.userId)
+          .executeTakeFirst();
+        const connection = new Connection(
+          {
+            kind: 'agent',
+            workspaceId: actor.workspaceId,
+            userId: actor.userId,
+            name: user?.name ?? '',
+          },
+          socket,
+        );
+        const client: Client = {
+          connection,
+          socket,
+          actor,
+          credential: credentialOf(request, services),
+          alive: true,
+          frames: 0,
+        };
+        clients.add(client);
+        hub.add(connection);
+        connection.send({ type: 'ready', connectionId: connection.id, userId: actor.userId });
+        markSeen(db, [{ workspaceId: actor.workspaceId, userId: actor.userId }]).catch(
+          (error: unknown) => log.warn({ err: error }, 'could not record realtime presence'),
+        );
+        return client;
+      })();
+      pipeFrames(socket, validFrame, log, async (frame) => handle(await setup, frame));
       socket.on('close', () => {
-        clients.delete(client);
-        hub.remove(connection);
-      });
-      socket.on('error', (error) => log.debug({ err: error }, 'realtime socket error'));
-      socket.on('message', (raw, isBinary) => {
-        client.alive = true;
-        if (++client.frames > FRAME_BUDGET) {
-          socket.close(RealtimeClose.policyViolation, 'too many frames');
-          return;
-        }
-        if (isBinary) {
-          socket.close(RealtimeClose.unsupportedData, 'binary frames are not accepted');
-          return;
-        }
-        let frame: unknown;
-        try {
-          frame = JSON.parse(rawText(raw));
-        } catch {
-          socket.close(RealtimeClose.invalidPayload, 'frames must be JSON');
-          return;
-        }
-        if (!validFrame(frame)) {
-          socket.close(RealtimeClose.policyViolation, 'unknown frame');
-          return;
-        }
-        handle(client, frame).catch((error: unknown) => {
-          log.warn({ err: error, frame: frame.type }, 'realtime frame failed');
-          connection.send({
-            type: 'error',
-            code: error instanceof AppError ? error.code : 'internal_error',
-            message: error instanceof AppError ? error.message : 'Something went wrong on our side',
-          });
+        void setup.then((client) => {
+          clients.delete(client);
+          hub.remove(client.connection);
         });
       });
-      connection.send({ type: 'ready', connectionId: connection.id, userId: actor.userId });
-      markSeen(db, [{ workspaceId: actor.workspaceId, userId: actor.userId }]).catch(
-        (error: unknown) => log.warn({ err: error }, 'could not record realtime presence'),
-      );
+      socket.on('pong', () => void setup.then((client) => (client.alive = true)));
+      setup.catch((error: unknown) => {
+        log.warn({ err: error }, 'realtime connection setup failed');
+        socket.close(1011, 'server error');
+      });
     },
   );
 
   async function handle(client: Client, frame: Frame): Promise<void> {
     const { connection, actor } = client;
+    client.alive = true;
+    if (++client.frames > FRAME_BUDGET) {
+      client.socket.close(RealtimeClose.policyViolation, 'too many frames');
+      return;
+    }
     switch (frame.type) {
       case 'ping':
         connection.send({ type: 'pong' });
@@ -201,15 +210,7 @@ export function realtimeRoutes(app: App, services: Services): void {
           .where('workspaceId', '=', actor.workspaceId)
           .where('id', '=', frame.conversationId)
           .executeTakeFirst();
-        if (!found) {
-          connection.send({
-            type: 'error',
-            code: 'conversation_not_found',
-            message: 'The conversation does not exist',
-            conversationId: frame.conversationId,
-          });
-          return;
-        }
+        if (!found) throw notFound('The conversation', 'conversation_not_found');
         await hub.join(connection, frame.conversationId, frame.afterSeq);
         return;
       }
@@ -224,6 +225,163 @@ export function realtimeRoutes(app: App, services: Services): void {
         return;
     }
   }
+
+  /**
+   * `GET /api/v1/widget/realtime` (WebSocket): the chat widget. Public at the upgrade (host
+   * sites are anywhere); the first frame must be `auth` with the visitor token, within
+   * 10 s, else the socket closes with 4401. A visitor follows only their own conversations.
+   */
+  app.get(
+    '/api/v1/widget/realtime',
+    { websocket: true, config: { access: 'public' }, schema: { hide: true } },
+    (socket) => {
+      let visitor: VisitorClient | null = null;
+      const deadline = setTimeout(
+        () => socket.close(RealtimeClose.sessionEnded, 'no auth frame'),
+        10_000,
+      );
+      deadline.unref();
+      pipeFrames(socket, validVisitorFrame, log, async (frame) => {
+        if (!visitor) {
+          if (frame.type !== 'auth') {
+            socket.close(RealtimeClose.sessionEnded, 'the first frame must be auth');
+            return;
+          }
+          const token = readVisitorToken(services.config.secretKey, frame.token);
+          if (!token) {
+            socket.close(RealtimeClose.sessionEnded, 'invalid visitor token');
+            return;
+          }
+          clearTimeout(deadline);
+          const contact = await visitorContact(db, token);
+          const connection = new Connection(
+            {
+              kind: 'visitor',
+              workspaceId: token.workspaceId,
+              contactId: contact?.id ?? '',
+              name: contact?.name ?? '',
+            },
+            socket,
+          );
+          visitor = { connection, visitor: token, frames: 0 };
+          hub.add(connection);
+          visitors.add(visitor);
+          connection.send({ type: 'ready' });
+          return;
+        }
+        await handleVisitor(visitor, frame);
+      });
+      socket.on('close', () => {
+        clearTimeout(deadline);
+        if (!visitor) return;
+        visitors.delete(visitor);
+        hub.remove(visitor.connection);
+      });
+    },
+  );
+
+  async function handleVisitor(client: VisitorClient, frame: VisitorFrame): Promise<void> {
+    const { connection, visitor } = client;
+    if (++client.frames > FRAME_BUDGET) {
+      connection.close(RealtimeClose.policyViolation, 'too many frames');
+      return;
+    }
+    switch (frame.type) {
+      case 'auth':
+        return;
+      case 'ping':
+        connection.send({ type: 'pong' });
+        return;
+      case 'subscribe':
+        await visitorConversation(db, visitor, frame.conversationId);
+        await hub.join(connection, frame.conversationId, frame.afterSeq);
+        return;
+      case 'typing':
+        hub.setComposing(connection, frame.conversationId, frame.typing ? 'reply' : null);
+        return;
+      case 'seen':
+        await markVisitorSeen({ db, visitor, ...frame });
+        return;
+      case 'send': {
+        const body = {
+          clientMessageId: frame.clientMessageId,
+          text: frame.text,
+          ...(frame.conversationId !== undefined ? { conversationId: frame.conversationId } : {}),
+          ...(frame.prechat !== undefined ? { prechat: frame.prechat } : {}),
+          ...(frame.locale !== undefined ? { locale: frame.locale } : {}),
+        };
+        let result;
+        try {
+          result = await sendVisitorMessage({ services, visitor, body });
+        } catch (error) {
+          connection.send({
+            type: 'error',
+            code: error instanceof AppError ? error.code : 'internal_error',
+            message: error instanceof AppError ? error.message : 'Not stored; send it again',
+            clientMessageId: frame.clientMessageId,
+          });
+          return;
+        }
+        // Acknowledged only after commit; the sender has its message, so live delivery
+        // starts after it.
+        if (connection.principal.kind === 'visitor' && !connection.principal.contactId) {
+          const contact = await visitorContact(db, visitor);
+          connection.principal.contactId = contact?.id ?? '';
+          connection.principal.name = contact?.name ?? '';
+        }
+        connection.send({ type: 'ack', clientMessageId: frame.clientMessageId, result });
+        if (!connection.rooms.has(result.conversationId))
+          await hub.join(connection, result.conversationId, result.message.seq);
+        return;
+      }
+    }
+  }
+}
+
+/**
+ * Reads a socket's frames in order: binary → 1003, not JSON → 1007, not a known frame →
+ * 1008 (ws itself closes oversized ones with 1009). A frame that fails is answered with an
+ * `error` frame carrying its code; the socket stays open.
+ */
+function pipeFrames<F extends { type: string }>(
+  socket: Socket,
+  validate: ValidateFunction<F>,
+  log: Services['log'],
+  handle: (frame: F) => Promise<void>,
+): void {
+  let chain = Promise.resolve();
+  socket.on('error', (error: Error) => log.debug({ err: error }, 'realtime socket error'));
+  socket.on('message', (raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
+    if (isBinary) {
+      socket.close(RealtimeClose.unsupportedData, 'binary frames are not accepted');
+      return;
+    }
+    let frame: unknown;
+    try {
+      frame = JSON.parse(rawText(raw));
+    } catch {
+      socket.close(RealtimeClose.invalidPayload, 'frames must be JSON');
+      return;
+    }
+    if (!validate(frame)) {
+      socket.close(RealtimeClose.policyViolation, 'unknown frame');
+      return;
+    }
+    chain = chain
+      .then(() => handle(frame))
+      .catch((error: unknown) => {
+        if (!(error instanceof AppError))
+          log.warn({ err: error, frame: frame.type }, 'realtime frame failed');
+        socket.send(
+          JSON.stringify({
+            type: 'error',
+            code: error instanceof AppError ? error.code : 'internal_error',
+            message: error instanceof AppError ? error.message : 'Something went wrong on our side',
+            ...('conversationId' in frame ? { conversationId: frame.conversationId } : {}),
+          }),
+        );
+      });
+  });
 }
 
 function rawText(raw: Buffer | ArrayBuffer | Buffer[]): string {

@@ -1,6 +1,6 @@
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import { webRoutes } from './web.js';
+import { webRoutes, widgetScriptRoutes } from './web.js';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { errorStatus } from '@parley/contract';
@@ -112,6 +112,7 @@ export async function buildApp(services: Services): Promise<App> {
     app.swagger(),
   );
   await webRoutes(app);
+  widgetScriptRoutes(app);
   await registerWebsocket(app);
 
   const authenticate = createAuthenticator(services.db);

@@ -63,6 +63,11 @@ export async function startServer(
           ]
         : []),
       `  SMTP        ${String(smtp.port)}${login?.mailbox ? `   (mail to ${login.mailbox} becomes a ticket)` : ''}`,
+      ...(login?.widgetKey
+        ? [
+            `  Chat        ${url}/widget-demo/${login.widgetKey}   (the chat widget on a sample page)`,
+          ]
+        : []),
       `  Database    ${runtime.embedded ? `embedded PostgreSQL in ${config.dataDir}/postgres` : 'DATABASE_URL'}`,
       `  Jobs        ${options.worker ? 'in this process' : 'off (--no-worker)'}`,
       '',

@@ -1,7 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
 import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
@@ -10,16 +9,8 @@ import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../t
 import { useRecipientMta } from '../test/mail.js';
 import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
 import { WEB_DIST } from '../web.js';
+import { chromiumPath, SCREENSHOTS } from './browser.js';
 import { hashPassword } from '../modules/auth/passwords.js';
-
-/** Screenshots a person can look at (CI keeps this folder as an artifact; see the README). */
-export const SCREENSHOTS = resolve(import.meta.dirname, '../../../../artifacts/screenshots');
-
-/** Debian's Chromium (`apt-get install chromium`), or CHROMIUM_PATH. */
-function chromiumPath(): string {
-  if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
-  return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-}
 
 const mta = useRecipientMta();
 let parley: ParleyProcess;

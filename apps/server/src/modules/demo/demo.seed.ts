@@ -1,3 +1,5 @@
+import { getWidgetSettings } from '../widget/widget.service.js';
+import type { Db } from '../../database.js';
 import { createMailbox } from '../email/mailboxes.service.js';
 import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -25,6 +27,8 @@ export interface DemoLogin {
   workspace: string;
   /** Where mail to the demo workspace goes (absent in logins saved by older versions). */
   mailbox?: string;
+  /** The chat widget's public key (absent in logins saved by older versions). */
+  widgetKey?: string;
 }
 
 export const DEMO_MAILBOX = 'support@demo.localhost';
@@ -81,7 +85,9 @@ export async function seedDemo(
     actor: { workspaceId: workspace.id, userId: null },
     body: { name: 'Support', address: DEMO_MAILBOX, displayName: 'Demo Support' },
   });
+  const widget = await seedDemoWidget(db, workspace.id);
   const login: DemoLogin = {
+    widgetKey: widget.publicKey,
     url: services.config.publicUrl,
     email: DEMO_OWNER,
     password,
@@ -161,4 +167,26 @@ export async function demoLogin(services: Services): Promise<DemoLogin | null> {
   } catch {
     return null;
   }
+}
+
+/** The chat widget: a pre-chat form (name required), greetings in the five languages. */
+async function seedDemoWidget(db: Db, workspaceId: string) {
+  await getWidgetSettings(db, workspaceId);
+  await db
+    .updateTable('widgetSettings')
+    .set({
+      title: 'Demo Support',
+      greeting: JSON.stringify({
+        en: 'Hi! Ask us anything — we usually answer within minutes.',
+        pl: 'Cześć! Zapytaj o cokolwiek — zwykle odpowiadamy w kilka minut.',
+        sv: 'Hej! Fråga oss vad som helst — vi svarar oftast inom några minuter.',
+        fa: 'سلام! هر سؤالی دارید بپرسید — معمولاً در چند دقیقه پاسخ می‌دهیم.',
+        zh: '您好！有任何问题都可以问我们——我们通常几分钟内回复。',
+      }),
+      prechat: JSON.stringify({ enabled: true, fields: ['name', 'email'], required: ['name'] }),
+      updatedAt: new Date(),
+    })
+    .where('workspaceId', '=', workspaceId)
+    .execute();
+  return getWidgetSettings(db, workspaceId);
 }

@@ -81,6 +81,8 @@ export const en = {
   'collision.newMessage': 'A new message arrived while you were writing. Send anyway?',
   'collision.sendAnyway': 'Send anyway',
   'collision.cancel': 'Keep editing',
+  'collision.customerTyping': '{name} is typing…',
+  'collision.customer': 'The customer',
   'panel.details': 'Details',
   'panel.status': 'Status',
   'panel.priority': 'Priority',

@@ -82,6 +82,8 @@ export const fa: Record<MessageKey, string> = {
   'collision.newMessage': 'هنگام نوشتن شما پیام تازه‌ای رسید. با این حال ارسال شود؟',
   'collision.sendAnyway': 'با این حال ارسال کن',
   'collision.cancel': 'ادامهٔ ویرایش',
+  'collision.customerTyping': '{name} در حال نوشتن است…',
+  'collision.customer': 'مشتری',
   'panel.details': 'جزئیات',
   'panel.status': 'وضعیت',
   'panel.priority': 'اولویت',

@@ -85,6 +85,8 @@ export const pl: Record<MessageKey, string> = {
   'collision.newMessage': 'Podczas pisania przyszła nowa wiadomość. Wysłać mimo to?',
   'collision.sendAnyway': 'Wyślij mimo to',
   'collision.cancel': 'Wróć do edycji',
+  'collision.customerTyping': '{name} pisze…',
+  'collision.customer': 'Klient',
   'panel.details': 'Szczegóły',
   'panel.status': 'Status',
   'panel.priority': 'Priorytet',

@@ -82,6 +82,8 @@ export const sv: Record<MessageKey, string> = {
   'collision.newMessage': 'Ett nytt meddelande kom medan du skrev. Skicka ändå?',
   'collision.sendAnyway': 'Skicka ändå',
   'collision.cancel': 'Fortsätt redigera',
+  'collision.customerTyping': '{name} skriver…',
+  'collision.customer': 'Kunden',
   'panel.details': 'Detaljer',
   'panel.status': 'Status',
   'panel.priority': 'Prioritet',

@@ -81,6 +81,8 @@ export const zh: Record<MessageKey, string> = {
   'collision.newMessage': '你撰写期间收到了一条新消息。仍要发送吗？',
   'collision.sendAnyway': '仍然发送',
   'collision.cancel': '继续编辑',
+  'collision.customerTyping': '{name} 正在输入……',
+  'collision.customer': '客户',
   'panel.details': '详情',
   'panel.status': '状态',
   'panel.priority': '优先级',

@@ -379,10 +379,13 @@ function Timeline({
 }
 
 /** Who else has this conversation open, and who is writing (collision awareness). */
-function Presence({ viewers }: { viewers: Viewer[] }) {
+function Presence({ viewers: everyone }: { viewers: Viewer[] }) {
   const t = useT();
   const intl = useIntl();
-  if (viewers.length === 0) return null;
+  // A chat customer shows only while typing; colleagues while they have it open.
+  const customer = everyone.find((v) => v.kind === 'customer' && v.composing !== null);
+  const viewers = everyone.filter((v) => v.kind === 'agent');
+  if (viewers.length === 0 && !customer) return null;
   const writing = viewers.filter((v) => v.composing !== null);
   return (
     <div
@@ -401,11 +404,18 @@ function Presence({ viewers }: { viewers: Viewer[] }) {
           </span>
         ))}
       </span>
-      <span>
-        {t('collision.viewing', {
-          names: intl.formatList(viewers.map((v) => v.name)),
-        })}
-      </span>
+      {viewers.length > 0 && (
+        <span>
+          {t('collision.viewing', {
+            names: intl.formatList(viewers.map((v) => v.name)),
+          })}
+        </span>
+      )}
+      {customer && (
+        <span className="font-medium text-emerald-800 dark:text-emerald-300">
+          {t('collision.customerTyping', { name: customer.name || t('collision.customer') })}
+        </span>
+      )}
       {writing.map((v) => (
         <span key={v.userId} className="font-medium text-amber-800 dark:text-amber-300">
           {v.composing === 'reply'
@@ -469,7 +479,7 @@ function Composer({
   const attempt = (status?: ConversationStatus, confirmed = false) => {
     if (!text.trim()) return;
     if (!confirmed && mode === 'reply') {
-      const rival = viewers.find((v) => v.composing === 'reply');
+      const rival = viewers.find((v) => v.kind === 'agent' && v.composing === 'reply');
       if (rival) {
         setWarning({ text: t('collision.confirm', { name: rival.name }), status });
         return;

@@ -160,6 +160,17 @@ export interface Server {
    * it does not grow when other work on the machine slows the process down.
    */
   cpuSeconds(): number;
+  /** Resident memory of the process now, in MB (Linux /proc). */
+  rssMb(): number;
+}
+
+function rssMbOf(pid: number | undefined): number {
+  try {
+    const status = readFileSync(`/proc/${String(pid)}/status`, 'utf8');
+    return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+  } catch {
+    return 0;
+  }
 }
 
 /** CPU seconds a process has used (Linux /proc; 0 where there is none). */
@@ -220,6 +231,7 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
           url: match[1].startsWith('http') ? match[1] : `http://127.0.0.1:${match[1]}`,
           banner: output,
           cpuSeconds: () => cpuSecondsOf(child.pid),
+          rssMb: () => rssMbOf(child.pid),
           stop: () =>
             new Promise((stopped) => {
               child.once('close', () => stopped());
@@ -242,7 +254,7 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
  */
 export function startParley(
   databaseUrl: string,
-  options: { worker?: boolean } = {},
+  options: { worker?: boolean; env?: Record<string, string> } = {},
 ): Promise<Server> {
   return serve(
     ['apps/server/bin/parley.js', 'start', ...(options.worker ? [] : ['--no-worker']), '--no-demo'],
@@ -254,6 +266,7 @@ export function startParley(
       SMTP_PORT: '0',
       LOG_LEVEL: 'warn',
       DATA_DIR: resolve(root, 'data/bench-files'),
+      ...options.env,
     },
     /Open\s+(http:\/\/\S+)[\s\S]*Jobs\s/,
   );
@@ -262,6 +275,11 @@ export function startParley(
 /** The hello-world baselines: raw node:http and Fastify, each in its own process. */
 export function startHello(kind: 'node' | 'fastify'): Promise<Server> {
   return serve([resolve(import.meta.dirname, `hello-${kind}.mjs`)], {}, /listening (\d+)/);
+}
+
+/** The chat baseline: a bare `ws` relay from visitors to agents, in its own process. */
+export function startBareWebSocket(): Promise<Server> {
+  return serve([resolve(import.meta.dirname, 'bare-ws.mjs')], {}, /listening (\d+)/);
 }
 
 /** The SMTP baseline: an `smtp-server` that accepts and keeps nothing, in its own process. */

@@ -229,8 +229,16 @@ export class ChatClient {
         if (frame.conversationId === conversation?.id) this.set({ typing: frame.name });
         return;
       case 'status':
-        if (conversation && frame.conversationId === conversation.id)
+        if (conversation && frame.conversationId === conversation.id) {
           this.set({ conversation: { ...conversation, status: frame.status as never } });
+          // The hook for a satisfaction survey: the host page (or Parley's surveys) listens.
+          if (frame.status === 'resolved')
+            window.dispatchEvent(
+              new CustomEvent('parley:resolved', {
+                detail: { conversationId: conversation.id, number: conversation.displayNumber },
+              }),
+            );
+        }
         return;
       case 'error':
         if (frame.clientMessageId) this.set({ error: frame.code });

@@ -162,6 +162,16 @@ describe('the chat widget on a customer’s site', { timeout: 120_000 }, () => {
       .filter({ hasText: 'Czy coś jeszcze?' })
       .waitFor();
     expect(await inWidget(page).getByTestId('parley-mine').count()).toBe(1);
+
+    // Resolved: the widget says so and tells the host page (the hook for a survey).
+    await page.evaluate(
+      `window.addEventListener('parley:resolved', (e) => { window.resolvedTicket = e.detail.number; })`,
+    );
+    expect((await agentApi('PATCH', `/conversations/${id}`, { status: 'resolved' })).status).toBe(
+      200,
+    );
+    await inWidget(page).getByText('Ta rozmowa jest zakończona', { exact: false }).waitFor();
+    await expect.poll(() => page.evaluate('window.resolvedTicket')).toBe(number);
     expect(errors).toEqual([]);
     await context.close();
   });

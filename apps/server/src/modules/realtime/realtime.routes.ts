@@ -58,7 +58,9 @@ interface Client {
 
 interface VisitorClient {
   connection: Connection;
+  socket: Socket;
   visitor: Visitor;
+  alive: boolean;
   frames: number;
 }
 
@@ -91,7 +93,7 @@ export function realtimeRoutes(app: App, services: Services): void {
 
   const timers = [
     setInterval(() => {
-      for (const client of clients) {
+      for (const client of [...clients, ...visitors]) {
         if (!client.alive) {
           client.socket.terminate();
           continue;
@@ -263,13 +265,16 @@ export function realtimeRoutes(app: App, services: Services): void {
             },
             socket,
           );
-          visitor = { connection, visitor: token, frames: 0 };
+          visitor = { connection, socket, visitor: token, alive: true, frames: 0 };
           hub.add(connection);
           visitors.add(visitor);
           connection.send({ type: 'ready' });
           return;
         }
         await handleVisitor(visitor, frame);
+      });
+      socket.on('pong', () => {
+        if (visitor) visitor.alive = true;
       });
       socket.on('close', () => {
         clearTimeout(deadline);
@@ -282,6 +287,7 @@ export function realtimeRoutes(app: App, services: Services): void {
 
   async function handleVisitor(client: VisitorClient, frame: VisitorFrame): Promise<void> {
     const { connection, visitor } = client;
+    client.alive = true;
     if (++client.frames > FRAME_BUDGET) {
       connection.close(RealtimeClose.policyViolation, 'too many frames');
       return;

@@ -329,6 +329,12 @@ describe('chat widget: the visitor socket', () => {
       'message_status',
       (f) => f.messageId === reply.body.id && f.deliveryStatus === 'read',
     );
+        // Resolved: the widget hears it (and shows the survey hook).
+    await api(t.app, 'PATCH', `/api/v1/conversations/${conversationId}`, {
+      as: s.asAgent,
+      body: { status: 'resolved' },
+    });
+    await widget.next('status', (f) => f.status === 'resolved');
     // Someone else's conversation: an error, no data.
     const other = await setup();
     const stranger = await other.visitor();

@@ -214,9 +214,9 @@ export class RealtimeHub {
     }
     if (event.aggregateType !== 'conversation' || !this.rooms.has(event.aggregateId)) return;
     const conversationId = event.aggregateId;
-        // `conversation.updated` carries the new values: `{ changes: { status: 'resolved' } }`.
+    // `conversation.updated` carries the new values: `{ changes: { status: 'resolved' } }`.
     const status = (event.data as { changes?: { status?: unknown } } | null)?.changes?.status;
-        if (event.type === 'conversation.updated' && typeof status === 'string') {
+    if (event.type === 'conversation.updated' && typeof status === 'string') {
       for (const connection of this.rooms.get(conversationId) ?? []) {
         if (connection.principal.kind === 'visitor')
           connection.send({ type: 'status', conversationId, status });

@@ -329,7 +329,7 @@ describe('chat widget: the visitor socket', () => {
       'message_status',
       (f) => f.messageId === reply.body.id && f.deliveryStatus === 'read',
     );
-        // Resolved: the widget hears it (and shows the survey hook).
+    // Resolved: the widget hears it (and shows the survey hook).
     await api(t.app, 'PATCH', `/api/v1/conversations/${conversationId}`, {
       as: s.asAgent,
       body: { status: 'resolved' },

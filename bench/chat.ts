@@ -149,7 +149,10 @@ async function measureParley(db: BenchDatabase, sizes: Sizes, duration: number) 
       const socket = visitors[i] as WebSocket;
       const clientMessageId = randomBytes(8).toString('hex');
       socket.send(
-        JSON.stringify({ type: 'send', clientMessageId, text: 'Hej! Var är mitt paket?' }),
+        JSON.stringify({
+          type: 'send',
+          message: { clientMessageId, text: 'Hej! Var är mitt paket?' },
+        }),
       );
       return frame(socket, (f) =>
         f.type === 'ack' ? (f.result as { conversationId: string }).conversationId : undefined,
@@ -192,9 +195,11 @@ async function measureParley(db: BenchDatabase, sizes: Sizes, duration: number) 
         visitors[sender]?.send(
           JSON.stringify({
             type: 'send',
-            clientMessageId: `bench${String(id).padStart(10, '0')}${randomBytes(4).toString('hex')}`,
-            conversationId: conversations[sender],
-            text,
+            message: {
+              clientMessageId: `bench${String(id).padStart(10, '0')}${randomBytes(4).toString('hex')}`,
+              conversationId: conversations[sender],
+              text,
+            },
           }),
         ),
     });

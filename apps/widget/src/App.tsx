@@ -1,4 +1,5 @@
-import type { Prechat, PrechatField, VisitorMessage } from '@parley/contract';
+import type { Prechat, PrechatField, VisitorMessage, VisitorUpload } from '@parley/contract';
+import { WIDGET_UPLOAD_TYPES } from '@parley/contract/widget-limits';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ChatClient, ChatState, Pending } from './client.js';
 import { translate, type Locale, type Strings } from './i18n.js';
@@ -6,6 +7,19 @@ import { translate, type Locale, type Strings } from './i18n.js';
 const ChatIcon = () => (
   <svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" aria-hidden="true">
     <path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z" />
+  </svg>
+);
+const ClipIcon = () => (
+  <svg
+    viewBox="0 0 24 24"
+    width="20"
+    height="20"
+    fill="none"
+    stroke="currentColor"
+    stroke-width="2"
+    aria-hidden="true"
+  >
+    <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />
   </svg>
 );
 const CloseIcon = () => (
@@ -111,15 +125,29 @@ function Conversation(props: {
 }) {
   const { client, state, t } = props;
   const [text, setText] = useState('');
+  const [uploads, setUploads] = useState<VisitorUpload[]>([]);
+  const [uploading, setUploading] = useState(false);
+  const [uploadFailed, setUploadFailed] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
   const end = useRef<HTMLDivElement>(null);
   const messages = client.messages;
   useEffect(() => end.current?.scrollIntoView({ block: 'end' }), [messages.length, state.typing]);
   const submit = (event: Event) => {
     event.preventDefault();
     const value = text.trim();
-    if (!value) return;
-    client.send(value);
+    if (!value && uploads.length === 0) return;
+    client.send(value, undefined, uploads);
     setText('');
+    setUploads([]);
+  };
+  const attach = (files: FileList | null) => {
+    if (!files?.length) return;
+    setUploading(true);
+    setUploadFailed(false);
+    Promise.all([...files].slice(0, 5 - uploads.length).map((f) => client.upload(f)))
+      .then((done) => setUploads([...uploads, ...done]))
+      .catch(() => setUploadFailed(true))
+      .finally(() => setUploading(false));
   };
   const mine = messages.filter((m) => !('from' in m) || m.from === 'visitor');
   const lastMine = mine.at(-1);
@@ -128,7 +156,7 @@ function Conversation(props: {
       <div class="body" aria-live="polite" tabIndex={0} data-testid="parley-messages">
         {props.greeting && <p class="greeting">{props.greeting}</p>}
         {messages.map((m) => (
-          <Bubble key={'id' in m ? m.id : m.clientMessageId} message={m} />
+          <Bubble key={'id' in m ? m.id : m.clientMessageId} message={m} client={client} />
         ))}
         {lastMine && <p class="meta">{statusOf(lastMine, t)}</p>}
         {state.typing && <p class="typing">{t('typing', { name: state.typing })}</p>}
@@ -141,7 +169,45 @@ function Conversation(props: {
         )}
         <div ref={end} />
       </div>
+      {(uploads.length > 0 || uploading || uploadFailed) && (
+        <ul class="files" aria-live="polite">
+          {uploads.map((u) => (
+            <li key={u.upload}>
+              {u.filename}
+              <button
+                type="button"
+                aria-label={t('remove', { name: u.filename })}
+                onClick={() => setUploads(uploads.filter((x) => x !== u))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+          {uploading && <li>{t('uploading')}</li>}
+          {uploadFailed && <li class="err">{t('uploadFailed')}</li>}
+        </ul>
+      )}
       <form class="compose" onSubmit={submit}>
+        <input
+          ref={picker}
+          type="file"
+          hidden
+          multiple
+          accept={WIDGET_UPLOAD_TYPES.join(',')}
+          onChange={(e) => {
+            attach((e.target as HTMLInputElement).files);
+            (e.target as HTMLInputElement).value = '';
+          }}
+          data-testid="parley-file"
+        />
+        <button
+          type="button"
+          class="attach"
+          aria-label={t('attach')}
+          onClick={() => picker.current?.click()}
+        >
+          <ClipIcon />
+        </button>
         <textarea
           value={text}
           rows={1}
@@ -157,7 +223,12 @@ function Conversation(props: {
           }}
           data-testid="parley-input"
         />
-        <button type="submit" class="send" disabled={!text.trim()} data-testid="parley-send">
+        <button
+          type="submit"
+          class="send"
+          disabled={(!text.trim() && uploads.length === 0) || uploading}
+          data-testid="parley-send"
+        >
           {t('send')}
         </button>
       </form>
@@ -170,8 +241,38 @@ function statusOf(message: VisitorMessage | (Pending & { pending: true }), t: T)
   return t('sent');
 }
 
-function Bubble({ message }: { message: VisitorMessage | (Pending & { pending: true }) }) {
+function Bubble({
+  message,
+  client,
+}: {
+  message: VisitorMessage | (Pending & { pending: true });
+  client: ChatClient;
+}) {
   const mine = !('from' in message) || message.from === 'visitor';
+  const files =
+    'from' in message
+      ? message.attachments.map((a) =>
+          a.contentType.startsWith('image/') ? (
+            <a key={a.url} href={client.url(a.url)} target="_blank" rel="noopener noreferrer">
+              <img src={client.url(a.url)} alt={a.filename} />
+            </a>
+          ) : (
+            <a
+              key={a.url}
+              class="file"
+              href={client.url(a.url)}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              {a.filename}
+            </a>
+          ),
+        )
+      : (message.files ?? []).map((name) => (
+          <span key={name} class="file">
+            {name}
+          </span>
+        ));
   return (
     <div
       class={`msg ${mine ? 'me' : 'them'}`}
@@ -182,6 +283,7 @@ function Bubble({ message }: { message: VisitorMessage | (Pending & { pending: t
         <span class="who">{message.authorName}</span>
       )}
       {message.text}
+      {files}
     </div>
   );
 }

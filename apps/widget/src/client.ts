@@ -5,14 +5,21 @@ import type {
   VisitorConversation,
   VisitorMessage,
   VisitorServerFrame,
+  VisitorUpload,
   WidgetConfig,
 } from '@parley/contract';
+
+/** The `send` frame for a pending message (the file names stay here). */
+const sendFrame = ({ files: _files, ...message }: Pending) => ({ type: 'send', message });
 
 /** A message the visitor wrote that the server has not acknowledged yet (kept across reloads). */
 export interface Pending {
   clientMessageId: string;
   conversationId?: string;
   text: string;
+  attachments?: string[];
+  /** The attached files' names, shown until the server has the message. */
+  files?: string[];
   prechat?: Prechat;
   locale?: string;
 }
@@ -150,10 +157,11 @@ export class ChatClient {
       this.set({ conversation: current });
     } catch (error) {
       if (error instanceof Error && error.message === 'visitor_token_invalid') {
-        // The installation's secret changed: start afresh.
+        // The installation's secret changed: start afresh (start() is tried again).
         this.write('token', null);
         this.token = null;
       }
+      throw error;
     }
   }
 
@@ -188,7 +196,7 @@ export class ChatClient {
           const lastSeq = conversation.messages.at(-1)?.seq ?? 0;
           this.frame({ type: 'subscribe', conversationId: conversation.id, afterSeq: lastSeq });
         }
-        for (const pending of this.state.pending) this.frame({ type: 'send', ...pending });
+        for (const pending of this.state.pending) this.frame(sendFrame(pending));
         return;
       }
       case 'message': {
@@ -248,19 +256,41 @@ export class ChatClient {
     }
   }
 
+  /** Uploads a file for the next message (rejected by type or size with a readable code). */
+  async upload(file: File): Promise<VisitorUpload> {
+    const response = await fetch(
+      `${this.base}/api/v1/widget/attachments?name=${encodeURIComponent(file.name)}`,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${this.token ?? ''}`, 'content-type': file.type },
+        body: file,
+      },
+    );
+    if (!response.ok) throw new Error(`http_${String(response.status)}`);
+    return (await response.json()) as VisitorUpload;
+  }
+
+  /** The full address of a file link the server gave. */
+  url(path: string): string {
+    return `${this.base}${path}`;
+  }
+
   /** Sends a message: kept until acknowledged, resent on reconnect with the same id. */
-  send(text: string, prechat?: Prechat): void {
+  send(text: string, prechat?: Prechat, uploads: VisitorUpload[] = []): void {
     const pending: Pending = {
       clientMessageId: clientId(),
       text,
       locale: this.locale,
+      ...(uploads.length > 0
+        ? { attachments: uploads.map((u) => u.upload), files: uploads.map((u) => u.filename) }
+        : {}),
       ...(this.state.conversation ? { conversationId: this.state.conversation.id } : {}),
       ...(prechat ? { prechat } : {}),
     };
     const all = [...this.state.pending, pending];
     this.write('pending', JSON.stringify(all));
     this.set({ pending: all, error: null });
-    this.frame({ type: 'send', ...pending });
+    this.frame(sendFrame(pending));
   }
 
   private typingTimer: ReturnType<typeof setTimeout> | null = null;

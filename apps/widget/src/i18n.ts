@@ -27,6 +27,10 @@ const en = {
   reconnecting: 'Reconnecting…',
   resolved: 'This conversation is resolved. Write again any time.',
   failed: 'Could not send. Please try again.',
+  attach: 'Attach a file',
+  remove: 'Remove {name}',
+  uploading: 'Uploading…',
+  uploadFailed: 'That file could not be attached (images, PDF or text up to 10 MB).',
 };
 export type Strings = typeof en;
 
@@ -58,6 +62,10 @@ const pl: Strings = {
   reconnecting: 'Łączenie ponownie…',
   resolved: 'Ta rozmowa jest zakończona. Napisz ponownie w każdej chwili.',
   failed: 'Nie udało się wysłać. Spróbuj ponownie.',
+  attach: 'Dołącz plik',
+  remove: 'Usuń {name}',
+  uploading: 'Przesyłanie…',
+  uploadFailed: 'Nie udało się dołączyć pliku (obrazy, PDF lub tekst do 10 MB).',
 };
 
 const sv: Strings = {
@@ -88,6 +96,10 @@ const sv: Strings = {
   reconnecting: 'Ansluter igen…',
   resolved: 'Den här konversationen är löst. Skriv igen när du vill.',
   failed: 'Kunde inte skicka. Försök igen.',
+  attach: 'Bifoga en fil',
+  remove: 'Ta bort {name}',
+  uploading: 'Laddar upp…',
+  uploadFailed: 'Filen kunde inte bifogas (bilder, PDF eller text upp till 10 MB).',
 };
 
 const fa: Strings = {
@@ -118,6 +130,10 @@ const fa: Strings = {
   reconnecting: 'در حال اتصال دوباره…',
   resolved: 'این گفتگو بسته شده است. هر زمان خواستید دوباره بنویسید.',
   failed: 'ارسال نشد. دوباره تلاش کنید.',
+  attach: 'پیوست فایل',
+  remove: 'حذف {name}',
+  uploading: 'در حال بارگذاری…',
+  uploadFailed: 'این فایل پیوست نشد (تصویر، PDF یا متن تا ۱۰ مگابایت).',
 };
 
 const zh: Strings = {
@@ -148,6 +164,10 @@ const zh: Strings = {
   reconnecting: '正在重新连接……',
   resolved: '此对话已解决。欢迎随时再来。',
   failed: '发送失败，请重试。',
+  attach: '添加附件',
+  remove: '移除 {name}',
+  uploading: '上传中……',
+  uploadFailed: '无法添加此文件（仅限 10 MB 以内的图片、PDF 或文本）。',
 };
 
 export const catalogs = { en, pl, sv, fa, zh };

@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { App } from './App.js';
-import { ChatClient } from './client.js';
+import { backoff, ChatClient } from './client.js';
 import { pickLocale } from './i18n.js';
 import { css } from './styles.js';
 
@@ -46,10 +46,15 @@ function boot(): void {
 
   const client = new ChatClient(base, key, identity, locale);
   render(<App client={client} locale={locale} />, mount);
-  client.start().catch(() => {
-    // Unknown or switched-off key, or Parley unreachable: the widget stays hidden.
-    host.remove();
-  });
+  // An unknown or switched-off key hides the widget for good; anything else (Parley
+  // restarting, the network) is tried again with backoff.
+  const start = (attempt: number) => {
+    client.start().catch((error: unknown) => {
+      if (error instanceof Error && error.message === 'widget_not_found') host.remove();
+      else setTimeout(() => start(attempt + 1), backoff(attempt));
+    });
+  };
+  start(0);
 }
 
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', boot);

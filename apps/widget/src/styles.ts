@@ -46,4 +46,11 @@ form.card input, form.card textarea { border: 1px solid #cbd5e1; border-radius: 
 .tabs button { flex: 1; border: 1px solid #cbd5e1; background: #fff; border-radius: 8px; padding: 6px; cursor: pointer; }
 .tabs button[aria-pressed="true"] { border-color: var(--accent); box-shadow: inset 0 0 0 1px var(--accent); font-weight: 600; }
 .status { text-align: center; font-size: 12px; color: #475569; }
+.msg img { display: block; max-width: 100%; max-height: 220px; border-radius: 8px; margin-block-start: 6px; }
+.msg .file { display: block; margin-block-start: 6px; text-decoration: underline; color: inherit; }
+.attach { background: transparent; border: 1px solid #cbd5e1; border-radius: 10px; padding: 0 8px; cursor: pointer; color: #475569; line-height: 0; }
+.files { list-style: none; margin: 0; padding: 6px 10px 0; display: flex; flex-wrap: wrap; gap: 6px; background: #fff; font-size: 12px; }
+.files li { background: #f1f5f9; border-radius: 6px; padding: 2px 8px; display: flex; gap: 6px; align-items: center; }
+.files li.err { background: #fef2f2; color: #b91c1c; }
+.files button { border: 0; background: transparent; cursor: pointer; font-size: 14px; line-height: 1; }
 `;

@@ -9,6 +9,7 @@ const message = (seq: number, id = `m${seq}`): VisitorMessage => ({
   from: 'agent',
   authorName: 'Ola',
   text: `wiadomość ${seq}`,
+  attachments: [],
   deliveryStatus: null,
   createdAt: '2026-11-22T12:00:00Z',
 });

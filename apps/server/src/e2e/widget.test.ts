@@ -137,6 +137,26 @@ describe('the chat widget on a customer’s site', { timeout: 120_000 }, () => {
     expect(
       await widget.getByTestId('parley-theirs').filter({ hasText: 'Shizuoki' }).textContent(),
     ).toContain('Olivia Owner');
+    // A photo of the parcel: uploaded, sent, shown to the customer and stored for the agent.
+    await widget.getByTestId('parley-file').setInputFiles({
+      name: 'paczka.png',
+      mimeType: 'image/png',
+      buffer: Buffer.from(
+        'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+        'base64',
+      ),
+    });
+    await widget.locator('.files li', { hasText: 'paczka.png' }).waitFor();
+    await widget.getByTestId('parley-send').click();
+    await widget.getByRole('img', { name: 'paczka.png' }).waitFor();
+    await expect
+      .poll(async () => {
+        const { body } = await agentApi('GET', `/conversations/${id}/messages?limit=50`);
+        return (body as { data: { attachments: { filename: string }[] }[] }).data
+          .flatMap((m) => m.attachments)
+          .map((a) => a.filename);
+      })
+      .toContain('paczka.png');
     await new AxeBuilder({ page })
       .include('#parley-widget')
       .analyze()
@@ -161,7 +181,7 @@ describe('the chat widget on a customer’s site', { timeout: 120_000 }, () => {
       .getByTestId('parley-theirs')
       .filter({ hasText: 'Czy coś jeszcze?' })
       .waitFor();
-    expect(await inWidget(page).getByTestId('parley-mine').count()).toBe(1);
+    expect(await inWidget(page).getByTestId('parley-mine').count()).toBe(2);
 
     // Resolved: the widget says so and tells the host page (the hook for a survey).
     await page.evaluate(
@@ -204,7 +224,16 @@ describe('the chat widget on a customer’s site', { timeout: 120_000 }, () => {
     for (const lang of ['fa', 'zh']) {
       const context = await browser.newContext({ viewport: { width: 1100, height: 760 } });
       const page = await context.newPage();
+      const console: string[] = [];
+      page.on('console', (m) => console.push(m.text()));
+      page.on('pageerror', (e) => console.push(e.message));
       await page.goto(`${shopBase}/?lang=${lang}`);
+      await inWidget(page)
+        .getByTestId('parley-launcher')
+        .waitFor({ timeout: 15_000 })
+        .catch((error: unknown) => {
+          throw new Error(`no widget (${console.join(' | ')}): ${String(error)}`);
+        });
       const widget = inWidget(page);
       await widget.getByTestId('parley-launcher').click();
       await widget.getByTestId('parley-panel').waitFor();

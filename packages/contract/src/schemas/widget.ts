@@ -108,6 +108,21 @@ export const Prechat = Type.Object(
 );
 export type Prechat = Static<typeof Prechat>;
 
+export { WIDGET_UPLOAD_MAX_BYTES, WIDGET_UPLOAD_TYPES } from '../widget-limits.js';
+
+export const VisitorUpload = Type.Object(
+  {
+    upload: Type.String({
+      description: 'Names the stored file in a message’s `attachments`; good for this visitor only',
+    }),
+    filename: Type.String(),
+    contentType: Type.String(),
+    size: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+export type VisitorUpload = Static<typeof VisitorUpload>;
+
 export const VisitorMessageBody = Type.Object(
   {
     clientMessageId: Type.String({
@@ -115,7 +130,13 @@ export const VisitorMessageBody = Type.Object(
       description: 'Made by the client; a resend with the same id is stored once',
     }),
     conversationId: Type.Optional(Id),
-    text: Type.String({ minLength: 1, maxLength: MAX_TEXT }),
+    text: Type.String({ maxLength: MAX_TEXT, description: 'May be empty when files are attached' }),
+    attachments: Type.Optional(
+      Type.Array(Type.String({ maxLength: 1000 }), {
+        maxItems: 5,
+        description: 'The `upload` values of files uploaded first',
+      }),
+    ),
     prechat: Type.Optional(Prechat),
     locale: Type.Optional(Type.String({ maxLength: 10 })),
   },
@@ -131,6 +152,17 @@ export const VisitorMessage = Type.Object(
     from: Type.Union([Type.Literal('visitor'), Type.Literal('agent'), Type.Literal('bot')]),
     authorName: Type.Union([Type.String(), Type.Null()]),
     text: Type.String(),
+    attachments: Type.Array(
+      Type.Object(
+        {
+          filename: Type.String(),
+          contentType: Type.String(),
+          size: Type.Integer(),
+          url: Type.String({ description: 'A signed link, good without a login' }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     deliveryStatus: Type.Union([Type.String(), Type.Null()]),
     createdAt: Timestamp,
   },
@@ -211,7 +243,7 @@ export const VisitorFrame = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object(
-    { type: Type.Literal('send'), ...VisitorMessageBody.properties },
+    { type: Type.Literal('send'), message: VisitorMessageBody },
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),

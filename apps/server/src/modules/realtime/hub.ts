@@ -100,6 +100,8 @@ export class RealtimeHub {
     private readonly db: Db,
     private readonly bus: Broadcaster,
     private readonly log: Logger,
+    /** Signs the links to files in messages sent to visitors. */
+    private readonly secretKey: string,
   ) {
     this.unsubscribe = bus.subscribe((message) => this.onBus(message));
     this.refresher = setInterval(() => this.refreshViewers(), VIEWER_REFRESH_MS);
@@ -326,7 +328,14 @@ export class RealtimeHub {
         connection.send({ type: 'message', conversationId, message });
       } else if (message.kind !== 'note') {
         // Visitors never see internal notes; their sequence still moves past them.
-        connection.send({ type: 'message', conversationId, message: presentVisitorMessage(row) });
+        connection.send({
+          type: 'message',
+          conversationId,
+          message: presentVisitorMessage(row, {
+            secretKey: this.secretKey,
+            workspaceId: connection.principal.workspaceId,
+          }),
+        });
       }
     }
     connection.rooms.set(conversationId, last);

@@ -75,7 +75,7 @@ export async function registerWebsocket(app: App): Promise<void> {
  */
 export function realtimeRoutes(app: App, services: Services): void {
   const { db, log } = services;
-  const hub = new RealtimeHub(db, services.broadcaster, log);
+  const hub = new RealtimeHub(db, services.broadcaster, log, services.config.secretKey);
   const clients = new Set<Client>();
   const visitors = new Set<VisitorClient>();
 
@@ -309,13 +309,7 @@ export function realtimeRoutes(app: App, services: Services): void {
         await markVisitorSeen({ db, visitor, ...frame });
         return;
       case 'send': {
-        const body = {
-          clientMessageId: frame.clientMessageId,
-          text: frame.text,
-          ...(frame.conversationId !== undefined ? { conversationId: frame.conversationId } : {}),
-          ...(frame.prechat !== undefined ? { prechat: frame.prechat } : {}),
-          ...(frame.locale !== undefined ? { locale: frame.locale } : {}),
-        };
+        const body = frame.message;
         let result;
         try {
           result = await sendVisitorMessage({ services, visitor, body });
@@ -324,7 +318,7 @@ export function realtimeRoutes(app: App, services: Services): void {
             type: 'error',
             code: error instanceof AppError ? error.code : 'internal_error',
             message: error instanceof AppError ? error.message : 'Not stored; send it again',
-            clientMessageId: frame.clientMessageId,
+            clientMessageId: body.clientMessageId,
           });
           return;
         }
@@ -335,7 +329,7 @@ export function realtimeRoutes(app: App, services: Services): void {
           connection.principal.contactId = contact?.id ?? '';
           connection.principal.name = contact?.name ?? '';
         }
-        connection.send({ type: 'ack', clientMessageId: frame.clientMessageId, result });
+        connection.send({ type: 'ack', clientMessageId: body.clientMessageId, result });
         if (!connection.rooms.has(result.conversationId))
           await hub.join(connection, result.conversationId, result.message.seq);
         return;

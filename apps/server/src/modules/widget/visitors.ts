@@ -49,3 +49,38 @@ export function userHash(secret: string, userId: string): string {
 export function verifyUserHash(secret: string, userId: string, hash: string): boolean {
   return safeEqual(userHash(secret, userId), hash.toLowerCase());
 }
+
+/** A file a visitor uploaded, before a message names it. */
+export interface Upload {
+  blobKey: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+const uploadKey = (secretKey: string, workspaceId: string) =>
+  deriveKey(secretKey, `widget-upload:${workspaceId}`);
+
+/** Names an uploaded file for the visitor who uploaded it, and nobody else. */
+export function uploadToken(secretKey: string, visitor: Visitor, upload: Upload): string {
+  const body = Buffer.from(JSON.stringify(upload), 'utf8').toString('base64url');
+  return `${body}.${hmac(uploadKey(secretKey, visitor.workspaceId), `${visitor.key}.${body}`)}`;
+}
+
+export function readUploadToken(secretKey: string, visitor: Visitor, token: string): Upload | null {
+  const [body, signature, extra] = token.split('.');
+  if (!body || !signature || extra !== undefined) return null;
+  const expected = hmac(uploadKey(secretKey, visitor.workspaceId), `${visitor.key}.${body}`);
+  if (!safeEqual(signature, expected)) return null;
+  return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Upload;
+}
+
+/** The signature in a visitor's link to a file of their conversation (no login in an <img>). */
+export function fileSignature(
+  secretKey: string,
+  workspaceId: string,
+  conversationId: string,
+  blobKey: string,
+): string {
+  return hmac(deriveKey(secretKey, `widget-file:${workspaceId}`), `${conversationId}.${blobKey}`);
+}

@@ -7,14 +7,21 @@ import {
   VisitorMessageBody,
   VisitorMessageResult,
   VisitorSession,
+  VisitorUpload,
+  WIDGET_UPLOAD_MAX_BYTES,
+  WIDGET_UPLOAD_TYPES,
   WidgetConfig,
   WidgetIdentitySecret,
   WidgetSettings,
   WidgetSettingsUpdate,
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import type { FastifyRequest } from 'fastify';
 import type { Services } from '../../context.js';
+import { AppError, notFound } from '../../platform/errors.js';
+import { safeEqual } from '../../platform/crypto.js';
+import { fileSignature, uploadToken } from './visitors.js';
 import { actorOf, type App } from '../../platform/http.js';
 import {
   createVisitor,
@@ -163,7 +170,7 @@ export function widgetRoutes(app: App, services: Services): void {
       },
     },
     async (request) => ({
-      data: await visitorConversations(db, visitorOf(secretKey, bearer(request))),
+      data: await visitorConversations(db, secretKey, visitorOf(secretKey, bearer(request))),
     }),
   );
 
@@ -188,6 +195,104 @@ export function widgetRoutes(app: App, services: Services): void {
       return reply
         .status(201)
         .send(await sendVisitorMessage({ services, visitor, body: request.body }));
+    },
+  );
+
+  // Files from the widget: only the allowed types, as raw bytes.
+  const uploadLimit = Math.min(WIDGET_UPLOAD_MAX_BYTES, services.config.maxUploadBytes);
+  app.addContentTypeParser(
+    [...WIDGET_UPLOAD_TYPES],
+    { parseAs: 'buffer', bodyLimit: uploadLimit },
+    (_request, body, done) => {
+      done(null, body);
+    },
+  );
+
+  app.post(
+    '/api/v1/widget/attachments',
+    {
+      config: publicRoute,
+      bodyLimit: uploadLimit,
+      schema: {
+        tags,
+        summary:
+          'Upload a file for a chat message (the raw bytes; images, PDF or text, up to 10 MB)',
+        description: `Content-Type one of ${WIDGET_UPLOAD_TYPES.join(', ')}; the file name in ?name=. Answers an \`upload\` to list in the message's \`attachments\`.`,
+        security: [{ bearer: [] }],
+        querystring: Type.Object(
+          { name: Type.String({ minLength: 1, maxLength: 200 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: VisitorUpload, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const visitor = visitorOf(secretKey, bearer(request));
+      await services.limits.consume('widget-messages', request.ip, widgetLimits.messagesPerIp);
+      const contentType = (request.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+      if (!Buffer.isBuffer(request.body) || request.body.length === 0)
+        throw new AppError('validation_failed', 'Send the file’s bytes as the request body', {
+          details: { field: 'body' },
+        });
+      const stored = await services.blobs.put(request.body, { maxBytes: uploadLimit });
+      // The name is only shown; it never becomes a path.
+      const filename = [...request.query.name]
+        .map((c) => (c < ' ' || c === '/' || c === '\\' ? '_' : c))
+        .join('');
+      const upload = { blobKey: stored.key, filename, contentType, size: stored.size };
+      return reply.status(201).send({
+        upload: uploadToken(secretKey, visitor, upload),
+        filename,
+        contentType,
+        size: stored.size,
+      });
+    },
+  );
+
+  app.get(
+    '/api/v1/widget/files/:workspaceId/:conversationId/:key/:signature',
+    {
+      config: publicRoute,
+      schema: {
+        tags,
+        summary: 'A file of a chat message, by the signed link the widget was given',
+        security: [],
+        params: Type.Object(
+          {
+            workspaceId: Type.String({ format: 'uuid' }),
+            conversationId: Type.String({ format: 'uuid' }),
+            key: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            signature: Type.String({ maxLength: 100 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { workspaceId, conversationId, key, signature } = request.params;
+      const expected = fileSignature(secretKey, workspaceId, conversationId, key);
+      if (!safeEqual(signature, expected)) throw notFound('The file', 'not_found');
+      const message = await db
+        .selectFrom('messages')
+        .select('attachments')
+        .where('workspaceId', '=', workspaceId)
+        .where('conversationId', '=', conversationId)
+        .where('kind', '<>', 'note')
+        .where(sql<boolean>`attachments @> ${JSON.stringify([{ blobKey: key }])}::jsonb`)
+        .executeTakeFirst();
+      const file = message?.attachments.find((a) => a.blobKey === key);
+      if (!file) throw notFound('The file', 'not_found');
+      const image = /^image\/(png|jpeg|gif|webp)$/.test(file.contentType);
+      return reply
+        .type(image ? file.contentType : 'application/octet-stream')
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=86400')
+        .header(
+          'content-disposition',
+          `${image ? 'inline' : 'attachment'}; filename="${file.filename.replace(/[^\x20-\x7e]|["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(file.filename)}`,
+        )
+        .send(await services.blobs.get(key));
     },
   );
 

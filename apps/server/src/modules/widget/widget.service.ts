@@ -1,4 +1,5 @@
 import type {
+  Attachment,
   OfflineBody,
   OfflineResult,
   VisitorConversation,
@@ -21,7 +22,9 @@ import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableNowSql } from '../availability/availability.sql.js';
 import { ingest } from '../conversations/ingest.js';
 import {
+  fileSignature,
   newVisitorKey,
+  readUploadToken,
   verifiedVisitorKey,
   readVisitorToken,
   verifyUserHash,
@@ -241,22 +244,39 @@ export async function visitorConversation(db: Db | Tx, visitor: Visitor, convers
 
 interface MessageRow {
   id: string;
+  conversationId: string;
   seq: number;
   kind: string;
   authorType: string;
   authorName: string | null;
   text: string;
+  attachments: Attachment[];
   deliveryStatus: string | null;
   createdAt: Date;
 }
 
-export function presentVisitorMessage(row: MessageRow): VisitorMessage {
+/** A message as the visitor sees it; `workspaceId` and `secretKey` sign the file links. */
+export function presentVisitorMessage(
+  row: MessageRow,
+  sign: { secretKey: string; workspaceId: string },
+): VisitorMessage {
   return {
     id: row.id,
     seq: row.seq,
     from: row.kind === 'inbound' ? 'visitor' : row.authorType === 'user' ? 'agent' : 'bot',
     authorName: row.kind === 'inbound' ? null : row.authorName,
     text: row.text,
+    attachments: row.attachments.map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      size: a.size,
+      url: `/api/v1/widget/files/${sign.workspaceId}/${row.conversationId}/${a.blobKey}/${fileSignature(
+        sign.secretKey,
+        sign.workspaceId,
+        row.conversationId,
+        a.blobKey,
+      )}`,
+    })),
     deliveryStatus: row.deliveryStatus,
     createdAt: row.createdAt.toISOString(),
   };
@@ -280,6 +300,7 @@ export function visitorMessagesQuery(db: Db | Tx, workspaceId: string) {
       'm.authorType',
       'u.name as authorName',
       'm.text',
+      'm.attachments',
       'm.deliveryStatus',
       'm.createdAt',
     ])
@@ -290,8 +311,10 @@ export function visitorMessagesQuery(db: Db | Tx, workspaceId: string) {
 /** The visitor's conversations, newest first, each with its last 100 visible messages. */
 export async function visitorConversations(
   db: Db,
+  secretKey: string,
   visitor: Visitor,
 ): Promise<VisitorConversation[]> {
+  const sign = { secretKey, workspaceId: visitor.workspaceId };
   const contact = await visitorContact(db, visitor);
   if (!contact) return [];
   const conversations = await db
@@ -315,7 +338,7 @@ export async function visitorConversations(
       id: c.id,
       displayNumber: `${c.ticketPrefix}${c.number}`,
       status: c.status,
-      messages: rows.reverse().map(presentVisitorMessage),
+      messages: rows.reverse().map((row) => presentVisitorMessage(row, sign)),
     });
   }
   return result;
@@ -339,13 +362,28 @@ export async function sendVisitorMessage(props: {
     ? (await visitorConversation(db, visitor, body.conversationId)).number
     : undefined;
   const prechat = body.prechat;
+  const attachments: Attachment[] = (body.attachments ?? []).map((token, i) => {
+    const upload = readUploadToken(props.services.config.secretKey, visitor, token);
+    if (!upload)
+      throw new AppError('validation_failed', 'An attachment was not uploaded by this visitor', {
+        details: { field: `body.attachments.${String(i)}` },
+      });
+    return upload;
+  });
+  if (!body.text.trim() && attachments.length === 0)
+    throw new AppError('validation_failed', 'Write something or attach a file', {
+      details: { field: 'body.text' },
+    });
   const result = await ingest(db, {
     workspaceId: visitor.workspaceId,
     channel: 'chat',
     from: { kind: 'chat', value: visitor.key, name: prechat?.name ?? null },
     ...(ticketNumber !== undefined ? { ticketNumber } : {}),
-    subject: prechat?.topic ?? body.text.replace(/\s+/g, ' ').trim().slice(0, 80),
+    subject:
+      prechat?.topic ??
+      (body.text.replace(/\s+/g, ' ').trim().slice(0, 80) || attachments[0]?.filename || ''),
     text: body.text,
+    attachments,
     externalId: `${visitor.key}:${body.clientMessageId}`,
     languageFallback: body.locale ?? null,
     metadata: prechat ? { prechat } : {},
@@ -375,7 +413,10 @@ export async function sendVisitorMessage(props: {
   return {
     conversationId: result.conversationId,
     displayNumber: `${workspace.ticketPrefix}${result.number}`,
-    message: presentVisitorMessage(row),
+    message: presentVisitorMessage(row, {
+      secretKey: props.services.config.secretKey,
+      workspaceId: visitor.workspaceId,
+    }),
     duplicate: result.duplicate,
   };
 }

@@ -228,6 +228,60 @@ describe('chat widget: settings and the public side', () => {
     expect(wrong.body.error.code).toBe('user_hash_invalid');
   });
 
+  it('takes files of the allowed types and sizes, for the visitor who uploaded them', async () => {
+    const s = await setup();
+    const anna = await s.visitor();
+    const png = Buffer.from(
+      'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+      'base64',
+    );
+    const upload = (token: string, body: Buffer, type: string, name = 'zdjęcie paczki.png') =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/widget/attachments?name=${encodeURIComponent(name)}`,
+        headers: { authorization: `Bearer ${token}`, 'content-type': type },
+        payload: body,
+      });
+    const uploaded = await upload(anna, png, 'image/png');
+    expect(uploaded.statusCode, uploaded.body).toBe(201);
+    const file = uploaded.json<{ upload: string; filename: string; size: number }>();
+    expect(file).toMatchObject({ filename: 'zdjęcie paczki.png', size: png.length });
+
+    const sent = await s.send(anna, {
+      clientMessageId: id(),
+      text: '',
+      attachments: [file.upload],
+    });
+    expect(sent.statusCode, JSON.stringify(sent.body)).toBe(201);
+    const attachment = sent.body.message.attachments[0];
+    expect(attachment).toMatchObject({ filename: 'zdjęcie paczki.png', contentType: 'image/png' });
+    const download = await t.app.inject({ method: 'GET', url: attachment.url });
+    expect(download.statusCode).toBe(200);
+    expect(download.headers['content-type']).toBe('image/png');
+    expect(download.headers['x-content-type-options']).toBe('nosniff');
+    expect(download.rawPayload.equals(png)).toBe(true);
+    const tampered = await t.app.inject({
+      method: 'GET',
+      url: `${attachment.url.slice(0, -3)}abc`,
+    });
+    expect(tampered.statusCode).toBe(404);
+
+    // Another visitor cannot attach Anna's upload; scripts and oversized files never get in.
+    const mallory = await s.visitor();
+    const stolen = await s.send(mallory, {
+      clientMessageId: id(),
+      text: 'x',
+      attachments: [file.upload],
+    });
+    expect(stolen.statusCode).toBe(400);
+    const html = await upload(anna, Buffer.from('<script>alert(1)</script>'), 'text/html');
+    expect(html.statusCode).toBe(415);
+    const huge = await upload(anna, Buffer.alloc(10 * 1024 * 1024 + 1), 'application/pdf');
+    expect(huge.statusCode).toBe(413);
+    const empty = await s.send(anna, { clientMessageId: id(), text: '  ' });
+    expect(empty.statusCode).toBe(400);
+  });
+
   it('turns the offline form into a ticket, and a callback request into a task', async () => {
     const s = await setup();
     const message = await api(t.app, 'POST', `/api/v1/widget/${s.key}/offline`, {
@@ -282,8 +336,7 @@ describe('chat widget: the visitor socket', () => {
     const clientMessageId = id();
     widget.send({
       type: 'send',
-      clientMessageId,
-      text: 'Hej, jag behöver hjälp med min beställning.',
+      message: { clientMessageId, text: 'Hej, jag behöver hjälp med min beställning.' },
     });
     const ack = await widget.next('ack');
     expect(ack.clientMessageId).toBe(clientMessageId);
@@ -291,8 +344,7 @@ describe('chat widget: the visitor socket', () => {
     // A resend after a lost acknowledgement: the same message.
     widget.send({
       type: 'send',
-      clientMessageId,
-      text: 'Hej, jag behöver hjälp med min beställning.',
+      message: { clientMessageId, text: 'Hej, jag behöver hjälp med min beställning.' },
     });
     await widget.next('ack', (f) => f.result.duplicate);
 

@@ -236,9 +236,7 @@ export function widgetRoutes(app: App, services: Services): void {
         });
       const stored = await services.blobs.put(request.body, { maxBytes: uploadLimit });
       // The name is only shown; it never becomes a path.
-      const filename = [...request.query.name]
-        .map((c) => (c < ' ' || c === '/' || c === '\\' ? '_' : c))
-        .join('');
+      const filename = request.query.name.replace(/[/\\]|\p{Cc}/gu, '_');
       const upload = { blobKey: stored.key, filename, contentType, size: stored.size };
       return reply.status(201).send({
         upload: uploadToken(secretKey, visitor, upload),

@@ -660,7 +660,10 @@ export async function addMessage(props: {
       attachments: props.origin?.attachments ?? [],
       metadata: props.origin?.metadata ?? {},
       at: new Date(),
-      deliveryStatus: body.kind === 'reply' ? 'queued' : null,
+      // Chat has no outbound transport: a committed reply is sent (the widget's socket has
+      // it); the widget reports delivered and read. Other channels' adapters take queued ones.
+      deliveryStatus:
+        body.kind === 'reply' ? (conversation.channel === 'chat' ? 'sent' : 'queued') : null,
     });
     const nextStatus =
       body.status ?? (body.kind === 'reply' && conversation.status === 'new' ? 'open' : undefined);

@@ -368,7 +368,9 @@ describe('chat widget: the visitor socket', () => {
       as: s.asAgent,
       body: { kind: 'reply', text: 'Hej! Jag kollar din beställning nu.' },
     });
-    expect(reply.statusCode).toBe(201);
+        expect(reply.statusCode).toBe(201);
+    // Chat has no transport to wait for: committed is sent.
+    expect(reply.body.deliveryStatus).toBe('sent');
     const got = await widget.next('message', (f) => f.message.text.startsWith('Hej! Jag kollar'));
     expect(got.message).toMatchObject({ from: 'agent', authorName: 'Ola Nowak' });
     expect(

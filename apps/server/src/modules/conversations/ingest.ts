@@ -594,7 +594,7 @@ export async function appendMessage(
     workspaceId: string;
     conversationId: string;
     reopen?: boolean;
-    deliveryStatus?: 'queued' | null;
+    deliveryStatus?: 'queued' | 'sent' | null;
   },
 ): Promise<{ id: string; seq: number }> {
   const inbound = props.kind === 'inbound';

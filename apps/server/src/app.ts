@@ -21,6 +21,7 @@ import { availabilityRoutes } from './modules/availability/availability.routes.j
 import { routingRoutes } from './modules/routing/routing.routes.js';
 import { realtimeRoutes, registerWebsocket } from './modules/realtime/realtime.routes.js';
 import { widgetRoutes } from './modules/widget/widget.routes.js';
+import { notificationRoutes } from './modules/notifications/notifications.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -42,6 +43,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   routingRoutes,
   realtimeRoutes,
   widgetRoutes,
+  notificationRoutes,
 ];
 
 /**

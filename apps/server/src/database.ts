@@ -12,6 +12,7 @@ import type { TeamTables } from './modules/teams/teams.tables.js';
 import type { AvailabilityTables } from './modules/availability/availability.tables.js';
 import type { RoutingTables } from './modules/routing/routing.tables.js';
 import type { WidgetTables } from './modules/widget/widget.tables.js';
+import type { NotificationTables } from './modules/notifications/notifications.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -26,7 +27,8 @@ export type Database = PlatformTables &
   TeamTables &
   AvailabilityTables &
   RoutingTables &
-  WidgetTables;
+  WidgetTables &
+  NotificationTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

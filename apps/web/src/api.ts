@@ -7,6 +7,8 @@ import type {
   ErrorCode,
   Agent,
   Me,
+  NotificationPage,
+  NotificationReadBody,
   Presence,
   Message,
   MessageCreateBody,
@@ -105,6 +107,9 @@ export const api = {
   update: (id: string, body: ConversationUpdateBody) =>
     request<Conversation>('PATCH', `/conversations/${id}`, body),
   search: (q: string) => request<SearchResults>('GET', `/search${query({ q, limit: 10 })}`),
+  notifications: () => request<NotificationPage>('GET', '/notifications?limit=30'),
+  markNotificationsRead: (body: NotificationReadBody) =>
+    request<{ updated: number }>('POST', '/notifications/read', body),
   bulk: (ids: string[], changes: ConversationUpdateBody) =>
     request<BulkUpdateResult>('POST', '/conversations/bulk', { ids, changes }),
 };

@@ -223,6 +223,7 @@ function keysFor(event: RealtimeEvent): unknown[][] {
       ['events', event.aggregateId],
     ];
   }
+  if (event.type === 'notification.created') return [['notifications']];
   if (event.aggregateType === 'user') return [['users'], ['me']];
   if (event.aggregateType === 'contact') return [['contact', event.aggregateId], ['conversations']];
   return [];

@@ -16,3 +16,4 @@ export * from './schemas/availability.js';
 export * from './schemas/routing.js';
 export * from './schemas/realtime.js';
 export * from './schemas/widget.js';
+export * from './schemas/notifications.js';

@@ -171,6 +171,19 @@ describe('the agent app', { timeout: 120_000 }, () => {
       .poll(() => ola.getByTestId('timeline').textContent(), { timeout: 10_000 })
       .toContain('We are on it and will write back today.');
 
+    // Olivia hands the conversation to Ola: Ola's bell lights up at once and leads back to it.
+    await owner.getByTestId('assignee-select').selectOption({ label: 'Ola Nowak' });
+    await expect
+      .poll(() => ola.getByTestId('notifications-unread').textContent(), { timeout: 10_000 })
+      .toBe('1');
+    await ola.getByTestId('notifications').click();
+    const item = ola.getByTestId('notification').first();
+    expect(await item.textContent()).toMatch(/Olivia Owner assigned #\d+ to you/);
+    await expectAccessible(ola);
+    await ola.screenshot({ path: `${SCREENSHOTS}/notifications-en.png` });
+    await item.click();
+    await expect.poll(() => ola.getByTestId('notifications-unread').count()).toBe(0);
+
     // New mail shows up in the list by itself (no polling while the socket is up).
     await owner.getByRole('link', { name: /Unassigned/ }).click();
     await owner.getByTestId('list-title').waitFor();

@@ -4,6 +4,7 @@ import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { availabilityJobs } from './availability/availability.jobs.js';
 import { routingJobs, routingSubscribers } from './routing/routing.jobs.js';
 import { realtimeJobs } from './realtime/presence.js';
+import { notificationSubscribers } from './notifications/notifications.service.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -37,4 +38,5 @@ export const moduleSubscribers: ((services: Services) => void)[] = [
   notifySubscribers,
   systemMailSubscribers,
   routingSubscribers,
+  notificationSubscribers,
 ];

@@ -18,6 +18,7 @@ const sample = {
   reason: 'r',
   q: 'q',
   names: 'A, B',
+  actor: 'Ola',
 };
 
 describe('message catalogs', () => {

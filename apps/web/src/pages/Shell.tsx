@@ -20,6 +20,7 @@ import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
 import { ChannelIcon, PriorityLabel, StatusBadge } from './badges.js';
 import { LocalePicker } from './LocalePicker.js';
+import { NotificationCentre } from './Notifications.js';
 import { SearchDialog } from './SearchDialog.js';
 import { ShortcutsDialog } from './ShortcutsDialog.js';
 
@@ -258,15 +259,18 @@ export function Shell() {
           <h1 className="truncate font-semibold" data-testid="list-title">
             {t('list.title', { view: viewLabel(view), count: total })}
           </h1>
-          <button
-            type="button"
-            onClick={() => setSearching(true)}
-            className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-            aria-label={t('search.label')}
-            title={`${t('shortcuts.search')} (/)`}
-          >
-            <Search aria-hidden className="size-5" />
-          </button>
+          <div className="flex items-center gap-1">
+            <NotificationCentre userId={me.user.id} />
+            <button
+              type="button"
+              onClick={() => setSearching(true)}
+              className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+              aria-label={t('search.label')}
+              title={`${t('shortcuts.search')} (/)`}
+            >
+              <Search aria-hidden className="size-5" />
+            </button>
+          </div>
         </header>
         {selected.size > 0 && (
           <div

@@ -368,7 +368,7 @@ describe('chat widget: the visitor socket', () => {
       as: s.asAgent,
       body: { kind: 'reply', text: 'Hej! Jag kollar din beställning nu.' },
     });
-        expect(reply.statusCode).toBe(201);
+    expect(reply.statusCode).toBe(201);
     // Chat has no transport to wait for: committed is sent.
     expect(reply.body.deliveryStatus).toBe('sent');
     const got = await widget.next('message', (f) => f.message.text.startsWith('Hej! Jag kollar'));

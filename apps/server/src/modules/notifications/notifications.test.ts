@@ -1,0 +1,113 @@
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { buildUser, buildWorkspace, sessionFor, tokenFor } from '../../test/factories.js';
+import { api, useTestApp } from '../../test/harness.js';
+import { connectRealtime, listening } from '../../test/realtime-client.js';
+import { ingest } from '../conversations/ingest.js';
+import { notify } from './notifications.service.js';
+
+const t = useTestApp();
+let base = '';
+beforeAll(async () => {
+  await t.services.outbox.start();
+  base = await listening(t.app);
+});
+
+async function setup() {
+  const { workspace, owner } = await buildWorkspace(t.services);
+  const ola = await buildUser(t.services, { workspaceId: workspace.id, name: 'Ola Nowak' });
+  const asOwner = await tokenFor(t.services, owner);
+  const asOla = await tokenFor(t.services, ola);
+  const thread = `<${Math.random().toString(36).slice(2)}@example.pl>`;
+  const write = (text: string) =>
+    ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'email',
+      from: { kind: 'email', value: 'kasia@example.pl', name: 'Kasia' },
+      subject: 'Reklamacja',
+      text,
+      threadKeys: [thread],
+      ownThreadKeys: [thread],
+    });
+  const { conversationId } = await write('Dzień dobry, chcę złożyć reklamację.');
+  return { workspace, owner, ola, asOwner, asOla, write, conversationId };
+}
+
+const list = async (as: { token: string }, query = '') =>
+  (await api(t.app, 'GET', `/api/v1/notifications${query}`, { as })).body;
+
+describe('notification centre', () => {
+  it('tells an agent they were assigned and that the customer replied, live and in the list', async () => {
+    const s = await setup();
+    const socket = await connectRealtime(base, await sessionFor(t.services, s.ola));
+    const assigned = await api(t.app, 'PATCH', `/api/v1/conversations/${s.conversationId}`, {
+      as: s.asOwner,
+      body: { assigneeId: s.ola.id },
+    });
+    expect(assigned.statusCode).toBe(200);
+    await socket.next('event', (f) => f.event.type === 'notification.created');
+    await s.write('Czy jest już jakaś odpowiedź?');
+    await vi.waitFor(async () => expect((await list(s.asOla)).data).toHaveLength(2));
+    const page = await list(s.asOla);
+    expect(page.unreadCount).toBe(2);
+    expect(page.data.map((n: { type: string }) => n.type)).toEqual([
+      'customer_replied',
+      'assigned',
+    ]);
+    expect(page.data[1]).toMatchObject({
+      conversation: { id: s.conversationId, displayNumber: expect.stringMatching(/^#\d+$/) },
+      actor: { id: s.owner.id, name: 'Owner' },
+      read: false,
+    });
+    // Assigning yourself is no news; the owner hears nothing of Ola's conversation.
+    await api(t.app, 'PATCH', `/api/v1/conversations/${s.conversationId}`, {
+      as: s.asOla,
+      body: { assigneeId: s.ola.id, priority: 'high' },
+    });
+    expect((await list(s.asOwner)).data).toEqual([]);
+
+    const read = await api(t.app, 'POST', '/api/v1/notifications/read', {
+      as: s.asOla,
+      body: { ids: [page.data[0].id] },
+    });
+    expect(read.body).toEqual({ updated: 1 });
+    expect((await list(s.asOla, '?unread=true')).data).toHaveLength(1);
+    await api(t.app, 'POST', '/api/v1/notifications/read', { as: s.asOla, body: { all: true } });
+    expect((await list(s.asOla)).unreadCount).toBe(0);
+    await socket.close();
+  });
+
+  it('writes one notification per person and cause, pages newest first, and refuses bad input', async () => {
+    const s = await setup();
+    const item = {
+      workspaceId: s.workspace.id,
+      userId: s.ola.id,
+      type: 'mentioned' as const,
+      conversationId: s.conversationId,
+      source: 'test:1',
+    };
+    expect(await notify(t.services.db, [item])).toBe(1);
+    expect(await notify(t.services.db, [item])).toBe(0);
+    for (let i = 2; i <= 5; i++)
+      await notify(t.services.db, [{ ...item, source: `test:${String(i)}` }]);
+    const first = await list(s.asOla, '?limit=3');
+    expect(first.data).toHaveLength(3);
+    const second = await list(s.asOla, `?limit=3&cursor=${String(first.nextCursor)}`);
+    expect(second.data).toHaveLength(2);
+    expect(new Set([...first.data, ...second.data].map((n: { id: string }) => n.id)).size).toBe(5);
+
+    const bad = await api(t.app, 'POST', '/api/v1/notifications/read', {
+      as: s.asOla,
+      body: { all: false },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+    // Someone else's ids change nothing.
+    const other = await setup();
+    const theirs = await api(t.app, 'POST', '/api/v1/notifications/read', {
+      as: other.asOla,
+      body: { ids: first.data.map((n: { id: string }) => n.id) },
+    });
+    expect(theirs.body).toEqual({ updated: 0 });
+    expect((await list(s.asOla)).unreadCount).toBe(5);
+  });
+});

@@ -134,7 +134,7 @@ export async function listNotifications(props: {
     .execute();
   const unread = await props.db
     .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .select((eb) => eb.fn.countAll<string>().as('count'))
     .where('workspaceId', '=', actor.workspaceId)
     .where('userId', '=', actor.userId)
     .where('readAt', 'is', null)

@@ -1,3 +1,4 @@
+import type { NotificationPage } from '@parley/contract';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildUser, buildWorkspace, sessionFor, tokenFor } from '../../test/factories.js';
 import { api, useTestApp } from '../../test/harness.js';
@@ -33,7 +34,7 @@ async function setup() {
 }
 
 const list = async (as: { token: string }, query = '') =>
-  (await api(t.app, 'GET', `/api/v1/notifications${query}`, { as })).body;
+  (await api<NotificationPage>(t.app, 'GET', `/api/v1/notifications${query}`, { as })).body;
 
 describe('notification centre', () => {
   it('tells an agent they were assigned and that the customer replied, live and in the list', async () => {
@@ -67,7 +68,7 @@ describe('notification centre', () => {
 
     const read = await api(t.app, 'POST', '/api/v1/notifications/read', {
       as: s.asOla,
-      body: { ids: [page.data[0].id] },
+      body: { ids: [page.data[0]!.id] },
     });
     expect(read.body).toEqual({ updated: 1 });
     expect((await list(s.asOla, '?unread=true')).data).toHaveLength(1);

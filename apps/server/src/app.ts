@@ -22,6 +22,7 @@ import { routingRoutes } from './modules/routing/routing.routes.js';
 import { realtimeRoutes, registerWebsocket } from './modules/realtime/realtime.routes.js';
 import { widgetRoutes } from './modules/widget/widget.routes.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
+import { cannedRoutes } from './modules/canned/canned.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -44,6 +45,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   realtimeRoutes,
   widgetRoutes,
   notificationRoutes,
+  cannedRoutes,
 ];
 
 /**

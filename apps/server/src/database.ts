@@ -13,6 +13,7 @@ import type { AvailabilityTables } from './modules/availability/availability.tab
 import type { RoutingTables } from './modules/routing/routing.tables.js';
 import type { WidgetTables } from './modules/widget/widget.tables.js';
 import type { NotificationTables } from './modules/notifications/notifications.tables.js';
+import type { CannedTables } from './modules/canned/canned.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -28,7 +29,8 @@ export type Database = PlatformTables &
   AvailabilityTables &
   RoutingTables &
   WidgetTables &
-  NotificationTables;
+  NotificationTables &
+  CannedTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -17,3 +17,4 @@ export * from './schemas/routing.js';
 export * from './schemas/realtime.js';
 export * from './schemas/widget.js';
 export * from './schemas/notifications.js';
+export * from './schemas/canned.js';

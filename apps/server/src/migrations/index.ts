@@ -18,6 +18,7 @@ import * as m0018 from './0018_routing.js';
 import * as m0023 from './0023_realtime_presence.js';
 import * as m0024 from './0024_widget.js';
 import * as m0025 from './0025_notification_centre.js';
+import * as m0026 from './0026_canned_responses.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0023_realtime_presence': m0023,
   '0024_widget': m0024,
   '0025_notification_centre': m0025,
+  '0026_canned_responses': m0026,
 };

@@ -10,6 +10,7 @@ import { createTeam } from '../modules/teams/teams.service.js';
 import { createSkill } from '../modules/teams/skills.service.js';
 import { createAbsence } from '../modules/availability/absences.service.js';
 import { createRule } from '../modules/routing/rules.service.js';
+import { createCanned } from '../modules/canned/canned.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -129,6 +130,24 @@ const resources: Record<string, ResourceKind> = {
         row?.reason === 'Untouched' && row.startsAt.toISOString() === '2099-01-01T00:00:00.000Z'
       );
     },
+  },
+  canned_response: {
+    create: async (t, b) =>
+      (
+        await createCanned({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: { title: 'Untouched', body: 'Hej {customerFirstName}!', shared: true },
+        })
+      ).id,
+    intact: async (t, id) =>
+      (
+        await t.services.db
+          .selectFrom('cannedResponses')
+          .select('title')
+          .where('id', '=', id)
+          .executeTakeFirst()
+      )?.title === 'Untouched',
   },
   routing_rule: {
     create: async (t, b) =>
@@ -403,6 +422,10 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
+  'PATCH /api/v1/canned-responses/:id': { title: 'Hijacked' },
+  'POST /api/v1/canned-responses/:id/render': {
+    conversationId: '01a20000-0000-7000-8000-000000000000',
+  },
   'PATCH /api/v1/teams/:id': { name: 'Hijacked', assignmentStrategy: 'round_robin' },
   'PUT /api/v1/teams/:id/members': { members: [] },
   'POST /api/v1/teams/:id/members': { userId: '01a20000-0000-7000-8000-000000000000' },

@@ -265,6 +265,13 @@ export const MessageCreateBody = Type.Object(
     text: Type.String({ minLength: 1, maxLength: MAX_TEXT }),
     html: Type.Optional(Type.String({ maxLength: MAX_TEXT * 2 })),
     status: Type.Optional(ConversationStatus),
+    mentions: Type.Optional(
+      Type.Array(Id, {
+        maxItems: 20,
+        uniqueItems: true,
+        description: 'Colleagues a note mentions (@name): each is notified',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -18,6 +18,7 @@ import { fieldFilterJson, findFields, validateFieldValues } from '../fields/fiel
 import type { Db, Tx } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
+import { notify } from '../notifications/notifications.service.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, toPage } from '../../platform/pagination.js';
 import { appendMessage, ingest, openNewConversation, type InboundMessage } from './ingest.js';
@@ -640,6 +641,11 @@ export async function addMessage(props: {
     throw forbidden('Collaborators write notes, not replies');
   const html = body.html ? sanitize(body.html) : null;
   const text = body.text || (html ? htmlToText(html) : '');
+  const mentions = body.mentions ?? [];
+  if (mentions.length > 0 && body.kind !== 'note')
+    throw new AppError('validation_failed', 'Mention colleagues in a note, not in a reply', {
+      details: { field: 'body.mentions' },
+    });
   const id = await props.db.transaction().execute(async (trx) => {
     const conversation = await assertConversation(
       trx,
@@ -647,6 +653,20 @@ export async function addMessage(props: {
       props.conversationId,
       true,
     );
+    if (mentions.length > 0) {
+      const found = await trx
+        .selectFrom('users')
+        .select('id')
+        .where('workspaceId', '=', actor.workspaceId)
+        .where('id', 'in', mentions)
+        .where('status', '=', 'active')
+        .execute();
+      const missing = mentions.filter((m) => !found.some((f) => f.id === m));
+      if (missing.length > 0)
+        throw new AppError('validation_failed', 'Only active colleagues can be mentioned', {
+          details: { field: 'body.mentions', unknown: missing },
+        });
+    }
     const stored = await appendMessage(trx, {
       workspaceId: actor.workspaceId,
       conversationId: props.conversationId,
@@ -658,7 +678,10 @@ export async function addMessage(props: {
       html,
       externalId: props.origin?.externalId ?? null,
       attachments: props.origin?.attachments ?? [],
-      metadata: props.origin?.metadata ?? {},
+      metadata: {
+        ...(props.origin?.metadata ?? {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
+      },
       at: new Date(),
       // Chat has no outbound transport: a committed reply is sent (the widget's socket has
       // it); the widget reports delivered and read. Other channels' adapters take queued ones.
@@ -682,6 +705,20 @@ export async function addMessage(props: {
       },
       broadcast: true,
     });
+    await notify(
+      trx,
+      mentions
+        .filter((userId) => userId !== actor.userId)
+        .map((userId) => ({
+          workspaceId: actor.workspaceId,
+          userId,
+          type: 'mentioned' as const,
+          conversationId: props.conversationId,
+          actorId: actor.userId,
+          data: { messageId: stored.id },
+          source: `message:${stored.id}`,
+        })),
+    );
     return stored.id;
   });
   const row = await props.db

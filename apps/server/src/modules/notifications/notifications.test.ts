@@ -77,6 +77,37 @@ describe('notification centre', () => {
     await socket.close();
   });
 
+  it('notifies colleagues mentioned in a note, and only in a note', async () => {
+    const s = await setup();
+    const bo = await buildUser(t.services, { workspaceId: s.workspace.id, name: 'Bo Ek' });
+    const asBo = await tokenFor(t.services, bo);
+    const note = await api(t.app, 'POST', `/api/v1/conversations/${s.conversationId}/messages`, {
+      as: s.asOla,
+      body: { kind: 'note', text: '@Bo Ek czy możesz to sprawdzić?', mentions: [bo.id, s.ola.id] },
+    });
+    expect(note.statusCode, JSON.stringify(note.body)).toBe(201);
+    await vi.waitFor(async () => expect((await list(asBo)).data).toHaveLength(1));
+    expect((await list(asBo)).data[0]).toMatchObject({
+      type: 'mentioned',
+      actor: { id: s.ola.id, name: 'Ola Nowak' },
+      conversation: { id: s.conversationId },
+    });
+    // Mentioning yourself is not news.
+    expect((await list(s.asOla)).data.filter((n) => n.type === 'mentioned')).toEqual([]);
+    const inReply = await api(t.app, 'POST', `/api/v1/conversations/${s.conversationId}/messages`, {
+      as: s.asOla,
+      body: { kind: 'reply', text: 'Hej', mentions: [bo.id] },
+    });
+    expect(inReply.statusCode).toBe(400);
+    const stranger = await buildUser(t.services, {});
+    const unknown = await api(t.app, 'POST', `/api/v1/conversations/${s.conversationId}/messages`, {
+      as: s.asOla,
+      body: { kind: 'note', text: 'Hej', mentions: [stranger.id] },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body.error.code).toBe('validation_failed');
+  });
+
   it('writes one notification per person and cause, pages newest first, and refuses bad input', async () => {
     const s = await setup();
     const item = {

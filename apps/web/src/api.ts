@@ -6,6 +6,7 @@ import type {
   ErrorBody,
   ErrorCode,
   Agent,
+  CannedResponse,
   Me,
   NotificationPage,
   NotificationReadBody,
@@ -107,6 +108,10 @@ export const api = {
   update: (id: string, body: ConversationUpdateBody) =>
     request<Conversation>('PATCH', `/conversations/${id}`, body),
   search: (q: string) => request<SearchResults>('GET', `/search${query({ q, limit: 10 })}`),
+  canned: (q: string, language: string) =>
+    request<{ data: CannedResponse[] }>('GET', `/canned-responses${query({ q, language })}`),
+  renderCanned: (id: string, conversationId: string) =>
+    request<{ text: string }>('POST', `/canned-responses/${id}/render`, { conversationId }),
   notifications: () => request<NotificationPage>('GET', '/notifications?limit=30'),
   markNotificationsRead: (body: NotificationReadBody) =>
     request<{ updated: number }>('POST', '/notifications/read', body),

@@ -195,6 +195,36 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await expect.poll(unread).toBe(before - 1);
     await ola.waitForURL(/\/app\/conversations\//);
 
+    // A canned response, filled for this conversation, goes into Olivia's reply box.
+    await owner.getByTestId('composer').fill('');
+    await owner.getByTestId('canned-open').click();
+    await owner.getByTestId('canned-search').fill('looking');
+    await owner.getByTestId('canned-item').first().waitFor();
+    await owner.getByTestId('canned-search').press('Enter');
+    await expect
+      .poll(() => owner.getByTestId('composer').inputValue())
+      .toMatch(/We are looking into #\d+ and will write back today\.\n\nOlivia, Demo Support$/);
+    await owner.getByTestId('composer').fill('');
+
+    // Ola mentions Olivia in a note: "@Oli", Enter picks her, and Olivia is notified.
+    await ola.getByRole('tab', { name: 'Internal note' }).click();
+    await ola.getByTestId('composer').fill('');
+    await ola.getByTestId('composer').pressSequentially('Czy możesz spojrzeć, @Oli');
+    await ola.getByTestId('mention-suggestions').getByText('Olivia Owner').waitFor();
+    await ola.getByTestId('composer').press('Enter');
+    await ola.getByTestId('mention-suggestions').waitFor({ state: 'detached' });
+    await ola.getByTestId('composer').pressSequentially('dzięki!');
+    expect(await ola.getByTestId('composer').inputValue()).toBe(
+      'Czy możesz spojrzeć, @Olivia Owner dzięki!',
+    );
+    await ola.getByTestId('send').click();
+    await owner.getByTestId('notifications').click();
+    await owner
+      .getByTestId('notification')
+      .filter({ hasText: `Ola Nowak mentioned you on ${number ?? ''}` })
+      .waitFor({ timeout: 10_000 });
+    await owner.keyboard.press('Escape');
+
     // New mail shows up in the list by itself (no polling while the socket is up).
     await owner.getByRole('link', { name: /Unassigned/ }).click();
     await owner.getByTestId('list-title').waitFor();

@@ -81,6 +81,10 @@ export const en = {
   'collision.newMessage': 'A new message arrived while you were writing. Send anyway?',
   'collision.sendAnyway': 'Send anyway',
   'collision.cancel': 'Keep editing',
+  'canned.title': 'Canned responses',
+  'canned.search': 'Search canned responses…',
+  'canned.none': 'No canned response matches.',
+  'mention.suggestions': 'Colleagues to mention',
   'notifications.title': 'Notifications',
   'notifications.open':
     '{count, plural, =0 {Notifications} one {Notifications, # unread} other {Notifications, # unread}}',

@@ -85,6 +85,10 @@ export const pl: Record<MessageKey, string> = {
   'collision.newMessage': 'Podczas pisania przyszła nowa wiadomość. Wysłać mimo to?',
   'collision.sendAnyway': 'Wyślij mimo to',
   'collision.cancel': 'Wróć do edycji',
+  'canned.title': 'Gotowe odpowiedzi',
+  'canned.search': 'Szukaj gotowych odpowiedzi…',
+  'canned.none': 'Brak pasujących odpowiedzi.',
+  'mention.suggestions': 'Osoby do wspomnienia',
   'notifications.title': 'Powiadomienia',
   'notifications.open':
     '{count, plural, =0 {Powiadomienia} one {Powiadomienia, # nieprzeczytane} few {Powiadomienia, # nieprzeczytane} many {Powiadomienia, # nieprzeczytanych} other {Powiadomienia, # nieprzeczytanych}}',

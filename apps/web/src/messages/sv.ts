@@ -82,6 +82,10 @@ export const sv: Record<MessageKey, string> = {
   'collision.newMessage': 'Ett nytt meddelande kom medan du skrev. Skicka ändå?',
   'collision.sendAnyway': 'Skicka ändå',
   'collision.cancel': 'Fortsätt redigera',
+  'canned.title': 'Standardsvar',
+  'canned.search': 'Sök standardsvar…',
+  'canned.none': 'Inget standardsvar matchar.',
+  'mention.suggestions': 'Kollegor att nämna',
   'notifications.title': 'Aviseringar',
   'notifications.open':
     '{count, plural, =0 {Aviseringar} one {Aviseringar, # oläst} other {Aviseringar, # olästa}}',

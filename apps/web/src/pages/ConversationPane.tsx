@@ -1,4 +1,5 @@
 import type {
+  User,
   Viewer,
   Channel,
   Conversation,
@@ -17,6 +18,13 @@ import { useErrorText, useT } from '../i18n.js';
 import { meQuery } from '../router.js';
 import { realtime, useRealtimeStatus, useViewers } from '../realtime.js';
 import { ChannelIcon, StatusBadge } from './badges.js';
+import {
+  CannedPicker,
+  MentionSuggestions,
+  mentionCandidates,
+  mentionedIds,
+  mentionQuery,
+} from './ComposerTools.js';
 
 const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
 const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
@@ -140,6 +148,8 @@ export function ConversationPane() {
           key={id}
           conversation={c}
           viewers={viewers}
+          users={users.data?.data ?? []}
+          meId={me.user.id}
           lastSeq={messages.data?.data.at(-1)?.seq ?? 0}
           mode={mode}
           setMode={setMode}
@@ -430,6 +440,8 @@ function Presence({ viewers: everyone }: { viewers: Viewer[] }) {
 function Composer({
   conversation,
   viewers,
+  users,
+  meId,
   lastSeq,
   mode,
   setMode,
@@ -438,6 +450,8 @@ function Composer({
 }: {
   conversation: Conversation;
   viewers: Viewer[];
+  users: User[];
+  meId: string;
   lastSeq: number;
   mode: 'reply' | 'note';
   setMode: (mode: 'reply' | 'note') => void;
@@ -447,6 +461,29 @@ function Composer({
   const t = useT();
   const errorText = useErrorText();
   const [text, setText] = useState('');
+  // @mentions in notes: chosen colleagues (id → name) and the suggestion list's state.
+  const [mentions, setMentions] = useState(new Map<string, string>());
+  const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
+  const [mentionActive, setMentionActive] = useState(0);
+  const suggestions = mention ? mentionCandidates(users, mention.query, meId) : [];
+  const insert = (value: string, from: number, to: number) => {
+    const next = text.slice(0, from) + value + text.slice(to);
+    setText(next);
+    if (draftSeq === null) setDraftSeq(lastSeq);
+    requestAnimationFrame(() => {
+      const box = textarea.current;
+      if (!box) return;
+      box.focus();
+      box.setSelectionRange(from + value.length, from + value.length);
+    });
+  };
+  const pickMention = (user: User) => {
+    if (!mention) return;
+    const caret = textarea.current?.selectionStart ?? text.length;
+    insert(`@${user.name} `, mention.start, caret);
+    setMentions(new Map(mentions).set(user.id, user.name));
+    setMention(null);
+  };
   // The conversation's last message when this draft began: a later one means the draft
   // may answer an outdated state.
   const [draftSeq, setDraftSeq] = useState<number | null>(null);
@@ -467,11 +504,15 @@ function Composer({
         kind: mode,
         text: text.trim(),
         ...(status ? { status } : {}),
+        ...(mode === 'note' && mentionedIds(text, mentions).length > 0
+          ? { mentions: mentionedIds(text, mentions) }
+          : {}),
       }),
     onSuccess: async () => {
       setText('');
       setDraftSeq(null);
       setWarning(null);
+      setMentions(new Map());
       await onSent();
     },
   });
@@ -527,28 +568,55 @@ function Composer({
         {tab('reply', t('composer.reply'))}
         {tab('note', t('composer.note'))}
       </div>
-      <textarea
-        ref={textarea}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          if (draftSeq === null) setDraftSeq(lastSeq);
-          if (!e.target.value.trim()) setDraftSeq(null);
-        }}
-        onKeyDown={(e) => {
-          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
-        }}
-        rows={4}
-        dir="auto"
-        aria-label={mode === 'reply' ? t('composer.reply') : t('composer.note')}
-        placeholder={
-          mode === 'reply'
-            ? t('composer.replyPlaceholder', { name })
-            : t('composer.notePlaceholder')
-        }
-        className="block w-full resize-y rounded-md border border-slate-300 bg-white p-2 text-sm dark:border-slate-700 dark:bg-slate-900"
-        data-testid="composer"
-      />
+      <div className="relative">
+        {mention && (
+          <MentionSuggestions
+            users={users}
+            query={mention.query}
+            meId={meId}
+            active={mentionActive}
+            onPick={pickMention}
+          />
+        )}
+        <textarea
+          ref={textarea}
+          value={text}
+          onChange={(e) => {
+            setText(e.target.value);
+            if (draftSeq === null) setDraftSeq(lastSeq);
+            if (!e.target.value.trim()) setDraftSeq(null);
+            setMention(
+              mode === 'note' ? mentionQuery(e.target.value, e.target.selectionStart) : null,
+            );
+            setMentionActive(0);
+          }}
+          onKeyDown={(e) => {
+            if (mention && suggestions.length > 0) {
+              if (e.key === 'ArrowDown')
+                setMentionActive(Math.min(mentionActive + 1, suggestions.length - 1));
+              else if (e.key === 'ArrowUp') setMentionActive(Math.max(mentionActive - 1, 0));
+              else if (e.key === 'Enter' || e.key === 'Tab') {
+                const user = suggestions[mentionActive];
+                if (user) pickMention(user);
+              } else if (e.key === 'Escape') setMention(null);
+              else return;
+              e.preventDefault();
+              return;
+            }
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) submit();
+          }}
+          rows={4}
+          dir="auto"
+          aria-label={mode === 'reply' ? t('composer.reply') : t('composer.note')}
+          placeholder={
+            mode === 'reply'
+              ? t('composer.replyPlaceholder', { name })
+              : t('composer.notePlaceholder')
+          }
+          className="block w-full resize-y rounded-md border border-slate-300 bg-white p-2 text-sm dark:border-slate-700 dark:bg-slate-900"
+          data-testid="composer"
+        />
+      </div>
       {warning && (
         <div
           role="alertdialog"
@@ -580,6 +648,16 @@ function Composer({
         </p>
       )}
       <div className="mt-2 flex items-center gap-2">
+        {mode === 'reply' && (
+          <CannedPicker
+            conversationId={conversation.id}
+            language={conversation.language}
+            onInsert={(value) => {
+              const box = textarea.current;
+              insert(value, box?.selectionStart ?? text.length, box?.selectionEnd ?? text.length);
+            }}
+          />
+        )}
         <span className="text-xs text-slate-600">{t('composer.hint')}</span>
         {mode === 'reply' && (
           <button

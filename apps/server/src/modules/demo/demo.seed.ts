@@ -1,4 +1,5 @@
 import { getWidgetSettings } from '../widget/widget.service.js';
+import { createCanned } from '../canned/canned.service.js';
 import type { Db } from '../../database.js';
 import { createMailbox } from '../email/mailboxes.service.js';
 import { randomBytes } from 'node:crypto';
@@ -86,6 +87,7 @@ export async function seedDemo(
     body: { name: 'Support', address: DEMO_MAILBOX, displayName: 'Demo Support' },
   });
   const widget = await seedDemoWidget(db, workspace.id);
+  await seedDemoCanned(db, { workspaceId: workspace.id, ownerId: owner.id });
   const login: DemoLogin = {
     widgetKey: widget.publicKey,
     url: services.config.publicUrl,
@@ -189,4 +191,50 @@ async function seedDemoWidget(db: Db, workspaceId: string) {
     .where('workspaceId', '=', workspaceId)
     .execute();
   return getWidgetSettings(db, workspaceId);
+}
+
+/** Shared canned responses in the five languages, with placeholders. */
+async function seedDemoCanned(db: Db, props: { workspaceId: string; ownerId: string }) {
+  const actor: Actor = {
+    workspaceId: props.workspaceId,
+    userId: props.ownerId,
+    role: 'owner',
+    via: 'session',
+    scopes: ['admin'],
+    csrfToken: null,
+    credentialId: 'demo-seed',
+  };
+  const responses = [
+    {
+      title: 'We are looking into it',
+      shortcut: 'looking',
+      language: 'en',
+      body: 'Hi {customerFirstName},\n\nthank you for your patience. We are looking into {number} and will write back today.\n\n{agentFirstName}, {workspace}',
+    },
+    {
+      title: 'Paczka w drodze',
+      shortcut: 'paczka',
+      language: 'pl',
+      body: 'Dzień dobry {customerFirstName},\n\nPani/Pana paczka jest już w drodze. Numer zgłoszenia: {number}.\n\nPozdrawiam,\n{agentFirstName}',
+    },
+    {
+      title: 'Tack för ditt tålamod',
+      shortcut: 'tack',
+      language: 'sv',
+      body: 'Hej {customerFirstName},\n\ntack för ditt tålamod. Vi tittar på ärende {number} och återkommer i dag.\n\n{agentFirstName}',
+    },
+    {
+      title: 'در حال بررسی',
+      shortcut: 'barrasi',
+      language: 'fa',
+      body: '{customerFirstName} عزیز، سلام\n\nاز صبر شما سپاسگزاریم. درخواست {number} در حال بررسی است و امروز پاسخ می‌دهیم.\n\n{agentFirstName}',
+    },
+    {
+      title: '正在处理',
+      shortcut: 'chuli',
+      language: 'zh',
+      body: '{customerFirstName}，您好！\n\n感谢您的耐心等待。我们正在处理工单 {number}，今天内会回复您。\n\n{agentFirstName}',
+    },
+  ];
+  for (const body of responses) await createCanned({ db, actor, body: { ...body, shared: true } });
 }

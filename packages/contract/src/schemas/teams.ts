@@ -38,6 +38,28 @@ export const HandBack = Type.Union([Type.Literal('queue'), Type.Literal('delegat
 });
 export type HandBack = Static<typeof HandBack>;
 
+export const TeamOverflow = Type.Object(
+  {
+    afterSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 30 * 86_400,
+      description: 'How long a conversation may wait in this team queue before it overflows',
+    }),
+    teamId: Type.String({ ...Id, description: 'The backup team it overflows to' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A conversation still unassigned this long after it entered the queue moves to the backup team',
+  },
+);
+export type TeamOverflow = Static<typeof TeamOverflow>;
+
+const EscalationTeamId = Type.Union([Id, Type.Null()], {
+  description:
+    "The next tier: where `POST /conversations/{id}/escalate` sends this team's conversations when no team is named",
+});
+
 export const TeamSettingsBody = Type.Object(
   {
     handBack: Type.Optional(HandBack),
@@ -47,13 +69,20 @@ export const TeamSettingsBody = Type.Object(
           "true: an agent who goes offline hands this team's conversations back to the queue too",
       }),
     ),
+    overflow: Type.Optional(Type.Union([TeamOverflow, Type.Null()])),
+    escalationTeamId: Type.Optional(EscalationTeamId),
   },
   { additionalProperties: false },
 );
 export type TeamSettingsBody = Static<typeof TeamSettingsBody>;
 
 export const TeamSettings = Type.Object(
-  { handBack: HandBack, handBackOnOffline: Type.Boolean() },
+  {
+    handBack: HandBack,
+    handBackOnOffline: Type.Boolean(),
+    overflow: Type.Union([TeamOverflow, Type.Null()]),
+    escalationTeamId: EscalationTeamId,
+  },
   { additionalProperties: false },
 );
 export type TeamSettings = Static<typeof TeamSettings>;

@@ -15,6 +15,9 @@ export interface AgentsTable {
   timeZone: string | null;
   weeklyHours: ColumnType<WeeklyHours | null, string | null | undefined, string | null>;
   capacity: Json<{ limits?: ChannelLimits }>;
+  /** The workspace day `assignedToday` counts (routing's fairness count; 0 on another day). */
+  assignedDay: ColumnType<string | null, string | null | undefined, string | null>;
+  assignedToday: ColumnType<number, number | undefined, number>;
   updatedAt: UpdatedAt;
 }
 

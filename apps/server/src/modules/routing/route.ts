@@ -1,14 +1,21 @@
-import type { AssignmentStrategy, Channel, Priority } from '@parley/contract';
+import type { Channel, Priority } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableSql } from '../availability/availability.sql.js';
-import { eligibleAgents, type EligibleAgent } from '../availability/eligible.js';
+import { eligibleAgents } from '../availability/eligible.js';
+import { orderCandidates, why } from './decide.js';
 import { matchRule, type ConversationFacts, type RuleMatch } from './match.js';
 import { findRuleRows } from './rules.service.js';
 
-/** Why routing ran: a new conversation (rules apply) or a queue drain (the team is set). */
-export type RouteTrigger = 'arrival' | 'drain';
+/**
+ * Why routing ran: a new conversation (rules apply), a queue drain (the team is set), or a
+ * conversation that just moved to another team by overflow or escalation (like a drain, but
+ * it waits for a locked row and, when nobody can take it, says so in the timeline).
+ */
+export type RouteTrigger = 'arrival' | 'drain' | 'overflow' | 'escalation';
+
+export { orderCandidates } from './decide.js';
 
 export type RouteOutcome =
   | { outcome: 'assigned'; agentId: string; teamId: string }
@@ -24,72 +31,6 @@ export type QueueReason =
   | 'team_has_no_members'
   | 'nobody_available'
   | 'all_at_capacity_or_missing_skills';
-
-interface Candidate extends EligibleAgent {
-  lastAssignedAt: Date | null;
-}
-
-const ratio = (c: EligibleAgent) => (c.limit ? c.channelLoad / c.limit : c.channelLoad);
-const time = (d: Date | null) => (d ? d.getTime() : Number.NEGATIVE_INFINITY);
-
-/** Lowest channel load relative to the limit, then total load, then longest since assigned. */
-function byLoad(a: Candidate, b: Candidate): number {
-  return (
-    ratio(a) - ratio(b) ||
-    a.totalLoad - b.totalLoad ||
-    time(a.lastAssignedAt) - time(b.lastAssignedAt) ||
-    a.userId.localeCompare(b.userId)
-  );
-}
-
-/**
- * The candidates in the order the team's strategy tries them (the first whose re-check
- * under lock passes gets the conversation). `manual` never gets here.
- */
-export function orderCandidates(
-  strategy: Exclude<AssignmentStrategy, 'manual'>,
-  candidates: Candidate[],
-  previousAssignee: string | null,
-): Candidate[] {
-  const list = [...candidates];
-  switch (strategy) {
-    case 'least_loaded':
-      return list.sort(byLoad);
-    case 'skills_best_match':
-      return list.sort((a, b) => b.skillScore - a.skillScore || byLoad(a, b));
-    case 'round_robin':
-      return list.sort(
-        (a, b) =>
-          time(a.lastAssignedAt) - time(b.lastAssignedAt) || a.userId.localeCompare(b.userId),
-      );
-    case 'sticky': {
-      list.sort(byLoad);
-      const i = list.findIndex((c) => c.userId === previousAssignee);
-      if (i > 0) list.unshift(...list.splice(i, 1));
-      return list;
-    }
-  }
-}
-
-function why(
-  strategy: AssignmentStrategy,
-  chosen: Candidate,
-  previousAssignee: string | null,
-): string {
-  const load = `load ${chosen.channelLoad}${chosen.limit === null ? '' : `/${chosen.limit}`} in the channel, ${chosen.totalLoad} in all`;
-  switch (strategy) {
-    case 'sticky':
-      return chosen.userId === previousAssignee
-        ? `the contact's previous agent, available and under capacity (${load})`
-        : `the contact's previous agent is not eligible; least loaded (${load})`;
-    case 'skills_best_match':
-      return `highest skill score ${chosen.skillScore} (${load})`;
-    case 'round_robin':
-      return `longest since last assigned (${chosen.lastAssignedAt?.toISOString() ?? 'never'})`;
-    default:
-      return `least loaded (${load})`;
-  }
-}
 
 interface ConversationRow {
   id: string;
@@ -128,7 +69,8 @@ export async function routeConversation(
   return db.transaction().execute((trx) => routeIn(trx, props));
 }
 
-async function routeIn(
+/** `routeConversation` inside the caller's transaction (overflow and escalation move first). */
+export async function routeIn(
   trx: Tx,
   props: { workspaceId: string; conversationId: string; trigger: RouteTrigger; at?: Date },
 ): Promise<RouteOutcome> {
@@ -294,7 +236,7 @@ async function routeIn(
     team?: { members: number; available: number },
   ) => {
     // A drain that finds nobody leaves the conversation where it was, saying nothing again.
-    if (trigger === 'arrival') {
+    if (trigger !== 'drain') {
       timeline.push({
         type: 'conversation.queued',
         data: { trigger, reason, rule: ruleData, teamId, strategy, candidates, ...team },
@@ -393,6 +335,14 @@ async function routeIn(
       .where('teamId', '=', teamId)
       .where('userId', '=', chosen.userId)
       .execute();
+    // The fairness count, under the agent's lock: today's (workspace day) assignments.
+    await sql`
+      update agents a
+         set assigned_today = case when a.assigned_day = d.day then a.assigned_today + 1 else 1 end,
+             assigned_day = d.day
+        from (select (${at}::timestamptz at time zone w.time_zone)::date as day
+                from workspaces w where w.id = ${workspaceId}) d
+       where a.workspace_id = ${workspaceId} and a.user_id = ${chosen.userId}`.execute(trx);
     changes.assigneeId = chosen.userId;
     timeline.push({
       type: 'conversation.routed',
@@ -406,6 +356,7 @@ async function routeIn(
         why: why(strategy, chosen, previousAssignee),
         load: { channel: chosen.channelLoad, total: chosen.totalLoad, limit: chosen.limit },
         skillScore: chosen.skillScore,
+        assignedToday: chosen.assignedToday,
         ...(skipped.length > 0 ? { skippedAfterRecheck: skipped } : {}),
       },
     });

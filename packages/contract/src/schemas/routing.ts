@@ -127,3 +127,75 @@ export const RoutingRuleUpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type RoutingRuleUpdateBody = Static<typeof RoutingRuleUpdateBody>;
+
+export const EscalateBody = Type.Object(
+  {
+    teamId: Type.Optional(
+      Type.String({
+        ...Id,
+        description:
+          "The specialist team; left out: the next tier the conversation's team names (`settings.escalationTeamId`)",
+      }),
+    ),
+    note: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'Why, for the specialist team' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EscalateBody = Static<typeof EscalateBody>;
+
+export const QueuesQuery = Type.Object(
+  { teamId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+export type QueuesQuery = Static<typeof QueuesQuery>;
+
+export const TeamQueue = Type.Object(
+  {
+    teamId: Id,
+    name: Type.String(),
+    queued: Type.Integer({ description: 'Waiting in the queue: new or open, nobody assigned' }),
+    oldestQueuedAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When the longest-waiting one entered the queue',
+    }),
+    oldestWaitSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    open: Type.Integer({ description: 'Unresolved (new, open, pending, on hold)' }),
+    members: Type.Integer({ description: 'Active members' }),
+    available: Type.Integer({ description: 'Members online, in working hours and not absent' }),
+  },
+  { additionalProperties: false },
+);
+export type TeamQueue = Static<typeof TeamQueue>;
+
+export const AgentLoadView = Type.Object(
+  {
+    userId: Id,
+    name: Type.String(),
+    presence: Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]),
+    availableNow: Type.Boolean(),
+    teamIds: Type.Array(Id),
+    load: Type.Object(
+      {
+        total: Type.Integer({ description: 'New or open conversations assigned to them' }),
+        byChannel: Type.Record(Type.String(), Type.Integer()),
+      },
+      { additionalProperties: false },
+    ),
+    assignedToday: Type.Integer({
+      description: 'Conversations the routing engine gave them on the workspace’s current day',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AgentLoadView = Static<typeof AgentLoadView>;
+
+export const QueuesOverview = Type.Object(
+  {
+    at: Timestamp,
+    teams: Type.Array(TeamQueue, { description: 'Longest wait first' }),
+    agents: Type.Array(AgentLoadView, { description: 'Members of the teams, most loaded first' }),
+  },
+  { additionalProperties: false },
+);
+export type QueuesOverview = Static<typeof QueuesOverview>;

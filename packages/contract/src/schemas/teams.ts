@@ -60,6 +60,11 @@ const EscalationTeamId = Type.Union([Id, Type.Null()], {
     "The next tier: where `POST /conversations/{id}/escalate` sends this team's conversations when no team is named",
 });
 
+const IsDefault = Type.Boolean({
+  description:
+    'The default team: new conversations no routing rule matches go here (one per workspace; marking one unmarks the others)',
+});
+
 export const TeamSettingsBody = Type.Object(
   {
     handBack: Type.Optional(HandBack),
@@ -71,6 +76,7 @@ export const TeamSettingsBody = Type.Object(
     ),
     overflow: Type.Optional(Type.Union([TeamOverflow, Type.Null()])),
     escalationTeamId: Type.Optional(EscalationTeamId),
+    isDefault: Type.Optional(IsDefault),
   },
   { additionalProperties: false },
 );
@@ -82,6 +88,7 @@ export const TeamSettings = Type.Object(
     handBackOnOffline: Type.Boolean(),
     overflow: Type.Union([TeamOverflow, Type.Null()]),
     escalationTeamId: EscalationTeamId,
+    isDefault: IsDefault,
   },
   { additionalProperties: false },
 );

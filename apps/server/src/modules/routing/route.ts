@@ -126,6 +126,7 @@ export async function routeIn(
   const timeline: { type: string; data: Record<string, unknown> }[] = [];
   const changes: Record<string, unknown> = {};
   let rule: AppliedRule | null = null;
+  let defaultTeam: { id: string; name: string; reason: 'no_rule_matched' } | null = null;
   const current = { ...conversation };
 
   if (trigger === 'arrival') {
@@ -165,6 +166,22 @@ export async function routeIn(
         if (tags.length !== current.tags.length) current.tags = changes.tags = tags;
       }
       break;
+    }
+    // No rule and no team: the workspace's default team, if one is marked.
+    if (!rule && !current.teamId) {
+      const fallback = await trx
+        .selectFrom('teams')
+        .select(['id', 'name'])
+        .where('workspaceId', '=', workspaceId)
+        .where(sql<boolean>`(settings->>'isDefault')::boolean`)
+        .orderBy('createdAt')
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      if (fallback) {
+        current.teamId = changes.teamId = fallback.id;
+        defaultTeam = { id: fallback.id, name: fallback.name, reason: 'no_rule_matched' };
+      }
     }
     if (Object.keys(changes).length > 0)
       await trx
@@ -218,7 +235,13 @@ export async function routeIn(
 
   if (!current.teamId) {
     const reason = rule ? 'no_team' : 'no_rule_matched';
-    timeline.push({ type: 'conversation.not_routed', data: { trigger, reason, rule: ruleData } });
+    const explanation = rule
+      ? `Rule "${rule.name}" matched but names no team, and the conversation has none`
+      : 'No routing rule matched and no team is marked as the default: it waits unassigned, without a team';
+    timeline.push({
+      type: 'conversation.not_routed',
+      data: { trigger, reason, explanation, rule: ruleData },
+    });
     return finish({ outcome: 'not_routed', reason });
   }
   const teamId = current.teamId;
@@ -239,7 +262,16 @@ export async function routeIn(
     if (trigger !== 'drain') {
       timeline.push({
         type: 'conversation.queued',
-        data: { trigger, reason, rule: ruleData, teamId, strategy, candidates, ...team },
+        data: {
+          trigger,
+          reason,
+          rule: ruleData,
+          ...(defaultTeam ? { defaultTeam } : {}),
+          teamId,
+          strategy,
+          candidates,
+          ...team,
+        },
       });
       events.push({
         workspaceId,
@@ -349,6 +381,7 @@ export async function routeIn(
       data: {
         trigger,
         rule: ruleData,
+        ...(defaultTeam ? { defaultTeam } : {}),
         teamId,
         strategy,
         candidates: candidates.length,

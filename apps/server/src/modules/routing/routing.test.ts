@@ -354,6 +354,46 @@ describe('assignment on arrival', () => {
     expect(routed?.data).toMatchObject({ rule: null, teamId: team, candidates: 1 });
   });
 
+  it('without rules says why it did not route, or uses the team marked as the default', async () => {
+    const s = await setup(['Anna']);
+    const first = await s.conversation();
+    expect(await s.route(first)).toEqual({ outcome: 'not_routed', reason: 'no_rule_matched' });
+    const entry = (await s.timeline(first)).find((e) => e.type === 'conversation.not_routed');
+    expect(entry?.data).toMatchObject({
+      trigger: 'arrival',
+      reason: 'no_rule_matched',
+      rule: null,
+    });
+    expect(String(entry?.data.explanation)).toContain('No routing rule matched');
+
+    const other = await s.team('Other', 'least_loaded', ['Anna'], {
+      settings: { isDefault: true },
+    });
+    const team = await s.team('Support', 'least_loaded', ['Anna'], {
+      settings: { isDefault: true },
+    });
+    // One default per workspace: the last one marked.
+    const teams = s.ok(await s.call('GET', '/api/v1/teams')).body as {
+      data: { id: string; settings: { isDefault: boolean } }[];
+    };
+    expect(teams.data.filter((x) => x.settings.isDefault).map((x) => x.id)).toEqual([team]);
+    expect(other).not.toBe(team);
+    await s.presence('Anna', 'online');
+    const second = await s.conversation();
+    expect(await s.route(second)).toEqual({
+      outcome: 'assigned',
+      agentId: s.agents.Anna,
+      teamId: team,
+    });
+    const routed = (await s.timeline(second)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      rule: null,
+      defaultTeam: { id: team, name: 'Support', reason: 'no_rule_matched' },
+      teamId: team,
+    });
+    expect((await s.row(second)).teamId).toBe(team);
+  });
+
   it('ignores a required skill deleted since the rule was written', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', 'least_loaded', ['Anna']);

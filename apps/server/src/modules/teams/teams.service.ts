@@ -27,7 +27,25 @@ export function teamSettings(stored: StoredTeamSettings): TeamSettings {
     handBackOnOffline: stored.handBackOnOffline ?? false,
     overflow: stored.overflow ?? null,
     escalationTeamId: stored.escalationTeamId ?? null,
+    isDefault: stored.isDefault ?? false,
   };
+}
+
+/** Marking a team the default unmarks the workspace's other teams (one default at most). */
+async function keepOneDefault(
+  trx: Tx,
+  workspaceId: string,
+  teamId: string,
+  settings?: TeamSettingsBody,
+) {
+  if (!settings?.isDefault) return;
+  await trx
+    .updateTable('teams')
+    .set({ settings: sql`settings - 'isDefault'` })
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '!=', teamId)
+    .where(sql<boolean>`(settings->>'isDefault')::boolean`)
+    .execute();
 }
 
 /**
@@ -209,6 +227,7 @@ export async function createTeam(props: {
     props.db.transaction().execute(async (trx) => {
       const members = await checkedMembers(trx, actor.workspaceId, body.members ?? []);
       await checkLinkedTeams(trx, actor.workspaceId, id, body.settings);
+      await keepOneDefault(trx, actor.workspaceId, id, body.settings);
       await trx
         .insertInto('teams')
         .values({
@@ -242,6 +261,7 @@ export async function updateTeam(props: {
       const before = await assertTeam(trx, actor.workspaceId, props.teamId);
       const { settings, capacity, ...plain } = changes;
       await checkLinkedTeams(trx, actor.workspaceId, props.teamId, settings);
+      await keepOneDefault(trx, actor.workspaceId, props.teamId, settings);
       await trx
         .updateTable('teams')
         .set({

@@ -18,6 +18,7 @@ export interface StoredTeamSettings {
   handBackOnOffline?: boolean;
   overflow?: TeamOverflow | null;
   escalationTeamId?: string | null;
+  isDefault?: boolean;
 }
 
 export interface StoredTeamCapacity {

@@ -54,6 +54,7 @@ describe('teams', () => {
         handBackOnOffline: false,
         overflow: null,
         escalationTeamId: null,
+        isDefault: false,
       },
       capacity: { limits: { chat: 3, email: 20 }, priorityWeights: null },
       calendarId: null,
@@ -83,6 +84,7 @@ describe('teams', () => {
       handBackOnOffline: true,
       overflow: null,
       escalationTeamId: null,
+      isDefault: false,
     });
     expect(changed.body.capacity).toEqual({
       limits: { chat: 3, email: 20 },

@@ -13,6 +13,7 @@ import type {
   ViewCounts,
   SavedView,
   SearchResults,
+  Team,
 } from '@parley/contract';
 
 /** An error answer from the API: its stable code (shown translated), message and status. */
@@ -81,6 +82,7 @@ export const api = {
     request<Me>('POST', '/auth/login', body),
   logout: () => request<undefined>('POST', '/auth/logout'),
   users: () => request<Page<User>>('GET', '/users?limit=100'),
+  teams: () => request<{ data: Team[] }>('GET', '/teams'),
   viewCounts: () => request<ViewCounts>('GET', '/views/counts'),
   views: () => request<Page<SavedView>>('GET', '/views'),
   conversations: (filter: ConversationFilter, cursor?: string) =>

@@ -97,6 +97,26 @@ export const zh: Record<MessageKey, string> = {
   'shortcuts.close': '关闭',
   'search.label': '搜索会话和客户',
   'search.placeholder': '按编号、关键词、姓名、邮箱搜索…',
+  'routing.routed': '已分配给 {agent} · {team}',
+  'routing.routedFromQueue': '已从队列分配给 {agent} · {team}',
+  'routing.why': '{strategy} · 负载 {load} · 今日已分配 {today} 个',
+  'routing.rule': '规则“{rule}”',
+  'routing.defaultTeam': '默认团队：没有匹配的规则',
+  'routing.queued':
+    '在 {team} 队列中等待：{reason, select, manual_strategy {该团队手动分配} team_has_no_members {该团队没有成员} nobody_available {无人可用} hand_back {已退回} other {所有人都已满负荷或缺少所需技能}}',
+  'routing.notRouted':
+    '未路由：{reason, select, no_team {规则未指定团队} other {没有匹配的规则，也没有默认团队}}',
+  'routing.handedBackQueue':
+    '{reason, select, absence {{from} 不在岗} offline {{from} 已离线} deactivated {{from} 已被停用} other {{from} 已离开}}：退回队列',
+  'routing.handedBackTo':
+    '{reason, select, absence {{from} 不在岗} offline {{from} 已离线} deactivated {{from} 已被停用} other {{from} 已离开}}：转交给 {to}',
+  'routing.overflowed': '在队列中等待 {minutes} 分钟后溢出到 {team}',
+  'routing.escalated': '{name} 已升级到 {team}',
+  'routing.someone': '某人',
+  'strategy.least_loaded': '今日分配最少，其次负载最低',
+  'strategy.skills_best_match': '技能最匹配',
+  'strategy.round_robin': '轮流分配',
+  'strategy.sticky': '优先客户之前的客服',
   'search.conversations': '会话',
   'search.customers': '客户',
   'search.none': '没有找到“{q}”的结果。',

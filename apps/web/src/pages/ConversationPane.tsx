@@ -4,10 +4,11 @@ import type {
   ConversationStatus,
   Message,
   Priority,
+  TimelineEvent,
 } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearch } from '@tanstack/react-router';
-import { ArrowLeft, Lock, Paperclip } from 'lucide-react';
+import { ArrowLeft, Lock, Paperclip, Route } from 'lucide-react';
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { useIntl } from 'react-intl';
 import { api } from '../api.js';
@@ -45,11 +46,18 @@ export function ConversationPane() {
     refetchInterval: 10_000,
   });
   const users = useQuery({ queryKey: ['users'], queryFn: api.users, staleTime: 60_000 });
+  const events = useQuery({
+    queryKey: ['events', id],
+    queryFn: () => api.events(id),
+    refetchInterval: 10_000,
+  });
+  const teams = useQuery({ queryKey: ['teams'], queryFn: api.teams, staleTime: 60_000 });
 
   const refresh = async () => {
     await Promise.all([
       queryClient.invalidateQueries({ queryKey: ['conversation', id] }),
       queryClient.invalidateQueries({ queryKey: ['messages', id] }),
+      queryClient.invalidateQueries({ queryKey: ['events', id] }),
       queryClient.invalidateQueries({ queryKey: ['conversations'] }),
       queryClient.invalidateQueries({ queryKey: ['view-counts'] }),
     ]);
@@ -120,8 +128,10 @@ export function ConversationPane() {
         <Timeline
           conversation={c}
           messages={messages.data?.data ?? []}
+          events={(events.data?.data ?? []).filter((e) => routingTypes.has(e.type))}
           meId={me.user.id}
           users={users.data?.data ?? []}
+          teams={teams.data?.data ?? []}
         />
         <Composer
           key={id}
@@ -253,16 +263,123 @@ export function ConversationPane() {
   );
 }
 
+/** The routing decisions the timeline shows between the messages. */
+const routingTypes = new Set([
+  'conversation.routed',
+  'conversation.queued',
+  'conversation.not_routed',
+  'conversation.handed_back',
+  'conversation.overflowed',
+  'conversation.escalated',
+]);
+
+const text = (value: unknown) => (typeof value === 'string' ? value : '');
+const num = (value: unknown) => (typeof value === 'number' ? value : 0);
+
+/** One routing decision in words: what happened, and why (rule, strategy, load). */
+function RoutingEntry({
+  event,
+  users,
+  teams,
+}: {
+  event: TimelineEvent;
+  users: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
+}) {
+  const t = useT();
+  const intl = useIntl();
+  const d = event.data;
+  const user = (id: unknown) => users.find((u) => u.id === id)?.name ?? t('routing.someone');
+  const team = (id: unknown, name?: unknown) =>
+    teams.find((x) => x.id === id)?.name ?? (text(name) || t('routing.someone'));
+  let line = '';
+  const details: string[] = [];
+  switch (event.type) {
+    case 'conversation.routed': {
+      const values = { agent: user(d.agentId), team: team(d.teamId) };
+      line =
+        text(d.trigger) === 'drain'
+          ? t('routing.routedFromQueue', values)
+          : t('routing.routed', values);
+      const load = (d.load ?? {}) as { channel?: unknown; limit?: unknown };
+      const limit = typeof load.limit === 'number' ? `/${intl.formatNumber(load.limit)}` : '';
+      const strategy = text(d.strategy);
+      if (strategy && strategy !== 'manual')
+        details.push(
+          t('routing.why', {
+            strategy: t(`strategy.${strategy as 'least_loaded'}`),
+            load: `${intl.formatNumber(num(load.channel))}${limit}`,
+            today: num(d.assignedToday),
+          }),
+        );
+      break;
+    }
+    case 'conversation.queued':
+      line = t('routing.queued', { team: team(d.teamId), reason: text(d.reason) });
+      break;
+    case 'conversation.not_routed':
+      line = t('routing.notRouted', { reason: text(d.reason) });
+      break;
+    case 'conversation.handed_back':
+      line = d.to
+        ? t('routing.handedBackTo', { reason: text(d.reason), from: user(d.from), to: user(d.to) })
+        : t('routing.handedBackQueue', { reason: text(d.reason), from: user(d.from) });
+      break;
+    case 'conversation.overflowed':
+      line = t('routing.overflowed', {
+        team: team(d.toTeamId, d.toTeamName),
+        minutes: Math.round(num(d.waitedSeconds) / 60),
+      });
+      break;
+    case 'conversation.escalated':
+      line = t('routing.escalated', {
+        name: user(event.actor.id),
+        team: team(d.toTeamId, d.toTeamName),
+      });
+      if (text(d.note)) details.push(text(d.note));
+      break;
+  }
+  const rule = d.rule as { name?: unknown } | null | undefined;
+  if (rule && text(rule.name)) details.push(t('routing.rule', { rule: text(rule.name) }));
+  else if (d.defaultTeam) details.push(t('routing.defaultTeam'));
+  return (
+    <li
+      data-kind="routing"
+      data-type={event.type}
+      className="mx-auto flex max-w-3xl items-start gap-2 text-xs text-slate-600 dark:text-slate-300"
+    >
+      <Route aria-hidden className="mt-0.5 size-3.5 shrink-0 text-slate-500" />
+      <div>
+        <p>
+          <span className="font-medium text-slate-700 dark:text-slate-200">{line}</span>{' '}
+          <time dateTime={event.createdAt}>
+            {intl.formatDate(event.createdAt, { timeStyle: 'short' })}
+          </time>
+        </p>
+        {details.map((detail) => (
+          <p key={detail} dir="auto">
+            {detail}
+          </p>
+        ))}
+      </div>
+    </li>
+  );
+}
+
 function Timeline({
   conversation,
   messages,
+  events,
   meId,
   users,
+  teams,
 }: {
   conversation: Conversation;
   messages: Message[];
+  events: TimelineEvent[];
   meId: string;
   users: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
 }) {
   const t = useT();
   const intl = useIntl();
@@ -271,7 +388,12 @@ function Timeline({
     // A block body: newer browsers return a promise from scrollIntoView, and an effect may
     // return only a cleanup function.
     end.current?.scrollIntoView({ block: 'end' });
-  }, [messages.length]);
+  }, [messages.length, events.length]);
+  // Messages and routing decisions in time order (a message first at the same instant).
+  const items = [
+    ...messages.map((m) => ({ at: m.createdAt, order: 0, message: m, event: null })),
+    ...events.map((e) => ({ at: e.createdAt, order: 1, message: null, event: e })),
+  ].sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
   const authorName = (m: Message) => {
     if (m.author.type === 'contact')
       return conversation.contact.name ?? conversation.contact.email ?? t('message.customer');
@@ -288,7 +410,9 @@ function Timeline({
       data-testid="timeline"
     >
       <ol className="space-y-4">
-        {messages.map((m) => {
+        {items.map(({ message: m, event }) => {
+          if (!m)
+            return <RoutingEntry key={`e${event.id}`} event={event} users={users} teams={teams} />;
           const inbound = m.kind === 'inbound';
           const note = m.kind === 'note';
           return (

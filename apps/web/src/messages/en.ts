@@ -114,6 +114,7 @@ export const en = {
   'routing.overflowed':
     'Overflowed to {team} after {minutes, plural, one {# minute} other {# minutes}} in the queue',
   'routing.escalated': '{name} escalated to {team}',
+  'routing.escalatedByRule': 'Escalated to {team} by a rule',
   'routing.someone': 'someone',
   'strategy.least_loaded': 'fewest assigned today, then least loaded',
   'strategy.skills_best_match': 'best skill match',

@@ -115,6 +115,7 @@ export const fa: Record<MessageKey, string> = {
   'routing.overflowed':
     'پس از {minutes, plural, one {# دقیقه} other {# دقیقه}} انتظار در صف به {team} منتقل شد',
   'routing.escalated': '{name} به {team} ارجاع داد',
+  'routing.escalatedByRule': 'با یک قانون به {team} ارجاع شد',
   'routing.someone': 'کسی',
   'strategy.least_loaded': 'کمترین واگذاری امروز، سپس کمترین بار',
   'strategy.skills_best_match': 'بهترین تطابق مهارت',

@@ -115,6 +115,7 @@ export const sv: Record<MessageKey, string> = {
   'routing.overflowed':
     'Flyttad till {team} efter {minutes, plural, one {# minut} other {# minuter}} i kön',
   'routing.escalated': '{name} eskalerade till {team}',
+  'routing.escalatedByRule': 'Eskalerad till {team} av en regel',
   'routing.someone': 'någon',
   'strategy.least_loaded': 'minst tilldelade i dag, sedan minst belastad',
   'strategy.skills_best_match': 'bästa färdighetsmatchning',

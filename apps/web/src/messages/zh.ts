@@ -112,6 +112,7 @@ export const zh: Record<MessageKey, string> = {
     '{reason, select, absence {{from} 不在岗} offline {{from} 已离线} deactivated {{from} 已被停用} other {{from} 已离开}}：转交给 {to}',
   'routing.overflowed': '在队列中等待 {minutes} 分钟后溢出到 {team}',
   'routing.escalated': '{name} 已升级到 {team}',
+  'routing.escalatedByRule': '已由规则升级到 {team}',
   'routing.someone': '某人',
   'strategy.least_loaded': '今日分配最少，其次负载最低',
   'strategy.skills_best_match': '技能最匹配',

@@ -332,10 +332,12 @@ function RoutingEntry({
       });
       break;
     case 'conversation.escalated':
-      line = t('routing.escalated', {
-        name: user(event.actor.id),
-        team: team(d.toTeamId, d.toTeamName),
-      });
+      line = d.rule
+        ? t('routing.escalatedByRule', { team: team(d.toTeamId, d.toTeamName) })
+        : t('routing.escalated', {
+            name: user(event.actor.id),
+            team: team(d.toTeamId, d.toTeamName),
+          });
       if (text(d.note)) details.push(text(d.note));
       break;
   }

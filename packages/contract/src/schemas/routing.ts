@@ -77,6 +77,12 @@ export const RoutingActions = Type.Object(
     ),
     priority: Type.Optional(Priority),
     tags: Type.Optional(Words('Tags added to the conversation')),
+    escalate: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: sending the conversation to `teamId` is an escalation (a specialist tier): the timeline says so and the team's leads are notified",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -127,6 +127,7 @@ export async function routeIn(
   const changes: Record<string, unknown> = {};
   let rule: AppliedRule | null = null;
   let defaultTeam: { id: string; name: string; reason: 'no_rule_matched' } | null = null;
+  let escalatedFrom: { teamId: string | null } | null = null;
   const current = { ...conversation };
 
   if (trigger === 'arrival') {
@@ -137,13 +138,17 @@ export async function routeIn(
       rule = { id: row.id, name: row.name, held: match.held };
       const actions = row.actions;
       if (actions.teamId && actions.teamId !== current.teamId) {
+        const fromTeamId = current.teamId;
         const exists = await trx
           .selectFrom('teams')
           .select('id')
           .where('workspaceId', '=', workspaceId)
           .where('id', '=', actions.teamId)
           .executeTakeFirst();
-        if (exists) current.teamId = changes.teamId = actions.teamId;
+        if (exists) {
+          current.teamId = changes.teamId = actions.teamId;
+          if (actions.escalate) escalatedFrom = { teamId: fromTeamId };
+        }
       }
       if (actions.requiredSkills && actions.requiredSkills.length > 0) {
         // A skill deleted since the rule was written is no longer required.
@@ -204,6 +209,44 @@ export async function routeIn(
     // What the rule changed (a copy: the assignment is added to `changes` later).
     applied: { ...changes },
   };
+  // A rule that escalates: the specialist team's leads are told, like an agent's escalation.
+  if (rule && escalatedFrom && current.teamId) {
+    const toTeamId = current.teamId;
+    const [target, leads] = await Promise.all([
+      trx
+        .selectFrom('teams')
+        .select('name')
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', toTeamId)
+        .executeTakeFirstOrThrow(),
+      trx
+        .selectFrom('teamMembers')
+        .select('userId')
+        .where('workspaceId', '=', workspaceId)
+        .where('teamId', '=', toTeamId)
+        .where('lead', '=', true)
+        .orderBy('userId')
+        .execute(),
+    ]);
+    const escalation = {
+      fromTeamId: escalatedFrom.teamId,
+      toTeamId,
+      toTeamName: target.name,
+      fromAssigneeId: null,
+      note: null,
+      leadIds: leads.map((m) => m.userId),
+      rule: { id: rule.id, name: rule.name },
+    };
+    timeline.push({ type: 'conversation.escalated', data: escalation });
+    events.push({
+      workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: conversationId,
+      type: 'conversation.escalated',
+      data: { ...escalation, actorId: null },
+      broadcast: true,
+    });
+  }
 
   const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {
     if (timeline.length > 0)

@@ -317,6 +317,52 @@ describe('escalation', () => {
     expect(event).toMatchObject({ broadcast: true, data: { leadIds: [s.agents.Lead] } });
   });
 
+  it('a rule escalates on arrival: the timeline names the rule and the leads are told', async () => {
+    const s = await setup(['Lead', 'Spec']);
+    const specialists = await s.team('Legal', [{ name: 'Lead', lead: true }, { name: 'Spec' }]);
+    const refused = await s.request('POST', '/api/v1/routing-rules', {
+      name: 'No team',
+      actions: { escalate: true },
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body.error.code).toBe('validation_failed');
+    const rule = await s.call('POST', '/api/v1/routing-rules', {
+      name: 'Lawyers',
+      conditions: { keywords: ['lawyer'] },
+      actions: { teamId: specialists, escalate: true },
+    });
+    await s.online('Spec');
+    const { conversationId: id } = await ingest(t.services.db, {
+      workspaceId: s.workspace.id,
+      channel: 'email',
+      from: { kind: 'email', value: `law-${Date.now()}@example.com` },
+      subject: 'Contract',
+      text: 'My lawyer will contact you about the contract.',
+    });
+    await eventually(
+      async () => (await s.row(id)).assigneeId,
+      (v) => v !== null,
+    );
+    const entries = await s.timeline(id);
+    expect(entries.map((e) => e.type).filter((type) => /escalated|routed/.test(type))).toEqual([
+      'conversation.escalated',
+      'conversation.routed',
+    ]);
+    expect(entries.find((e) => e.type === 'conversation.escalated')?.data).toMatchObject({
+      fromTeamId: null,
+      toTeamId: specialists,
+      leadIds: [s.agents.Lead],
+      rule: { id: rule.id, name: 'Lawyers' },
+    });
+    const event = await t.services.db
+      .selectFrom('outboxEvents')
+      .select(['data', 'broadcast'])
+      .where('aggregateId', '=', id)
+      .where('type', '=', 'conversation.escalated')
+      .executeTakeFirstOrThrow();
+    expect(event).toMatchObject({ broadcast: true, data: { leadIds: [s.agents.Lead] } });
+  });
+
   it('refuses what cannot be escalated with stable codes', async () => {
     const s = await setup(['Anna']);
     const first = await s.team('First', [{ name: 'Anna' }]);

@@ -7,7 +7,7 @@ import type {
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { resolveSkillIds } from '../teams/skills.service.js';
@@ -62,7 +62,8 @@ export async function getRule(props: {
 
 /**
  * Actions as stored: the team must be one of the workspace's (`404 team_not_found`), the
- * skills too (`404 skill_not_found`), stored sorted and once each; tags trimmed, once each.
+ * skills too (`404 skill_not_found`), stored sorted and once each; tags trimmed, once each;
+ * `escalate` needs a team (`400 validation_failed`).
  */
 async function checkedActions(
   db: Db | Tx,
@@ -70,6 +71,10 @@ async function checkedActions(
   actions: RoutingActions,
 ): Promise<RoutingActions> {
   if (actions.teamId) await assertTeam(db, workspaceId, actions.teamId);
+  if (actions.escalate && !actions.teamId)
+    throw new AppError('validation_failed', 'body.actions.escalate needs body.actions.teamId', {
+      details: { issues: [{ path: 'body.actions.teamId', message: 'is required to escalate' }] },
+    });
   return {
     ...actions,
     ...(actions.requiredSkills

@@ -1,7 +1,22 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AssignmentStrategy, Schedule } from '@parley/contract';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { uuidv7 } from 'uuidv7';
+import { eligibleAgents } from '../apps/server/src/modules/availability/eligible.js';
 import { isAvailable } from '../apps/server/src/modules/availability/schedule.js';
+import { ingest } from '../apps/server/src/modules/conversations/ingest.js';
 import { chooseAgent, type Candidate } from '../apps/server/src/modules/routing/decide.js';
+import { routeConversation } from '../apps/server/src/modules/routing/route.js';
+import {
+  createWorkspace,
+  insertUser,
+} from '../apps/server/src/modules/workspaces/workspaces.service.js';
+import { loadConfig } from '../apps/server/src/platform/config.js';
+import { openRuntime } from '../apps/server/src/runtime.js';
+import { emptyDatabase, log } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
 
 /**
@@ -554,13 +569,154 @@ function fastShare(world: World, received: number[]): number {
   return Math.round((fast / Math.max(1, fastN) / (slow / Math.max(1, slowN))) * 100) / 100;
 }
 
+/** Runs `work` over `items` with `concurrency` at once; returns the seconds it took. */
+async function pooled<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>) {
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        if (item !== undefined) await work(item);
+      }
+    }),
+  );
+  return (performance.now() - started) / 1000;
+}
+
+/**
+ * The database-backed path for comparison: `routeConversation` (rules, the candidate
+ * statement, the agent lock and re-check, the assignment, timeline and outbox, one
+ * transaction) on real PostgreSQL, 4 at once, beside the candidate statement alone
+ * (`eligibleAgents`) with the same concurrency. A fresh database each run.
+ */
+async function databasePath(serverUrl: string, smoke: boolean) {
+  const name = 'parley_bench_routing';
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.end();
+  const url = await emptyDatabase(serverUrl, name);
+  const runtime = await openRuntime(
+    loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: url,
+      DATA_DIR: resolve(import.meta.dirname, '../data/bench-files'),
+      SECRET_KEY: randomBytes(32).toString('hex'),
+      LOG_LEVEL: 'warn',
+    }),
+    log,
+  );
+  try {
+    const { db } = runtime.services;
+    const agentCount = smoke ? 20 : 200;
+    const teamCount = smoke ? 2 : 4;
+    const conversationCount = smoke ? 100 : 1_000;
+    const { workspace } = await createWorkspace({
+      db,
+      slug: 'routing-bench',
+      name: 'Routing bench',
+      owner: {
+        email: 'owner@routing.bench',
+        name: 'Owner',
+        password: randomBytes(12).toString('hex'),
+      },
+    });
+    const workspaceId = workspace.id;
+    const teams = Array.from({ length: teamCount }, () => uuidv7());
+    await db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('teams')
+        .values(
+          teams.map((id, i) => ({
+            workspaceId,
+            id,
+            name: `Team ${i}`,
+            kind: 'support' as const,
+            assignmentStrategy: 'least_loaded' as const,
+            capacity: JSON.stringify({ limits: { email: 50 } }),
+          })),
+        )
+        .execute();
+      for (let i = 0; i < agentCount; i++) {
+        const user = await insertUser(trx, {
+          workspaceId,
+          email: `agent${i}@routing.bench`,
+          name: `Agent ${i}`,
+          role: 'agent',
+          passwordHash: null,
+        });
+        await trx
+          .insertInto('agents')
+          .values({ workspaceId, userId: user.id, presence: 'online', capacity: '{}' })
+          .execute();
+        await trx
+          .insertInto('teamMembers')
+          .values({ workspaceId, teamId: teams[i % teamCount] ?? '', userId: user.id })
+          .execute();
+      }
+      await trx
+        .insertInto('routingRules')
+        .values(
+          teams.map((teamId, i) => ({
+            workspaceId,
+            id: uuidv7(),
+            name: `Team ${i}`,
+            position: i,
+            conditions: JSON.stringify({ keywords: [`topic-${i}`] }),
+            actions: JSON.stringify({ teamId }),
+          })),
+        )
+        .execute();
+    });
+    const conversations: { id: string; teamId: string }[] = [];
+    for (let i = 0; i < conversationCount; i++) {
+      const { conversationId } = await ingest(db, {
+        workspaceId,
+        channel: 'email',
+        from: { kind: 'email', value: `customer${i}@example.com` },
+        subject: `A question about topic-${i % teamCount}`,
+        text: 'Hello, I need help.',
+        automated: true, // routed below, not by a subscriber
+      });
+      conversations.push({ id: conversationId, teamId: teams[i % teamCount] ?? '' });
+    }
+    await sql`analyze`.execute(db);
+    const routedSeconds = await pooled(conversations, 4, (c) =>
+      routeConversation(db, { workspaceId, conversationId: c.id, trigger: 'arrival' }),
+    );
+    const assigned = await db
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('workspaceId', '=', workspaceId)
+      .where('assigneeId', 'is not', null)
+      .executeTakeFirstOrThrow();
+    const statementSeconds = await pooled(conversations, 4, (c) =>
+      eligibleAgents(db, { workspaceId, teamId: c.teamId, channel: 'email' }),
+    );
+    return {
+      routed: Math.round(conversationCount / routedSeconds),
+      statement: Math.round(conversationCount / statementSeconds),
+      assigned: assigned.n,
+      agentCount,
+      teamCount,
+      conversationCount,
+    };
+  } finally {
+    await runtime.close();
+    const cleanup = new pg.Client({ connectionString: serverUrl });
+    await cleanup.connect();
+    await cleanup.query(`drop database if exists ${name} with (force)`);
+    await cleanup.end();
+  }
+}
+
 export const scenario: Scenario = {
   name: 'routing',
   description:
     'a simulated day: 2,000 agents, peaks, 3× faster agents, absences; the engine’s decision code',
   needsData: false,
-  // eslint-disable-next-line @typescript-eslint/require-await -- the scenario interface is async
-  async run({ smoke }) {
+  async run({ smoke, serverUrl }) {
     const agentCount = smoke ? 200 : 2_000;
     const buildStart = performance.now();
     const world = buildWorld(agentCount, 30);
@@ -578,6 +734,7 @@ export const scenario: Scenario = {
     const best = maxOverMean(world, engine.received, false);
     const bestBase = maxOverMean(world, loadOnly.received, false);
     const absentAgents = world.agents.filter((a) => a.absence).length;
+    const database = await databasePath(serverUrl, smoke);
     return {
       figures: [
         {
@@ -608,6 +765,15 @@ export const scenario: Scenario = {
           runs: 1,
         },
         {
+          name: 'routeConversation on PostgreSQL, 4 at once (decisions/s)',
+          unit: 'ops/s',
+          value: database.routed,
+          baseline: { name: 'the candidate statement alone', value: database.statement },
+          ratio: ratio(database.routed, database.statement),
+          target: null,
+          runs: 1,
+        },
+        {
           name: 'conversations received while absent',
           unit: 'conversations',
           value: engine.toAbsent,
@@ -622,6 +788,7 @@ export const scenario: Scenario = {
         `fast agents (3× quicker) received ${fastShare(world, engine.received)}× what the others did with the engine, ${fastShare(world, loadOnly.received)}× with load only; balance over ${balance.cohorts} cohorts (same team, shift, skills, limits)`,
         `queue wait: ${waited(engine)}% of conversations waited at all (load only: ${waited(loadOnly)}%), p99 ${Math.round(percentile(engine.waitsMinutes, 99) * 10) / 10} min (load only: ${Math.round(percentile(loadOnly.waitsMinutes, 99) * 10) / 10} min)`,
         `skills_best_match teams (highest skill score first by design, fairness breaks ties): max/mean ${best.max} over ${best.cohorts} cohorts (load only: ${bestBase.max})`,
+        `database path: ${database.conversationCount.toLocaleString('en')} conversations routed through rules to ${database.teamCount} teams of ${database.agentCount / database.teamCount} online agents (${database.assigned.toLocaleString('en')} assigned), one transaction each`,
         `the day simulated in ${Math.round(engine.wallMs)} ms (engine), the world built in ${Math.round(buildMs)} ms (availability from isAvailable per agent and 15 minutes)`,
       ],
     };

@@ -210,6 +210,8 @@ export function routingSubscribers(services: Services): void {
   outbox.subscribe('agent.presence_changed', 'routing-drain', async (event) => {
     const data = event.data as { presence?: string };
     if (data.presence !== 'online') return;
+    // Hours set before this job existed get their next start now.
+    await scheduleHoursStart(services, event.workspaceId, event.aggregateId);
     await drainTeams(
       services,
       event.workspaceId,

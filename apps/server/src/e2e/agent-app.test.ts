@@ -101,6 +101,10 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await vi.waitFor(() => row.waitFor({ timeout: 2_000 }), { timeout: 20_000, interval: 500 });
     await row.click();
     await expect.poll(() => page.getByTestId('timeline').textContent()).toContain('moja paczka');
+    // The demo has no routing rules: the timeline says why nobody was assigned.
+    await expect
+      .poll(() => page.locator('[data-kind=routing]').first().textContent(), { timeout: 15_000 })
+      .toContain('Not routed: no rule matched and there is no default team');
     // The customer panel: where to reach her, and that this is her first conversation.
     const panel = page.getByRole('complementary');
     await expect.poll(() => panel.textContent()).toContain('This is their first conversation.');

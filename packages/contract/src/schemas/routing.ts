@@ -60,6 +60,26 @@ export const RoutingConditions = Type.Object(
         },
       ),
     ),
+    organizationIds: Type.Optional(
+      Type.Array(Id, {
+        minItems: 1,
+        maxItems: 100,
+        description: "The contact's organization is one of these",
+      }),
+    ),
+    categories: Type.Optional(
+      Words("The conversation's category is one of these (case-insensitive)"),
+    ),
+    customFields: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+        Words('Accepted values (a number or yes/no as text: `42`, `true`)'),
+        {
+          description:
+            "The conversation's custom fields: every named field has one of the values (case-insensitive; a multiselect matches by any of its values)",
+        },
+      ),
+    ),
     hours: Type.Optional(RoutingHours),
   },
   {

@@ -44,6 +44,8 @@ interface ConversationRow {
   language: string | null;
   subject: string;
   contactId: string;
+  category: string | null;
+  customFields: Record<string, unknown>;
 }
 
 interface AppliedRule {
@@ -90,6 +92,8 @@ export async function routeIn(
       'language',
       'subject',
       'contactId',
+      'category',
+      'customFields',
     ])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', conversationId)
@@ -460,9 +464,11 @@ async function factsOf(
     text: string | null;
     mailboxId: string | null;
     attributes: Record<string, unknown> | null;
+    organizationId: string | null;
     timeZone: string;
   }>`
-    select m.text, m.metadata->>'mailboxId' as mailbox_id, p.attributes, w.time_zone
+    select m.text, m.metadata->>'mailboxId' as mailbox_id, p.attributes, p.organization_id,
+           w.time_zone
       from workspaces w
       left join contacts p on p.workspace_id = w.id and p.id = ${c.contactId}
       left join lateral (
@@ -480,6 +486,9 @@ async function factsOf(
     subject: c.subject,
     text: row?.text ?? '',
     contactAttributes: row?.attributes ?? {},
+    organizationId: row?.organizationId ?? null,
+    category: c.category,
+    customFields: c.customFields,
     at,
     timeZone: row?.timeZone ?? 'UTC',
   };

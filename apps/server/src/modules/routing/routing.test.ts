@@ -394,6 +394,82 @@ describe('assignment on arrival', () => {
     expect((await s.row(second)).teamId).toBe(team);
   });
 
+  it('matches the contact’s organization, the category and custom fields; refuses an unknown field', async () => {
+    const s = await setup(['Anna']);
+    const team = await s.team('Enterprise', 'least_loaded', ['Anna']);
+    const unknown = await s.call('POST', '/api/v1/routing-rules', {
+      name: 'Unknown field',
+      conditions: { customFields: { plan: ['enterprise'] } },
+      actions: { teamId: team },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body.error.code).toBe('unknown_custom_field');
+    const admin = await buildUser(t.services, { workspaceId: s.workspace.id, role: 'admin' });
+    s.ok(
+      await s.call(
+        'POST',
+        '/api/v1/custom-fields',
+        { entity: 'conversation', key: 'plan', label: 'Plan', type: 'text' },
+        await tokenFor(t.services, admin),
+      ),
+      201,
+    );
+    const org = (
+      s.ok(await s.call('POST', '/api/v1/organizations', { name: 'Acme' }), 201).body as {
+        id: string;
+      }
+    ).id;
+    s.ok(
+      await s.call('POST', '/api/v1/routing-rules', {
+        name: 'Acme enterprise billing',
+        conditions: {
+          organizationIds: [org],
+          categories: ['Billing'],
+          customFields: { plan: ['Enterprise'] },
+        },
+        actions: { teamId: team },
+      }),
+      201,
+    );
+    await s.presence('Anna', 'online');
+    const facts = async (id: string, organization: string | null) => {
+      s.ok(
+        await s.call('PATCH', `/api/v1/conversations/${id}`, {
+          customFields: { plan: 'enterprise' },
+        }),
+      );
+      const { contactId } = await t.services.db
+        .updateTable('conversations')
+        .set({ category: 'billing' })
+        .where('id', '=', id)
+        .returning('contactId')
+        .executeTakeFirstOrThrow();
+      await t.services.db
+        .updateTable('contacts')
+        .set({ organizationId: organization })
+        .where('id', '=', contactId)
+        .execute();
+    };
+    const acme = await s.conversation();
+    await facts(acme, org);
+    expect(await s.route(acme)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Anna });
+    const routed = (await s.timeline(acme)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      rule: {
+        name: 'Acme enterprise billing',
+        conditions: [
+          { condition: 'organizationIds', because: org },
+          { condition: 'categories', because: 'Billing' },
+          { condition: 'customFields', because: 'plan=Enterprise' },
+        ],
+      },
+    });
+    // Everything but the organization: no rule matches.
+    const other = await s.conversation();
+    await facts(other, null);
+    expect(await s.route(other)).toEqual({ outcome: 'not_routed', reason: 'no_rule_matched' });
+  });
+
   it('ignores a required skill deleted since the rule was written', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', 'least_loaded', ['Anna']);

@@ -1,5 +1,6 @@
 import type {
   RoutingActions,
+  RoutingConditions,
   RoutingRule,
   RoutingRuleCreateBody,
   RoutingRuleUpdateBody,
@@ -10,6 +11,7 @@ import type { Db, Tx } from '../../database.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
+import { findFields } from '../fields/fields.service.js';
 import { resolveSkillIds } from '../teams/skills.service.js';
 import { assertTeam } from '../teams/teams.service.js';
 import type { RoutingRulesTable } from './routing.tables.js';
@@ -84,6 +86,24 @@ async function checkedActions(
   };
 }
 
+/** A custom-field condition names conversation fields of the workspace (`400 unknown_custom_field`). */
+async function checkConditions(
+  db: Db | Tx,
+  workspaceId: string,
+  conditions: RoutingConditions | undefined,
+): Promise<void> {
+  const keys = Object.keys(conditions?.customFields ?? {});
+  if (keys.length === 0) return;
+  const known = new Set(
+    (await findFields(db, workspaceId, 'conversation')).map((field) => field.key),
+  );
+  const unknown = keys.find((key) => !known.has(key));
+  if (unknown !== undefined)
+    throw new AppError('unknown_custom_field', `There is no custom field "${unknown}"`, {
+      details: { field: `conditions.customFields.${unknown}` },
+    });
+}
+
 function recordRuleEvent(trx: Tx, actor: Actor, ruleId: string, type: string, data: object) {
   return recordEvent(trx, {
     workspaceId: actor.workspaceId,
@@ -102,6 +122,7 @@ export async function createRule(props: {
   const { actor, body } = props;
   const row = await props.db.transaction().execute(async (trx) => {
     const actions = await checkedActions(trx, actor.workspaceId, body.actions);
+    await checkConditions(trx, actor.workspaceId, body.conditions);
     const created = await trx
       .insertInto('routingRules')
       .values({
@@ -131,6 +152,7 @@ export async function updateRule(props: {
   const row = await props.db.transaction().execute(async (trx) => {
     await assertRule(trx, actor.workspaceId, props.ruleId, true);
     const { conditions, actions, ...plain } = changes;
+    await checkConditions(trx, actor.workspaceId, conditions);
     const updated = await trx
       .updateTable('routingRules')
       .set({

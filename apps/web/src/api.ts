@@ -5,6 +5,7 @@ import type {
   ConversationUpdateBody,
   ErrorBody,
   ErrorCode,
+  EscalateBody,
   Me,
   Message,
   MessageCreateBody,
@@ -100,6 +101,8 @@ export const api = {
     request<Page<TimelineEvent>>('GET', `/conversations/${id}/events?limit=500`),
   send: (id: string, body: MessageCreateBody) =>
     request<Message>('POST', `/conversations/${id}/messages`, body),
+  escalate: (id: string, body: EscalateBody) =>
+    request<Conversation>('POST', `/conversations/${id}/escalate`, body),
   update: (id: string, body: ConversationUpdateBody) =>
     request<Conversation>('PATCH', `/conversations/${id}`, body),
   search: (q: string) => request<SearchResults>('GET', `/search${query({ q, limit: 10 })}`),

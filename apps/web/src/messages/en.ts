@@ -97,6 +97,10 @@ export const en = {
   'shortcuts.close': 'Close',
   'search.label': 'Search conversations and customers',
   'search.placeholder': 'Search by number, words, name, email…',
+  'panel.team': 'Team',
+  'panel.noTeam': 'No team',
+  'panel.escalateTo': 'Escalate to',
+  'panel.escalate': 'Escalate',
   'routing.routed': 'Assigned to {agent} · {team}',
   'routing.routedFromQueue': 'Assigned from the queue to {agent} · {team}',
   'routing.why':

@@ -98,6 +98,10 @@ export const fa: Record<MessageKey, string> = {
   'shortcuts.close': 'بستن',
   'search.label': 'جستجوی گفتگوها و مشتریان',
   'search.placeholder': 'جستجو با شماره، کلمات، نام، ایمیل…',
+  'panel.team': 'تیم',
+  'panel.noTeam': 'بدون تیم',
+  'panel.escalateTo': 'ارجاع به',
+  'panel.escalate': 'ارجاع',
   'routing.routed': 'واگذار شد به {agent} · {team}',
   'routing.routedFromQueue': 'از صف واگذار شد به {agent} · {team}',
   'routing.why':

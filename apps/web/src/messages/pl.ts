@@ -101,6 +101,10 @@ export const pl: Record<MessageKey, string> = {
   'shortcuts.close': 'Zamknij',
   'search.label': 'Szukaj rozmów i klientów',
   'search.placeholder': 'Szukaj po numerze, słowach, nazwisku, e-mailu…',
+  'panel.team': 'Zespół',
+  'panel.noTeam': 'Bez zespołu',
+  'panel.escalateTo': 'Eskaluj do',
+  'panel.escalate': 'Eskaluj',
   'routing.routed': 'Przypisano: {agent} · {team}',
   'routing.routedFromQueue': 'Przypisano z kolejki: {agent} · {team}',
   'routing.why':

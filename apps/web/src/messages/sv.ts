@@ -98,6 +98,10 @@ export const sv: Record<MessageKey, string> = {
   'shortcuts.close': 'Stäng',
   'search.label': 'Sök konversationer och kunder',
   'search.placeholder': 'Sök på nummer, ord, namn, e-post…',
+  'panel.team': 'Team',
+  'panel.noTeam': 'Inget team',
+  'panel.escalateTo': 'Eskalera till',
+  'panel.escalate': 'Eskalera',
   'routing.routed': 'Tilldelad {agent} · {team}',
   'routing.routedFromQueue': 'Tilldelad från kön till {agent} · {team}',
   'routing.why':

@@ -4,6 +4,7 @@ import type {
   ConversationStatus,
   Message,
   Priority,
+  Team,
   TimelineEvent,
 } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
@@ -227,6 +228,20 @@ export function ConversationPane() {
             </select>
           </label>
           <p className="flex items-center justify-between gap-2">
+            {t('panel.team')}
+            <span dir="auto">
+              {teams.data?.data.find((x) => x.id === c.teamId)?.name ?? t('panel.noTeam')}
+            </span>
+          </p>
+          <Escalate
+            conversation={c}
+            teams={teams.data?.data ?? []}
+            onEscalated={async (updated) => {
+              queryClient.setQueryData(['conversation', id], updated);
+              await refresh();
+            }}
+          />
+          <p className="flex items-center justify-between gap-2">
             {t('panel.channel')}
             <span className="flex items-center gap-1">
               <ChannelIcon channel={c.channel as Channel} />
@@ -260,6 +275,73 @@ export function ConversationPane() {
         </section>
       </aside>
     </div>
+  );
+}
+
+/** Escalation to a specialist team: the team's next tier preselected, with a note. */
+function Escalate({
+  conversation,
+  teams,
+  onEscalated,
+}: {
+  conversation: Conversation;
+  teams: Team[];
+  onEscalated: (updated: Conversation) => Promise<void>;
+}) {
+  const t = useT();
+  const errorText = useErrorText();
+  const current = teams.find((x) => x.id === conversation.teamId);
+  const [teamId, setTeamId] = useState('');
+  const chosen = teamId || current?.settings.escalationTeamId || '';
+  const escalate = useMutation({
+    mutationFn: () => api.escalate(conversation.id, { teamId: chosen }),
+    onSuccess: async (updated) => {
+      setTeamId('');
+      await onEscalated(updated);
+    },
+  });
+  if (conversation.status === 'resolved' || conversation.status === 'closed') return null;
+  const others = teams.filter((x) => x.id !== conversation.teamId);
+  if (others.length === 0) return null;
+  return (
+    <form
+      className="space-y-1"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (chosen) escalate.mutate();
+      }}
+    >
+      <div className="flex items-center justify-between gap-2">
+        <label htmlFor="escalate-team">{t('panel.escalateTo')}</label>
+        <select
+          id="escalate-team"
+          className="max-w-40 rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-900"
+          value={chosen}
+          onChange={(e) => setTeamId(e.target.value)}
+          data-testid="escalate-select"
+        >
+          <option value="">—</option>
+          {others.map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button
+        type="submit"
+        disabled={!chosen || escalate.isPending}
+        className="w-full rounded-md border border-slate-300 px-3 py-1 text-sm disabled:opacity-50 dark:border-slate-700"
+        data-testid="escalate"
+      >
+        {t('panel.escalate')}
+      </button>
+      {escalate.isError && (
+        <p role="alert" className="text-xs text-red-700">
+          {errorText(escalate.error)}
+        </p>
+      )}
+    </form>
   );
 }
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { cancelJob, enqueue } from '../../platform/jobs.js';
-import { recordEvent } from '../../platform/outbox.js';
+import { recordEvents } from '../../platform/outbox.js';
 import type { StoredTeamSettings } from '../teams/teams.tables.js';
 import { routeIn, type RouteOutcome } from './route.js';
 
@@ -80,7 +80,8 @@ export type OverflowOutcome =
 /**
  * The overflow job: in ONE transaction, if the conversation still waits unassigned in the
  * same team and has waited the threshold, it moves to the backup team (timeline
- * `conversation.overflowed` with how long it waited; outbox `conversation.updated`), and is
+ * `conversation.overflowed` with how long it waited; outbox `conversation.updated` and
+ * `conversation.overflowed`, broadcast, for the managers' view), and is
  * routed there at once (the backup team's strategy; if nobody can take it, it waits in that
  * queue, whose own overflow then applies). A backup team the conversation already
  * overflowed from is not used again (no ping-pong between two teams).
@@ -148,19 +149,34 @@ export async function runOverflow(
         }),
       })
       .execute();
-    await recordEvent(trx, {
-      workspaceId,
-      aggregateType: 'conversation',
-      aggregateId: conversationId,
-      type: 'conversation.updated',
-      data: {
-        changes: { teamId: target.id },
-        overflow: { fromTeamId: row.teamId, waitedSeconds },
-        routed: true,
-        actorId: null,
+    await recordEvents(trx, [
+      {
+        workspaceId,
+        aggregateType: 'conversation',
+        aggregateId: conversationId,
+        type: 'conversation.updated',
+        data: {
+          changes: { teamId: target.id },
+          overflow: { fromTeamId: row.teamId, waitedSeconds },
+          routed: true,
+          actorId: null,
+        },
+        broadcast: true,
       },
-      broadcast: true,
-    });
+      {
+        workspaceId,
+        aggregateType: 'conversation',
+        aggregateId: conversationId,
+        type: 'conversation.overflowed',
+        data: {
+          fromTeamId: row.teamId,
+          toTeamId: target.id,
+          afterSeconds: overflow.afterSeconds,
+          waitedSeconds,
+        },
+        broadcast: true,
+      },
+    ]);
     const routed = await routeIn(trx, { workspaceId, conversationId, trigger: 'overflow', at });
     return { outcome: 'overflowed', toTeamId: target.id, routed };
   });

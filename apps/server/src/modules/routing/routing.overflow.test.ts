@@ -170,6 +170,16 @@ describe('overflow', () => {
       type: 'conversation.routed',
       data: { trigger: 'overflow', teamId: backup, agentId: s.agents.Bo },
     });
+    const event = await t.services.db
+      .selectFrom('outboxEvents')
+      .select(['data', 'broadcast'])
+      .where('aggregateId', '=', id)
+      .where('type', '=', 'conversation.overflowed')
+      .executeTakeFirstOrThrow();
+    expect(event).toMatchObject({
+      broadcast: true,
+      data: { fromTeamId: first, toTeamId: backup, waitedSeconds: 601 },
+    });
     // Run again (a retried job): it is assigned now, nothing happens.
     expect(await runOverflow(t.services.db, payload, at)).toMatchObject({ outcome: 'skipped' });
   });

@@ -60,6 +60,11 @@ const EscalationTeamId = Type.Union([Id, Type.Null()], {
     "The next tier: where `POST /conversations/{id}/escalate` sends this team's conversations when no team is named",
 });
 
+const RequireLanguageSkill = Type.Boolean({
+  description:
+    "true: a new conversation routed to this team also requires the workspace's `language` skill of the language its text is in (when the skill exists)",
+});
+
 const IsDefault = Type.Boolean({
   description:
     'The default team: new conversations no routing rule matches go here (one per workspace; marking one unmarks the others)',
@@ -77,6 +82,7 @@ export const TeamSettingsBody = Type.Object(
     overflow: Type.Optional(Type.Union([TeamOverflow, Type.Null()])),
     escalationTeamId: Type.Optional(EscalationTeamId),
     isDefault: Type.Optional(IsDefault),
+    requireLanguageSkill: Type.Optional(RequireLanguageSkill),
   },
   { additionalProperties: false },
 );
@@ -89,6 +95,7 @@ export const TeamSettings = Type.Object(
     overflow: Type.Union([TeamOverflow, Type.Null()]),
     escalationTeamId: EscalationTeamId,
     isDefault: IsDefault,
+    requireLanguageSkill: RequireLanguageSkill,
   },
   { additionalProperties: false },
 );

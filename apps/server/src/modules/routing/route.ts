@@ -5,7 +5,7 @@ import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableSql } from '../availability/availability.sql.js';
 import { eligibleAgents } from '../availability/eligible.js';
 import { orderCandidates, why } from './decide.js';
-import { matchRule, type ConversationFacts, type RuleMatch } from './match.js';
+import { baseLanguage, matchRule, type ConversationFacts, type RuleMatch } from './match.js';
 import { findRuleRows } from './rules.service.js';
 
 /**
@@ -132,6 +132,7 @@ export async function routeIn(
   let rule: AppliedRule | null = null;
   let defaultTeam: { id: string; name: string; reason: 'no_rule_matched' } | null = null;
   let escalatedFrom: { teamId: string | null } | null = null;
+  let languageSkill: { id: string; value: string } | null = null;
   const current = { ...conversation };
 
   if (trigger === 'arrival') {
@@ -190,6 +191,25 @@ export async function routeIn(
       if (fallback) {
         current.teamId = changes.teamId = fallback.id;
         defaultTeam = { id: fallback.id, name: fallback.name, reason: 'no_rule_matched' };
+      }
+    }
+    // Triage: a team that asks for it requires the skill of the language the text is in.
+    if (current.teamId && current.language) {
+      const { rows } = await sql<{ id: string; value: string }>`
+        select s.id, s.value
+          from teams t
+          join skills s on s.workspace_id = t.workspace_id and s.type = 'language'
+                       and lower(s.value) = ${baseLanguage(current.language)}
+         where t.workspace_id = ${workspaceId} and t.id = ${current.teamId}
+           and (t.settings->>'requireLanguageSkill')::boolean
+         limit 1`.execute(trx);
+      const skill = rows[0];
+      if (skill && !current.requiredSkills.includes(skill.id)) {
+        current.requiredSkills = changes.requiredSkills = [
+          ...current.requiredSkills,
+          skill.id,
+        ].sort();
+        languageSkill = { id: skill.id, value: skill.value };
       }
     }
     if (Object.keys(changes).length > 0)
@@ -314,6 +334,7 @@ export async function routeIn(
           reason,
           rule: ruleData,
           ...(defaultTeam ? { defaultTeam } : {}),
+          ...(languageSkill ? { languageSkill } : {}),
           teamId,
           strategy,
           candidates,
@@ -429,6 +450,7 @@ export async function routeIn(
         trigger,
         rule: ruleData,
         ...(defaultTeam ? { defaultTeam } : {}),
+        ...(languageSkill ? { languageSkill } : {}),
         teamId,
         strategy,
         candidates: candidates.length,

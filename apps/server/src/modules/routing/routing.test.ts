@@ -470,6 +470,43 @@ describe('assignment on arrival', () => {
     expect(await s.route(other)).toEqual({ outcome: 'not_routed', reason: 'no_rule_matched' });
   });
 
+  it('requires the language skill of the text’s language when the team asks for it', async () => {
+    const s = await setup(['Anna', 'Bo']);
+    const team = await s.team('Support', 'least_loaded', ['Anna', 'Bo'], {
+      settings: { requireLanguageSkill: true, isDefault: true },
+    });
+    const polish = (
+      s.ok(await s.call('POST', '/api/v1/skills', { type: 'language', value: 'pl' }), 201).body as {
+        id: string;
+      }
+    ).id;
+    s.ok(
+      await s.call('PUT', `/api/v1/agents/${s.agents.Anna}/skills`, {
+        skills: [{ skillId: polish, level: 4 }],
+      }),
+    );
+    await s.presence('Anna', 'online');
+    await s.presence('Bo', 'online');
+    // Bo has nothing, Anna has work: by load Bo would be first, but only Anna reads Polish.
+    const busy = await s.conversation();
+    s.ok(await s.call('PATCH', `/api/v1/conversations/${busy}`, { assigneeId: s.agents.Anna }));
+    const id = await s.conversation({
+      subject: 'Paczka',
+      text: 'Dzień dobry, moja paczka nie dotarła. Co mam zrobić? Czekam już dwa tygodnie.',
+    });
+    expect(await s.route(id)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Anna });
+    expect((await s.row(id)).requiredSkills).toEqual([polish]);
+    const routed = (await s.timeline(id)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      languageSkill: { id: polish, value: 'pl' },
+      teamId: team,
+    });
+    // English: the workspace has no such skill, nothing is required.
+    const english = await s.conversation({ text: 'Hello, my parcel has not arrived yet.' });
+    expect(await s.route(english)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Bo });
+    expect((await s.row(english)).requiredSkills).toEqual([]);
+  });
+
   it('ignores a required skill deleted since the rule was written', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', 'least_loaded', ['Anna']);

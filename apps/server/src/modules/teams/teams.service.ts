@@ -28,6 +28,7 @@ export function teamSettings(stored: StoredTeamSettings): TeamSettings {
     overflow: stored.overflow ?? null,
     escalationTeamId: stored.escalationTeamId ?? null,
     isDefault: stored.isDefault ?? false,
+    requireLanguageSkill: stored.requireLanguageSkill ?? false,
   };
 }
 

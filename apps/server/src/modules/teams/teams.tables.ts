@@ -19,6 +19,7 @@ export interface StoredTeamSettings {
   overflow?: TeamOverflow | null;
   escalationTeamId?: string | null;
   isDefault?: boolean;
+  requireLanguageSkill?: boolean;
 }
 
 export interface StoredTeamCapacity {

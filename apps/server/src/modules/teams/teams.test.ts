@@ -55,6 +55,7 @@ describe('teams', () => {
         overflow: null,
         escalationTeamId: null,
         isDefault: false,
+        requireLanguageSkill: false,
       },
       capacity: { limits: { chat: 3, email: 20 }, priorityWeights: null },
       calendarId: null,
@@ -85,6 +86,7 @@ describe('teams', () => {
       overflow: null,
       escalationTeamId: null,
       isDefault: false,
+      requireLanguageSkill: false,
     });
     expect(changed.body.capacity).toEqual({
       limits: { chat: 3, email: 20 },

@@ -119,6 +119,7 @@ export const en = {
     'Overflowed to {team} after {minutes, plural, one {# minute} other {# minutes}} in the queue',
   'routing.escalated': '{name} escalated to {team}',
   'routing.escalatedByRule': 'Escalated to {team} by a rule',
+  'routing.languageSkill': 'Needs the language skill “{name}”',
   'routing.someone': 'someone',
   'strategy.least_loaded': 'fewest assigned today, then least loaded',
   'strategy.skills_best_match': 'best skill match',

@@ -120,6 +120,7 @@ export const fa: Record<MessageKey, string> = {
     'پس از {minutes, plural, one {# دقیقه} other {# دقیقه}} انتظار در صف به {team} منتقل شد',
   'routing.escalated': '{name} به {team} ارجاع داد',
   'routing.escalatedByRule': 'با یک قانون به {team} ارجاع شد',
+  'routing.languageSkill': 'به مهارت زبان «{name}» نیاز دارد',
   'routing.someone': 'کسی',
   'strategy.least_loaded': 'کمترین واگذاری امروز، سپس کمترین بار',
   'strategy.skills_best_match': 'بهترین تطابق مهارت',

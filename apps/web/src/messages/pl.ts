@@ -123,6 +123,7 @@ export const pl: Record<MessageKey, string> = {
     'Przeniesiono do zespołu {team} po {minutes, plural, one {# minucie} few {# minutach} many {# minutach} other {# minuty}} w kolejce',
   'routing.escalated': '{name} eskalował(a) do zespołu {team}',
   'routing.escalatedByRule': 'Reguła eskalowała do zespołu {team}',
+  'routing.languageSkill': 'Wymaga umiejętności językowej „{name}”',
   'routing.someone': 'ktoś',
   'strategy.least_loaded': 'najmniej przypisanych dziś, potem najmniejsze obciążenie',
   'strategy.skills_best_match': 'najlepsze dopasowanie umiejętności',

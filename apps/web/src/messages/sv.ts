@@ -120,6 +120,7 @@ export const sv: Record<MessageKey, string> = {
     'Flyttad till {team} efter {minutes, plural, one {# minut} other {# minuter}} i kön',
   'routing.escalated': '{name} eskalerade till {team}',
   'routing.escalatedByRule': 'Eskalerad till {team} av en regel',
+  'routing.languageSkill': 'Kräver språkfärdigheten ”{name}”',
   'routing.someone': 'någon',
   'strategy.least_loaded': 'minst tilldelade i dag, sedan minst belastad',
   'strategy.skills_best_match': 'bästa färdighetsmatchning',

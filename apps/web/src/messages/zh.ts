@@ -117,6 +117,7 @@ export const zh: Record<MessageKey, string> = {
   'routing.overflowed': '在队列中等待 {minutes} 分钟后溢出到 {team}',
   'routing.escalated': '{name} 已升级到 {team}',
   'routing.escalatedByRule': '已由规则升级到 {team}',
+  'routing.languageSkill': '需要语言技能“{name}”',
   'routing.someone': '某人',
   'strategy.least_loaded': '今日分配最少，其次负载最低',
   'strategy.skills_best_match': '技能最匹配',

@@ -423,6 +423,9 @@ function RoutingEntry({
       if (text(d.note)) details.push(text(d.note));
       break;
   }
+  const languageSkill = d.languageSkill as { value?: unknown } | undefined;
+  if (languageSkill && text(languageSkill.value))
+    details.push(t('routing.languageSkill', { name: text(languageSkill.value) }));
   const rule = d.rule as { name?: unknown } | null | undefined;
   if (rule && text(rule.name)) details.push(t('routing.rule', { rule: text(rule.name) }));
   else if (d.defaultTeam) details.push(t('routing.defaultTeam'));

@@ -73,6 +73,33 @@ export async function scheduleOverflow(
   );
 }
 
+/**
+ * After a team's overflow setting changed: every conversation waiting in its queue gets its
+ * job at the new moment (one already past runs at once), or loses it when the team has no
+ * overflow any more — one statement, however long the queue.
+ */
+export async function rescheduleTeamOverflow(
+  db: Db | Tx,
+  workspaceId: string,
+  teamId: string,
+): Promise<void> {
+  await sql`
+    select case when (t.settings->'overflow'->>'afterSeconds') is null
+                then graphile_worker.remove_job('routing.overflow:' || c.id)::text
+                else graphile_worker.add_job(
+                       identifier => ${overflowJob.name},
+                       payload => json_build_object('workspaceId', c.workspace_id,
+                                                    'conversationId', c.id, 'teamId', c.team_id),
+                       run_at => coalesce(c.queued_at, c.created_at)
+                                 + make_interval(secs => (t.settings->'overflow'->>'afterSeconds')::int),
+                       max_attempts => ${overflowJob.maxAttempts},
+                       job_key => 'routing.overflow:' || c.id)::text end
+      from conversations c
+      join teams t on t.workspace_id = c.workspace_id and t.id = c.team_id
+     where c.workspace_id = ${workspaceId} and c.team_id = ${teamId}
+       and c.assignee_id is null and c.status in ('new', 'open')`.execute(db);
+}
+
 export type OverflowOutcome =
   | { outcome: 'overflowed'; toTeamId: string; routed: RouteOutcome }
   | { outcome: 'skipped'; reason: string };

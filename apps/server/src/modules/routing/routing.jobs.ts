@@ -3,7 +3,7 @@ import type { Services } from '../../context.js';
 import { cancelJob, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
 import { nextWorkStart } from '../availability/schedule.js';
 import { drainTeam } from './drain.js';
-import { overflowJob, runOverflow, scheduleOverflow } from './overflow.js';
+import { overflowJob, rescheduleTeamOverflow, runOverflow, scheduleOverflow } from './overflow.js';
 import { routeConversation } from './route.js';
 
 // Job payloads are checked without formats (graphile-worker payloads are plain JSON).
@@ -71,6 +71,17 @@ export async function runHoursStarted(
   services: Services,
   { workspaceId, userId }: { workspaceId: string; userId: string },
 ): Promise<number> {
+  const user = await services.db
+    .selectFrom('users')
+    .select('status')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  // Gone or deactivated: no more starts.
+  if (user?.status !== 'active') {
+    await cancelJob(services.db, hoursJobKey(userId));
+    return 0;
+  }
   let assigned = 0;
   for (const team of await teamsOf(services, workspaceId, userId))
     assigned += await drainTeam(services.db, { workspaceId, teamId: team });
@@ -232,18 +243,8 @@ export function routingSubscribers(services: Services): void {
     if ('capacity' in changes || 'assignmentStrategy' in changes)
       await drainTeams(services, event.workspaceId, [event.aggregateId]);
     // A new or changed overflow threshold applies to what already waits.
-    if ('settings' in changes) {
-      const waiting = await services.db
-        .selectFrom('conversations')
-        .select('id')
-        .where('workspaceId', '=', event.workspaceId)
-        .where('teamId', '=', event.aggregateId)
-        .where('assigneeId', 'is', null)
-        .where('status', 'in', ['new', 'open'])
-        .limit(10_000)
-        .execute();
-      for (const { id } of waiting) await scheduleOverflow(services.db, event.workspaceId, id);
-    }
+    if ('settings' in changes)
+      await rescheduleTeamOverflow(services.db, event.workspaceId, event.aggregateId);
   });
   // New members may take what waits.
   outbox.subscribe('team.members_changed', 'routing-drain', async (event) => {

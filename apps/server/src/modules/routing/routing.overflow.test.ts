@@ -226,6 +226,51 @@ describe('overflow', () => {
     expect(await s.overflowJobAt(assigned)).toBeNull();
   });
 
+  it('a threshold set later applies to what already waits, and removing it removes the jobs', async () => {
+    const s = await setup(['Anna']);
+    const backup = await s.team('Backup', []);
+    const first = await s.team('First', [{ name: 'Anna' }]);
+    await s.call('POST', '/api/v1/routing-rules', { name: 'All', actions: { teamId: first } });
+    const ids = [await s.arrive(), await s.arrive()];
+    await eventually(
+      async () =>
+        (
+          await t.services.db
+            .selectFrom('conversationEvents')
+            .select('id')
+            .where('conversationId', 'in', ids)
+            .where('type', '=', 'conversation.queued')
+            .execute()
+        ).length,
+      (n) => n === 2,
+    );
+    expect(await s.overflowJobAt(ids[0] ?? '')).toBeNull();
+    await s.call('PATCH', `/api/v1/teams/${first}`, {
+      settings: { overflow: { afterSeconds: 3600, teamId: backup } },
+    });
+    for (const id of ids) {
+      const runAt = await eventually(
+        () => s.overflowJobAt(id),
+        (v) => v !== null,
+      );
+      const { queuedAt } = (
+        await sql<{ queuedAt: Date }>`
+          select coalesce(queued_at, created_at) as queued_at from conversations where id = ${id}`.execute(
+          t.services.db,
+        )
+      ).rows[0] ?? { queuedAt: new Date(0) };
+      expect(runAt?.getTime()).toBe(queuedAt.getTime() + 3_600_000);
+    }
+    await s.call('PATCH', `/api/v1/teams/${first}`, { settings: { overflow: null } });
+    for (const id of ids)
+      expect(
+        await eventually(
+          () => s.overflowJobAt(id),
+          (v) => v === null,
+        ),
+      ).toBeNull();
+  });
+
   it('refuses a backup or escalation team that is elsewhere or the team itself', async () => {
     const s = await setup(['Anna']);
     const a = await s.team('A', []);

@@ -1,12 +1,15 @@
-import type { Channel, Priority } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableSql } from '../availability/availability.sql.js';
 import { eligibleAgents } from '../availability/eligible.js';
+import {
+  applyArrival,
+  ruleEscalation,
+  type ArrivalDecision,
+  type ConversationRow,
+} from './arrival.js';
 import { orderCandidates, why } from './decide.js';
-import { baseLanguage, matchRule, type ConversationFacts, type RuleMatch } from './match.js';
-import { findRuleRows } from './rules.service.js';
 
 /**
  * Why routing ran: a new conversation (rules apply), a queue drain (the team is set), or a
@@ -31,28 +34,6 @@ export type QueueReason =
   | 'team_has_no_members'
   | 'nobody_available'
   | 'all_at_capacity_or_missing_skills';
-
-interface ConversationRow {
-  id: string;
-  status: string;
-  assigneeId: string | null;
-  teamId: string | null;
-  requiredSkills: string[];
-  priority: Priority;
-  tags: string[];
-  channel: Channel;
-  language: string | null;
-  subject: string;
-  contactId: string;
-  category: string | null;
-  customFields: Record<string, unknown>;
-}
-
-interface AppliedRule {
-  id: string;
-  name: string;
-  held: RuleMatch['held'];
-}
 
 /**
  * Routes one conversation in ONE transaction: locks its row (a drain skips a locked one),
@@ -129,89 +110,21 @@ export async function routeIn(
   const events: NewEvent[] = [];
   const timeline: { type: string; data: Record<string, unknown> }[] = [];
   const changes: Record<string, unknown> = {};
-  let rule: AppliedRule | null = null;
-  let defaultTeam: { id: string; name: string; reason: 'no_rule_matched' } | null = null;
-  let escalatedFrom: { teamId: string | null } | null = null;
-  let languageSkill: { id: string; value: string } | null = null;
+  let rule: ArrivalDecision['rule'] = null;
+  let defaultTeam: ArrivalDecision['defaultTeam'] = null;
+  let escalatedFrom: ArrivalDecision['escalatedFrom'] = null;
+  let languageSkill: ArrivalDecision['languageSkill'] = null;
   const current = { ...conversation };
 
   if (trigger === 'arrival') {
-    const facts = await factsOf(trx, workspaceId, conversation, at);
-    for (const row of await findRuleRows(trx, workspaceId, true)) {
-      const match = matchRule(facts, row);
-      if (!match.matched) continue;
-      rule = { id: row.id, name: row.name, held: match.held };
-      const actions = row.actions;
-      if (actions.teamId && actions.teamId !== current.teamId) {
-        const fromTeamId = current.teamId;
-        const exists = await trx
-          .selectFrom('teams')
-          .select('id')
-          .where('workspaceId', '=', workspaceId)
-          .where('id', '=', actions.teamId)
-          .executeTakeFirst();
-        if (exists) {
-          current.teamId = changes.teamId = actions.teamId;
-          if (actions.escalate) escalatedFrom = { teamId: fromTeamId };
-        }
-      }
-      if (actions.requiredSkills && actions.requiredSkills.length > 0) {
-        // A skill deleted since the rule was written is no longer required.
-        const existing = await trx
-          .selectFrom('skills')
-          .select('id')
-          .where('workspaceId', '=', workspaceId)
-          .where('id', 'in', actions.requiredSkills)
-          .execute();
-        const skills = [
-          ...new Set([...current.requiredSkills, ...existing.map((skill) => skill.id)]),
-        ].sort();
-        if (skills.join() !== current.requiredSkills.join())
-          current.requiredSkills = changes.requiredSkills = skills;
-      }
-      if (actions.priority && actions.priority !== current.priority)
-        current.priority = changes.priority = actions.priority;
-      if (actions.tags) {
-        const tags = [...new Set([...current.tags, ...actions.tags])];
-        if (tags.length !== current.tags.length) current.tags = changes.tags = tags;
-      }
-      break;
-    }
-    // No rule and no team: the workspace's default team, if one is marked.
-    if (!rule && !current.teamId) {
-      const fallback = await trx
-        .selectFrom('teams')
-        .select(['id', 'name'])
-        .where('workspaceId', '=', workspaceId)
-        .where(sql<boolean>`(settings->>'isDefault')::boolean`)
-        .orderBy('createdAt')
-        .orderBy('id')
-        .limit(1)
-        .executeTakeFirst();
-      if (fallback) {
-        current.teamId = changes.teamId = fallback.id;
-        defaultTeam = { id: fallback.id, name: fallback.name, reason: 'no_rule_matched' };
-      }
-    }
-    // Triage: a team that asks for it requires the skill of the language the text is in.
-    if (current.teamId && current.language) {
-      const { rows } = await sql<{ id: string; value: string }>`
-        select s.id, s.value
-          from teams t
-          join skills s on s.workspace_id = t.workspace_id and s.type = 'language'
-                       and lower(s.value) = ${baseLanguage(current.language)}
-         where t.workspace_id = ${workspaceId} and t.id = ${current.teamId}
-           and (t.settings->>'requireLanguageSkill')::boolean
-         limit 1`.execute(trx);
-      const skill = rows[0];
-      if (skill && !current.requiredSkills.includes(skill.id)) {
-        current.requiredSkills = changes.requiredSkills = [
-          ...current.requiredSkills,
-          skill.id,
-        ].sort();
-        languageSkill = { id: skill.id, value: skill.value };
-      }
-    }
+    ({ rule, defaultTeam, languageSkill, escalatedFrom } = await applyArrival(
+      trx,
+      workspaceId,
+      conversation,
+      current,
+      changes,
+      at,
+    ));
     if (Object.keys(changes).length > 0)
       await trx
         .updateTable('conversations')
@@ -235,32 +148,7 @@ export async function routeIn(
   };
   // A rule that escalates: the specialist team's leads are told, like an agent's escalation.
   if (rule && escalatedFrom && current.teamId) {
-    const toTeamId = current.teamId;
-    const [target, leads] = await Promise.all([
-      trx
-        .selectFrom('teams')
-        .select('name')
-        .where('workspaceId', '=', workspaceId)
-        .where('id', '=', toTeamId)
-        .executeTakeFirstOrThrow(),
-      trx
-        .selectFrom('teamMembers')
-        .select('userId')
-        .where('workspaceId', '=', workspaceId)
-        .where('teamId', '=', toTeamId)
-        .where('lead', '=', true)
-        .orderBy('userId')
-        .execute(),
-    ]);
-    const escalation = {
-      fromTeamId: escalatedFrom.teamId,
-      toTeamId,
-      toTeamName: target.name,
-      fromAssigneeId: null,
-      note: null,
-      leadIds: leads.map((m) => m.userId),
-      rule: { id: rule.id, name: rule.name },
-    };
+    const escalation = await ruleEscalation(trx, workspaceId, rule, escalatedFrom, current.teamId);
     timeline.push({ type: 'conversation.escalated', data: escalation });
     events.push({
       workspaceId,
@@ -473,47 +361,6 @@ export async function routeIn(
     return finish({ outcome: 'assigned', agentId: chosen.userId, teamId });
   }
   return queue('all_at_capacity_or_missing_skills', candidates.length);
-}
-
-/** The facts rules look at: the first message, its mailbox, the contact, the time zone. */
-async function factsOf(
-  trx: Tx,
-  workspaceId: string,
-  c: ConversationRow,
-  at: Date,
-): Promise<ConversationFacts> {
-  const { rows } = await sql<{
-    text: string | null;
-    mailboxId: string | null;
-    attributes: Record<string, unknown> | null;
-    organizationId: string | null;
-    timeZone: string;
-  }>`
-    select m.text, m.metadata->>'mailboxId' as mailbox_id, p.attributes, p.organization_id,
-           w.time_zone
-      from workspaces w
-      left join contacts p on p.workspace_id = w.id and p.id = ${c.contactId}
-      left join lateral (
-        select text, metadata from messages
-         where workspace_id = w.id and conversation_id = ${c.id}
-         order by seq limit 1) m on true
-     where w.id = ${workspaceId}`.execute(trx);
-  const row = rows[0];
-  return {
-    channel: c.channel,
-    mailboxId: row?.mailboxId ?? null,
-    language: c.language,
-    priority: c.priority,
-    tags: c.tags,
-    subject: c.subject,
-    text: row?.text ?? '',
-    contactAttributes: row?.attributes ?? {},
-    organizationId: row?.organizationId ?? null,
-    category: c.category,
-    customFields: c.customFields,
-    at,
-    timeZone: row?.timeZone ?? 'UTC',
-  };
 }
 
 /** The team's active members and how many of them are available (online, in hours, present). */

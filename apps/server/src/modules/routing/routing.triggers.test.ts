@@ -189,6 +189,17 @@ describe('queue drains when capacity frees up', () => {
     expect(await s.assigned(second)).toBe(s.agents.Bo);
   });
 
+  it('when a team stops assigning by hand', async () => {
+    const s = await setup(['Anna']);
+    const team = await s.team('Support', ['Anna'], { assignmentStrategy: 'manual' });
+    await s.online('Anna');
+    const waiting = await s.queued(team);
+    await settled(s.workspace.id);
+    expect(await s.assignee(waiting)).toBeNull();
+    await s.call('PATCH', `/api/v1/teams/${team}`, { assignmentStrategy: 'round_robin' });
+    expect(await s.assigned(waiting)).toBe(s.agents.Anna);
+  });
+
   it('when working hours begin: a job at the exact start drains the agent’s teams', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', ['Anna']);

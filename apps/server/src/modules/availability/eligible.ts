@@ -16,6 +16,8 @@ export interface EligibleAgent {
   limit: number | null;
   /** Conversations the engine gave them on the workspace's current day (fairness). */
   assignedToday: number;
+  /** When this team's routing last assigned them (round robin's order). */
+  lastAssignedAt: Date | null;
 }
 
 /**
@@ -51,8 +53,10 @@ export async function eligibleAgents(
     skillScore: number;
     limit: number | null;
     assignedToday: number;
+    lastAssignedAt: Date | null;
   }>`
     select m.user_id, l.channel_load, l.total_load, k.skill_score, lim.value as limit,
+           m.last_assigned_at,
            case when a.assigned_day = (${at}::timestamptz at time zone w.time_zone)::date
                 then a.assigned_today else 0 end as assigned_today
       from teams t

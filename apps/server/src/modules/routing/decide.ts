@@ -8,10 +8,7 @@ import type { EligibleAgent } from '../availability/eligible.js';
  * functions on the candidates it reads (then locks and re-checks the first); the routing
  * bench (`bench/routing.ts`) runs them on a simulated day.
  */
-export interface Candidate extends EligibleAgent {
-  /** When this team's routing last assigned them (round robin). */
-  lastAssignedAt: Date | null;
-}
+export type Candidate = EligibleAgent;
 
 const ratio = (c: EligibleAgent) => (c.limit ? c.channelLoad / c.limit : c.channelLoad);
 const time = (d: Date | null) => (d ? d.getTime() : Number.NEGATIVE_INFINITY);

@@ -262,19 +262,7 @@ export async function routeIn(
     return queue(reason, 0, counts);
   }
 
-  const members = await trx
-    .selectFrom('teamMembers')
-    .select(['userId', 'lastAssignedAt'])
-    .where('workspaceId', '=', workspaceId)
-    .where('teamId', '=', teamId)
-    .where(
-      'userId',
-      'in',
-      eligible.map((c) => c.userId),
-    )
-    .execute();
-  const last = new Map(members.map((m) => [m.userId, m.lastAssignedAt]));
-  const candidates = eligible.map((c) => ({ ...c, lastAssignedAt: last.get(c.userId) ?? null }));
+  const candidates = eligible;
   const previousAssignee =
     strategy === 'sticky'
       ? ((
@@ -316,15 +304,13 @@ export async function routeIn(
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', conversationId)
       .execute();
-    await trx
-      .updateTable('teamMembers')
-      .set({ lastAssignedAt: new Date() })
-      .where('workspaceId', '=', workspaceId)
-      .where('teamId', '=', teamId)
-      .where('userId', '=', chosen.userId)
-      .execute();
-    // The fairness count, under the agent's lock: today's (workspace day) assignments.
+    // Round robin's turn, and the fairness count (today's assignments on the workspace's
+    // day), both under the agent's lock, in one statement.
     await sql`
+      with turn as (
+        update team_members set last_assigned_at = clock_timestamp()
+         where workspace_id = ${workspaceId} and team_id = ${teamId} and user_id = ${chosen.userId}
+      )
       update agents a
          set assigned_today = case when a.assigned_day = d.day then a.assigned_today + 1 else 1 end,
              assigned_day = d.day

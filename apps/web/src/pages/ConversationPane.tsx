@@ -17,6 +17,7 @@ import { initials } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import { meQuery } from '../router.js';
 import { ChannelIcon, StatusBadge } from './badges.js';
+import { describeRouting, routingTypes } from './routing-text.js';
 
 const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
 const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
@@ -345,19 +346,6 @@ function Escalate({
   );
 }
 
-/** The routing decisions the timeline shows between the messages. */
-const routingTypes = new Set([
-  'conversation.routed',
-  'conversation.queued',
-  'conversation.not_routed',
-  'conversation.handed_back',
-  'conversation.overflowed',
-  'conversation.escalated',
-]);
-
-const text = (value: unknown) => (typeof value === 'string' ? value : '');
-const num = (value: unknown) => (typeof value === 'number' ? value : 0);
-
 /** One routing decision in words: what happened, and why (rule, strategy, load). */
 function RoutingEntry({
   event,
@@ -370,65 +358,12 @@ function RoutingEntry({
 }) {
   const t = useT();
   const intl = useIntl();
-  const d = event.data;
-  const user = (id: unknown) => users.find((u) => u.id === id)?.name ?? t('routing.someone');
-  const team = (id: unknown, name?: unknown) =>
-    teams.find((x) => x.id === id)?.name ?? (text(name) || t('routing.someone'));
-  let line = '';
-  const details: string[] = [];
-  switch (event.type) {
-    case 'conversation.routed': {
-      const values = { agent: user(d.agentId), team: team(d.teamId) };
-      line =
-        text(d.trigger) === 'drain'
-          ? t('routing.routedFromQueue', values)
-          : t('routing.routed', values);
-      const load = (d.load ?? {}) as { channel?: unknown; limit?: unknown };
-      const limit = typeof load.limit === 'number' ? `/${intl.formatNumber(load.limit)}` : '';
-      const strategy = text(d.strategy);
-      if (strategy && strategy !== 'manual')
-        details.push(
-          t('routing.why', {
-            strategy: t(`strategy.${strategy as 'least_loaded'}`),
-            load: `${intl.formatNumber(num(load.channel))}${limit}`,
-            today: num(d.assignedToday),
-          }),
-        );
-      break;
-    }
-    case 'conversation.queued':
-      line = t('routing.queued', { team: team(d.teamId), reason: text(d.reason) });
-      break;
-    case 'conversation.not_routed':
-      line = t('routing.notRouted', { reason: text(d.reason) });
-      break;
-    case 'conversation.handed_back':
-      line = d.to
-        ? t('routing.handedBackTo', { reason: text(d.reason), from: user(d.from), to: user(d.to) })
-        : t('routing.handedBackQueue', { reason: text(d.reason), from: user(d.from) });
-      break;
-    case 'conversation.overflowed':
-      line = t('routing.overflowed', {
-        team: team(d.toTeamId, d.toTeamName),
-        minutes: Math.round(num(d.waitedSeconds) / 60),
-      });
-      break;
-    case 'conversation.escalated':
-      line = d.rule
-        ? t('routing.escalatedByRule', { team: team(d.toTeamId, d.toTeamName) })
-        : t('routing.escalated', {
-            name: user(event.actor.id),
-            team: team(d.toTeamId, d.toTeamName),
-          });
-      if (text(d.note)) details.push(text(d.note));
-      break;
-  }
-  const languageSkill = d.languageSkill as { value?: unknown } | undefined;
-  if (languageSkill && text(languageSkill.value))
-    details.push(t('routing.languageSkill', { name: text(languageSkill.value) }));
-  const rule = d.rule as { name?: unknown } | null | undefined;
-  if (rule && text(rule.name)) details.push(t('routing.rule', { rule: text(rule.name) }));
-  else if (d.defaultTeam) details.push(t('routing.defaultTeam'));
+  const { line, details } = describeRouting(event, {
+    t,
+    formatNumber: (n) => intl.formatNumber(n),
+    user: (id) => users.find((u) => u.id === id)?.name ?? null,
+    team: (id) => teams.find((x) => x.id === id)?.name ?? null,
+  });
   return (
     <li
       data-kind="routing"

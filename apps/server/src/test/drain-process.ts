@@ -6,7 +6,7 @@ import { drainTeam } from '../modules/routing/drain.js';
 import { openDatabase } from '../platform/db.js';
 
 const [url = '', workspaceId = '', teamId = '', startAt = '0'] = process.argv.slice(2);
-const handle = openDatabase<Database>(url, { max: 4 });
+const handle = openDatabase<Database>(url, { max: 2 });
 try {
   await handle.pool.query('select 1'); // connected before the start
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, Number(startAt) - Date.now())));

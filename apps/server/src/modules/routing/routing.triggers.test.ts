@@ -305,7 +305,15 @@ describe('queue drains when capacity frees up', () => {
       })(),
     ]);
     // Together they fill every place, and no more.
-    expect(drains.reduce((a, b) => a + b, 0)).toBe(6);
+    const state = await t.services.db
+      .selectFrom('conversations')
+      .select(['id', 'assigneeId', 'priority'])
+      .where('id', 'in', ids)
+      .execute();
+    expect(
+      drains.reduce((a, b) => a + b, 0),
+      JSON.stringify({ drains, state }),
+    ).toBe(6);
     const rows = await t.services.db
       .selectFrom('conversations')
       .select(['id', 'assigneeId'])

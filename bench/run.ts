@@ -25,8 +25,19 @@ import { scenario as search } from './search.js';
 import { scenario as email } from './email.js';
 import { scenario as app } from './app.js';
 import { scenario as chat } from './chat.js';
+import { scenario as routing } from './routing.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, chat, app, start];
+const scenarios: Scenario[] = [
+  httpBaseline,
+  create,
+  inbox,
+  search,
+  email,
+  chat,
+  app,
+  routing,
+  start,
+];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -8,7 +8,7 @@ import type { Stats } from './measure.js';
 /** One line of the table: a figure of Parley's, beside a baseline measured in the same run. */
 export interface Figure {
   name: string;
-  unit: 'ops/s' | 'ms' | 'KB' | 's' | 'rows/s' | 'msg/s';
+  unit: 'ops/s' | 'ms' | 'KB' | 's' | 'rows/s' | 'msg/s' | '×' | 'min' | 'conversations';
   value: number;
   baseline: { name: string; value: number } | null;
   /** value / baseline (for ms: how many times slower; for ops/s: the share reached). */

@@ -7,6 +7,7 @@ import type {
   ErrorCode,
   Agent,
   CannedResponse,
+  EscalateBody,
   Me,
   NotificationPage,
   NotificationReadBody,
@@ -18,6 +19,7 @@ import type {
   ViewCounts,
   SavedView,
   SearchResults,
+  Team,
 } from '@parley/contract';
 
 /** An error answer from the API: its stable code (shown translated), message and status. */
@@ -88,6 +90,7 @@ export const api = {
   users: () => request<Page<User>>('GET', '/users?limit=100'),
   agent: (userId: string) => request<Agent>('GET', `/agents/${userId}`),
   setPresence: (presence: Presence) => request<Agent>('PUT', '/me/presence', { presence }),
+  teams: () => request<{ data: Team[] }>('GET', '/teams'),
   viewCounts: () => request<ViewCounts>('GET', '/views/counts'),
   views: () => request<Page<SavedView>>('GET', '/views'),
   conversations: (filter: ConversationFilter, cursor?: string) =>
@@ -105,6 +108,8 @@ export const api = {
     request<Page<TimelineEvent>>('GET', `/conversations/${id}/events?limit=500`),
   send: (id: string, body: MessageCreateBody) =>
     request<Message>('POST', `/conversations/${id}/messages`, body),
+  escalate: (id: string, body: EscalateBody) =>
+    request<Conversation>('POST', `/conversations/${id}/escalate`, body),
   update: (id: string, body: ConversationUpdateBody) =>
     request<Conversation>('PATCH', `/conversations/${id}`, body),
   search: (q: string) => request<SearchResults>('GET', `/search${query({ q, limit: 10 })}`),

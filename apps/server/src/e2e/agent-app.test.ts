@@ -98,6 +98,10 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await vi.waitFor(() => row.waitFor({ timeout: 2_000 }), { timeout: 20_000, interval: 500 });
     await row.click();
     await expect.poll(() => page.getByTestId('timeline').textContent()).toContain('moja paczka');
+    // The demo has no routing rules: the timeline says why nobody was assigned.
+    await expect
+      .poll(() => page.locator('[data-kind=routing]').first().textContent(), { timeout: 15_000 })
+      .toContain('Not routed: no rule matched and there is no default team');
     // The customer panel: where to reach her, and that this is her first conversation.
     const panel = page.getByRole('complementary');
     await expect.poll(() => panel.textContent()).toContain('This is their first conversation.');
@@ -327,6 +331,42 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.getByRole('button', { name: 'Assign to me' }).click();
     await page.getByRole('status').filter({ hasText: '2 conversations updated' }).waitFor();
     await page.screenshot({ path: `${SCREENSHOTS}/inbox-en.png` });
+    await page.context().close();
+  });
+
+  it('escalates a conversation to a specialist team; the timeline says who did it, and where to', async () => {
+    // A second team (the demo has one), straight into the database of the running server.
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `insert into teams (workspace_id, id, name, kind)
+         select id, gen_random_uuid(), 'Specialists', 'tier' from workspaces where slug = 'demo'`,
+      );
+    } finally {
+      await client.end();
+    }
+    const page = await newPage();
+    await signIn(page);
+    await page.getByRole('link', { name: /Unassigned/ }).click();
+    await page.getByTestId('conversation-row').first().click();
+    await page.getByTestId('timeline').waitFor();
+    await page.getByTestId('escalate-select').selectOption({ label: 'Specialists' });
+    await page.getByTestId('escalate').click();
+    await expect
+      .poll(() => page.locator('[data-type="conversation.escalated"]').textContent(), {
+        timeout: 15_000,
+      })
+      .toContain('Olivia Owner escalated to Specialists');
+    // The team assigns by hand (a new team's strategy): it waits in its queue, and says so.
+    await expect
+      .poll(() => page.locator('[data-type="conversation.queued"]').last().textContent(), {
+        timeout: 15_000,
+      })
+      .toContain('Waiting in the Specialists queue: the team assigns by hand');
+    expect(await page.getByRole('complementary').textContent()).toContain('Specialists');
+    await expectAccessible(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/escalated-en.png` });
     await page.context().close();
   });
 

@@ -15,6 +15,7 @@ import * as m0015 from './0015_bounces.js';
 import * as m0016 from './0016_notifications.js';
 import * as m0017 from './0017_teams.js';
 import * as m0018 from './0018_routing.js';
+import * as m0019 from './0019_routing_queue.js';
 import * as m0023 from './0023_realtime_presence.js';
 import * as m0024 from './0024_widget.js';
 import * as m0025 from './0025_notification_centre.js';
@@ -38,6 +39,7 @@ export const migrations: Record<string, Migration> = {
   '0016_notifications': m0016,
   '0017_teams': m0017,
   '0018_routing': m0018,
+  '0019_routing_queue': m0019,
   '0023_realtime_presence': m0023,
   '0024_widget': m0024,
   '0025_notification_centre': m0025,

@@ -420,6 +420,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/conversations/:id/messages': { kind: 'reply', text: 'Hijacked' },
   'POST /api/v1/conversations/:id/merge': { into: '01a20000-0000-7000-8000-000000000000' },
   'POST /api/v1/conversations/:id/split': { messageId: '01a20000-0000-7000-8000-000000000000' },
+  'POST /api/v1/conversations/:id/escalate': { note: 'Hijacked' },
   'PATCH /api/v1/custom-fields/:id': { label: 'Hijacked' },
   'PATCH /api/v1/views/:id': { name: 'Hijacked' },
   'PATCH /api/v1/canned-responses/:id': { title: 'Hijacked' },

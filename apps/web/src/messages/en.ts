@@ -128,6 +128,34 @@ export const en = {
   'shortcuts.close': 'Close',
   'search.label': 'Search conversations and customers',
   'search.placeholder': 'Search by number, words, name, email…',
+  'panel.team': 'Team',
+  'panel.noTeam': 'No team',
+  'panel.escalateTo': 'Escalate to',
+  'panel.escalate': 'Escalate',
+  'routing.routed': 'Assigned to {agent} · {team}',
+  'routing.routedFromQueue': 'Assigned from the queue to {agent} · {team}',
+  'routing.why':
+    '{strategy} · load {load} · {today, plural, one {# assigned today} other {# assigned today}}',
+  'routing.rule': 'Rule “{rule}”',
+  'routing.defaultTeam': 'Default team: no rule matched',
+  'routing.queued':
+    'Waiting in the {team} queue: {reason, select, manual_strategy {the team assigns by hand} team_has_no_members {the team has no members} nobody_available {nobody is available} hand_back {handed back} other {everyone is at capacity or lacks a skill}}',
+  'routing.notRouted':
+    'Not routed: {reason, select, no_team {the rule names no team} other {no rule matched and there is no default team}}',
+  'routing.handedBackQueue':
+    '{reason, select, absence {{from} is away} offline {{from} went offline} deactivated {{from} was deactivated} other {{from} left}}: back to the queue',
+  'routing.handedBackTo':
+    '{reason, select, absence {{from} is away} offline {{from} went offline} deactivated {{from} was deactivated} other {{from} left}}: handed to {to}',
+  'routing.overflowed':
+    'Overflowed to {team} after {minutes, plural, one {# minute} other {# minutes}} in the queue',
+  'routing.escalated': '{name} escalated to {team}',
+  'routing.escalatedByRule': 'Escalated to {team} by a rule',
+  'routing.languageSkill': 'Needs the language skill “{name}”',
+  'routing.someone': 'someone',
+  'strategy.least_loaded': 'fewest assigned today, then least loaded',
+  'strategy.skills_best_match': 'best skill match',
+  'strategy.round_robin': 'round robin',
+  'strategy.sticky': 'the customer’s previous agent first',
   'search.conversations': 'Conversations',
   'search.customers': 'Customers',
   'search.none': 'Nothing found for “{q}”.',

@@ -128,6 +128,34 @@ export const fa: Record<MessageKey, string> = {
   'shortcuts.close': 'بستن',
   'search.label': 'جستجوی گفتگوها و مشتریان',
   'search.placeholder': 'جستجو با شماره، کلمات، نام، ایمیل…',
+  'panel.team': 'تیم',
+  'panel.noTeam': 'بدون تیم',
+  'panel.escalateTo': 'ارجاع به',
+  'panel.escalate': 'ارجاع',
+  'routing.routed': 'واگذار شد به {agent} · {team}',
+  'routing.routedFromQueue': 'از صف واگذار شد به {agent} · {team}',
+  'routing.why':
+    '{strategy} · بار {load} · {today, plural, one {# واگذاری امروز} other {# واگذاری امروز}}',
+  'routing.rule': 'قانون «{rule}»',
+  'routing.defaultTeam': 'تیم پیش‌فرض: هیچ قانونی مطابقت نداشت',
+  'routing.queued':
+    'در صف {team} منتظر است: {reason, select, manual_strategy {تیم دستی واگذار می‌کند} team_has_no_members {تیم عضوی ندارد} nobody_available {هیچ‌کس در دسترس نیست} hand_back {بازگردانده شد} other {همه به ظرفیت رسیده‌اند یا مهارت لازم را ندارند}}',
+  'routing.notRouted':
+    'مسیریابی نشد: {reason, select, no_team {قانون تیمی را مشخص نمی‌کند} other {هیچ قانونی مطابقت نداشت و تیم پیش‌فرضی وجود ندارد}}',
+  'routing.handedBackQueue':
+    '{reason, select, absence {{from} غایب است} offline {{from} آفلاین شد} deactivated {{from} غیرفعال شد} other {{from} رفت}}: بازگشت به صف',
+  'routing.handedBackTo':
+    '{reason, select, absence {{from} غایب است} offline {{from} آفلاین شد} deactivated {{from} غیرفعال شد} other {{from} رفت}}: سپرده شد به {to}',
+  'routing.overflowed':
+    'پس از {minutes, plural, one {# دقیقه} other {# دقیقه}} انتظار در صف به {team} منتقل شد',
+  'routing.escalated': '{name} به {team} ارجاع داد',
+  'routing.escalatedByRule': 'با یک قانون به {team} ارجاع شد',
+  'routing.languageSkill': 'به مهارت زبان «{name}» نیاز دارد',
+  'routing.someone': 'کسی',
+  'strategy.least_loaded': 'کمترین واگذاری امروز، سپس کمترین بار',
+  'strategy.skills_best_match': 'بهترین تطابق مهارت',
+  'strategy.round_robin': 'نوبتی',
+  'strategy.sticky': 'اول کارشناس قبلی مشتری',
   'search.conversations': 'گفتگوها',
   'search.customers': 'مشتریان',
   'search.none': 'چیزی برای «{q}» پیدا نشد.',

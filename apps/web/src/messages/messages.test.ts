@@ -19,6 +19,15 @@ const sample = {
   q: 'q',
   names: 'A, B',
   actor: 'Ola',
+  agent: 'A',
+  team: 'T',
+  rule: 'R',
+  strategy: 'S',
+  load: '1/3',
+  today: 2,
+  minutes: 12,
+  from: 'F',
+  to: 'T2',
 };
 
 describe('message catalogs', () => {
@@ -35,6 +44,28 @@ describe('message catalogs', () => {
       expect(text.length, key).toBeGreaterThan(0);
       expect(text, key).not.toContain('{');
     }
+  });
+
+  it('explains routing decisions with their reasons, in every language', () => {
+    for (const locale of Object.keys(catalogs)) {
+      const intl = createIntl({ locale, messages: catalogs[locale] });
+      const queued = (reason: string) =>
+        intl.formatMessage({ id: 'routing.queued' }, { team: 'Support', reason });
+      // Each known reason has its own words, never the catch-all.
+      const words = ['manual_strategy', 'team_has_no_members', 'nobody_available', 'hand_back'].map(
+        queued,
+      );
+      expect(new Set([...words, queued('all_at_capacity_or_missing_skills')]).size, locale).toBe(5);
+      const handed = intl.formatMessage(
+        { id: 'routing.handedBackQueue' },
+        { reason: 'deactivated', from: 'Anna' },
+      );
+      expect(handed, locale).toContain('Anna');
+    }
+    const pl = createIntl({ locale: 'pl', messages: catalogs.pl });
+    expect(pl.formatMessage({ id: 'routing.overflowed' }, { team: 'Zaplecze', minutes: 5 })).toBe(
+      'Przeniesiono do zespołu Zaplecze po 5 minutach w kolejce',
+    );
   });
 
   it('uses the Polish plural forms (one, few, many)', () => {

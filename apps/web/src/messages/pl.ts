@@ -132,6 +132,34 @@ export const pl: Record<MessageKey, string> = {
   'shortcuts.close': 'Zamknij',
   'search.label': 'Szukaj rozmów i klientów',
   'search.placeholder': 'Szukaj po numerze, słowach, nazwisku, e-mailu…',
+  'panel.team': 'Zespół',
+  'panel.noTeam': 'Bez zespołu',
+  'panel.escalateTo': 'Eskaluj do',
+  'panel.escalate': 'Eskaluj',
+  'routing.routed': 'Przypisano: {agent} · {team}',
+  'routing.routedFromQueue': 'Przypisano z kolejki: {agent} · {team}',
+  'routing.why':
+    '{strategy} · obciążenie {load} · dziś przypisano {today, plural, one {# rozmowę} few {# rozmowy} many {# rozmów} other {# rozmowy}}',
+  'routing.rule': 'Reguła „{rule}”',
+  'routing.defaultTeam': 'Zespół domyślny: żadna reguła nie pasowała',
+  'routing.queued':
+    'Czeka w kolejce zespołu {team}: {reason, select, manual_strategy {zespół przydziela ręcznie} team_has_no_members {zespół nie ma członków} nobody_available {nikt nie jest dostępny} hand_back {zwrócona do kolejki} other {wszyscy są zajęci lub brakuje im umiejętności}}',
+  'routing.notRouted':
+    'Nie przekierowano: {reason, select, no_team {reguła nie wskazuje zespołu} other {żadna reguła nie pasowała i nie ma zespołu domyślnego}}',
+  'routing.handedBackQueue':
+    '{reason, select, absence {{from} jest nieobecny(-a)} offline {{from} jest offline} deactivated {{from} został(a) dezaktywowany(-a)} other {{from} odszedł (odeszła)}}: z powrotem do kolejki',
+  'routing.handedBackTo':
+    '{reason, select, absence {{from} jest nieobecny(-a)} offline {{from} jest offline} deactivated {{from} został(a) dezaktywowany(-a)} other {{from} odszedł (odeszła)}}: przekazano do {to}',
+  'routing.overflowed':
+    'Przeniesiono do zespołu {team} po {minutes, plural, one {# minucie} few {# minutach} many {# minutach} other {# minuty}} w kolejce',
+  'routing.escalated': '{name} eskalował(a) do zespołu {team}',
+  'routing.escalatedByRule': 'Reguła eskalowała do zespołu {team}',
+  'routing.languageSkill': 'Wymaga umiejętności językowej „{name}”',
+  'routing.someone': 'ktoś',
+  'strategy.least_loaded': 'najmniej przypisanych dziś, potem najmniejsze obciążenie',
+  'strategy.skills_best_match': 'najlepsze dopasowanie umiejętności',
+  'strategy.round_robin': 'po kolei',
+  'strategy.sticky': 'najpierw poprzedni agent klienta',
   'search.conversations': 'Rozmowy',
   'search.customers': 'Klienci',
   'search.none': 'Nic nie znaleziono dla „{q}”.',

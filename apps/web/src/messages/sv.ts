@@ -129,6 +129,34 @@ export const sv: Record<MessageKey, string> = {
   'shortcuts.close': 'Stäng',
   'search.label': 'Sök konversationer och kunder',
   'search.placeholder': 'Sök på nummer, ord, namn, e-post…',
+  'panel.team': 'Team',
+  'panel.noTeam': 'Inget team',
+  'panel.escalateTo': 'Eskalera till',
+  'panel.escalate': 'Eskalera',
+  'routing.routed': 'Tilldelad {agent} · {team}',
+  'routing.routedFromQueue': 'Tilldelad från kön till {agent} · {team}',
+  'routing.why':
+    '{strategy} · belastning {load} · {today, plural, one {# tilldelad i dag} other {# tilldelade i dag}}',
+  'routing.rule': 'Regel ”{rule}”',
+  'routing.defaultTeam': 'Standardteam: ingen regel matchade',
+  'routing.queued':
+    'Väntar i kön för {team}: {reason, select, manual_strategy {teamet tilldelar manuellt} team_has_no_members {teamet har inga medlemmar} nobody_available {ingen är tillgänglig} hand_back {lämnad tillbaka} other {alla är fullbelagda eller saknar en färdighet}}',
+  'routing.notRouted':
+    'Inte dirigerad: {reason, select, no_team {regeln anger inget team} other {ingen regel matchade och det finns inget standardteam}}',
+  'routing.handedBackQueue':
+    '{reason, select, absence {{from} är borta} offline {{from} gick offline} deactivated {{from} inaktiverades} other {{from} lämnade}}: tillbaka till kön',
+  'routing.handedBackTo':
+    '{reason, select, absence {{from} är borta} offline {{from} gick offline} deactivated {{from} inaktiverades} other {{from} lämnade}}: lämnad till {to}',
+  'routing.overflowed':
+    'Flyttad till {team} efter {minutes, plural, one {# minut} other {# minuter}} i kön',
+  'routing.escalated': '{name} eskalerade till {team}',
+  'routing.escalatedByRule': 'Eskalerad till {team} av en regel',
+  'routing.languageSkill': 'Kräver språkfärdigheten ”{name}”',
+  'routing.someone': 'någon',
+  'strategy.least_loaded': 'minst tilldelade i dag, sedan minst belastad',
+  'strategy.skills_best_match': 'bästa färdighetsmatchning',
+  'strategy.round_robin': 'turordning',
+  'strategy.sticky': 'kundens tidigare agent först',
   'search.conversations': 'Konversationer',
   'search.customers': 'Kunder',
   'search.none': 'Inga träffar för ”{q}”.',

@@ -6,10 +6,12 @@ import type {
   ConversationStatus,
   Message,
   Priority,
+  Team,
+  TimelineEvent,
 } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearch } from '@tanstack/react-router';
-import { ArrowLeft, Lock, Paperclip } from 'lucide-react';
+import { ArrowLeft, Lock, Paperclip, Route } from 'lucide-react';
 import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { useIntl } from 'react-intl';
 import { api } from '../api.js';
@@ -25,6 +27,7 @@ import {
   mentionedIds,
   mentionQuery,
 } from './ComposerTools.js';
+import { describeRouting, routingTypes } from './routing-text.js';
 
 const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
 const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
@@ -65,11 +68,18 @@ export function ConversationPane() {
   }, [id, loaded, queryClient]);
   const viewers = useViewers(id, me.user.id);
   const users = useQuery({ queryKey: ['users'], queryFn: api.users, staleTime: 60_000 });
+  const events = useQuery({
+    queryKey: ['events', id],
+    queryFn: () => api.events(id),
+    refetchInterval: 10_000,
+  });
+  const teams = useQuery({ queryKey: ['teams'], queryFn: api.teams, staleTime: 60_000 });
 
   const refresh = async () => {
     await Promise.all([
       queryClient.invalidateQueries({ queryKey: ['conversation', id] }),
       queryClient.invalidateQueries({ queryKey: ['messages', id] }),
+      queryClient.invalidateQueries({ queryKey: ['events', id] }),
       queryClient.invalidateQueries({ queryKey: ['conversations'] }),
       queryClient.invalidateQueries({ queryKey: ['view-counts'] }),
     ]);
@@ -140,8 +150,10 @@ export function ConversationPane() {
         <Timeline
           conversation={c}
           messages={messages.data?.data ?? []}
+          events={(events.data?.data ?? []).filter((e) => routingTypes.has(e.type))}
           meId={me.user.id}
           users={users.data?.data ?? []}
+          teams={teams.data?.data ?? []}
         />
         <Presence viewers={viewers} />
         <Composer
@@ -242,6 +254,20 @@ export function ConversationPane() {
             </select>
           </label>
           <p className="flex items-center justify-between gap-2">
+            {t('panel.team')}
+            <span dir="auto">
+              {teams.data?.data.find((x) => x.id === c.teamId)?.name ?? t('panel.noTeam')}
+            </span>
+          </p>
+          <Escalate
+            conversation={c}
+            teams={teams.data?.data ?? []}
+            onEscalated={async (updated) => {
+              queryClient.setQueryData(['conversation', id], updated);
+              await refresh();
+            }}
+          />
+          <p className="flex items-center justify-between gap-2">
             {t('panel.channel')}
             <span className="flex items-center gap-1">
               <ChannelIcon channel={c.channel as Channel} />
@@ -278,16 +304,129 @@ export function ConversationPane() {
   );
 }
 
+/** Escalation to a specialist team: the team's next tier preselected, with a note. */
+function Escalate({
+  conversation,
+  teams,
+  onEscalated,
+}: {
+  conversation: Conversation;
+  teams: Team[];
+  onEscalated: (updated: Conversation) => Promise<void>;
+}) {
+  const t = useT();
+  const errorText = useErrorText();
+  const current = teams.find((x) => x.id === conversation.teamId);
+  const [teamId, setTeamId] = useState('');
+  const chosen = teamId || current?.settings.escalationTeamId || '';
+  const escalate = useMutation({
+    mutationFn: () => api.escalate(conversation.id, { teamId: chosen }),
+    onSuccess: async (updated) => {
+      setTeamId('');
+      await onEscalated(updated);
+    },
+  });
+  if (conversation.status === 'resolved' || conversation.status === 'closed') return null;
+  const others = teams.filter((x) => x.id !== conversation.teamId);
+  if (others.length === 0) return null;
+  return (
+    <form
+      className="space-y-1"
+      onSubmit={(event) => {
+        event.preventDefault();
+        if (chosen) escalate.mutate();
+      }}
+    >
+      <div className="flex items-center justify-between gap-2">
+        <label htmlFor="escalate-team">{t('panel.escalateTo')}</label>
+        <select
+          id="escalate-team"
+          className="max-w-40 rounded-md border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-900"
+          value={chosen}
+          onChange={(e) => setTeamId(e.target.value)}
+          data-testid="escalate-select"
+        >
+          <option value="">—</option>
+          {others.map((x) => (
+            <option key={x.id} value={x.id}>
+              {x.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <button
+        type="submit"
+        disabled={!chosen || escalate.isPending}
+        className="w-full rounded-md border border-slate-300 px-3 py-1 text-sm disabled:opacity-50 dark:border-slate-700"
+        data-testid="escalate"
+      >
+        {t('panel.escalate')}
+      </button>
+      {escalate.isError && (
+        <p role="alert" className="text-xs text-red-700">
+          {errorText(escalate.error)}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** One routing decision in words: what happened, and why (rule, strategy, load). */
+function RoutingEntry({
+  event,
+  users,
+  teams,
+}: {
+  event: TimelineEvent;
+  users: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
+}) {
+  const t = useT();
+  const intl = useIntl();
+  const { line, details } = describeRouting(event, {
+    t,
+    formatNumber: (n) => intl.formatNumber(n),
+    user: (id) => users.find((u) => u.id === id)?.name ?? null,
+    team: (id) => teams.find((x) => x.id === id)?.name ?? null,
+  });
+  return (
+    <li
+      data-kind="routing"
+      data-type={event.type}
+      className="mx-auto flex max-w-3xl items-start gap-2 text-xs text-slate-600 dark:text-slate-300"
+    >
+      <Route aria-hidden className="mt-0.5 size-3.5 shrink-0 text-slate-500" />
+      <div>
+        <p>
+          <span className="font-medium text-slate-700 dark:text-slate-200">{line}</span>{' '}
+          <time dateTime={event.createdAt}>
+            {intl.formatDate(event.createdAt, { timeStyle: 'short' })}
+          </time>
+        </p>
+        {details.map((detail) => (
+          <p key={detail} dir="auto">
+            {detail}
+          </p>
+        ))}
+      </div>
+    </li>
+  );
+}
+
 function Timeline({
   conversation,
   messages,
+  events,
   meId,
   users,
+  teams,
 }: {
   conversation: Conversation;
   messages: Message[];
+  events: TimelineEvent[];
   meId: string;
   users: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
 }) {
   const t = useT();
   const intl = useIntl();
@@ -296,7 +435,12 @@ function Timeline({
     // A block body: newer browsers return a promise from scrollIntoView, and an effect may
     // return only a cleanup function.
     end.current?.scrollIntoView({ block: 'end' });
-  }, [messages.length]);
+  }, [messages.length, events.length]);
+  // Messages and routing decisions in time order (a message first at the same instant).
+  const items = [
+    ...messages.map((m) => ({ at: m.createdAt, order: 0, message: m, event: null })),
+    ...events.map((e) => ({ at: e.createdAt, order: 1, message: null, event: e })),
+  ].sort((a, b) => a.at.localeCompare(b.at) || a.order - b.order);
   const authorName = (m: Message) => {
     if (m.author.type === 'contact')
       return conversation.contact.name ?? conversation.contact.email ?? t('message.customer');
@@ -313,7 +457,9 @@ function Timeline({
       data-testid="timeline"
     >
       <ol className="space-y-4">
-        {messages.map((m) => {
+        {items.map(({ message: m, event }) => {
+          if (!m)
+            return <RoutingEntry key={`e${event.id}`} event={event} users={users} teams={teams} />;
           const inbound = m.kind === 'inbound';
           const note = m.kind === 'note';
           return (

@@ -40,6 +40,9 @@ export const NotificationPreferences = Type.Object(
         customerReplied: Type.Boolean({
           description: 'Email me when a customer replies on a conversation assigned to me',
         }),
+        escalated: Type.Boolean({
+          description: 'Email me when a conversation is escalated to a team I lead',
+        }),
       },
       { additionalProperties: false },
     ),

@@ -60,6 +60,26 @@ export const RoutingConditions = Type.Object(
         },
       ),
     ),
+    organizationIds: Type.Optional(
+      Type.Array(Id, {
+        minItems: 1,
+        maxItems: 100,
+        description: "The contact's organization is one of these",
+      }),
+    ),
+    categories: Type.Optional(
+      Words("The conversation's category is one of these (case-insensitive)"),
+    ),
+    customFields: Type.Optional(
+      Type.Record(
+        Type.String({ pattern: '^[a-z][a-z0-9_]{0,63}$' }),
+        Words('Accepted values (a number or yes/no as text: `42`, `true`)'),
+        {
+          description:
+            "The conversation's custom fields: every named field has one of the values (case-insensitive; a multiselect matches by any of its values)",
+        },
+      ),
+    ),
     hours: Type.Optional(RoutingHours),
   },
   {
@@ -77,6 +97,12 @@ export const RoutingActions = Type.Object(
     ),
     priority: Type.Optional(Priority),
     tags: Type.Optional(Words('Tags added to the conversation')),
+    escalate: Type.Optional(
+      Type.Boolean({
+        description:
+          "true: sending the conversation to `teamId` is an escalation (a specialist tier): the timeline says so and the team's leads are notified",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -127,3 +153,75 @@ export const RoutingRuleUpdateBody = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export type RoutingRuleUpdateBody = Static<typeof RoutingRuleUpdateBody>;
+
+export const EscalateBody = Type.Object(
+  {
+    teamId: Type.Optional(
+      Type.String({
+        ...Id,
+        description:
+          "The specialist team; left out: the next tier the conversation's team names (`settings.escalationTeamId`)",
+      }),
+    ),
+    note: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'Why, for the specialist team' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type EscalateBody = Static<typeof EscalateBody>;
+
+export const QueuesQuery = Type.Object(
+  { teamId: Type.Optional(Id) },
+  { additionalProperties: false },
+);
+export type QueuesQuery = Static<typeof QueuesQuery>;
+
+export const TeamQueue = Type.Object(
+  {
+    teamId: Id,
+    name: Type.String(),
+    queued: Type.Integer({ description: 'Waiting in the queue: new or open, nobody assigned' }),
+    oldestQueuedAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When the longest-waiting one entered the queue',
+    }),
+    oldestWaitSeconds: Type.Union([Type.Integer(), Type.Null()]),
+    open: Type.Integer({ description: 'Unresolved (new, open, pending, on hold)' }),
+    members: Type.Integer({ description: 'Active members' }),
+    available: Type.Integer({ description: 'Members online, in working hours and not absent' }),
+  },
+  { additionalProperties: false },
+);
+export type TeamQueue = Static<typeof TeamQueue>;
+
+export const AgentLoadView = Type.Object(
+  {
+    userId: Id,
+    name: Type.String(),
+    presence: Type.Union([Type.Literal('online'), Type.Literal('away'), Type.Literal('offline')]),
+    availableNow: Type.Boolean(),
+    teamIds: Type.Array(Id),
+    load: Type.Object(
+      {
+        total: Type.Integer({ description: 'New or open conversations assigned to them' }),
+        byChannel: Type.Record(Type.String(), Type.Integer()),
+      },
+      { additionalProperties: false },
+    ),
+    assignedToday: Type.Integer({
+      description: 'Conversations the routing engine gave them on the workspace’s current day',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AgentLoadView = Static<typeof AgentLoadView>;
+
+export const QueuesOverview = Type.Object(
+  {
+    at: Timestamp,
+    teams: Type.Array(TeamQueue, { description: 'Longest wait first' }),
+    agents: Type.Array(AgentLoadView, { description: 'Members of the teams, most loaded first' }),
+  },
+  { additionalProperties: false },
+);
+export type QueuesOverview = Static<typeof QueuesOverview>;

@@ -38,6 +38,38 @@ export const HandBack = Type.Union([Type.Literal('queue'), Type.Literal('delegat
 });
 export type HandBack = Static<typeof HandBack>;
 
+export const TeamOverflow = Type.Object(
+  {
+    afterSeconds: Type.Integer({
+      minimum: 60,
+      maximum: 30 * 86_400,
+      description: 'How long a conversation may wait in this team queue before it overflows',
+    }),
+    teamId: Type.String({ ...Id, description: 'The backup team it overflows to' }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'A conversation still unassigned this long after it entered the queue moves to the backup team',
+  },
+);
+export type TeamOverflow = Static<typeof TeamOverflow>;
+
+const EscalationTeamId = Type.Union([Id, Type.Null()], {
+  description:
+    "The next tier: where `POST /conversations/{id}/escalate` sends this team's conversations when no team is named",
+});
+
+const RequireLanguageSkill = Type.Boolean({
+  description:
+    "true: a new conversation routed to this team also requires the workspace's `language` skill of the language its text is in (when the skill exists)",
+});
+
+const IsDefault = Type.Boolean({
+  description:
+    'The default team: new conversations no routing rule matches go here (one per workspace; marking one unmarks the others)',
+});
+
 export const TeamSettingsBody = Type.Object(
   {
     handBack: Type.Optional(HandBack),
@@ -47,13 +79,24 @@ export const TeamSettingsBody = Type.Object(
           "true: an agent who goes offline hands this team's conversations back to the queue too",
       }),
     ),
+    overflow: Type.Optional(Type.Union([TeamOverflow, Type.Null()])),
+    escalationTeamId: Type.Optional(EscalationTeamId),
+    isDefault: Type.Optional(IsDefault),
+    requireLanguageSkill: Type.Optional(RequireLanguageSkill),
   },
   { additionalProperties: false },
 );
 export type TeamSettingsBody = Static<typeof TeamSettingsBody>;
 
 export const TeamSettings = Type.Object(
-  { handBack: HandBack, handBackOnOffline: Type.Boolean() },
+  {
+    handBack: HandBack,
+    handBackOnOffline: Type.Boolean(),
+    overflow: Type.Union([TeamOverflow, Type.Null()]),
+    escalationTeamId: EscalationTeamId,
+    isDefault: IsDefault,
+    requireLanguageSkill: RequireLanguageSkill,
+  },
   { additionalProperties: false },
 );
 export type TeamSettings = Static<typeof TeamSettings>;

@@ -30,6 +30,7 @@ export const UserUpdateBody = Type.Object(
               {
                 assigned: Type.Optional(Type.Boolean()),
                 customerReplied: Type.Optional(Type.Boolean()),
+                escalated: Type.Optional(Type.Boolean()),
               },
               { additionalProperties: false },
             ),

@@ -17,6 +17,9 @@ export interface AgentsTable {
   capacity: Json<{ limits?: ChannelLimits }>;
   /** Last time a node had a realtime socket of this agent (see modules/realtime/presence.ts). */
   realtimeSeenAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** The workspace day `assignedToday` counts (routing's fairness count; 0 on another day). */
+  assignedDay: ColumnType<string | null, string | null | undefined, string | null>;
+  assignedToday: ColumnType<number, number | undefined, number>;
   updatedAt: UpdatedAt;
 }
 

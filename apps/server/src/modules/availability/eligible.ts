@@ -14,6 +14,10 @@ export interface EligibleAgent {
   skillScore: number;
   /** The limit that applied in the channel (agent's, else the team's), null: none. */
   limit: number | null;
+  /** Conversations the engine gave them on the workspace's current day (fairness). */
+  assignedToday: number;
+  /** When this team's routing last assigned them (round robin's order). */
+  lastAssignedAt: Date | null;
 }
 
 /**
@@ -21,7 +25,8 @@ export interface EligibleAgent {
  * statement: active members, available (online, inside working hours in their zone, not
  * absent: `availableSql`), holding every required skill, and under their limit in the
  * channel after adding this conversation's weight (the agent's own limit, else the
- * team's; weights from the team's `priorityWeights`, else 1). Ordered by user id; the
+ * team's; weights from the team's `priorityWeights`, else 1), with how many conversations
+ * the engine gave each on the workspace's current day. Ordered by user id; the
  * routing engine's strategy orders and picks (and locks the chosen agent's row).
  */
 export async function eligibleAgents(
@@ -47,9 +52,15 @@ export async function eligibleAgents(
     totalLoad: number;
     skillScore: number;
     limit: number | null;
+    assignedToday: number;
+    lastAssignedAt: Date | null;
   }>`
-    select m.user_id, l.channel_load, l.total_load, k.skill_score, lim.value as limit
+    select m.user_id, l.channel_load, l.total_load, k.skill_score, lim.value as limit,
+           m.last_assigned_at,
+           case when a.assigned_day = (${at}::timestamptz at time zone w.time_zone)::date
+                then a.assigned_today else 0 end as assigned_today
       from teams t
+      join workspaces w on w.id = t.workspace_id
       join team_members m on m.workspace_id = t.workspace_id and m.team_id = t.id
       join users u on u.workspace_id = m.workspace_id and u.id = m.user_id and u.status = 'active'
       join agents a on a.workspace_id = m.workspace_id and a.user_id = m.user_id

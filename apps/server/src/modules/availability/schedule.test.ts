@@ -5,6 +5,7 @@ import {
   isAvailable,
   isInWorkingHours,
   isValidTimeZone,
+  nextWorkStart,
   unavailableReason,
   wholeDays,
 } from './schedule.js';
@@ -175,5 +176,35 @@ describe('isAvailable', () => {
     expect(startsAt.toISOString()).toBe('2026-03-27T23:00:00.000Z');
     expect(endsAt.toISOString()).toBe('2026-03-29T22:00:00.000Z');
     expect((endsAt.getTime() - startsAt.getTime()) / 3_600_000).toBe(47);
+  });
+});
+
+describe('nextWorkStart', () => {
+  it('finds the next start on the wall clock, across DST and past midnight, skipping continuations', () => {
+    const s: Schedule = {
+      timeZone: 'Europe/Warsaw',
+      weeklyHours: { fri: [{ from: '09:00', to: '17:00' }], mon: [{ from: '09:00', to: '17:00' }] },
+    };
+    // Friday 27 March 2026 (CET): 09:00 local is 08:00Z; then Monday 30 March (CEST) 07:00Z.
+    expect(nextWorkStart(s, at('2026-03-27T06:00:00Z'))?.toISOString()).toBe(
+      '2026-03-27T08:00:00.000Z',
+    );
+    expect(nextWorkStart(s, at('2026-03-27T08:00:00Z'))?.toISOString()).toBe(
+      '2026-03-30T07:00:00.000Z',
+    );
+    // A night shift: Saturday 00:00 only continues Friday's 22:00, it is not a start.
+    const night: Schedule = {
+      timeZone: 'Asia/Shanghai',
+      weeklyHours: { fri: [{ from: '22:00', to: '06:00' }], sat: [{ from: '10:00', to: '12:00' }] },
+    };
+    expect(nextWorkStart(night, at('2026-03-27T13:00:00Z'))?.toISOString()).toBe(
+      '2026-03-27T14:00:00.000Z',
+    );
+    expect(nextWorkStart(night, at('2026-03-27T14:30:00Z'))?.toISOString()).toBe(
+      '2026-03-28T02:00:00.000Z',
+    );
+    expect(
+      nextWorkStart({ timeZone: 'UTC', weeklyHours: {} }, at('2026-03-27T00:00:00Z')),
+    ).toBeNull();
   });
 });

@@ -136,3 +136,29 @@ export function wholeDays(
   const end = DateTime.fromISO(endDate, { zone }).plus({ days: 1 }).startOf('day');
   return { startsAt: start.toJSDate(), endsAt: end.toJSDate() };
 }
+
+/**
+ * The next instant after `after` at which the schedule's working hours begin (on the wall
+ * clock of its zone; a start in a skipped DST hour moves to the end of the gap), or null
+ * when it has no hours. A midnight that only continues the previous day's interval is not
+ * a start. Routing drains the agent's queues at that moment.
+ */
+export function nextWorkStart(schedule: Schedule, after: Date): Date | null {
+  const intervals = dayIntervals(schedule.weeklyHours);
+  if (intervals.length === 0) return null;
+  const endsAtMidnight = new Set(
+    intervals.filter((i) => i.endMinute === 1440).map((i) => i.weekday),
+  );
+  const from = DateTime.fromJSDate(after, { zone: schedule.timeZone });
+  if (!from.isValid) return null;
+  for (let d = 0; d <= 7; d++) {
+    const day = from.startOf('day').plus({ days: d });
+    for (const i of intervals) {
+      if (i.weekday !== day.weekday) continue;
+      if (i.startMinute === 0 && endsAtMidnight.has(((i.weekday + 5) % 7) + 1)) continue;
+      const start = day.set({ hour: Math.floor(i.startMinute / 60), minute: i.startMinute % 60 });
+      if (start.toMillis() > after.getTime()) return start.toJSDate();
+    }
+  }
+  return null;
+}

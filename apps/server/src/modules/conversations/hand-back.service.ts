@@ -10,8 +10,9 @@ export interface HandBackProps {
    * `absence`: every unresolved conversation goes, to the delegate where its team says
    * `handBack: 'delegate'` (the default, also for conversations without a team), else to
    * the queue. `offline`: only those of teams with `handBackOnOffline`, to the queue.
+   * `deactivated`: every unresolved conversation, to the queue.
    */
-  reason: 'absence' | 'offline';
+  reason: 'absence' | 'offline' | 'deactivated';
   /** An active, present delegate, or null (then everything goes to the queue). */
   delegateId: string | null;
   absenceId?: string;
@@ -49,7 +50,7 @@ export async function handBackConversations(
              updated_at = now()
         from candidates k
        where c.workspace_id = ${workspaceId} and c.id = k.id
-         and (${reason} = 'absence' or k.on_offline)
+         and (${reason} <> 'offline' or k.on_offline)
       returning c.id, c.team_id, c.assignee_id
     ), timeline as (
       insert into conversation_events (workspace_id, conversation_id, type, actor_type, actor_id, data)

@@ -12,10 +12,14 @@ const NotifyAgent = Type.Object({
   workspaceId: Type.String(),
   /** The outbox event it answers: with the user, it names the mail (its Message-ID). */
   eventId: Type.Integer(),
-  kind: Type.Union([Type.Literal('assigned'), Type.Literal('customerReplied')]),
+  kind: Type.Union([
+    Type.Literal('assigned'),
+    Type.Literal('customerReplied'),
+    Type.Literal('escalated'),
+  ]),
   conversationId: Type.String(),
   userId: Type.String(),
-  /** Who assigned (assigned) or the customer's message (customerReplied). */
+  /** Who assigned or escalated (assigned, escalated) or the customer's message (customerReplied). */
   actorId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   messageId: Type.Optional(Type.String()),
 });
@@ -23,9 +27,11 @@ const NotifyAgent = Type.Object({
 export const notifyAgentJob = { name: 'email.notify', payload: NotifyAgent, maxAttempts: 8 };
 
 /**
- * Agent notifications by email: a conversation assigned to someone (by someone else), and a
- * customer's reply on a conversation that has an assignee. The subscribers only queue; the
- * job decides (preferences, the user still active and still the assignee) and sends.
+ * Agent notifications by email: a conversation assigned to someone (by someone else), a
+ * customer's reply on a conversation that has an assignee, and a conversation escalated to
+ * a team (to its leads, not the one who escalated). The subscribers only queue; the job
+ * decides (preferences, the user still active and still the assignee, or still a lead of
+ * the conversation's team) and sends.
  */
 export function notifySubscribers(services: Services): void {
   services.outbox.subscribe('conversation.updated', 'email-notify-assigned', async (event) => {
@@ -45,6 +51,26 @@ export function notifySubscribers(services: Services): void {
       },
       { jobKey: `email-notify:${String(event.id)}` },
     );
+  });
+  services.outbox.subscribe('conversation.escalated', 'email-notify-escalated', async (event) => {
+    const data = event.data as { leadIds?: unknown; actorId?: unknown };
+    const leads = Array.isArray(data.leadIds)
+      ? data.leadIds.filter((id): id is string => typeof id === 'string' && id !== data.actorId)
+      : [];
+    for (const userId of leads)
+      await enqueue(
+        services.db,
+        notifyAgentJob,
+        {
+          workspaceId: event.workspaceId,
+          eventId: event.id,
+          kind: 'escalated',
+          conversationId: event.aggregateId,
+          userId,
+          actorId: typeof data.actorId === 'string' ? data.actorId : null,
+        },
+        { jobKey: `email-notify:${String(event.id)}:${userId}` },
+      );
   });
   services.outbox.subscribe('message.created', 'email-notify-replied', async (event) => {
     const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
@@ -98,6 +124,7 @@ export async function notifyAgent(
       'c.number',
       'c.subject',
       'c.assigneeId',
+      'c.teamId',
       'c.contactName',
       'c.contactEmail',
       'c.contactPhone',
@@ -107,8 +134,27 @@ export async function notifyAgent(
     .where('c.workspaceId', '=', workspaceId)
     .where('c.id', '=', props.conversationId)
     .executeTakeFirst();
+  if (!conversation) return;
+  let team: { name: string } | undefined;
+  if (props.kind === 'escalated') {
+    // Escalated on since, or they no longer lead the team: the current leads are told.
+    team = conversation.teamId
+      ? await db
+          .selectFrom('teams as t')
+          .innerJoin('teamMembers as m', (j) =>
+            j.onRef('m.workspaceId', '=', 't.workspaceId').onRef('m.teamId', '=', 't.id'),
+          )
+          .select('t.name')
+          .where('t.workspaceId', '=', workspaceId)
+          .where('t.id', '=', conversation.teamId)
+          .where('m.userId', '=', user.id)
+          .where('m.lead', '=', true)
+          .executeTakeFirst()
+      : undefined;
+    if (!team) return;
+  }
   // Reassigned (or unassigned) before this ran: the new assignee gets their own mail.
-  if (conversation?.assigneeId !== user.id) return;
+  else if (conversation.assigneeId !== user.id) return;
 
   let messageQuery = db
     .selectFrom('messages')
@@ -153,9 +199,15 @@ export async function notifyAgent(
     subject,
     customer: customerName || customerAddress || '—',
     actor: actor?.name ?? conversation.workspaceName,
+    team: team?.name ?? '',
   };
-  const assigned = props.kind === 'assigned';
-  const intro = render(assigned ? texts.assignedIntro : texts.repliedIntro, values);
+  const templates = {
+    assigned: [texts.assignedSubject, texts.assignedIntro],
+    customerReplied: [texts.repliedSubject, texts.repliedIntro],
+    escalated: [texts.escalatedSubject, texts.escalatedIntro],
+  } as const;
+  const [subjectTemplate, introTemplate] = templates[props.kind];
+  const intro = render(introTemplate, values);
   const link = `${config.publicUrl}/app/conversations/${conversation.id}`;
   const quoted = message?.text.trim() ?? '';
   const text = [
@@ -192,10 +244,7 @@ export async function notifyAgent(
       number: conversation.number,
       userId: user.id,
     }),
-    subject: render(assigned ? texts.assignedSubject : texts.repliedSubject, values).replace(
-      /[\r\n]+/g,
-      ' ',
-    ),
+    subject: render(subjectTemplate, values).replace(/[\r\n]+/g, ' '),
     text,
     html,
     // The same on every retry, so a mail sent twice (a crash after the server's 250) shows once.

@@ -14,6 +14,10 @@ export interface NotificationTexts {
   repliedSubject: string;
   /** {tag} {customer} */
   repliedIntro: string;
+  /** {tag} {subject} {team} */
+  escalatedSubject: string;
+  /** {tag} {actor} {team} */
+  escalatedIntro: string;
   subject: string;
   customer: string;
   open: string;
@@ -30,6 +34,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     assignedIntro: '{actor} assigned conversation {tag} to you.',
     repliedSubject: '{tag} {customer} replied: {subject}',
     repliedIntro: '{customer} replied on conversation {tag}, which is assigned to you.',
+    escalatedSubject: '{tag} Escalated to {team}: {subject}',
+    escalatedIntro: '{actor} escalated conversation {tag} to {team}, which you lead.',
     subject: 'Subject',
     customer: 'Customer',
     open: 'Open the conversation',
@@ -44,6 +50,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     assignedIntro: '{actor} przypisał(a) Ci rozmowę {tag}.',
     repliedSubject: '{tag} {customer} odpowiedział(a): {subject}',
     repliedIntro: '{customer} odpowiedział(a) w rozmowie {tag}, która jest przypisana do Ciebie.',
+    escalatedSubject: '{tag} Eskalacja do zespołu {team}: {subject}',
+    escalatedIntro: '{actor} eskalował(a) rozmowę {tag} do zespołu {team}, którym kierujesz.',
     subject: 'Temat',
     customer: 'Klient',
     open: 'Otwórz rozmowę',
@@ -58,6 +66,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     assignedIntro: '{actor} tilldelade dig konversation {tag}.',
     repliedSubject: '{tag} {customer} svarade: {subject}',
     repliedIntro: '{customer} svarade i konversation {tag}, som är tilldelad dig.',
+    escalatedSubject: '{tag} Eskalerad till {team}: {subject}',
+    escalatedIntro: '{actor} eskalerade konversation {tag} till {team}, som du leder.',
     subject: 'Ämne',
     customer: 'Kund',
     open: 'Öppna konversationen',
@@ -72,6 +82,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     assignedIntro: '{actor} گفتگوی {tag} را به شما واگذار کرد.',
     repliedSubject: '{tag} پاسخ {customer}: {subject}',
     repliedIntro: '{customer} در گفتگوی {tag} که به شما واگذار شده پاسخ داد.',
+    escalatedSubject: '{tag} به {team} ارجاع شد: {subject}',
+    escalatedIntro: '{actor} گفتگوی {tag} را به {team} که شما سرپرست آن هستید ارجاع داد.',
     subject: 'موضوع',
     customer: 'مشتری',
     open: 'باز کردن گفتگو',
@@ -86,6 +98,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     assignedIntro: '{actor} 将会话 {tag} 分配给了您。',
     repliedSubject: '{tag} {customer} 回复了:{subject}',
     repliedIntro: '{customer} 在分配给您的会话 {tag} 中回复了。',
+    escalatedSubject: '{tag} 已升级到 {team}:{subject}',
+    escalatedIntro: '{actor} 将会话 {tag} 升级到了您负责的 {team}。',
     subject: '主题',
     customer: '客户',
     open: '打开会话',

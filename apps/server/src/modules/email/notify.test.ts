@@ -359,7 +359,7 @@ describe('agent notifications by email', () => {
     // Preferences: shown on /me with defaults on, changed by the user only, key by key.
     const me = await api(t.app, 'GET', '/api/v1/me', { as: agentAs });
     expect(me.body.user.notificationPreferences).toEqual({
-      email: { assigned: true, customerReplied: true },
+      email: { assigned: true, customerReplied: true, escalated: true },
     });
     const byAdmin = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, {
       as: ownerAs,
@@ -378,7 +378,7 @@ describe('agent notifications by email', () => {
     });
     expect(off.statusCode).toBe(200);
     expect(off.body.notificationPreferences).toEqual({
-      email: { assigned: true, customerReplied: false },
+      email: { assigned: true, customerReplied: false, escalated: true },
     });
     await customerWrites({
       from: customer,
@@ -414,6 +414,63 @@ describe('agent notifications by email', () => {
     });
     await settled(workspace.id);
     expect(mta.mailsTo(colleague.email)).toHaveLength(1);
+  });
+
+  it('tells the leads of the team a conversation is escalated to, in their language, never the one who escalated', async () => {
+    const { workspace, ownerAs, address, agent, agentAs } = await setup();
+    const lead = await buildUser(t.services, { workspaceId: workspace.id, name: 'Lena Lead' });
+    const leadAs = await sessionFor(t.services, lead);
+    expect(
+      (
+        await api(t.app, 'PATCH', `/api/v1/users/${lead.id}`, {
+          as: leadAs,
+          body: { locale: 'sv' },
+        })
+      ).statusCode,
+    ).toBe(200);
+    const team = await api(t.app, 'POST', '/api/v1/teams', {
+      as: ownerAs,
+      body: {
+        name: 'Specialists',
+        kind: 'tier',
+        members: [
+          { userId: lead.id, lead: true },
+          { userId: agent.id, lead: true },
+        ],
+      },
+    });
+    expect(team.statusCode, JSON.stringify(team.body)).toBe(201);
+    const customer = `eva-${workspace.slug}@customer.test`;
+    const conversationId = await customerWrites({
+      from: customer,
+      to: address,
+      subject: 'Database down',
+      text: 'Nothing works since this morning.',
+    });
+    await waitFor(() => expect(mta.mailsTo(customer)).toHaveLength(1)); // the acknowledgement
+    const escalated = await api(t.app, 'POST', `/api/v1/conversations/${conversationId}/escalate`, {
+      as: agentAs,
+      body: { teamId: team.body.id, note: 'Needs the database people' },
+    });
+    expect(escalated.statusCode, JSON.stringify(escalated.body)).toBe(200);
+    const [mail] = await waitFor(() => {
+      const list = mta.mailsTo(lead.email);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    const { number } = await t.services.db
+      .selectFrom('conversations')
+      .select('number')
+      .where('id', '=', conversationId)
+      .executeTakeFirstOrThrow();
+    expect(mail?.mail.subject).toBe(
+      `[#${String(number)}] Eskalerad till Specialists: Database down`,
+    );
+    expect(mail?.mail.text).toContain('Ola Agent eskalerade konversation');
+    expect(mail?.mail.text).toContain('Nothing works since this morning.');
+    // The agent who escalated leads the team too, and is not told of their own act.
+    await settled(workspace.id);
+    expect(mta.mailsTo(agent.email)).toHaveLength(0);
   });
 
   it('finds the reply address in Delivered-To when a provider webhook files the mail; RCPT takes plus addresses of configured mailboxes only', async () => {

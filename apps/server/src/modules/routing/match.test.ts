@@ -10,6 +10,9 @@ const base: ConversationFacts = {
   subject: 'Hello',
   text: 'A question',
   contactAttributes: {},
+  organizationId: null,
+  category: null,
+  customFields: {},
   at: new Date('2026-03-04T10:00:00Z'), // a Wednesday
   timeZone: 'Europe/Warsaw',
 };
@@ -72,6 +75,43 @@ describe('matchRule', () => {
     expect(
       matchRule(facts({ tier: 2 }), { conditions: { contact: { tier: ['2'] } } }).matched,
     ).toBe(true);
+  });
+
+  it('checks organization, category and custom fields (every named field, any value, lists by element)', () => {
+    const org = '01a20000-0000-7000-8000-00000000000a';
+    const rule = {
+      conditions: {
+        organizationIds: [org],
+        categories: ['Billing'],
+        customFields: { plan: ['Enterprise'], modules: ['sso'] },
+      },
+    };
+    const facts = {
+      ...base,
+      organizationId: org,
+      category: 'billing',
+      customFields: { plan: 'enterprise', modules: ['crm', 'SSO'], seats: 40 },
+    };
+    expect(matchRule(facts, rule)).toEqual({
+      matched: true,
+      held: [
+        { condition: 'organizationIds', because: org },
+        { condition: 'categories', because: 'Billing' },
+        { condition: 'customFields', because: 'plan=Enterprise, modules=sso' },
+      ],
+      failed: null,
+    });
+    expect(matchRule({ ...facts, organizationId: null }, rule).failed).toBe('organizationIds');
+    expect(matchRule({ ...facts, category: 'tech' }, rule).failed).toBe('categories');
+    expect(matchRule({ ...facts, category: null }, rule).failed).toBe('categories');
+    expect(
+      matchRule({ ...facts, customFields: { plan: 'enterprise', modules: ['crm'] } }, rule).failed,
+    ).toBe('customFields');
+    expect(matchRule({ ...facts, customFields: {} }, rule).failed).toBe('customFields');
+    // Numbers and yes/no compare as text.
+    expect(matchRule(facts, { conditions: { customFields: { seats: ['40'] } } }).matched).toBe(
+      true,
+    );
   });
 
   it('checks channel, mailbox, priority and tags (any, case-insensitive)', () => {

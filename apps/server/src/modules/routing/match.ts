@@ -14,6 +14,12 @@ export interface ConversationFacts {
   /** The first message's text. */
   text: string;
   contactAttributes: Record<string, unknown>;
+  /** The contact's organization, or null. */
+  organizationId: string | null;
+  /** The conversation's category (set by triage or the API), or null. */
+  category: string | null;
+  /** The conversation's custom field values by key. */
+  customFields: Record<string, unknown>;
   /** When routing happens, and the workspace time zone the `hours` condition reads it in. */
   at: Date;
   timeZone: string;
@@ -118,6 +124,27 @@ export function matchRule(
       because.push(`${attribute}=${value}`);
     }
     held.push({ condition: 'contact', because: because.join(', ') });
+  }
+  if (c.organizationIds) {
+    if (!facts.organizationId || !c.organizationIds.includes(facts.organizationId))
+      return fail('organizationIds');
+    held.push({ condition: 'organizationIds', because: facts.organizationId });
+  }
+  if (c.categories) {
+    const category = facts.category ? lower(facts.category.trim()) : null;
+    const value = category ? c.categories.find((k) => lower(k.trim()) === category) : undefined;
+    if (value === undefined) return fail('categories');
+    held.push({ condition: 'categories', because: value });
+  }
+  if (c.customFields) {
+    const because: string[] = [];
+    for (const [key, accepted] of Object.entries(c.customFields)) {
+      const values = attributeValues(facts.customFields[key]);
+      const value = accepted.find((a) => values.includes(lower(a.trim())));
+      if (value === undefined) return fail('customFields');
+      because.push(`${key}=${value}`);
+    }
+    held.push({ condition: 'customFields', because: because.join(', ') });
   }
   if (c.hours) {
     if (!insideHours(c.hours, facts.at, facts.timeZone)) return fail('hours');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { orderCandidates } from './route.js';
+import { chooseAgent, orderCandidates } from './decide.js';
 
 const agent = (
   userId: string,
@@ -9,6 +9,7 @@ const agent = (
     skillScore: number;
     limit: number | null;
     lastAssignedAt: Date | null;
+    assignedToday: number;
   }> = {},
 ) => ({
   userId,
@@ -17,6 +18,7 @@ const agent = (
   skillScore: 0,
   limit: null,
   lastAssignedAt: null,
+  assignedToday: 0,
   ...over,
 });
 const ids = (list: { userId: string }[]) => list.map((c) => c.userId);
@@ -40,6 +42,26 @@ describe('orderCandidates', () => {
       'c',
       'a',
     ]);
+  });
+
+  it('fairness: fewer assigned today goes first, before load, for least_loaded, skills ties and sticky', () => {
+    // b resolves fast (no open work) but was given more today than a and c.
+    const list = [
+      agent('a', { channelLoad: 3, limit: 4, assignedToday: 5 }),
+      agent('b', { channelLoad: 0, limit: 4, assignedToday: 9 }),
+      agent('c', { channelLoad: 2, limit: 4, assignedToday: 5 }),
+    ];
+    expect(ids(orderCandidates('least_loaded', list, null))).toEqual(['c', 'a', 'b']);
+    expect(ids(orderCandidates('sticky', list, 'gone'))).toEqual(['c', 'a', 'b']);
+    const skilled = list.map((c) => ({ ...c, skillScore: 3 }));
+    expect(ids(orderCandidates('skills_best_match', skilled, null))).toEqual(['c', 'a', 'b']);
+    // chooseAgent (the bench's one pass) picks what orderCandidates puts first.
+    for (const strategy of ['least_loaded', 'skills_best_match', 'round_robin', 'sticky'] as const)
+      for (const previous of [null, 'a', 'b'])
+        expect(chooseAgent(strategy, skilled, previous)?.userId).toBe(
+          orderCandidates(strategy, skilled, previous)[0]?.userId,
+        );
+    expect(chooseAgent('least_loaded', [])).toBeNull();
   });
 
   it('skills_best_match: highest score first, ties by load', () => {

@@ -1,14 +1,24 @@
-import type { AssignmentStrategy, Channel, Priority } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableSql } from '../availability/availability.sql.js';
-import { eligibleAgents, type EligibleAgent } from '../availability/eligible.js';
-import { matchRule, type ConversationFacts, type RuleMatch } from './match.js';
-import { findRuleRows } from './rules.service.js';
+import { eligibleAgents } from '../availability/eligible.js';
+import {
+  applyArrival,
+  ruleEscalation,
+  type ArrivalDecision,
+  type ConversationRow,
+} from './arrival.js';
+import { orderCandidates, why } from './decide.js';
 
-/** Why routing ran: a new conversation (rules apply) or a queue drain (the team is set). */
-export type RouteTrigger = 'arrival' | 'drain';
+/**
+ * Why routing ran: a new conversation (rules apply), a queue drain (the team is set), or a
+ * conversation that just moved to another team by overflow or escalation (like a drain, but
+ * it waits for a locked row and, when nobody can take it, says so in the timeline).
+ */
+export type RouteTrigger = 'arrival' | 'drain' | 'overflow' | 'escalation';
+
+export { orderCandidates } from './decide.js';
 
 export type RouteOutcome =
   | { outcome: 'assigned'; agentId: string; teamId: string }
@@ -24,92 +34,6 @@ export type QueueReason =
   | 'team_has_no_members'
   | 'nobody_available'
   | 'all_at_capacity_or_missing_skills';
-
-interface Candidate extends EligibleAgent {
-  lastAssignedAt: Date | null;
-}
-
-const ratio = (c: EligibleAgent) => (c.limit ? c.channelLoad / c.limit : c.channelLoad);
-const time = (d: Date | null) => (d ? d.getTime() : Number.NEGATIVE_INFINITY);
-
-/** Lowest channel load relative to the limit, then total load, then longest since assigned. */
-function byLoad(a: Candidate, b: Candidate): number {
-  return (
-    ratio(a) - ratio(b) ||
-    a.totalLoad - b.totalLoad ||
-    time(a.lastAssignedAt) - time(b.lastAssignedAt) ||
-    a.userId.localeCompare(b.userId)
-  );
-}
-
-/**
- * The candidates in the order the team's strategy tries them (the first whose re-check
- * under lock passes gets the conversation). `manual` never gets here.
- */
-export function orderCandidates(
-  strategy: Exclude<AssignmentStrategy, 'manual'>,
-  candidates: Candidate[],
-  previousAssignee: string | null,
-): Candidate[] {
-  const list = [...candidates];
-  switch (strategy) {
-    case 'least_loaded':
-      return list.sort(byLoad);
-    case 'skills_best_match':
-      return list.sort((a, b) => b.skillScore - a.skillScore || byLoad(a, b));
-    case 'round_robin':
-      return list.sort(
-        (a, b) =>
-          time(a.lastAssignedAt) - time(b.lastAssignedAt) || a.userId.localeCompare(b.userId),
-      );
-    case 'sticky': {
-      list.sort(byLoad);
-      const i = list.findIndex((c) => c.userId === previousAssignee);
-      if (i > 0) list.unshift(...list.splice(i, 1));
-      return list;
-    }
-  }
-}
-
-function why(
-  strategy: AssignmentStrategy,
-  chosen: Candidate,
-  previousAssignee: string | null,
-): string {
-  const load = `load ${chosen.channelLoad}${chosen.limit === null ? '' : `/${chosen.limit}`} in the channel, ${chosen.totalLoad} in all`;
-  switch (strategy) {
-    case 'sticky':
-      return chosen.userId === previousAssignee
-        ? `the contact's previous agent, available and under capacity (${load})`
-        : `the contact's previous agent is not eligible; least loaded (${load})`;
-    case 'skills_best_match':
-      return `highest skill score ${chosen.skillScore} (${load})`;
-    case 'round_robin':
-      return `longest since last assigned (${chosen.lastAssignedAt?.toISOString() ?? 'never'})`;
-    default:
-      return `least loaded (${load})`;
-  }
-}
-
-interface ConversationRow {
-  id: string;
-  status: string;
-  assigneeId: string | null;
-  teamId: string | null;
-  requiredSkills: string[];
-  priority: Priority;
-  tags: string[];
-  channel: Channel;
-  language: string | null;
-  subject: string;
-  contactId: string;
-}
-
-interface AppliedRule {
-  id: string;
-  name: string;
-  held: RuleMatch['held'];
-}
 
 /**
  * Routes one conversation in ONE transaction: locks its row (a drain skips a locked one),
@@ -128,7 +52,8 @@ export async function routeConversation(
   return db.transaction().execute((trx) => routeIn(trx, props));
 }
 
-async function routeIn(
+/** `routeConversation` inside the caller's transaction (overflow and escalation move first). */
+export async function routeIn(
   trx: Tx,
   props: { workspaceId: string; conversationId: string; trigger: RouteTrigger; at?: Date },
 ): Promise<RouteOutcome> {
@@ -148,6 +73,8 @@ async function routeIn(
       'language',
       'subject',
       'contactId',
+      'category',
+      'customFields',
     ])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', conversationId)
@@ -183,47 +110,21 @@ async function routeIn(
   const events: NewEvent[] = [];
   const timeline: { type: string; data: Record<string, unknown> }[] = [];
   const changes: Record<string, unknown> = {};
-  let rule: AppliedRule | null = null;
+  let rule: ArrivalDecision['rule'] = null;
+  let defaultTeam: ArrivalDecision['defaultTeam'] = null;
+  let escalatedFrom: ArrivalDecision['escalatedFrom'] = null;
+  let languageSkill: ArrivalDecision['languageSkill'] = null;
   const current = { ...conversation };
 
   if (trigger === 'arrival') {
-    const facts = await factsOf(trx, workspaceId, conversation, at);
-    for (const row of await findRuleRows(trx, workspaceId, true)) {
-      const match = matchRule(facts, row);
-      if (!match.matched) continue;
-      rule = { id: row.id, name: row.name, held: match.held };
-      const actions = row.actions;
-      if (actions.teamId && actions.teamId !== current.teamId) {
-        const exists = await trx
-          .selectFrom('teams')
-          .select('id')
-          .where('workspaceId', '=', workspaceId)
-          .where('id', '=', actions.teamId)
-          .executeTakeFirst();
-        if (exists) current.teamId = changes.teamId = actions.teamId;
-      }
-      if (actions.requiredSkills && actions.requiredSkills.length > 0) {
-        // A skill deleted since the rule was written is no longer required.
-        const existing = await trx
-          .selectFrom('skills')
-          .select('id')
-          .where('workspaceId', '=', workspaceId)
-          .where('id', 'in', actions.requiredSkills)
-          .execute();
-        const skills = [
-          ...new Set([...current.requiredSkills, ...existing.map((skill) => skill.id)]),
-        ].sort();
-        if (skills.join() !== current.requiredSkills.join())
-          current.requiredSkills = changes.requiredSkills = skills;
-      }
-      if (actions.priority && actions.priority !== current.priority)
-        current.priority = changes.priority = actions.priority;
-      if (actions.tags) {
-        const tags = [...new Set([...current.tags, ...actions.tags])];
-        if (tags.length !== current.tags.length) current.tags = changes.tags = tags;
-      }
-      break;
-    }
+    ({ rule, defaultTeam, languageSkill, escalatedFrom } = await applyArrival(
+      trx,
+      workspaceId,
+      conversation,
+      current,
+      changes,
+      at,
+    ));
     if (Object.keys(changes).length > 0)
       await trx
         .updateTable('conversations')
@@ -245,6 +146,19 @@ async function routeIn(
     // What the rule changed (a copy: the assignment is added to `changes` later).
     applied: { ...changes },
   };
+  // A rule that escalates: the specialist team's leads are told, like an agent's escalation.
+  if (rule && escalatedFrom && current.teamId) {
+    const escalation = await ruleEscalation(trx, workspaceId, rule, escalatedFrom, current.teamId);
+    timeline.push({ type: 'conversation.escalated', data: escalation });
+    events.push({
+      workspaceId,
+      aggregateType: 'conversation',
+      aggregateId: conversationId,
+      type: 'conversation.escalated',
+      data: { ...escalation, actorId: null },
+      broadcast: true,
+    });
+  }
 
   const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {
     if (timeline.length > 0)
@@ -276,7 +190,13 @@ async function routeIn(
 
   if (!current.teamId) {
     const reason = rule ? 'no_team' : 'no_rule_matched';
-    timeline.push({ type: 'conversation.not_routed', data: { trigger, reason, rule: ruleData } });
+    const explanation = rule
+      ? `Rule "${rule.name}" matched but names no team, and the conversation has none`
+      : 'No routing rule matched and no team is marked as the default: it waits unassigned, without a team';
+    timeline.push({
+      type: 'conversation.not_routed',
+      data: { trigger, reason, explanation, rule: ruleData },
+    });
     return finish({ outcome: 'not_routed', reason });
   }
   const teamId = current.teamId;
@@ -294,10 +214,20 @@ async function routeIn(
     team?: { members: number; available: number },
   ) => {
     // A drain that finds nobody leaves the conversation where it was, saying nothing again.
-    if (trigger === 'arrival') {
+    if (trigger !== 'drain') {
       timeline.push({
         type: 'conversation.queued',
-        data: { trigger, reason, rule: ruleData, teamId, strategy, candidates, ...team },
+        data: {
+          trigger,
+          reason,
+          rule: ruleData,
+          ...(defaultTeam ? { defaultTeam } : {}),
+          ...(languageSkill ? { languageSkill } : {}),
+          teamId,
+          strategy,
+          candidates,
+          ...team,
+        },
       });
       events.push({
         workspaceId,
@@ -332,19 +262,7 @@ async function routeIn(
     return queue(reason, 0, counts);
   }
 
-  const members = await trx
-    .selectFrom('teamMembers')
-    .select(['userId', 'lastAssignedAt'])
-    .where('workspaceId', '=', workspaceId)
-    .where('teamId', '=', teamId)
-    .where(
-      'userId',
-      'in',
-      eligible.map((c) => c.userId),
-    )
-    .execute();
-  const last = new Map(members.map((m) => [m.userId, m.lastAssignedAt]));
-  const candidates = eligible.map((c) => ({ ...c, lastAssignedAt: last.get(c.userId) ?? null }));
+  const candidates = eligible;
   const previousAssignee =
     strategy === 'sticky'
       ? ((
@@ -386,19 +304,27 @@ async function routeIn(
       .where('workspaceId', '=', workspaceId)
       .where('id', '=', conversationId)
       .execute();
-    await trx
-      .updateTable('teamMembers')
-      .set({ lastAssignedAt: new Date() })
-      .where('workspaceId', '=', workspaceId)
-      .where('teamId', '=', teamId)
-      .where('userId', '=', chosen.userId)
-      .execute();
+    // Round robin's turn, and the fairness count (today's assignments on the workspace's
+    // day), both under the agent's lock, in one statement.
+    await sql`
+      with turn as (
+        update team_members set last_assigned_at = clock_timestamp()
+         where workspace_id = ${workspaceId} and team_id = ${teamId} and user_id = ${chosen.userId}
+      )
+      update agents a
+         set assigned_today = case when a.assigned_day = d.day then a.assigned_today + 1 else 1 end,
+             assigned_day = d.day
+        from (select (${at}::timestamptz at time zone w.time_zone)::date as day
+                from workspaces w where w.id = ${workspaceId}) d
+       where a.workspace_id = ${workspaceId} and a.user_id = ${chosen.userId}`.execute(trx);
     changes.assigneeId = chosen.userId;
     timeline.push({
       type: 'conversation.routed',
       data: {
         trigger,
         rule: ruleData,
+        ...(defaultTeam ? { defaultTeam } : {}),
+        ...(languageSkill ? { languageSkill } : {}),
         teamId,
         strategy,
         candidates: candidates.length,
@@ -406,6 +332,7 @@ async function routeIn(
         why: why(strategy, chosen, previousAssignee),
         load: { channel: chosen.channelLoad, total: chosen.totalLoad, limit: chosen.limit },
         skillScore: chosen.skillScore,
+        assignedToday: chosen.assignedToday,
         ...(skipped.length > 0 ? { skippedAfterRecheck: skipped } : {}),
       },
     });
@@ -420,42 +347,6 @@ async function routeIn(
     return finish({ outcome: 'assigned', agentId: chosen.userId, teamId });
   }
   return queue('all_at_capacity_or_missing_skills', candidates.length);
-}
-
-/** The facts rules look at: the first message, its mailbox, the contact, the time zone. */
-async function factsOf(
-  trx: Tx,
-  workspaceId: string,
-  c: ConversationRow,
-  at: Date,
-): Promise<ConversationFacts> {
-  const { rows } = await sql<{
-    text: string | null;
-    mailboxId: string | null;
-    attributes: Record<string, unknown> | null;
-    timeZone: string;
-  }>`
-    select m.text, m.metadata->>'mailboxId' as mailbox_id, p.attributes, w.time_zone
-      from workspaces w
-      left join contacts p on p.workspace_id = w.id and p.id = ${c.contactId}
-      left join lateral (
-        select text, metadata from messages
-         where workspace_id = w.id and conversation_id = ${c.id}
-         order by seq limit 1) m on true
-     where w.id = ${workspaceId}`.execute(trx);
-  const row = rows[0];
-  return {
-    channel: c.channel,
-    mailboxId: row?.mailboxId ?? null,
-    language: c.language,
-    priority: c.priority,
-    tags: c.tags,
-    subject: c.subject,
-    text: row?.text ?? '',
-    contactAttributes: row?.attributes ?? {},
-    at,
-    timeZone: row?.timeZone ?? 'UTC',
-  };
 }
 
 /** The team's active members and how many of them are available (online, in hours, present). */

@@ -1,6 +1,10 @@
 import {
+  Conversation,
   ErrorResponses,
+  EscalateBody,
   IdParams,
+  QueuesOverview,
+  QueuesQuery,
   RoutingRule,
   RoutingRuleCreateBody,
   RoutingRuleUpdateBody,
@@ -8,6 +12,8 @@ import {
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
+import { escalateConversation } from './escalate.js';
+import { getQueues } from './queues.service.js';
 import { createRule, deleteRule, findRules, getRule, updateRule } from './rules.service.js';
 
 const errors = ErrorResponses;
@@ -16,6 +22,48 @@ const rule = { ...managers, resource: 'routing_rule' };
 
 export function routingRoutes(app: App, services: Services): void {
   const { db } = services;
+
+  app.get(
+    '/api/v1/queues',
+    {
+      config: managers,
+      schema: {
+        tags: ['routing'],
+        summary:
+          'Manager view: queue length and oldest wait per team, load per agent (managers and above)',
+        querystring: QueuesQuery,
+        response: { 200: QueuesOverview, ...errors },
+      },
+    },
+    async (request) =>
+      getQueues({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        ...(request.query.teamId ? { teamId: request.query.teamId } : {}),
+      }),
+  );
+
+  app.post(
+    '/api/v1/conversations/:id/escalate',
+    {
+      config: { resource: 'conversation', access: { role: 'agent' } },
+      schema: {
+        tags: ['routing'],
+        summary:
+          'Escalate to a specialist team (or the next tier): keeps the history, notifies its leads, routes it there',
+        params: IdParams,
+        body: EscalateBody,
+        response: { 200: Conversation, ...errors },
+      },
+    },
+    async (request) =>
+      escalateConversation({
+        db,
+        actor: actorOf(request),
+        conversationId: request.params.id,
+        body: request.body,
+      }),
+  );
 
   app.get(
     '/api/v1/routing-rules',

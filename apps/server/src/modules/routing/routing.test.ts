@@ -354,6 +354,159 @@ describe('assignment on arrival', () => {
     expect(routed?.data).toMatchObject({ rule: null, teamId: team, candidates: 1 });
   });
 
+  it('without rules says why it did not route, or uses the team marked as the default', async () => {
+    const s = await setup(['Anna']);
+    const first = await s.conversation();
+    expect(await s.route(first)).toEqual({ outcome: 'not_routed', reason: 'no_rule_matched' });
+    const entry = (await s.timeline(first)).find((e) => e.type === 'conversation.not_routed');
+    expect(entry?.data).toMatchObject({
+      trigger: 'arrival',
+      reason: 'no_rule_matched',
+      rule: null,
+    });
+    expect(String(entry?.data.explanation)).toContain('No routing rule matched');
+
+    const other = await s.team('Other', 'least_loaded', ['Anna'], {
+      settings: { isDefault: true },
+    });
+    const team = await s.team('Support', 'least_loaded', ['Anna'], {
+      settings: { isDefault: true },
+    });
+    // One default per workspace: the last one marked.
+    const teams = s.ok(await s.call('GET', '/api/v1/teams')).body as {
+      data: { id: string; settings: { isDefault: boolean } }[];
+    };
+    expect(teams.data.filter((x) => x.settings.isDefault).map((x) => x.id)).toEqual([team]);
+    expect(other).not.toBe(team);
+    await s.presence('Anna', 'online');
+    const second = await s.conversation();
+    expect(await s.route(second)).toEqual({
+      outcome: 'assigned',
+      agentId: s.agents.Anna,
+      teamId: team,
+    });
+    const routed = (await s.timeline(second)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      rule: null,
+      defaultTeam: { id: team, name: 'Support', reason: 'no_rule_matched' },
+      teamId: team,
+    });
+    expect((await s.row(second)).teamId).toBe(team);
+  });
+
+  it('matches the contact’s organization, the category and custom fields; refuses an unknown field', async () => {
+    const s = await setup(['Anna']);
+    const team = await s.team('Enterprise', 'least_loaded', ['Anna']);
+    const unknown = await s.call('POST', '/api/v1/routing-rules', {
+      name: 'Unknown field',
+      conditions: { customFields: { plan: ['enterprise'] } },
+      actions: { teamId: team },
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body.error.code).toBe('unknown_custom_field');
+    const admin = await buildUser(t.services, { workspaceId: s.workspace.id, role: 'admin' });
+    s.ok(
+      await s.call(
+        'POST',
+        '/api/v1/custom-fields',
+        { entity: 'conversation', key: 'plan', label: 'Plan', type: 'text' },
+        await tokenFor(t.services, admin),
+      ),
+      201,
+    );
+    const org = (
+      s.ok(await s.call('POST', '/api/v1/organizations', { name: 'Acme' }), 201).body as {
+        id: string;
+      }
+    ).id;
+    s.ok(
+      await s.call('POST', '/api/v1/routing-rules', {
+        name: 'Acme enterprise billing',
+        conditions: {
+          organizationIds: [org],
+          categories: ['Billing'],
+          customFields: { plan: ['Enterprise'] },
+        },
+        actions: { teamId: team },
+      }),
+      201,
+    );
+    await s.presence('Anna', 'online');
+    const facts = async (id: string, organization: string | null) => {
+      s.ok(
+        await s.call('PATCH', `/api/v1/conversations/${id}`, {
+          customFields: { plan: 'enterprise' },
+        }),
+      );
+      const { contactId } = await t.services.db
+        .updateTable('conversations')
+        .set({ category: 'billing' })
+        .where('id', '=', id)
+        .returning('contactId')
+        .executeTakeFirstOrThrow();
+      await t.services.db
+        .updateTable('contacts')
+        .set({ organizationId: organization })
+        .where('id', '=', contactId)
+        .execute();
+    };
+    const acme = await s.conversation();
+    await facts(acme, org);
+    expect(await s.route(acme)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Anna });
+    const routed = (await s.timeline(acme)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      rule: {
+        name: 'Acme enterprise billing',
+        conditions: [
+          { condition: 'organizationIds', because: org },
+          { condition: 'categories', because: 'Billing' },
+          { condition: 'customFields', because: 'plan=Enterprise' },
+        ],
+      },
+    });
+    // Everything but the organization: no rule matches.
+    const other = await s.conversation();
+    await facts(other, null);
+    expect(await s.route(other)).toEqual({ outcome: 'not_routed', reason: 'no_rule_matched' });
+  });
+
+  it('requires the language skill of the text’s language when the team asks for it', async () => {
+    const s = await setup(['Anna', 'Bo']);
+    const team = await s.team('Support', 'least_loaded', ['Anna', 'Bo'], {
+      settings: { requireLanguageSkill: true, isDefault: true },
+    });
+    const polish = (
+      s.ok(await s.call('POST', '/api/v1/skills', { type: 'language', value: 'pl' }), 201).body as {
+        id: string;
+      }
+    ).id;
+    s.ok(
+      await s.call('PUT', `/api/v1/agents/${s.agents.Anna}/skills`, {
+        skills: [{ skillId: polish, level: 4 }],
+      }),
+    );
+    await s.presence('Anna', 'online');
+    await s.presence('Bo', 'online');
+    // Bo has nothing, Anna has work: by load Bo would be first, but only Anna reads Polish.
+    const busy = await s.conversation();
+    s.ok(await s.call('PATCH', `/api/v1/conversations/${busy}`, { assigneeId: s.agents.Anna }));
+    const id = await s.conversation({
+      subject: 'Paczka',
+      text: 'Dzień dobry, moja paczka nie dotarła. Co mam zrobić? Czekam już dwa tygodnie.',
+    });
+    expect(await s.route(id)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Anna });
+    expect((await s.row(id)).requiredSkills).toEqual([polish]);
+    const routed = (await s.timeline(id)).find((e) => e.type === 'conversation.routed');
+    expect(routed?.data).toMatchObject({
+      languageSkill: { id: polish, value: 'pl' },
+      teamId: team,
+    });
+    // English: the workspace has no such skill, nothing is required.
+    const english = await s.conversation({ text: 'Hello, my parcel has not arrived yet.' });
+    expect(await s.route(english)).toMatchObject({ outcome: 'assigned', agentId: s.agents.Bo });
+    expect((await s.row(english)).requiredSkills).toEqual([]);
+  });
+
   it('ignores a required skill deleted since the rule was written', async () => {
     const s = await setup(['Anna']);
     const team = await s.team('Support', 'least_loaded', ['Anna']);

@@ -1,5 +1,6 @@
 import type {
   RoutingActions,
+  RoutingConditions,
   RoutingRule,
   RoutingRuleCreateBody,
   RoutingRuleUpdateBody,
@@ -7,9 +8,10 @@ import type {
 import type { Selectable } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
-import { notFound } from '../../platform/errors.js';
+import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
+import { findFields } from '../fields/fields.service.js';
 import { resolveSkillIds } from '../teams/skills.service.js';
 import { assertTeam } from '../teams/teams.service.js';
 import type { RoutingRulesTable } from './routing.tables.js';
@@ -62,7 +64,8 @@ export async function getRule(props: {
 
 /**
  * Actions as stored: the team must be one of the workspace's (`404 team_not_found`), the
- * skills too (`404 skill_not_found`), stored sorted and once each; tags trimmed, once each.
+ * skills too (`404 skill_not_found`), stored sorted and once each; tags trimmed, once each;
+ * `escalate` needs a team (`400 validation_failed`).
  */
 async function checkedActions(
   db: Db | Tx,
@@ -70,6 +73,10 @@ async function checkedActions(
   actions: RoutingActions,
 ): Promise<RoutingActions> {
   if (actions.teamId) await assertTeam(db, workspaceId, actions.teamId);
+  if (actions.escalate && !actions.teamId)
+    throw new AppError('validation_failed', 'body.actions.escalate needs body.actions.teamId', {
+      details: { issues: [{ path: 'body.actions.teamId', message: 'is required to escalate' }] },
+    });
   return {
     ...actions,
     ...(actions.requiredSkills
@@ -77,6 +84,24 @@ async function checkedActions(
       : {}),
     ...(actions.tags ? { tags: [...new Set(actions.tags.map((t) => t.trim()))] } : {}),
   };
+}
+
+/** A custom-field condition names conversation fields of the workspace (`400 unknown_custom_field`). */
+async function checkConditions(
+  db: Db | Tx,
+  workspaceId: string,
+  conditions: RoutingConditions | undefined,
+): Promise<void> {
+  const keys = Object.keys(conditions?.customFields ?? {});
+  if (keys.length === 0) return;
+  const known = new Set(
+    (await findFields(db, workspaceId, 'conversation')).map((field) => field.key),
+  );
+  const unknown = keys.find((key) => !known.has(key));
+  if (unknown !== undefined)
+    throw new AppError('unknown_custom_field', `There is no custom field "${unknown}"`, {
+      details: { field: `conditions.customFields.${unknown}` },
+    });
 }
 
 function recordRuleEvent(trx: Tx, actor: Actor, ruleId: string, type: string, data: object) {
@@ -97,6 +122,7 @@ export async function createRule(props: {
   const { actor, body } = props;
   const row = await props.db.transaction().execute(async (trx) => {
     const actions = await checkedActions(trx, actor.workspaceId, body.actions);
+    await checkConditions(trx, actor.workspaceId, body.conditions);
     const created = await trx
       .insertInto('routingRules')
       .values({
@@ -126,6 +152,7 @@ export async function updateRule(props: {
   const row = await props.db.transaction().execute(async (trx) => {
     await assertRule(trx, actor.workspaceId, props.ruleId, true);
     const { conditions, actions, ...plain } = changes;
+    await checkConditions(trx, actor.workspaceId, conditions);
     const updated = await trx
       .updateTable('routingRules')
       .set({

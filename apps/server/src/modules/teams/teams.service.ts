@@ -25,7 +25,52 @@ export function teamSettings(stored: StoredTeamSettings): TeamSettings {
   return {
     handBack: stored.handBack ?? 'delegate',
     handBackOnOffline: stored.handBackOnOffline ?? false,
+    overflow: stored.overflow ?? null,
+    escalationTeamId: stored.escalationTeamId ?? null,
+    isDefault: stored.isDefault ?? false,
+    requireLanguageSkill: stored.requireLanguageSkill ?? false,
   };
+}
+
+/** Marking a team the default unmarks the workspace's other teams (one default at most). */
+async function keepOneDefault(
+  trx: Tx,
+  workspaceId: string,
+  teamId: string,
+  settings?: TeamSettingsBody,
+) {
+  if (!settings?.isDefault) return;
+  await trx
+    .updateTable('teams')
+    .set({ settings: sql`settings - 'isDefault'` })
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '!=', teamId)
+    .where(sql<boolean>`(settings->>'isDefault')::boolean`)
+    .execute();
+}
+
+/**
+ * The teams a team's settings name (overflow's backup team, the escalation tier) must be
+ * other teams of the workspace: `404 team_not_found`, or `400 validation_failed` for itself.
+ */
+async function checkLinkedTeams(
+  trx: Tx,
+  workspaceId: string,
+  teamId: string,
+  settings: TeamSettingsBody | undefined,
+) {
+  const linked: [string, string | null | undefined][] = [
+    ['body.settings.overflow.teamId', settings?.overflow?.teamId],
+    ['body.settings.escalationTeamId', settings?.escalationTeamId],
+  ];
+  for (const [path, id] of linked) {
+    if (!id) continue;
+    if (id === teamId)
+      throw new AppError('validation_failed', `${path} cannot be the team itself`, {
+        details: { issues: [{ path, message: 'is the team itself' }] },
+      });
+    await assertTeam(trx, workspaceId, id);
+  }
 }
 
 export function teamCapacity(stored: StoredTeamCapacity): TeamCapacity {
@@ -182,6 +227,8 @@ export async function createTeam(props: {
   return namedUniquely(body.name, () =>
     props.db.transaction().execute(async (trx) => {
       const members = await checkedMembers(trx, actor.workspaceId, body.members ?? []);
+      await checkLinkedTeams(trx, actor.workspaceId, id, body.settings);
+      await keepOneDefault(trx, actor.workspaceId, id, body.settings);
       await trx
         .insertInto('teams')
         .values({
@@ -214,6 +261,8 @@ export async function updateTeam(props: {
     props.db.transaction().execute(async (trx) => {
       const before = await assertTeam(trx, actor.workspaceId, props.teamId);
       const { settings, capacity, ...plain } = changes;
+      await checkLinkedTeams(trx, actor.workspaceId, props.teamId, settings);
+      await keepOneDefault(trx, actor.workspaceId, props.teamId, settings);
       await trx
         .updateTable('teams')
         .set({

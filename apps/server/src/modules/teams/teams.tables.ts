@@ -4,6 +4,7 @@ import type {
   HandBack,
   PriorityWeights,
   TeamKind,
+  TeamOverflow,
 } from '@parley/contract';
 import type { ColumnType } from 'kysely';
 
@@ -15,6 +16,10 @@ type Json<T> = ColumnType<T, string | undefined, string>;
 export interface StoredTeamSettings {
   handBack?: HandBack;
   handBackOnOffline?: boolean;
+  overflow?: TeamOverflow | null;
+  escalationTeamId?: string | null;
+  isDefault?: boolean;
+  requireLanguageSkill?: boolean;
 }
 
 export interface StoredTeamCapacity {

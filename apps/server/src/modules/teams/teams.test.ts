@@ -49,7 +49,14 @@ describe('teams', () => {
       name: 'Second line',
       kind: 'tier',
       assignmentStrategy: 'least_loaded',
-      settings: { handBack: 'queue', handBackOnOffline: false },
+      settings: {
+        handBack: 'queue',
+        handBackOnOffline: false,
+        overflow: null,
+        escalationTeamId: null,
+        isDefault: false,
+        requireLanguageSkill: false,
+      },
       capacity: { limits: { chat: 3, email: 20 }, priorityWeights: null },
       calendarId: null,
       memberCount: 3,
@@ -73,7 +80,14 @@ describe('teams', () => {
       },
     });
     expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
-    expect(changed.body.settings).toEqual({ handBack: 'queue', handBackOnOffline: true });
+    expect(changed.body.settings).toEqual({
+      handBack: 'queue',
+      handBackOnOffline: true,
+      overflow: null,
+      escalationTeamId: null,
+      isDefault: false,
+      requireLanguageSkill: false,
+    });
     expect(changed.body.capacity).toEqual({
       limits: { chat: 3, email: 20 },
       priorityWeights: { low: 0.5, normal: 1, high: 2, urgent: 3 },

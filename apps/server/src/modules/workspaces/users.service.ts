@@ -11,6 +11,7 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
+import { handBackConversations } from '../conversations/hand-back.service.js';
 import { notificationPreferences, presentUser } from './workspaces.presenters.js';
 
 export async function getUser(props: { db: Db | Tx; workspaceId: string; userId: string }) {
@@ -113,6 +114,14 @@ export async function updateUser(props: {
         .where('userId', '=', target.id)
         .where('revokedAt', 'is', null)
         .execute();
+      // Their unresolved conversations go back to the team queues, each with a timeline entry.
+      await handBackConversations(trx, {
+        workspaceId: actor.workspaceId,
+        agentId: target.id,
+        reason: 'deactivated',
+        delegateId: null,
+        actor: { type: 'user', id: actor.userId },
+      });
     }
     if (privileged) {
       await trx

@@ -37,6 +37,7 @@ export function notificationPreferences(stored: unknown): NotificationPreference
     email: {
       assigned: email.assigned !== false,
       customerReplied: email.customerReplied !== false,
+      escalated: email.escalated !== false,
     },
   };
 }

@@ -185,6 +185,29 @@ export function notificationSubscribers(services: Services): void {
       },
     ]);
   });
+  // Escalation (by an agent or a rule): the specialist team's leads.
+  services.outbox.subscribe('conversation.escalated', 'notify-escalated', async (event) => {
+    const data = event.data as {
+      leadIds?: string[];
+      actorId?: string | null;
+      toTeamName?: string;
+      note?: string | null;
+    };
+    await notify(
+      services.db,
+      (data.leadIds ?? [])
+        .filter((userId) => userId !== data.actorId)
+        .map((userId) => ({
+          workspaceId: event.workspaceId,
+          userId,
+          type: 'escalated' as const,
+          conversationId: event.aggregateId,
+          actorId: data.actorId ?? null,
+          data: { toTeamName: data.toTeamName ?? '', note: data.note ?? null },
+          source: `event:${String(event.id)}`,
+        })),
+    );
+  });
   services.outbox.subscribe('message.created', 'notify-customer-replied', async (event) => {
     const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
     if (data.kind !== 'inbound' || data.automated || !data.messageId) return;

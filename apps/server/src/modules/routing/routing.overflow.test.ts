@@ -370,6 +370,25 @@ describe('escalation', () => {
       .where('type', '=', 'conversation.escalated')
       .executeTakeFirstOrThrow();
     expect(event).toMatchObject({ broadcast: true, data: { leadIds: [s.agents.Lead] } });
+    // …and a notification in the lead's notification centre, once.
+    const notes = await eventually(
+      () =>
+        t.services.db
+          .selectFrom('notifications')
+          .select(['userId', 'type', 'actorId', 'data'])
+          .where('conversationId', '=', id)
+          .where('type', '=', 'escalated')
+          .execute(),
+      (rows) => rows.length > 0,
+    );
+    expect(notes).toEqual([
+      {
+        userId: s.agents.Lead,
+        type: 'escalated',
+        actorId: s.agents.Anna,
+        data: { toTeamName: 'Specialists', note: 'Needs a specialist' },
+      },
+    ]);
   });
 
   it('a rule escalates on arrival: the timeline names the rule and the leads are told', async () => {

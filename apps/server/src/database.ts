@@ -11,6 +11,7 @@ import type { PortalTables } from './modules/portal/portal.tables.js';
 import type { TeamTables } from './modules/teams/teams.tables.js';
 import type { AvailabilityTables } from './modules/availability/availability.tables.js';
 import type { RoutingTables } from './modules/routing/routing.tables.js';
+import type { SlaTables } from './modules/sla/sla.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -24,7 +25,8 @@ export type Database = PlatformTables &
   EmailTables &
   TeamTables &
   AvailabilityTables &
-  RoutingTables;
+  RoutingTables &
+  SlaTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -14,3 +14,4 @@ export * from './builtin-views.js';
 export * from './schemas/teams.js';
 export * from './schemas/availability.js';
 export * from './schemas/routing.js';
+export * from './schemas/sla.js';

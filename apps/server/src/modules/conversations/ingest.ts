@@ -457,6 +457,12 @@ export interface OpenedConversationRow {
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
   reopenedCount: number;
+  slaPolicyId: string | null;
+  slaDueAt: Date | null;
+  slaBreachedAt: Date | null;
+  firstResponseDueAt: Date | null;
+  nextResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   contactName: string | null;

@@ -19,6 +19,7 @@ import { organizationRoutes } from './modules/contacts/organizations.routes.js';
 import { teamRoutes } from './modules/teams/teams.routes.js';
 import { availabilityRoutes } from './modules/availability/availability.routes.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
+import { slaRoutes } from './modules/sla/sla.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -38,6 +39,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   teamRoutes,
   availabilityRoutes,
   routingRoutes,
+  slaRoutes,
 ];
 
 /**

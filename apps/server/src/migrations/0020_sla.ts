@@ -62,6 +62,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       workspace_id uuid not null,
       conversation_id uuid not null,
       policy_id uuid,
+      calendar_id uuid,
       reason jsonb not null default '[]',
       pauses jsonb not null default '[]',
       targets jsonb not null default '[]',

@@ -3,6 +3,7 @@ import type { JobDefinition } from '../platform/jobs.js';
 import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { availabilityJobs } from './availability/availability.jobs.js';
 import { routingJobs, routingSubscribers } from './routing/routing.jobs.js';
+import { slaJobs, slaSubscribers } from './sla/sla.jobs.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -26,6 +27,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   systemMailJobs,
   availabilityJobs,
   routingJobs,
+  slaJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
@@ -35,4 +37,5 @@ export const moduleSubscribers: ((services: Services) => void)[] = [
   notifySubscribers,
   systemMailSubscribers,
   routingSubscribers,
+  slaSubscribers,
 ];

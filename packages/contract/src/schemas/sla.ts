@@ -80,7 +80,11 @@ export const CalendarUpdateBody = Type.Object(
 export type CalendarUpdateBody = Static<typeof CalendarUpdateBody>;
 
 export const CalendarClosedDaysQuery = Type.Object(
-  { year: Type.Integer({ minimum: 1970, maximum: 2200 }) },
+  {
+    year: Type.Optional(
+      Type.Integer({ minimum: 1970, maximum: 2200, description: 'This year by default' }),
+    ),
+  },
   { additionalProperties: false },
 );
 export type CalendarClosedDaysQuery = Static<typeof CalendarClosedDaysQuery>;

@@ -124,7 +124,8 @@ export type TeamMemberInput = Static<typeof TeamMemberInput>;
 const TeamName = Type.String({ minLength: 1, maxLength: 100 });
 const Description = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
 const CalendarId = Type.Union([Id, Type.Null()], {
-  description: "The team's business-hours calendar (calendars arrive with SLAs)",
+  description:
+    "The team's business-hours calendar (`/calendars`): SLA policies without their own count in it",
 });
 
 export const Team = Type.Object(

@@ -66,6 +66,8 @@ export interface ConversationSlasTable {
   workspaceId: string;
   conversationId: string;
   policyId: string | null;
+  /** The calendar the business-hours targets were counted in (null: around the clock). */
+  calendarId: string | null;
   /** Why the policy applies: the conditions that held. */
   reason: Json<string[]>;
   pauses: Json<StoredPause[]>;

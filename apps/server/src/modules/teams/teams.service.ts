@@ -16,6 +16,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { availableNowSql } from '../availability/availability.sql.js';
+import { assertCalendar } from '../sla/calendars.service.js';
 import type { StoredTeamCapacity, StoredTeamSettings, TeamsTable } from './teams.tables.js';
 
 type TeamRow = Selectable<TeamsTable>;
@@ -182,6 +183,7 @@ export async function createTeam(props: {
   return namedUniquely(body.name, () =>
     props.db.transaction().execute(async (trx) => {
       const members = await checkedMembers(trx, actor.workspaceId, body.members ?? []);
+      if (body.calendarId) await assertCalendar(trx, actor.workspaceId, body.calendarId);
       await trx
         .insertInto('teams')
         .values({
@@ -213,6 +215,7 @@ export async function updateTeam(props: {
   return namedUniquely(changes.name, () =>
     props.db.transaction().execute(async (trx) => {
       const before = await assertTeam(trx, actor.workspaceId, props.teamId);
+      if (changes.calendarId) await assertCalendar(trx, actor.workspaceId, changes.calendarId);
       const { settings, capacity, ...plain } = changes;
       await trx
         .updateTable('teams')

@@ -1,0 +1,108 @@
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
+import type { Services } from '../../context.js';
+import { addJobSql, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
+import type { DomainEvent } from '../../platform/outbox.js';
+import { checkJobKey, evaluateConversationSla, noteStatus, slaCheckJob } from './sla.service.js';
+
+/** Every unresolved conversation of a workspace evaluated again (a policy or calendar changed). */
+export const slaReevaluateJob = {
+  name: 'sla.reevaluate',
+  payload: Type.Object({ workspaceId: Type.String({ minLength: 1 }) }),
+  maxAttempts: 5,
+};
+
+/** Fields whose change may choose another policy or move a clock. */
+const relevant = ['status', 'priority', 'teamId', 'tags', 'category', 'channel'];
+
+/**
+ * The SLA reacts to conversations: created, changed (status, priority, team, tags, category),
+ * messages (a customer's starts a next-response clock and ends a pending stretch, an agent's
+ * reply meets one), merged. Status changes are noted with the event's time (the pauses);
+ * the evaluation itself is the job `sla.check`, enqueued for now under the conversation's
+ * job key (a burst makes one). Policy, calendar and team-calendar changes re-evaluate the
+ * workspace's open conversations.
+ */
+export function slaSubscribers(services: Services): void {
+  const { outbox, db } = services;
+  const evaluateSoon = (event: DomainEvent) =>
+    enqueue(
+      db,
+      slaCheckJob,
+      { workspaceId: event.workspaceId, conversationId: event.aggregateId },
+      { jobKey: checkJobKey(event.aggregateId) },
+    );
+
+  outbox.subscribe('conversation.created', 'sla-evaluate', evaluateSoon);
+
+  outbox.subscribe('conversation.updated', 'sla-evaluate', async (event) => {
+    const changes = (event.data as { changes?: Record<string, unknown> }).changes ?? {};
+    if (typeof changes.status === 'string')
+      await noteStatus(db, {
+        workspaceId: event.workspaceId,
+        conversationId: event.aggregateId,
+        status: changes.status,
+        at: new Date(event.createdAt),
+      });
+    if (relevant.some((field) => field in changes)) await evaluateSoon(event);
+  });
+
+  outbox.subscribe('message.created', 'sla-evaluate', async (event) => {
+    const data = event.data as { kind?: string };
+    if (data.kind === 'note') return;
+    // A customer's message reopens a pending (or resolved) conversation, silently.
+    if (data.kind === 'inbound')
+      await noteStatus(db, {
+        workspaceId: event.workspaceId,
+        conversationId: event.aggregateId,
+        status: 'open',
+        at: new Date(event.createdAt),
+        ifPausedIn: ['pending', 'resolved'],
+      });
+    await evaluateSoon(event);
+  });
+
+  outbox.subscribe('conversation.merged', 'sla-evaluate', evaluateSoon);
+
+  const reevaluate = (event: DomainEvent) =>
+    enqueue(
+      db,
+      slaReevaluateJob,
+      { workspaceId: event.workspaceId },
+      { jobKey: `sla.reevaluate:${event.workspaceId}` },
+    );
+  for (const type of ['sla_policy.created', 'sla_policy.updated', 'sla_policy.deleted'])
+    outbox.subscribe(type, 'sla-reevaluate', reevaluate);
+  outbox.subscribe('calendar.updated', 'sla-reevaluate', reevaluate);
+  outbox.subscribe('team.updated', 'sla-reevaluate', async (event) => {
+    const changes = (event.data as { changes?: Record<string, unknown> }).changes ?? {};
+    if ('calendarId' in changes) await reevaluate(event);
+  });
+}
+
+export function slaJobs(services: Services): JobDefinition[] {
+  const { db } = services;
+  return [
+    defineJob({
+      ...slaCheckJob,
+      async handler(payload) {
+        await evaluateConversationSla(db, payload);
+      },
+    }),
+    defineJob({
+      ...slaReevaluateJob,
+      async handler({ workspaceId }) {
+        // One statement: a check job per unresolved conversation (its key: one each).
+        await sql`
+          select ${addJobSql(
+            slaCheckJob,
+            sql`json_build_object('workspaceId', c.workspace_id, 'conversationId', c.id)`,
+            { jobKey: sql`'sla.check:' || c.id` },
+          )}
+            from conversations c
+           where c.workspace_id = ${workspaceId}
+             and c.status in ('new', 'open', 'pending', 'on_hold')`.execute(db);
+      },
+    }),
+  ];
+}

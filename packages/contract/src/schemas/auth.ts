@@ -40,6 +40,13 @@ export const NotificationPreferences = Type.Object(
         customerReplied: Type.Boolean({
           description: 'Email me when a customer replies on a conversation assigned to me',
         }),
+        slaWarning: Type.Boolean({
+          description:
+            'Email me when an SLA target of a conversation I hold or whose team I lead is close to breaking',
+        }),
+        slaBreached: Type.Boolean({
+          description: 'Email me when such an SLA target broke',
+        }),
       },
       { additionalProperties: false },
     ),

@@ -30,6 +30,8 @@ export const UserUpdateBody = Type.Object(
               {
                 assigned: Type.Optional(Type.Boolean()),
                 customerReplied: Type.Optional(Type.Boolean()),
+                slaWarning: Type.Optional(Type.Boolean()),
+                slaBreached: Type.Optional(Type.Boolean()),
               },
               { additionalProperties: false },
             ),

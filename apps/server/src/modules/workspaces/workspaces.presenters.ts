@@ -37,6 +37,8 @@ export function notificationPreferences(stored: unknown): NotificationPreference
     email: {
       assigned: email.assigned !== false,
       customerReplied: email.customerReplied !== false,
+      slaWarning: email.slaWarning !== false,
+      slaBreached: email.slaBreached !== false,
     },
   };
 }

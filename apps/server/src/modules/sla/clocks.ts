@@ -159,7 +159,9 @@ export function computeClocks(
     const spans = runningSpans(startedAt, pauses, pausing);
     const due = reach(meter, spans, ms);
     const until = metAt ?? now;
-    const breachedAt = due !== null && due < until ? due : null;
+    // Met exactly at the due time is on time; unmet, the due time itself is the breach.
+    const breachedAt =
+      due === null ? null : metAt !== null ? (due < metAt ? due : null) : due <= now ? due : null;
     const running = metAt === null && !pausedNow;
     const warnings =
       metAt === null

@@ -24,8 +24,9 @@ import { scenario as start } from './start.js';
 import { scenario as search } from './search.js';
 import { scenario as email } from './email.js';
 import { scenario as app } from './app.js';
+import { scenario as sla } from './sla.js';
 
-const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, app, start];
+const scenarios: Scenario[] = [httpBaseline, create, inbox, search, email, app, start, sla];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

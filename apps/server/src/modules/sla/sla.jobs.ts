@@ -25,13 +25,23 @@ const relevant = ['status', 'priority', 'teamId', 'tags', 'category', 'channel']
  */
 export function slaSubscribers(services: Services): void {
   const { outbox, db } = services;
-  const evaluateSoon = (event: DomainEvent) =>
-    enqueue(
+  const evaluateSoon = async (event: DomainEvent) => {
+    // A workspace without SLA policies, on a conversation that never had one: nothing to do
+    // (one indexed look-up instead of a job).
+    const { rows } = await sql<{ needed: boolean }>`
+      select exists (select 1 from sla_policies where workspace_id = ${event.workspaceId} and enabled)
+          or exists (select 1 from conversations where workspace_id = ${event.workspaceId}
+                        and id = ${event.aggregateId} and sla_policy_id is not null) as needed`.execute(
+      db,
+    );
+    if (!rows[0]?.needed) return;
+    await enqueue(
       db,
       slaCheckJob,
       { workspaceId: event.workspaceId, conversationId: event.aggregateId },
       { jobKey: checkJobKey(event.aggregateId) },
     );
+  };
 
   outbox.subscribe('conversation.created', 'sla-evaluate', evaluateSoon);
 

@@ -16,6 +16,7 @@ import * as m0016 from './0016_notifications.js';
 import * as m0017 from './0017_teams.js';
 import * as m0018 from './0018_routing.js';
 import * as m0020 from './0020_sla.js';
+import * as m0021 from './0021_sla_alerts.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '0017_teams': m0017,
   '0018_routing': m0018,
   '0020_sla': m0020,
+  '0021_sla_alerts': m0021,
 };

@@ -287,3 +287,69 @@ export const ConversationSla = Type.Object(
   { additionalProperties: false },
 );
 export type ConversationSla = Static<typeof ConversationSla>;
+
+// Prediction
+
+export const TeamSlaForecast = Type.Object(
+  {
+    teamId: Id,
+    at: Timestamp,
+    inputs: Type.Object(
+      {
+        queued: Type.Integer({
+          description: 'Waiting in the team queue (new or open, unassigned)',
+        }),
+        availableAgents: Type.Integer({
+          description: 'Members online, inside their hours and not absent, now',
+        }),
+        freeSlots: Type.Integer({
+          description: 'Conversations the available agents can take at once (under their limits)',
+        }),
+        handlingSeconds: Type.Integer({
+          description:
+            'Median time from first response to resolution of the team’s conversations resolved in the last 7 days (15 min with fewer than 5)',
+        }),
+        handlingSamples: Type.Integer(),
+        arrivalsPerHour: Type.Number({
+          description: 'New conversations of the team, last 2 hours',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    conversations: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          number: Type.Integer(),
+          position: Type.Integer({ description: 'In the queue, from 0' }),
+          expectedReachAt: Type.Union([Timestamp, Type.Null()], {
+            description: 'When an agent is expected to reach it (null: nobody is available)',
+          }),
+          dueAt: Type.Union([Timestamp, Type.Null()]),
+          atRisk: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    staffing: Type.Union([
+      Type.Object(
+        {
+          targetSeconds: Type.Integer({ description: 'The shortest first-response target' }),
+          expectedAttainment: Type.Number({
+            description: 'Erlang C: expected share answered within the target (0–1)',
+          }),
+          goal: Type.Number(),
+          belowGoal: Type.Boolean(),
+        },
+        { additionalProperties: false },
+      ),
+      Type.Null(),
+    ]),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Whether waiting conversations will breach before an agent can reach them, with the inputs',
+  },
+);
+export type TeamSlaForecast = Static<typeof TeamSlaForecast>;

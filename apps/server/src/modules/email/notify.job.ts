@@ -131,6 +131,12 @@ export function notifySubscribers(services: Services): void {
     'email-notify-sla',
     slaNotice('slaBreached'),
   );
+  // A predicted breach (the queue outgrows the agents): the leads hear it as a warning.
+  services.outbox.subscribe(
+    'conversation.sla_at_risk',
+    'email-notify-sla',
+    slaNotice('slaWarning'),
+  );
 }
 
 type NotifyPayload = typeof NotifyAgent.static;

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Services } from '../../context.js';
 import { addJobSql, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
 import type { DomainEvent } from '../../platform/outbox.js';
+import { announceForecast, teamsWithRunningQueues } from './forecast.service.js';
 import { checkJobKey, evaluateConversationSla, noteStatus, slaCheckJob } from './sla.service.js';
 
 /** Every unresolved conversation of a workspace evaluated again (a policy or calendar changed). */
@@ -10,6 +11,13 @@ export const slaReevaluateJob = {
   name: 'sla.reevaluate',
   payload: Type.Object({ workspaceId: Type.String({ minLength: 1 }) }),
   maxAttempts: 5,
+};
+
+/** Every minute: the forecast of each team with a waiting queue under a running SLA clock. */
+export const slaForecastJob = {
+  name: 'sla.forecast',
+  payload: Type.Object({}),
+  maxAttempts: 1,
 };
 
 /** Fields whose change may choose another policy or move a clock. */
@@ -112,6 +120,19 @@ export function slaJobs(services: Services): JobDefinition[] {
             from conversations c
            where c.workspace_id = ${workspaceId}
              and c.status in ('new', 'open', 'pending', 'on_hold')`.execute(db);
+      },
+    }),
+    defineJob({
+      ...slaForecastJob,
+      cron: { pattern: '* * * * *', payload: {} },
+      async handler(_payload, context) {
+        for (const { workspaceId, teamId } of await teamsWithRunningQueues(db)) {
+          if (!teamId) continue;
+          // One team's failure must not keep the others' leads uninformed.
+          await announceForecast({ db, workspaceId, teamId }).catch((error: unknown) =>
+            context.log.warn({ err: error, workspaceId, teamId }, 'SLA forecast failed'),
+          );
+        }
       },
     }),
   ];

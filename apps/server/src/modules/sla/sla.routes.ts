@@ -10,6 +10,7 @@ import {
   SlaPolicy,
   SlaPolicyCreateBody,
   SlaPolicyUpdateBody,
+  TeamSlaForecast,
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
@@ -29,6 +30,7 @@ import {
   getPolicy,
   updatePolicy,
 } from './policies.service.js';
+import { teamForecast } from './forecast.service.js';
 import { getConversationSla } from './sla.service.js';
 
 const errors = ErrorResponses;
@@ -247,5 +249,21 @@ export function slaRoutes(app: App, services: Services): void {
         workspaceId: actorOf(request).workspaceId,
         conversationId: request.params.id,
       }),
+  );
+
+  app.get(
+    '/api/v1/teams/:id/sla-forecast',
+    {
+      config: { ...managers, resource: 'team' },
+      schema: {
+        tags: ['sla'],
+        summary:
+          'Which waiting conversations of the team are expected to breach before an agent reaches them, and the expected attainment with the agents available (managers)',
+        params: IdParams,
+        response: { 200: TeamSlaForecast, ...errors },
+      },
+    },
+    async (request) =>
+      teamForecast({ db, workspaceId: actorOf(request).workspaceId, teamId: request.params.id }),
   );
 }

@@ -77,7 +77,16 @@ export interface ConversationSlasTable {
   evaluatedAt: ColumnType<Date, Date | undefined, Date>;
 }
 
+export interface SlaTeamAlertsTable {
+  workspaceId: string;
+  teamId: string;
+  kind: string;
+  firedAt: Date;
+  data: Json<Record<string, unknown>>;
+}
+
 export interface SlaTables {
+  slaTeamAlerts: SlaTeamAlertsTable;
   slaCalendars: SlaCalendarsTable;
   slaPolicies: SlaPoliciesTable;
   conversationSlas: ConversationSlasTable;

@@ -353,3 +353,62 @@ export const TeamSlaForecast = Type.Object(
   },
 );
 export type TeamSlaForecast = Static<typeof TeamSlaForecast>;
+
+// Reports
+
+export const SlaReportQuery = Type.Object(
+  {
+    from: Type.String({
+      format: 'date-time',
+      description: 'Conversations created from (included)',
+    }),
+    to: Type.String({ format: 'date-time', description: 'to (excluded)' }),
+    groupBy: Type.Optional(
+      Type.Union([Type.Literal('policy'), Type.Literal('team')], { default: 'policy' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type SlaReportQuery = Static<typeof SlaReportQuery>;
+
+export const SlaReportTarget = Type.Object(
+  {
+    target: SlaTargetName,
+    started: Type.Integer({ description: 'Clocks that ran' }),
+    metOnTime: Type.Integer(),
+    breached: Type.Integer(),
+    attainment: Type.Union([Type.Number(), Type.Null()], {
+      description: 'Met on time ÷ (met on time + breached); null when none is decided yet',
+    }),
+    medianSeconds: Type.Union([Type.Integer(), Type.Null()], {
+      description: 'Of the met ones, counted as the target counts (business time if so)',
+    }),
+    p90Seconds: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type SlaReportTarget = Static<typeof SlaReportTarget>;
+
+export const SlaReport = Type.Object(
+  {
+    from: Timestamp,
+    to: Timestamp,
+    groupBy: Type.Union([Type.Literal('policy'), Type.Literal('team')]),
+    data: Type.Array(
+      Type.Object(
+        {
+          id: Type.Union([Id, Type.Null()], { description: 'The policy or team (null: no team)' }),
+          name: Type.Union([Type.String(), Type.Null()]),
+          targets: Type.Array(SlaReportTarget),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'SLA attainment per policy or team for conversations created in a period (next response: each conversation’s latest cycle)',
+  },
+);
+export type SlaReport = Static<typeof SlaReport>;

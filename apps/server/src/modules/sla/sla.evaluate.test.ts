@@ -456,4 +456,90 @@ describe('SLA evaluation', () => {
       (await list(`slaDueBefore=${encodeURIComponent(soon)}&sort=slaDueAt`)).data.map((c) => c.id),
     ).toEqual([late, fast]);
   });
+
+  it('reports attainment, breaches, median and p90 per policy and per team', async () => {
+    const { workspace, call, arrive, actor, as } = await setup();
+    const policy = await call('POST', '/api/v1/sla/policies', {
+      name: 'Reported',
+      targets: {
+        firstResponse: { seconds: 3600, businessHours: false },
+        resolution: { seconds: 8 * 3600, businessHours: false },
+      },
+    });
+    const team = await call('POST', '/api/v1/teams', { name: 'Reporting', kind: 'support' });
+    const onTime = (await arrive()).conversationId;
+    const late = (await arrive()).conversationId;
+    const open = (await arrive()).conversationId;
+    for (const id of [onTime, late])
+      await updateConversation({
+        db: t.services.db,
+        actor,
+        conversationId: id,
+        changes: { teamId: team.id },
+      });
+    // The late one arrived two hours ago.
+    await sql`update conversations set created_at = created_at - interval '2 hours' where id = ${late}`.execute(
+      t.services.db,
+    );
+    await addMessage({
+      db: t.services.db,
+      actor,
+      conversationId: onTime,
+      body: { kind: 'reply', text: 'Solved', status: 'resolved' },
+    });
+    await addMessage({
+      db: t.services.db,
+      actor,
+      conversationId: late,
+      body: { kind: 'reply', text: 'Sorry' },
+    });
+    for (const id of [onTime, late, open]) await evaluate(workspace.id, id, Date.now());
+
+    const from = new Date(Date.now() - 3 * H).toISOString();
+    const to = new Date(Date.now() + H).toISOString();
+    const report = async (groupBy: string) => {
+      const res = await api(
+        t.app,
+        'GET',
+        `/api/v1/sla/report?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&groupBy=${groupBy}`,
+        { as },
+      );
+      expect(res.statusCode, JSON.stringify(res.body)).toBe(200);
+      return res.body as {
+        data: { id: string | null; name: string | null; targets: Record<string, unknown>[] }[];
+      };
+    };
+    const byPolicy = await report('policy');
+    expect(byPolicy.data).toHaveLength(1);
+    expect(byPolicy.data[0]).toMatchObject({ id: policy.id, name: 'Reported' });
+    const [first, resolution] = byPolicy.data[0]?.targets ?? [];
+    expect(first).toMatchObject({
+      target: 'firstResponse',
+      started: 3,
+      metOnTime: 1,
+      breached: 1,
+      attainment: 0.5,
+    });
+    expect(Number(first?.p90Seconds)).toBeGreaterThan(6000);
+    expect(Number(first?.medianSeconds)).toBeGreaterThan(0);
+    expect(resolution).toMatchObject({
+      target: 'resolution',
+      started: 3,
+      metOnTime: 1,
+      breached: 0,
+      attainment: 1,
+    });
+    const byTeam = await report('team');
+    expect(byTeam.data.map((g) => [g.id, g.name, g.targets[0]?.started])).toEqual([
+      [team.id, 'Reporting', 2],
+      [null, null, 1],
+    ]);
+    const backwards = await api(
+      t.app,
+      'GET',
+      `/api/v1/sla/report?from=${encodeURIComponent(to)}&to=${encodeURIComponent(from)}`,
+      { as },
+    );
+    expect(backwards.statusCode).toBe(400);
+  });
 });

@@ -10,6 +10,8 @@ import {
   SlaPolicy,
   SlaPolicyCreateBody,
   SlaPolicyUpdateBody,
+  SlaReport,
+  SlaReportQuery,
   TeamSlaForecast,
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
@@ -31,6 +33,7 @@ import {
   updatePolicy,
 } from './policies.service.js';
 import { teamForecast } from './forecast.service.js';
+import { slaReport } from './report.service.js';
 import { getConversationSla } from './sla.service.js';
 
 const errors = ErrorResponses;
@@ -265,5 +268,27 @@ export function slaRoutes(app: App, services: Services): void {
     },
     async (request) =>
       teamForecast({ db, workspaceId: actorOf(request).workspaceId, teamId: request.params.id }),
+  );
+
+  app.get(
+    '/api/v1/sla/report',
+    {
+      config: managers,
+      schema: {
+        tags: ['sla'],
+        summary:
+          'SLA attainment, breaches, median and p90 per policy or team for conversations created in a period (managers)',
+        querystring: SlaReportQuery,
+        response: { 200: SlaReport, ...errors },
+      },
+    },
+    async (request) =>
+      slaReport({
+        db,
+        workspaceId: actorOf(request).workspaceId,
+        from: new Date(request.query.from),
+        to: new Date(request.query.to),
+        groupBy: request.query.groupBy ?? 'policy',
+      }),
   );
 }

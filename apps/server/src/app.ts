@@ -20,6 +20,7 @@ import { teamRoutes } from './modules/teams/teams.routes.js';
 import { availabilityRoutes } from './modules/availability/availability.routes.js';
 import { routingRoutes } from './modules/routing/routing.routes.js';
 import { slaRoutes } from './modules/sla/sla.routes.js';
+import { pushRoutes } from './modules/notifications/push.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -40,6 +41,7 @@ const modules: ((app: App, services: Services) => void)[] = [
   availabilityRoutes,
   routingRoutes,
   slaRoutes,
+  pushRoutes,
 ];
 
 /**

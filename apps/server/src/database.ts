@@ -12,6 +12,7 @@ import type { TeamTables } from './modules/teams/teams.tables.js';
 import type { AvailabilityTables } from './modules/availability/availability.tables.js';
 import type { RoutingTables } from './modules/routing/routing.tables.js';
 import type { SlaTables } from './modules/sla/sla.tables.js';
+import type { PushTables } from './modules/notifications/push.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -26,7 +27,8 @@ export type Database = PlatformTables &
   TeamTables &
   AvailabilityTables &
   RoutingTables &
-  SlaTables;
+  SlaTables &
+  PushTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

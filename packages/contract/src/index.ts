@@ -15,3 +15,4 @@ export * from './schemas/teams.js';
 export * from './schemas/availability.js';
 export * from './schemas/routing.js';
 export * from './schemas/sla.js';
+export * from './schemas/push.js';

@@ -17,6 +17,7 @@ import * as m0017 from './0017_teams.js';
 import * as m0018 from './0018_routing.js';
 import * as m0020 from './0020_sla.js';
 import * as m0021 from './0021_sla_alerts.js';
+import * as m0022 from './0022_push.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -38,4 +39,5 @@ export const migrations: Record<string, Migration> = {
   '0018_routing': m0018,
   '0020_sla': m0020,
   '0021_sla_alerts': m0021,
+  '0022_push': m0022,
 };

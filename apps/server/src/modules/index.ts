@@ -4,6 +4,7 @@ import { outboxJobs } from './maintenance/maintenance.jobs.js';
 import { availabilityJobs } from './availability/availability.jobs.js';
 import { routingJobs, routingSubscribers } from './routing/routing.jobs.js';
 import { slaJobs, slaSubscribers } from './sla/sla.jobs.js';
+import { pushJobs, pushSubscribers } from './notifications/push.job.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -28,6 +29,7 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   availabilityJobs,
   routingJobs,
   slaJobs,
+  pushJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
@@ -38,4 +40,5 @@ export const moduleSubscribers: ((services: Services) => void)[] = [
   systemMailSubscribers,
   routingSubscribers,
   slaSubscribers,
+  pushSubscribers,
 ];

@@ -12,6 +12,7 @@ import { createAbsence } from '../modules/availability/absences.service.js';
 import { createRule } from '../modules/routing/rules.service.js';
 import { createCalendar } from '../modules/sla/calendars.service.js';
 import { createPolicy } from '../modules/sla/policies.service.js';
+import { subscribe } from '../modules/notifications/push.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -198,6 +199,27 @@ const resources: Record<string, ResourceKind> = {
         .executeTakeFirst();
       return row?.name === 'Untouched' && row.position === 3 && row.enabled;
     },
+  },
+  push_subscription: {
+    create: async (t, b) =>
+      (
+        await subscribe({
+          db: t.services.db,
+          config: t.config,
+          actor: ownerActor(b),
+          body: {
+            endpoint: `https://push.example.com/${randomBytes(6).toString('hex')}`,
+            keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) },
+          },
+          userAgent: null,
+        })
+      ).id,
+    intact: async (t, id) =>
+      (await t.services.db
+        .selectFrom('pushSubscriptions')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()) !== undefined,
   },
   user: {
     create: async (t, b) =>

@@ -50,8 +50,18 @@ export const NotificationPreferences = Type.Object(
       },
       { additionalProperties: false },
     ),
+    push: Type.Object(
+      {
+        slaWarning: Type.Boolean({ description: 'Push SLA warnings to my browsers' }),
+        slaBreached: Type.Boolean({ description: 'Push SLA breaches to my browsers' }),
+      },
+      { additionalProperties: false },
+    ),
   },
-  { additionalProperties: false, description: 'What the user is told by email; all on by default' },
+  {
+    additionalProperties: false,
+    description: 'What the user is told by email and Web Push; all on by default',
+  },
 );
 export type NotificationPreferences = Static<typeof NotificationPreferences>;
 

@@ -36,6 +36,15 @@ export const UserUpdateBody = Type.Object(
               { additionalProperties: false },
             ),
           ),
+          push: Type.Optional(
+            Type.Object(
+              {
+                slaWarning: Type.Optional(Type.Boolean()),
+                slaBreached: Type.Optional(Type.Boolean()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
         },
         {
           additionalProperties: false,

@@ -360,6 +360,7 @@ describe('agent notifications by email', () => {
     const me = await api(t.app, 'GET', '/api/v1/me', { as: agentAs });
     expect(me.body.user.notificationPreferences).toEqual({
       email: { assigned: true, customerReplied: true, slaWarning: true, slaBreached: true },
+      push: { slaWarning: true, slaBreached: true },
     });
     const byAdmin = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, {
       as: ownerAs,
@@ -379,6 +380,7 @@ describe('agent notifications by email', () => {
     expect(off.statusCode).toBe(200);
     expect(off.body.notificationPreferences).toEqual({
       email: { assigned: true, customerReplied: false, slaWarning: true, slaBreached: true },
+      push: { slaWarning: true, slaBreached: true },
     });
     await customerWrites({
       from: customer,

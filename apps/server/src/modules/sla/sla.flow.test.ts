@@ -4,13 +4,16 @@ import type { BroadcastMessage } from '../../platform/broadcast.js';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, sessionFor, tokenFor } from '../../test/factories.js';
 import { MTA_LOGIN, useMailFlow, useRecipientMta } from '../../test/mail.js';
+import { usePushService } from '../../test/push.js';
 import { ingest } from '../conversations/ingest.js';
 
 // The whole path in real time: outbox → SLA subscribers → job `sla.check` at the exact
-// moment → timeline, broadcast to the agent app, email to the assignee and the team lead.
+// moment → timeline, broadcast to the agent app, email and Web Push to the assignee and the
+// team lead.
 const t = useTestApp({ PUBLIC_URL: 'https://desk.acme.test' });
 useMailFlow(t);
 const mta = useRecipientMta();
+const push = usePushService();
 
 const heard: BroadcastMessage[] = [];
 let stopListening: (() => void) | null = null;
@@ -23,7 +26,7 @@ const waitFor = <T>(check: () => Promise<T> | T, timeout = 20_000) =>
   vi.waitFor(check, { timeout, interval: 100 });
 
 describe('SLA warnings and breaches in real time', () => {
-  it('warns and breaches once, at the moment, and tells the assignee and the lead in the app and by email', async () => {
+  it('warns and breaches once, at the moment, and tells the assignee and the lead in the app, by email and by Web Push', async () => {
     const { workspace, owner } = await buildWorkspace(t.services);
     const as = await tokenFor(t.services, owner);
     const call = async (method: 'POST' | 'PATCH', url: string, body: unknown) => {
@@ -50,6 +53,13 @@ describe('SLA warnings and breaches in real time', () => {
       body: { notificationPreferences: { email: { slaBreached: false } } },
     });
     expect(prefs.statusCode).toBe(200);
+    // The lead's browser is subscribed to Web Push.
+    const browser = push.subscription(`/push/${lead.id}`);
+    const subscribed = await api(t.app, 'POST', '/api/v1/push-subscriptions', {
+      as: await sessionFor(t.services, lead),
+      body: browser,
+    });
+    expect(subscribed.statusCode).toBe(201);
     const team = await call('POST', '/api/v1/teams', {
       name: 'Support',
       kind: 'support',
@@ -132,6 +142,16 @@ describe('SLA warnings and breaches in real time', () => {
     expect(mta.mailsTo(lead.email)[0]?.mail.text).toContain(
       `https://desk.acme.test/app/conversations/${conversationId}`,
     );
+
+    // Web Push: the lead's browser got both, signed and encrypted (checked by the service).
+    await waitFor(() =>
+      expect(push.received.filter((p) => p.path === `/push/${lead.id}`)).toHaveLength(2),
+    );
+    expect(push.refused).toEqual([]);
+    expect(push.received.map((p) => p.payload.type).sort()).toEqual([
+      'sla_breached',
+      'sla_warning',
+    ]);
 
     // Once each, however long we wait.
     await new Promise((resolve) => setTimeout(resolve, 1_500));

@@ -4,6 +4,7 @@ import type { Db, Tx } from '../../database.js';
 import { notFound } from '../../platform/errors.js';
 import { cancelJob, enqueue } from '../../platform/jobs.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
+import type { CompiledCalendar } from './calendar.js';
 import { compiledCalendar } from './calendars.service.js';
 import {
   computeClocks,
@@ -210,6 +211,92 @@ async function recipientsOf(
   };
 }
 
+function choosePolicyFor(trx: Tx, workspaceId: string, c: ConversationFacts) {
+  return findPolicyRows(trx, workspaceId, true).then((policies) =>
+    choosePolicy(policies, {
+      priority: c.priority,
+      channel: c.channel,
+      teamId: c.teamId,
+      category: c.category,
+      tags: c.tags,
+      organizationId: c.organizationId,
+      contactAttributes: c.attributes,
+    }),
+  );
+}
+
+async function clocksFor(
+  trx: Tx,
+  workspaceId: string,
+  c: ConversationFacts,
+  policy: SlaPolicyRow,
+  calendar: CompiledCalendar | null,
+  pauses: readonly Pause[],
+  now: number,
+) {
+  return computeClocks(
+    {
+      targets: policy.targets,
+      pauseOnHold: policy.pauseOnHold,
+      warnAtPercent: policy.warnAtPercent,
+    },
+    calendar,
+    {
+      status: c.status,
+      createdAt: c.createdAt.getTime(),
+      firstResponseAt: c.firstResponseAt?.getTime() ?? null,
+      waitingSince: await waitingSince(trx, workspaceId, c),
+      lastAgentMessageAt: c.lastAgentMessageAt?.getTime() ?? null,
+      resolvedAt: c.resolvedAt?.getTime() ?? null,
+      closedAt: c.closedAt?.getTime() ?? null,
+    },
+    pauses,
+    now,
+  );
+}
+
+/**
+ * What the customer may expect, computed now from the policy that applies (read-only, in the
+ * caller's transaction, so it does not wait for the SLA job): when a first response and a
+ * resolution are due, or null where no policy or target says.
+ */
+export async function expectedTimes(
+  trx: Tx,
+  props: { workspaceId: string; conversationId: string; now?: Date },
+): Promise<{ firstResponseBy: Date | null; resolutionBy: Date | null; timeZone: string | null }> {
+  const none = { firstResponseBy: null, resolutionBy: null, timeZone: null };
+  const c = await loadConversation(trx, props.workspaceId, props.conversationId);
+  if (!c) return none;
+  const chosen = await choosePolicyFor(trx, props.workspaceId, c);
+  if (!chosen) return none;
+  const found = await calendarFor(trx, props.workspaceId, chosen.policy, c.teamId);
+  const state = await trx
+    .selectFrom('conversationSlas')
+    .select('pauses')
+    .where('workspaceId', '=', props.workspaceId)
+    .where('conversationId', '=', props.conversationId)
+    .executeTakeFirst();
+  const now = (props.now ?? new Date()).getTime();
+  const clocks = await clocksFor(
+    trx,
+    props.workspaceId,
+    c,
+    chosen.policy,
+    found.calendar,
+    notePause(toPauses(state?.pauses ?? []), c.status, now),
+    now,
+  );
+  const due = (target: SlaTargetName) => {
+    const clock = clocks.find((k) => k.target === target);
+    return clock && clock.metAt === null && clock.dueAt !== null ? new Date(clock.dueAt) : null;
+  };
+  return {
+    firstResponseBy: due('firstResponse'),
+    resolutionBy: due('resolution'),
+    timeZone: found.calendar?.spec.timeZone ?? null,
+  };
+}
+
 export interface EvaluateResult {
   policyId: string | null;
   clocks: Clock[];
@@ -248,15 +335,7 @@ export async function evaluateConversationSla(
     const timeline: { type: string; data: object }[] = [];
     const events: NewEvent[] = [];
 
-    const chosen = choosePolicy(await findPolicyRows(trx, workspaceId, true), {
-      priority: c.priority,
-      channel: c.channel,
-      teamId: c.teamId,
-      category: c.category,
-      tags: c.tags,
-      organizationId: c.organizationId,
-      contactAttributes: c.attributes,
-    });
+    const chosen = await choosePolicyFor(trx, workspaceId, c);
     const policy = chosen?.policy ?? null;
     // No policy now, none before: nothing to store (the common case without SLAs).
     if (!policy && !state?.policyId && !c.slaPolicyId && !c.slaDueAt)
@@ -284,25 +363,7 @@ export async function evaluateConversationSla(
       calendarId = found.calendarId;
       for (const entry of timeline)
         if (entry.type === 'conversation.sla_applied') entry.data = { ...entry.data, calendarId };
-      clocks = computeClocks(
-        {
-          targets: policy.targets,
-          pauseOnHold: policy.pauseOnHold,
-          warnAtPercent: policy.warnAtPercent,
-        },
-        found.calendar,
-        {
-          status: c.status,
-          createdAt: c.createdAt.getTime(),
-          firstResponseAt: c.firstResponseAt?.getTime() ?? null,
-          waitingSince: await waitingSince(trx, workspaceId, c),
-          lastAgentMessageAt: c.lastAgentMessageAt?.getTime() ?? null,
-          resolvedAt: c.resolvedAt?.getTime() ?? null,
-          closedAt: c.closedAt?.getTime() ?? null,
-        },
-        pauses,
-        now,
-      );
+      clocks = await clocksFor(trx, workspaceId, c, policy, found.calendar, pauses, now);
     }
 
     // Warnings and breaches due now, each once.

@@ -17,6 +17,7 @@ const sample = {
   message: 'm',
   reason: 'r',
   q: 'q',
+  when: 'in 5 min',
 };
 
 describe('message catalogs', () => {

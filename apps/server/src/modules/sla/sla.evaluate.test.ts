@@ -542,4 +542,41 @@ describe('SLA evaluation', () => {
     );
     expect(backwards.statusCode).toBe(400);
   });
+
+  it('re-evaluates a contact’s open conversations when their tier changes', async () => {
+    const { workspace, call, arrive, as } = await setup();
+    const gold = await call('POST', '/api/v1/sla/policies', {
+      name: 'Gold',
+      position: 1,
+      conditions: { contact: { tier: ['gold'] } },
+      targets: { firstResponse: { seconds: 900, businessHours: false } },
+    });
+    await call('POST', '/api/v1/sla/policies', {
+      name: 'Everyone else',
+      position: 2,
+      targets: { firstResponse: { seconds: 4 * 3600, businessHours: false } },
+    });
+    const { conversationId } = await arrive();
+    await evaluate(workspace.id, conversationId, Date.now());
+    const before = await conversation(conversationId);
+    expect(before.slaPolicyId).not.toBe(gold.id);
+    const changed = await api(t.app, 'PATCH', `/api/v1/contacts/${before.contactId}`, {
+      as,
+      body: { attributes: { tier: 'Gold' } },
+    });
+    expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
+    // The subscriber (through the outbox) queues the conversation's check now.
+    await t.services.outbox.drain();
+    const runAt = await checkJob(conversationId);
+    expect(runAt).not.toBeNull();
+    expect(runAt?.getTime()).toBeLessThanOrEqual(Date.now());
+    await evaluate(workspace.id, conversationId, Date.now());
+    const after = await conversation(conversationId);
+    expect(after.slaPolicyId).toBe(gold.id);
+    expect(after.firstResponseDueAt?.getTime()).toBe(after.createdAt.getTime() + 15 * MIN);
+    expect((await timeline(conversationId)).at(-1)?.data).toMatchObject({
+      policyName: 'Gold',
+      why: ['contact: tier=gold'],
+    });
+  });
 });

@@ -21,7 +21,7 @@ export const slaForecastJob = {
 };
 
 /** Fields whose change may choose another policy or move a clock. */
-const relevant = ['status', 'priority', 'teamId', 'tags', 'category', 'channel'];
+const relevant = ['status', 'priority', 'teamId', 'tags', 'category', 'channel', 'contactId'];
 
 /**
  * The SLA reacts to conversations: created, changed (status, priority, team, tags, category),
@@ -81,6 +81,24 @@ export function slaSubscribers(services: Services): void {
   });
 
   outbox.subscribe('conversation.merged', 'sla-evaluate', evaluateSoon);
+
+  // A contact's tier, region (attributes) or organization may choose another policy for
+  // their open conversations: one statement enqueues a check for each.
+  outbox.subscribe('contact.updated', 'sla-evaluate', async (event) => {
+    const changes = (event.data as { changes?: Record<string, unknown> }).changes ?? {};
+    if (!('attributes' in changes) && !('organizationId' in changes)) return;
+    await sql`
+      select ${addJobSql(
+        slaCheckJob,
+        sql`json_build_object('workspaceId', c.workspace_id, 'conversationId', c.id)`,
+        { jobKey: sql`'sla.check:' || c.id` },
+      )}
+        from conversations c
+       where c.workspace_id = ${event.workspaceId} and c.contact_id = ${event.aggregateId}
+         and c.status in ('new', 'open', 'pending', 'on_hold')
+         and exists (select 1 from sla_policies p
+                      where p.workspace_id = c.workspace_id and p.enabled)`.execute(db);
+  });
 
   const reevaluate = (event: DomainEvent) =>
     enqueue(

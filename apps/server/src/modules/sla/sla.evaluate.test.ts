@@ -579,4 +579,30 @@ describe('SLA evaluation', () => {
       why: ['contact: tier=gold'],
     });
   });
+
+  it('escalates to a team deleted since: the conversation stays, the breach is still recorded', async () => {
+    const { workspace, call, arrive, actor, as } = await setup();
+    const agent = await buildUser(t.services, { workspaceId: workspace.id });
+    const gone = await call('POST', '/api/v1/teams', { name: 'Gone soon', kind: 'tier' });
+    await call('POST', '/api/v1/sla/policies', {
+      name: 'Escalating',
+      targets: { firstResponse: { seconds: 600, businessHours: false } },
+      escalations: [{ on: 'breach', moveToTeamId: gone.id }],
+    });
+    expect((await api(t.app, 'DELETE', `/api/v1/teams/${gone.id}`, { as })).statusCode).toBe(204);
+    const { conversationId } = await arrive();
+    await updateConversation({
+      db: t.services.db,
+      actor,
+      conversationId,
+      changes: { assigneeId: agent.id },
+    });
+    const created = (await conversation(conversationId)).createdAt.getTime();
+    const result = await evaluate(workspace.id, conversationId, created + 11 * MIN);
+    expect(result?.fired.map((f) => f.kind)).toEqual(['breach']);
+    const row = await conversation(conversationId);
+    expect(row.assigneeId).toBe(agent.id);
+    expect(row.teamId).toBeNull();
+    expect(row.slaBreachedAt?.getTime()).toBe(created + 10 * MIN);
+  });
 });

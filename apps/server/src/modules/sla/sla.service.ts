@@ -369,6 +369,7 @@ export async function evaluateConversationSla(
     // Warnings and breaches due now, each once.
     const announced: EvaluateResult['fired'] = [];
     const changes: { priority?: Priority; assigneeId?: null; teamId?: string } = {};
+    let unassign = false;
     const notices = policy ? dueNotices(clocks, fired, now) : [];
     const recipients = notices.length > 0 ? await recipientsOf(trx, workspaceId, c) : null;
     for (const notice of notices) {
@@ -401,10 +402,22 @@ export async function evaluateConversationSla(
       for (const e of policy.escalations) {
         if (e.on !== notice.kind || (e.target && e.target !== notice.clock.target)) continue;
         if (e.raisePriority) changes.priority = raised[changes.priority ?? c.priority];
-        if (e.unassign || e.moveToTeamId) changes.assigneeId = null;
+        if (e.unassign) unassign = true;
         if (e.moveToTeamId) changes.teamId = e.moveToTeamId;
       }
     }
+    // A team deleted since the policy was written: the conversation stays where it is.
+    if (changes.teamId) {
+      const exists = await trx
+        .selectFrom('teams')
+        .select('id')
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', changes.teamId)
+        .executeTakeFirst();
+      if (!exists) delete changes.teamId;
+    }
+    // Moving to another team puts the conversation in that team's queue.
+    if (unassign || changes.teamId) changes.assigneeId = null;
     const escalated = Object.entries(changes).filter(
       ([field, value]) => c[field as keyof typeof c] !== value,
     );

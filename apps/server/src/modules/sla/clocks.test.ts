@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileCalendar } from './calendar.js';
+import { compileCalendar, isOpen } from './calendar.js';
 import {
   computeClocks,
   dueNotices,
@@ -259,5 +260,45 @@ describe('policy choice', () => {
       'default',
     );
     expect(choosePolicy(policies.slice(0, 2), conversation)).toBeNull();
+  });
+});
+
+describe('no escalation outside business hours', () => {
+  it('puts every warning and due time of a business-hours target inside opening hours', () => {
+    const targets = {
+      firstResponse: { seconds: 3600, businessHours: true },
+      nextResponse: { seconds: 1800, businessHours: true },
+      resolution: { seconds: 3 * 8 * 3600, businessHours: true },
+    };
+    fc.assert(
+      fc.property(
+        fc.integer({ min: t('2026-01-01T00:00:00Z'), max: t('2026-12-20T00:00:00Z') }),
+        fc.integer({ min: 0, max: 3 * 24 * 60 }),
+        fc.integer({ min: 1, max: 99 }),
+        (created, replyAfterMinutes, percent) => {
+          const replied = created + replyAfterMinutes * MIN;
+          const clocks = computeClocks(
+            { targets, pauseOnHold: false, warnAtPercent: [percent] },
+            office,
+            facts({
+              createdAt: created,
+              status: 'open',
+              firstResponseAt: replied,
+              lastAgentMessageAt: replied,
+              waitingSince: replied + MIN,
+            }),
+            [],
+            replied + 2 * MIN,
+          );
+          for (const clock of clocks) {
+            const moments = [clock.dueAt, ...clock.warnings.map((w) => w.at)];
+            for (const at of moments)
+              if (at !== null && at > (clock.startedAt ?? 0))
+                expect(isOpen(office, at - 1), `${clock.target} at ${iso(at) ?? ''}`).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -87,14 +87,27 @@ describe('SLA warnings and breaches in real time', () => {
     // Evaluated on creation, through the event and the job.
     await waitFor(async () => expect((await row()).firstResponseDueAt).not.toBeNull());
 
-    // Pretend it arrived 57 s ago (the warning's moment has passed, the due time is 3 s
-    // away), and change it so it is evaluated again through the same path.
-    await sql`update conversations set created_at = created_at - interval '57 seconds'
-               where id = ${conversationId}`.execute(t.services.db);
+    // Assigned to the agent in the lead's team; every event and evaluation of it settled.
     await call('PATCH', `/api/v1/conversations/${conversationId}`, {
       teamId: team.id,
       assigneeId: agent.id,
     });
+    await waitFor(async () => {
+      const { rows } = await sql<{ events: number; jobs: number }>`
+        select (select count(*)::int from outbox_events
+                 where workspace_id = ${workspace.id} and dispatched_at is null) as events,
+               (select count(*)::int from graphile_worker.jobs
+                 where key = ${`sla.check:${conversationId}`} and run_at <= now()) as jobs`.execute(
+        t.services.db,
+      );
+      expect(rows[0]).toEqual({ events: 0, jobs: 0 });
+    });
+
+    // Pretend it arrived 57 s ago (the warning's moment has passed, the due time is 3 s
+    // away), and change it so it is evaluated again through the same path.
+    await sql`update conversations set created_at = created_at - interval '57 seconds'
+               where id = ${conversationId}`.execute(t.services.db);
+    await call('PATCH', `/api/v1/conversations/${conversationId}`, { tags: ['late'] });
     const created = (await row()).createdAt.getTime();
     const dueAt = created + 60_000;
     await waitFor(async () => expect((await row()).firstResponseDueAt?.getTime()).toBe(dueAt));

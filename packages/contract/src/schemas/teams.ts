@@ -38,6 +38,13 @@ export const HandBack = Type.Union([Type.Literal('queue'), Type.Literal('delegat
 });
 export type HandBack = Static<typeof HandBack>;
 
+const SlaGoal = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description:
+    'The share of conversations the team aims to answer within their first-response target (0.8 by default); the lead is alerted when the expected attainment falls below it',
+});
+
 export const TeamSettingsBody = Type.Object(
   {
     handBack: Type.Optional(HandBack),
@@ -47,13 +54,14 @@ export const TeamSettingsBody = Type.Object(
           "true: an agent who goes offline hands this team's conversations back to the queue too",
       }),
     ),
+    slaGoal: Type.Optional(SlaGoal),
   },
   { additionalProperties: false },
 );
 export type TeamSettingsBody = Static<typeof TeamSettingsBody>;
 
 export const TeamSettings = Type.Object(
-  { handBack: HandBack, handBackOnOffline: Type.Boolean() },
+  { handBack: HandBack, handBackOnOffline: Type.Boolean(), slaGoal: SlaGoal },
   { additionalProperties: false },
 );
 export type TeamSettings = Static<typeof TeamSettings>;

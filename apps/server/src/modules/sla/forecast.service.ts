@@ -4,15 +4,13 @@ import type { Db } from '../../database.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableNowSql } from '../availability/availability.sql.js';
 import { agentLoads } from '../availability/capacity.js';
-import { assertTeam } from '../teams/teams.service.js';
+import { assertTeam, teamSettings } from '../teams/teams.service.js';
 import { expectedAttainment, forecastQueue } from './forecast.js';
 
 const MIN = 60_000;
 /** Handling time assumed with fewer than this many recent samples. */
 const MIN_SAMPLES = 5;
 const DEFAULT_HANDLING_MS = 15 * MIN;
-/** Expected attainment below this alerts the lead (a team goal setting can replace it). */
-export const STAFFING_GOAL = 0.8;
 
 /** An agent's free slots: room under their roomiest channel limit (no limits: one at a time). */
 function freeSlotsOf(
@@ -126,6 +124,7 @@ export async function teamForecast(props: {
   const targetSeconds = targets.length > 0 ? Math.min(...targets) : null;
   let staffing: TeamSlaForecast['staffing'] = null;
   if (targetSeconds !== null) {
+    const goal = teamSettings(team.settings).slaGoal;
     const attainment = expectedAttainment({
       agents: available.length,
       arrivalsPerHour,
@@ -135,9 +134,9 @@ export async function teamForecast(props: {
     staffing = {
       targetSeconds,
       expectedAttainment: Math.round(attainment * 1000) / 1000,
-      goal: STAFFING_GOAL,
+      goal,
       // Only when there is work to staff for.
-      belowGoal: (arrivalsPerHour > 0 || queue.length > 0) && attainment < STAFFING_GOAL,
+      belowGoal: (arrivalsPerHour > 0 || queue.length > 0) && attainment < goal,
     };
   }
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

@@ -187,7 +187,12 @@ describe('SLA prediction', () => {
     const lead = await buildUser(t.services, { workspaceId: workspace.id, role: 'manager' });
     const team = await api(t.app, 'POST', '/api/v1/teams', {
       as,
-      body: { name: 'Night', kind: 'support', members: [{ userId: lead.id, lead: true }] },
+      body: {
+        name: 'Night',
+        kind: 'support',
+        settings: { slaGoal: 0.95 },
+        members: [{ userId: lead.id, lead: true }],
+      },
     });
     await api(t.app, 'POST', '/api/v1/sla/policies', {
       as,
@@ -234,7 +239,7 @@ describe('SLA prediction', () => {
     expect(alerts).toHaveLength(2);
     expect(alerts[0]?.data).toMatchObject({
       leadIds: [lead.id],
-      staffing: { expectedAttainment: 0, belowGoal: true, targetSeconds: 600 },
+      staffing: { expectedAttainment: 0, belowGoal: true, targetSeconds: 600, goal: 0.95 },
       inputs: { availableAgents: 0, queued: 1 },
     });
   });

@@ -26,6 +26,7 @@ export function teamSettings(stored: StoredTeamSettings): TeamSettings {
   return {
     handBack: stored.handBack ?? 'delegate',
     handBackOnOffline: stored.handBackOnOffline ?? false,
+    slaGoal: stored.slaGoal ?? 0.8,
   };
 }
 

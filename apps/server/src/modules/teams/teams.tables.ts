@@ -15,6 +15,7 @@ type Json<T> = ColumnType<T, string | undefined, string>;
 export interface StoredTeamSettings {
   handBack?: HandBack;
   handBackOnOffline?: boolean;
+  slaGoal?: number;
 }
 
 export interface StoredTeamCapacity {

@@ -49,7 +49,7 @@ describe('teams', () => {
       name: 'Second line',
       kind: 'tier',
       assignmentStrategy: 'least_loaded',
-      settings: { handBack: 'queue', handBackOnOffline: false },
+      settings: { handBack: 'queue', handBackOnOffline: false, slaGoal: 0.8 },
       capacity: { limits: { chat: 3, email: 20 }, priorityWeights: null },
       calendarId: null,
       memberCount: 3,
@@ -78,14 +78,18 @@ describe('teams', () => {
     const changed = await api(t.app, 'PATCH', `/api/v1/teams/${id}`, {
       as: asManager,
       body: {
-        settings: { handBackOnOffline: true },
+        settings: { handBackOnOffline: true, slaGoal: 0.9 },
         capacity: { priorityWeights: { low: 0.5, normal: 1, high: 2, urgent: 3 } },
         calendarId: calendar.body.id,
       },
     });
     expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
     expect(changed.body.calendarId).toBe(calendar.body.id);
-    expect(changed.body.settings).toEqual({ handBack: 'queue', handBackOnOffline: true });
+    expect(changed.body.settings).toEqual({
+      handBack: 'queue',
+      handBackOnOffline: true,
+      slaGoal: 0.9,
+    });
     expect(changed.body.capacity).toEqual({
       limits: { chat: 3, email: 20 },
       priorityWeights: { low: 0.5, normal: 1, high: 2, urgent: 3 },

@@ -23,6 +23,10 @@ export interface NotificationTexts {
   slaWarningIntro: string;
   slaBreachedSubject: string;
   slaBreachedIntro: string;
+  /** {team} {attainment} {goal} */
+  staffingSubject: string;
+  /** {team} {agents} {queued} {arrivals} {handling} {target} {attainment} {goal} {link} */
+  staffingBody: string;
   /** The names of SLA targets. */
   targets: { firstResponse: string; nextResponse: string; resolution: string };
   /** {inviter} {workspace} */
@@ -47,6 +51,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     slaBreachedSubject: '{tag} SLA breached: {target}: {subject}',
     slaBreachedIntro:
       'The {target} of conversation {tag} was due {due} and is overdue (policy {policy}).',
+    staffingSubject: '{team}: expected SLA attainment {attainment}, below the goal of {goal}',
+    staffingBody:
+      'The {team} team cannot keep its SLA at this rate.\n\nAgents available now: {agents}\nWaiting in the queue: {queued}\nArriving per hour: {arrivals}\nMedian handling time: {handling} min\n\nExpected share answered within {target} min: {attainment} (goal {goal}).\n\nSee the forecast: {link}',
     targets: {
       firstResponse: 'first response',
       nextResponse: 'next response',
@@ -70,6 +77,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     slaWarningIntro: 'Termin ({target}) rozmowy {tag} mija {due} (polityka {policy}).',
     slaBreachedSubject: '{tag} Naruszenie SLA: {target}: {subject}',
     slaBreachedIntro: 'Termin ({target}) rozmowy {tag} minął {due} (polityka {policy}).',
+    staffingSubject: '{team}: przewidywana realizacja SLA {attainment}, poniżej celu {goal}',
+    staffingBody:
+      'Zespół {team} nie utrzyma SLA przy obecnym obciążeniu.\n\nDostępni agenci: {agents}\nW kolejce: {queued}\nNowe na godzinę: {arrivals}\nMediana czasu obsługi: {handling} min\n\nPrzewidywany odsetek odpowiedzi w ciągu {target} min: {attainment} (cel {goal}).\n\nPrognoza: {link}',
     targets: {
       firstResponse: 'pierwsza odpowiedź',
       nextResponse: 'kolejna odpowiedź',
@@ -93,6 +103,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     slaWarningIntro: 'Tiden för {target} i konversation {tag} går ut {due} (policy {policy}).',
     slaBreachedSubject: '{tag} SLA bruten: {target}: {subject}',
     slaBreachedIntro: 'Tiden för {target} i konversation {tag} gick ut {due} (policy {policy}).',
+    staffingSubject: '{team}: förväntad SLA-uppfyllnad {attainment}, under målet {goal}',
+    staffingBody:
+      'Teamet {team} klarar inte sin SLA i den här takten.\n\nTillgängliga agenter: {agents}\nI kön: {queued}\nNya per timme: {arrivals}\nMedianhanteringstid: {handling} min\n\nFörväntad andel besvarade inom {target} min: {attainment} (mål {goal}).\n\nPrognosen: {link}',
     targets: { firstResponse: 'första svar', nextResponse: 'nästa svar', resolution: 'lösning' },
     invitationSubject: '{inviter} har bjudit in dig till {workspace} i Parley',
     invitationBody:
@@ -112,6 +125,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     slaWarningIntro: 'مهلت {target} گفتگوی {tag} در {due} به پایان می‌رسد (سیاست {policy}).',
     slaBreachedSubject: '{tag} نقض SLA: {target}: {subject}',
     slaBreachedIntro: 'مهلت {target} گفتگوی {tag} در {due} به پایان رسید (سیاست {policy}).',
+    staffingSubject: '{team}: تحقق پیش‌بینی‌شدهٔ SLA {attainment}، کمتر از هدف {goal}',
+    staffingBody:
+      'تیم {team} با این روند نمی‌تواند SLA را حفظ کند.\n\nکارشناسان در دسترس: {agents}\nدر صف: {queued}\nورودی در هر ساعت: {arrivals}\nمیانهٔ زمان رسیدگی: {handling} دقیقه\n\nسهم پیش‌بینی‌شدهٔ پاسخ در {target} دقیقه: {attainment} (هدف {goal}).\n\nپیش‌بینی: {link}',
     targets: { firstResponse: 'نخستین پاسخ', nextResponse: 'پاسخ بعدی', resolution: 'حل' },
     invitationSubject: '{inviter} شما را به {workspace} در Parley دعوت کرد',
     invitationBody:
@@ -130,6 +146,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     slaWarningIntro: '会话 {tag} 的{target}将于 {due} 到期(策略 {policy})。',
     slaBreachedSubject: '{tag} SLA 已违约:{target}:{subject}',
     slaBreachedIntro: '会话 {tag} 的{target}已于 {due} 到期,现已超时(策略 {policy})。',
+    staffingSubject: '{team}:预计 SLA 达成率 {attainment},低于目标 {goal}',
+    staffingBody:
+      '按当前速度,{team} 团队无法达成 SLA。\n\n当前可用客服:{agents}\n排队中:{queued}\n每小时新增:{arrivals}\n处理时长中位数:{handling} 分钟\n\n预计 {target} 分钟内回复的比例:{attainment}(目标 {goal})。\n\n查看预测:{link}',
     targets: { firstResponse: '首次回复', nextResponse: '后续回复', resolution: '解决' },
     invitationSubject: '{inviter} 邀请您加入 Parley 上的 {workspace}',
     invitationBody:

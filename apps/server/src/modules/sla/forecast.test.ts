@@ -1,7 +1,11 @@
+import { sql } from 'kysely';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
+import { MTA_LOGIN, useRecipientMta } from '../../test/mail.js';
 import { ingest } from '../conversations/ingest.js';
+import { sendSystemMail } from '../email/system.job.js';
 import { erlangC, expectedAttainment, forecastQueue } from './forecast.js';
 import { announceForecast } from './forecast.service.js';
 import { evaluateConversationSla } from './sla.service.js';
@@ -75,7 +79,8 @@ describe('queue forecast (pure)', () => {
   });
 });
 
-const t = useTestApp();
+const t = useTestApp({ PUBLIC_URL: 'https://desk.acme.test' });
+const mta = useRecipientMta();
 
 describe('SLA prediction', () => {
   it('warns the lead when the queue outgrows the agents, long before the 75 % rule would', async () => {
@@ -242,5 +247,37 @@ describe('SLA prediction', () => {
       staffing: { expectedAttainment: 0, belowGoal: true, targetSeconds: 600, goal: 0.95 },
       inputs: { availableAgents: 0, queued: 1 },
     });
+
+    // By email to the lead, with the numbers: the subscriber queues one mail per lead.
+    const mailbox = await api(t.app, 'POST', '/api/v1/mailboxes', {
+      as,
+      body: {
+        name: 'Help',
+        address: `help-${workspace.slug}@acme.test`,
+        transport: { host: '127.0.0.1', port: mta.port, ...MTA_LOGIN },
+      },
+    });
+    expect(mailbox.statusCode).toBe(201);
+    await t.services.outbox.drain();
+    const { rows: jobs } = await sql<{
+      payload: { workspaceId: string; eventId: number; userId?: string };
+    }>`
+      select j.payload from graphile_worker._private_jobs j
+        join graphile_worker._private_tasks k on k.id = j.task_id
+       where k.identifier = 'email.system' and j.payload->>'workspaceId' = ${workspace.id}
+       order by j.id`.execute(t.services.db);
+    expect(jobs.map((j) => j.payload.userId)).toEqual([lead.id, lead.id]);
+    for (const job of jobs)
+      await sendSystemMail(t.services, job.payload, {
+        log: pino({ level: 'silent' }),
+        attempt: 1,
+        jobId: 'test',
+      });
+    const mails = mta.mailsTo(lead.email);
+    expect(mails).toHaveLength(2);
+    expect(mails[0]?.mail.subject).toBe('Night: expected SLA attainment 0%, below the goal of 95%');
+    expect(mails[0]?.mail.text).toContain('Agents available now: 0');
+    expect(mails[0]?.mail.text).toContain('Waiting in the queue: 1');
+    expect(mails[0]?.mail.text).toContain('within 10 min: 0% (goal 95%)');
   });
 });

@@ -26,6 +26,7 @@ import { scenario as email } from './email.js';
 import { scenario as app } from './app.js';
 import { scenario as chat } from './chat.js';
 import { scenario as routing } from './routing.js';
+import { scenario as sla } from './sla.js';
 
 const scenarios: Scenario[] = [
   httpBaseline,
@@ -36,6 +37,7 @@ const scenarios: Scenario[] = [
   chat,
   app,
   routing,
+  sla,
   start,
 ];
 

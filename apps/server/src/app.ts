@@ -23,6 +23,8 @@ import { realtimeRoutes, registerWebsocket } from './modules/realtime/realtime.r
 import { widgetRoutes } from './modules/widget/widget.routes.js';
 import { notificationRoutes } from './modules/notifications/notifications.routes.js';
 import { cannedRoutes } from './modules/canned/canned.routes.js';
+import { slaRoutes } from './modules/sla/sla.routes.js';
+import { pushRoutes } from './modules/notifications/push.routes.js';
 import { healthRoutes } from './platform/health.js';
 import { idempotency } from './platform/idempotency.js';
 import { createHttpServer, enforceAccess, type App } from './platform/http.js';
@@ -46,6 +48,8 @@ const modules: ((app: App, services: Services) => void)[] = [
   widgetRoutes,
   notificationRoutes,
   cannedRoutes,
+  slaRoutes,
+  pushRoutes,
 ];
 
 /**

@@ -14,6 +14,8 @@ import type { RoutingTables } from './modules/routing/routing.tables.js';
 import type { WidgetTables } from './modules/widget/widget.tables.js';
 import type { NotificationTables } from './modules/notifications/notifications.tables.js';
 import type { CannedTables } from './modules/canned/canned.tables.js';
+import type { SlaTables } from './modules/sla/sla.tables.js';
+import type { PushTables } from './modules/notifications/push.tables.js';
 
 /** The whole schema as Kysely sees it: each module contributes its own tables. */
 export type Database = PlatformTables &
@@ -30,7 +32,9 @@ export type Database = PlatformTables &
   RoutingTables &
   WidgetTables &
   NotificationTables &
-  CannedTables;
+  CannedTables &
+  SlaTables &
+  PushTables;
 
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;

@@ -18,3 +18,5 @@ export * from './schemas/realtime.js';
 export * from './schemas/widget.js';
 export * from './schemas/notifications.js';
 export * from './schemas/canned.js';
+export * from './schemas/sla.js';
+export * from './schemas/push.js';

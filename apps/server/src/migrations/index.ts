@@ -16,6 +16,9 @@ import * as m0016 from './0016_notifications.js';
 import * as m0017 from './0017_teams.js';
 import * as m0018 from './0018_routing.js';
 import * as m0019 from './0019_routing_queue.js';
+import * as m0020 from './0020_sla.js';
+import * as m0021 from './0021_sla_alerts.js';
+import * as m0022 from './0022_push.js';
 import * as m0023 from './0023_realtime_presence.js';
 import * as m0024 from './0024_widget.js';
 import * as m0025 from './0025_notification_centre.js';
@@ -40,6 +43,9 @@ export const migrations: Record<string, Migration> = {
   '0017_teams': m0017,
   '0018_routing': m0018,
   '0019_routing_queue': m0019,
+  '0020_sla': m0020,
+  '0021_sla_alerts': m0021,
+  '0022_push': m0022,
   '0023_realtime_presence': m0023,
   '0024_widget': m0024,
   '0025_notification_centre': m0025,

@@ -5,6 +5,8 @@ import { availabilityJobs } from './availability/availability.jobs.js';
 import { routingJobs, routingSubscribers } from './routing/routing.jobs.js';
 import { realtimeJobs } from './realtime/presence.js';
 import { notificationSubscribers } from './notifications/notifications.service.js';
+import { slaJobs, slaSubscribers } from './sla/sla.jobs.js';
+import { pushJobs, pushSubscribers } from './notifications/push.job.js';
 import { portalJobs } from './portal/portal.jobs.js';
 import { emailJobs } from './email/process.job.js';
 import { imapJobs } from './email/imap.poll.js';
@@ -29,6 +31,8 @@ export const moduleJobs: ((services: Services) => JobDefinition[])[] = [
   availabilityJobs,
   routingJobs,
   realtimeJobs,
+  slaJobs,
+  pushJobs,
 ];
 
 /** Each module's domain-event subscribers, registered on the outbox dispatcher. */
@@ -39,4 +43,6 @@ export const moduleSubscribers: ((services: Services) => void)[] = [
   systemMailSubscribers,
   routingSubscribers,
   notificationSubscribers,
+  slaSubscribers,
+  pushSubscribers,
 ];

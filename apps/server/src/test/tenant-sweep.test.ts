@@ -11,6 +11,9 @@ import { createSkill } from '../modules/teams/skills.service.js';
 import { createAbsence } from '../modules/availability/absences.service.js';
 import { createRule } from '../modules/routing/rules.service.js';
 import { createCanned } from '../modules/canned/canned.service.js';
+import { createCalendar } from '../modules/sla/calendars.service.js';
+import { createPolicy } from '../modules/sla/policies.service.js';
+import { subscribe } from '../modules/notifications/push.service.js';
 import { createInvitation } from '../modules/workspaces/invitations.service.js';
 import { ingest } from '../modules/conversations/ingest.js';
 import { api, useTestApp, type TestContext } from './harness.js';
@@ -171,6 +174,71 @@ const resources: Record<string, ResourceKind> = {
         .executeTakeFirst();
       return row?.name === 'Untouched' && row.position === 7 && row.enabled;
     },
+  },
+  calendar: {
+    create: async (t, b) =>
+      (
+        await createCalendar({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            name: `Untouched ${randomBytes(3).toString('hex')}`,
+            timeZone: 'Europe/Stockholm',
+            alwaysOpen: true,
+          },
+        })
+      ).id,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('slaCalendars')
+        .select(['name', 'alwaysOpen'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return (row?.name.startsWith('Untouched ') ?? false) && row?.alwaysOpen === true;
+    },
+  },
+  sla_policy: {
+    create: async (t, b) =>
+      (
+        await createPolicy({
+          db: t.services.db,
+          actor: ownerActor(b),
+          body: {
+            name: 'Untouched',
+            position: 3,
+            targets: { firstResponse: { seconds: 3600, businessHours: false } },
+          },
+        })
+      ).id,
+    intact: async (t, id) => {
+      const row = await t.services.db
+        .selectFrom('slaPolicies')
+        .select(['name', 'position', 'enabled'])
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return row?.name === 'Untouched' && row.position === 3 && row.enabled;
+    },
+  },
+  push_subscription: {
+    create: async (t, b) =>
+      (
+        await subscribe({
+          db: t.services.db,
+          config: t.config,
+          actor: ownerActor(b),
+          body: {
+            endpoint: `https://push.example.com/${randomBytes(6).toString('hex')}`,
+            keys: { p256dh: 'B'.repeat(87), auth: 'A'.repeat(22) },
+          },
+          userAgent: null,
+        })
+      ).id,
+    intact: async (t, id) =>
+      (await t.services.db
+        .selectFrom('pushSubscriptions')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst()) !== undefined,
   },
   user: {
     create: async (t, b) =>
@@ -432,6 +500,12 @@ const bodies: Record<string, unknown> = {
   'POST /api/v1/teams/:id/members': { userId: '01a20000-0000-7000-8000-000000000000' },
   'PATCH /api/v1/skills/:id': { label: 'Hijacked' },
   'PATCH /api/v1/routing-rules/:id': { name: 'Hijacked', enabled: false, position: 1 },
+  'PATCH /api/v1/calendars/:id': {
+    name: 'Hijacked',
+    alwaysOpen: false,
+    weeklyHours: { mon: [{ from: '09:00', to: '10:00' }] },
+  },
+  'PATCH /api/v1/sla/policies/:id': { name: 'Hijacked', enabled: false, position: 1 },
   'PUT /api/v1/agents/:id/presence': { presence: 'online' },
   'PUT /api/v1/agents/:id/schedule': {
     timeZone: 'Europe/Warsaw',

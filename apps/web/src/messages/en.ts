@@ -40,6 +40,8 @@ export const en = {
   'priority.normal': 'Normal',
   'priority.high': 'High',
   'priority.urgent': 'Urgent',
+  'sla.due': 'SLA {when}',
+  'sla.breached': 'SLA breached',
   'channel.email': 'Email',
   'channel.chat': 'Chat',
   'channel.sms': 'SMS',

@@ -41,6 +41,8 @@ export const fa: Record<MessageKey, string> = {
   'priority.normal': 'عادی',
   'priority.high': 'زیاد',
   'priority.urgent': 'فوری',
+  'sla.due': 'SLA {when}',
+  'sla.breached': 'SLA نقض شد',
   'channel.email': 'ایمیل',
   'channel.chat': 'گفتگوی زنده',
   'channel.sms': 'پیامک',

@@ -28,6 +28,7 @@ const sample = {
   minutes: 12,
   from: 'F',
   to: 'T2',
+  when: 'in 5 min',
 };
 
 describe('message catalogs', () => {

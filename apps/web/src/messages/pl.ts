@@ -43,6 +43,8 @@ export const pl: Record<MessageKey, string> = {
   'priority.normal': 'Normalny',
   'priority.high': 'Wysoki',
   'priority.urgent': 'Pilny',
+  'sla.due': 'SLA {when}',
+  'sla.breached': 'SLA naruszone',
   'channel.email': 'E-mail',
   'channel.chat': 'Czat',
   'channel.sms': 'SMS',

@@ -41,6 +41,8 @@ export const sv: Record<MessageKey, string> = {
   'priority.normal': 'Normal',
   'priority.high': 'Hög',
   'priority.urgent': 'Brådskande',
+  'sla.due': 'SLA {when}',
+  'sla.breached': 'SLA bruten',
   'channel.email': 'E-post',
   'channel.chat': 'Chatt',
   'channel.sms': 'Sms',

@@ -40,6 +40,8 @@ export const zh: Record<MessageKey, string> = {
   'priority.normal': '普通',
   'priority.high': '高',
   'priority.urgent': '紧急',
+  'sla.due': 'SLA {when}',
+  'sla.breached': 'SLA 已违约',
   'channel.email': '邮件',
   'channel.chat': '在线聊天',
   'channel.sms': '短信',

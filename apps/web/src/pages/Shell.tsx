@@ -18,7 +18,7 @@ import { relativeTime } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
-import { ChannelIcon, PriorityLabel, StatusBadge } from './badges.js';
+import { ChannelIcon, PriorityLabel, SlaBadge, StatusBadge } from './badges.js';
 import { LocalePicker } from './LocalePicker.js';
 import { NotificationCentre } from './Notifications.js';
 import { SearchDialog } from './SearchDialog.js';
@@ -388,6 +388,7 @@ export function Shell() {
                       <div className="mt-1 flex items-center gap-2">
                         <StatusBadge status={c.status} />
                         <PriorityLabel priority={c.priority} />
+                        <SlaBadge dueAt={c.slaDueAt} breachedAt={c.slaBreachedAt} />
                         {c.tags.slice(0, 2).map((tag) => (
                           <span
                             key={tag}

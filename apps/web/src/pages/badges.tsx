@@ -10,6 +10,8 @@ import {
   Terminal,
   type LucideIcon,
 } from 'lucide-react';
+import { useIntl } from 'react-intl';
+import { relativeTime } from '../format.js';
 import { useT } from '../i18n.js';
 
 const channelIcons: Record<Channel, LucideIcon> = {
@@ -62,6 +64,45 @@ export function PriorityLabel({ priority }: { priority: Priority }) {
   return (
     <span className={`shrink-0 text-xs ${priorityColors[priority]}`}>
       {t(`priority.${priority}`)}
+    </span>
+  );
+}
+
+/**
+ * Time to breach: when the next SLA target of the conversation is due ("SLA in 40 min"), red
+ * once overdue or breached, amber within the hour; nothing when no clock runs.
+ */
+export function SlaBadge({
+  dueAt,
+  breachedAt,
+  now = Date.now(),
+}: {
+  dueAt: string | null;
+  breachedAt: string | null;
+  now?: number;
+}) {
+  const t = useT();
+  const intl = useIntl();
+  if (!dueAt && !breachedAt) return null;
+  const left = dueAt ? new Date(dueAt).getTime() - now : null;
+  const late = breachedAt !== null || (left !== null && left <= 0);
+  const color = late
+    ? 'bg-red-100 text-red-800 dark:bg-red-900/60 dark:text-red-200'
+    : left !== null && left < 3_600_000
+      ? 'bg-amber-100 text-amber-800 dark:bg-amber-900/60 dark:text-amber-200'
+      : 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-300';
+  return (
+    <span
+      className={`inline-flex shrink-0 items-center rounded-full px-2 py-0.5 text-xs font-medium ${color}`}
+      data-testid="sla-badge"
+    >
+      {dueAt ? (
+        <time dateTime={dueAt}>
+          {t('sla.due', { when: relativeTime(dueAt, intl.locale, now) })}
+        </time>
+      ) : (
+        t('sla.breached')
+      )}
     </span>
   );
 }

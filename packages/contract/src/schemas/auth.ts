@@ -43,11 +43,28 @@ export const NotificationPreferences = Type.Object(
         escalated: Type.Boolean({
           description: 'Email me when a conversation is escalated to a team I lead',
         }),
+        slaWarning: Type.Boolean({
+          description:
+            'Email me when an SLA target of a conversation I hold or whose team I lead is close to breaking',
+        }),
+        slaBreached: Type.Boolean({
+          description: 'Email me when such an SLA target broke',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    push: Type.Object(
+      {
+        slaWarning: Type.Boolean({ description: 'Push SLA warnings to my browsers' }),
+        slaBreached: Type.Boolean({ description: 'Push SLA breaches to my browsers' }),
       },
       { additionalProperties: false },
     ),
   },
-  { additionalProperties: false, description: 'What the user is told by email; all on by default' },
+  {
+    additionalProperties: false,
+    description: 'What the user is told by email and Web Push; all on by default',
+  },
 );
 export type NotificationPreferences = Static<typeof NotificationPreferences>;
 

@@ -83,6 +83,16 @@ export const Conversation = Type.Object(
     firstResponseAt: Type.Union([Timestamp, Type.Null()]),
     resolvedAt: Type.Union([Timestamp, Type.Null()]),
     reopenedCount: Type.Integer(),
+    slaPolicyId: Type.Union([Id, Type.Null()], { description: 'The SLA policy that applies' }),
+    slaDueAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'The earliest running SLA due time (time to breach); null when none runs',
+    }),
+    slaBreachedAt: Type.Union([Timestamp, Type.Null()], {
+      description: 'When a target of its SLA was first breached',
+    }),
+    firstResponseDueAt: Type.Union([Timestamp, Type.Null()]),
+    nextResponseDueAt: Type.Union([Timestamp, Type.Null()]),
+    resolutionDueAt: Type.Union([Timestamp, Type.Null()]),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -173,8 +183,12 @@ export const ConversationSort = Type.Union(
     Type.Literal('-createdAt'),
     Type.Literal('createdAt'),
     Type.Literal('-priority'),
+    Type.Literal('slaDueAt'),
   ],
-  { description: 'Newest activity first by default; -priority: most urgent first, then oldest' },
+  {
+    description:
+      'Newest activity first by default; -priority: most urgent first, then oldest; slaDueAt: nearest SLA breach first (none last)',
+  },
 );
 export type ConversationSort = Static<typeof ConversationSort>;
 
@@ -191,6 +205,12 @@ const filterProperties = {
   createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
   createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
   updatedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+  slaBreached: Type.Optional(
+    Type.Boolean({ description: 'true: an SLA target was breached; false: none was' }),
+  ),
+  slaDueBefore: Type.Optional(
+    Type.String({ format: 'date-time', description: 'A running SLA target is due before then' }),
+  ),
 };
 
 const FieldFilter = Type.String({ minLength: 1, maxLength: 200 });

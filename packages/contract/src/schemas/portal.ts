@@ -142,6 +142,17 @@ export const PortalTicket = Type.Object(
     status: PortalStatus,
     createdAt: Timestamp,
     updatedAt: Timestamp,
+    expected: Type.Object(
+      {
+        firstResponseBy: Type.Union([Timestamp, Type.Null()]),
+        resolutionBy: Type.Union([Timestamp, Type.Null()]),
+      },
+      {
+        additionalProperties: false,
+        description:
+          'When the support team aims to answer and to resolve, from the SLA that applies (null: no target, met, or waiting on you); show it in the customer’s language and time zone',
+      },
+    ),
     csrfToken: Type.String(),
     messages: Type.Object({
       data: Type.Array(PortalMessage, {

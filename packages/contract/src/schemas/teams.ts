@@ -70,6 +70,13 @@ const IsDefault = Type.Boolean({
     'The default team: new conversations no routing rule matches go here (one per workspace; marking one unmarks the others)',
 });
 
+const SlaGoal = Type.Number({
+  minimum: 0,
+  maximum: 1,
+  description:
+    'The share of conversations the team aims to answer within their first-response target (0.8 by default); the lead is alerted when the expected attainment falls below it',
+});
+
 export const TeamSettingsBody = Type.Object(
   {
     handBack: Type.Optional(HandBack),
@@ -83,6 +90,7 @@ export const TeamSettingsBody = Type.Object(
     escalationTeamId: Type.Optional(EscalationTeamId),
     isDefault: Type.Optional(IsDefault),
     requireLanguageSkill: Type.Optional(RequireLanguageSkill),
+    slaGoal: Type.Optional(SlaGoal),
   },
   { additionalProperties: false },
 );
@@ -96,6 +104,7 @@ export const TeamSettings = Type.Object(
     escalationTeamId: EscalationTeamId,
     isDefault: IsDefault,
     requireLanguageSkill: RequireLanguageSkill,
+    slaGoal: SlaGoal,
   },
   { additionalProperties: false },
 );
@@ -167,7 +176,8 @@ export type TeamMemberInput = Static<typeof TeamMemberInput>;
 const TeamName = Type.String({ minLength: 1, maxLength: 100 });
 const Description = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
 const CalendarId = Type.Union([Id, Type.Null()], {
-  description: "The team's business-hours calendar (calendars arrive with SLAs)",
+  description:
+    "The team's business-hours calendar (`/calendars`): SLA policies without their own count in it",
 });
 
 export const Team = Type.Object(

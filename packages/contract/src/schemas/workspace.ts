@@ -31,6 +31,17 @@ export const UserUpdateBody = Type.Object(
                 assigned: Type.Optional(Type.Boolean()),
                 customerReplied: Type.Optional(Type.Boolean()),
                 escalated: Type.Optional(Type.Boolean()),
+                slaWarning: Type.Optional(Type.Boolean()),
+                slaBreached: Type.Optional(Type.Boolean()),
+              },
+              { additionalProperties: false },
+            ),
+          ),
+          push: Type.Optional(
+            Type.Object(
+              {
+                slaWarning: Type.Optional(Type.Boolean()),
+                slaBreached: Type.Optional(Type.Boolean()),
               },
               { additionalProperties: false },
             ),

@@ -8,6 +8,8 @@ import type { AcknowledgementTemplate, AcknowledgementTemplateBody } from '@parl
 import type { Db } from '../../database.js';
 import { AppError } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
+import { isValidTimeZone } from '../availability/schedule.js';
+import { expectedTimes } from '../sla/sla.service.js';
 
 export type AckLocale = 'en' | 'pl' | 'sv' | 'fa' | 'zh';
 const locales: AckLocale[] = ['en', 'pl', 'sv', 'fa', 'zh'];
@@ -19,33 +21,38 @@ const locales: AckLocale[] = ['en', 'pl', 'sv', 'fa', 'zh'];
  */
 export const defaultTemplates: Record<
   AckLocale,
-  { subject: string; greeting: string; greetingNoName: string; body: string }
+  { subject: string; greeting: string; greetingNoName: string; body: string; expectation: string }
 > = {
   en: {
+    expectation: 'We aim to answer by {expectedResponse}.',
     subject: '[{number}] We received your request',
     greeting: 'Hello {name},',
     greetingNoName: 'Hello,',
     body: '{greeting}\n\nThank you for contacting {workspace}. Your request has the ticket number {number}; we will answer as soon as we can.\nYou can follow it here: {portalUrl}\n\nPlease keep the number in the subject if you write again.',
   },
   pl: {
+    expectation: 'Postaramy się odpowiedzieć do {expectedResponse}.',
     subject: '[{number}] Otrzymaliśmy Twoje zgłoszenie',
     greeting: 'Dzień dobry {name},',
     greetingNoName: 'Dzień dobry,',
     body: '{greeting}\n\ndziękujemy za kontakt z {workspace}. Twoje zgłoszenie ma numer {number}; odpowiemy najszybciej, jak to możliwe.\nStatus możesz sprawdzić tutaj: {portalUrl}\n\nJeśli piszesz ponownie, zostaw numer w temacie wiadomości.',
   },
   sv: {
+    expectation: 'Vi siktar på att svara senast {expectedResponse}.',
     subject: '[{number}] Vi har tagit emot ditt ärende',
     greeting: 'Hej {name},',
     greetingNoName: 'Hej,',
     body: '{greeting}\n\ntack för att du kontaktade {workspace}. Ditt ärende har nummer {number}; vi svarar så snart vi kan.\nDu kan följa det här: {portalUrl}\n\nBehåll gärna numret i ämnesraden om du skriver igen.',
   },
   fa: {
+    expectation: 'تلاش می‌کنیم تا {expectedResponse} پاسخ دهیم.',
     subject: '[{number}] درخواست شما دریافت شد',
     greeting: '{name} عزیز، سلام',
     greetingNoName: 'سلام',
     body: '{greeting}\n\nاز تماس شما با {workspace} سپاسگزاریم. شمارهٔ پیگیری درخواست شما {number} است و در اسرع وقت پاسخ می‌دهیم.\nپیگیری درخواست: {portalUrl}\n\nلطفاً اگر دوباره می‌نویسید، این شماره را در موضوع نامه نگه دارید.',
   },
   zh: {
+    expectation: '我们争取在 {expectedResponse} 前回复您。',
     subject: '[{number}] 我们已收到您的请求',
     greeting: '{name},您好!',
     greetingNoName: '您好!',
@@ -65,7 +72,30 @@ export function render(template: string, values: Record<string, string>): string
   return template.replace(/\{(\w+)\}/g, (whole, key: string) => values[key] ?? whole);
 }
 
-const placeholders = ['greeting', 'name', 'number', 'subject', 'workspace', 'portalUrl'];
+const placeholders = [
+  'greeting',
+  'name',
+  'number',
+  'subject',
+  'workspace',
+  'portalUrl',
+  'expectedResponse',
+];
+
+/**
+ * When the customer may expect a first answer, in their language, on their clock (the
+ * contact's `timeZone` attribute, else the workspace's zone): "Monday, 23 November 2026 at
+ * 10:00 (Europe/Stockholm)".
+ */
+export function formatExpected(at: Date, locale: AckLocale, timeZone: string): string {
+  const zone = isValidTimeZone(timeZone) ? timeZone : 'UTC';
+  const when = new Intl.DateTimeFormat(locale, {
+    dateStyle: 'full',
+    timeStyle: 'short',
+    timeZone: zone,
+  }).format(at);
+  return `${when} (${zone})`;
+}
 
 /** The workspace's templates for every language: its own text where edited, else the built-in. */
 export async function findTemplates(
@@ -224,10 +254,13 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             defaultLocale: string;
             acknowledged: boolean;
             acknowledgementsEnabled: boolean;
+            contactTimeZone: string | null;
+            workspaceTimeZone: string;
           }>`
             select c.number, c.subject, c.channel, c.language, p.name as contact_name, p.language as contact_language,
                    w.ticket_prefix as prefix, w.name as workspace_name, w.slug, w.default_locale,
-                   w.acknowledgements_enabled,
+                   w.acknowledgements_enabled, p.attributes->>'timeZone' as contact_time_zone,
+                   w.time_zone as workspace_time_zone,
                    exists (select 1 from conversation_events e
                             where e.workspace_id = c.workspace_id and e.conversation_id = c.id
                               and e.type = 'conversation.acknowledged') as acknowledged
@@ -251,6 +284,19 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             .where('locale', '=', locale)
             .executeTakeFirst();
           const template = { ...defaultTemplates[locale], ...own };
+          // The SLA's expected first answer, when a policy applies (computed here: the SLA's
+          // own job may not have run yet).
+          const expected = (await expectedTimes(trx, { workspaceId, conversationId }))
+            .firstResponseBy;
+          const expectedResponse = expected
+            ? formatExpected(
+                expected,
+                locale,
+                conversation.contactTimeZone && isValidTimeZone(conversation.contactTimeZone)
+                  ? conversation.contactTimeZone
+                  : conversation.workspaceTimeZone,
+              )
+            : '';
           const number = `${conversation.prefix}${conversation.number}`;
           const name = conversation.contactName?.trim() ?? '';
           const values = {
@@ -260,8 +306,19 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             subject: conversation.subject,
             workspace: conversation.workspaceName,
             portalUrl: `${services.config.publicUrl}/portal/${conversation.slug}/tickets/${conversation.number}`,
+            expectedResponse,
           };
-          const text = render(template.body, values);
+          let text = render(template.body, values);
+          // The built-in text says it in a paragraph of its own, before the last one.
+          if (!own && expectedResponse) {
+            const paragraphs = text.split('\n\n');
+            paragraphs.splice(
+              Math.max(1, paragraphs.length - 1),
+              0,
+              render(template.expectation, values),
+            );
+            text = paragraphs.join('\n\n');
+          }
           const stored = await appendMessage(trx, {
             workspaceId,
             conversationId,

@@ -53,6 +53,12 @@ const conversationColumns = [
   'c.firstResponseAt',
   'c.resolvedAt',
   'c.reopenedCount',
+  'c.slaPolicyId',
+  'c.slaDueAt',
+  'c.slaBreachedAt',
+  'c.firstResponseDueAt',
+  'c.nextResponseDueAt',
+  'c.resolutionDueAt',
   'c.createdAt',
   'c.updatedAt',
 ] as const;
@@ -114,6 +120,12 @@ export function presentConversation(row: ConversationRow): Conversation {
     firstResponseAt: row.firstResponseAt?.toISOString() ?? null,
     resolvedAt: row.resolvedAt?.toISOString() ?? null,
     reopenedCount: row.reopenedCount,
+    slaPolicyId: row.slaPolicyId,
+    slaDueAt: row.slaDueAt?.toISOString() ?? null,
+    slaBreachedAt: row.slaBreachedAt?.toISOString() ?? null,
+    firstResponseDueAt: row.firstResponseDueAt?.toISOString() ?? null,
+    nextResponseDueAt: row.nextResponseDueAt?.toISOString() ?? null,
+    resolutionDueAt: row.resolutionDueAt?.toISOString() ?? null,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -198,14 +210,26 @@ const sorts = {
     keys: [sql`c.priority_rank`, sql`c.created_at`, sql`c.id`],
     descending: false,
   },
+  // Nearest SLA breach first (overdue ones before them); conversations with no running clock last.
+  slaDueAt: {
+    keys: [sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`, sql`c.id`],
+    descending: false,
+  },
 } as const;
 
 function cursorOf(
   sort: ConversationSort,
-  row: { lastActivityAt: Date; createdAt: Date; id: string; priority: Conversation['priority'] },
+  row: {
+    lastActivityAt: Date;
+    createdAt: Date;
+    id: string;
+    priority: Conversation['priority'];
+    slaDueAt: Date | null;
+  },
 ) {
   if (sort === '-priority')
     return [priorityRank[row.priority], row.createdAt.toISOString(), row.id];
+  if (sort === 'slaDueAt') return [row.slaDueAt?.toISOString() ?? 'infinity', row.id];
   const at = sort.endsWith('lastActivityAt') ? row.lastActivityAt : row.createdAt;
   return [at.toISOString(), row.id];
 }
@@ -240,6 +264,9 @@ export async function filterConditions(
   if (filters.createdAfter) add(sql`c.created_at >= ${new Date(filters.createdAfter)}`);
   if (filters.createdBefore) add(sql`c.created_at < ${new Date(filters.createdBefore)}`);
   if (filters.updatedAfter) add(sql`c.updated_at >= ${new Date(filters.updatedAfter)}`);
+  if (filters.slaBreached === true) add(sql`c.sla_breached_at is not null`);
+  if (filters.slaBreached === false) add(sql`c.sla_breached_at is null`);
+  if (filters.slaDueBefore) add(sql`c.sla_due_at < ${new Date(filters.slaDueBefore)}`);
   const fields = Object.entries(filters.fields ?? {});
   if (fields.length > 0) {
     const definitions = await findFields(db, actor.workspaceId, 'conversation');

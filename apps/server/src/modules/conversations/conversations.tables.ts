@@ -41,6 +41,13 @@ export interface ConversationsTable {
   resolvedAt: Date | null;
   closedAt: Date | null;
   reopenedCount: Generated<number>;
+  /** Written by the SLA module (sla.service.ts): the policy and the running due times. */
+  slaPolicyId: ColumnType<string | null, string | null | undefined, string | null>;
+  slaDueAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  slaBreachedAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  firstResponseDueAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  nextResponseDueAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  resolutionDueAt: ColumnType<Date | null, Date | null | undefined, Date | null>;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;
 }

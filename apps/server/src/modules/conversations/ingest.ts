@@ -390,7 +390,8 @@ function conversationCtes(
       returning id, number, subject, status, priority, channel, language, category, tags, custom_fields,
                 contact_id, team_id, assignee_id, required_skills, follow_up_of_id, merged_into_id, message_count, preview,
                 last_activity_at, first_response_at, resolved_at, reopened_count, created_at, updated_at,
-                contact_name, contact_email, contact_phone
+                contact_name, contact_email, contact_phone, sla_policy_id, sla_due_at, sla_breached_at,
+                first_response_due_at, next_response_due_at, resolution_due_at
     ), message as (
       insert into messages (
         workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
@@ -457,6 +458,12 @@ export interface OpenedConversationRow {
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
   reopenedCount: number;
+  slaPolicyId: string | null;
+  slaDueAt: Date | null;
+  slaBreachedAt: Date | null;
+  firstResponseDueAt: Date | null;
+  nextResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
   contactName: string | null;

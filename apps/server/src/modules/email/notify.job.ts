@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import type { DomainEvent } from '../../platform/outbox.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
 import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
@@ -16,12 +17,26 @@ const NotifyAgent = Type.Object({
     Type.Literal('assigned'),
     Type.Literal('customerReplied'),
     Type.Literal('escalated'),
+    Type.Literal('slaWarning'),
+    Type.Literal('slaBreached'),
   ]),
   conversationId: Type.String(),
   userId: Type.String(),
   /** Who assigned or escalated (assigned, escalated) or the customer's message (customerReplied). */
   actorId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   messageId: Type.Optional(Type.String()),
+  /** SLA notices: which target, when it is (was) due, under which policy. */
+  sla: Type.Optional(
+    Type.Object({
+      target: Type.Union([
+        Type.Literal('firstResponse'),
+        Type.Literal('nextResponse'),
+        Type.Literal('resolution'),
+      ]),
+      dueAt: Type.Union([Type.String(), Type.Null()]),
+      policyName: Type.String(),
+    }),
+  ),
 });
 
 export const notifyAgentJob = { name: 'email.notify', payload: NotifyAgent, maxAttempts: 8 };
@@ -96,6 +111,55 @@ export function notifySubscribers(services: Services): void {
       { jobKey: `email-notify:${String(event.id)}` },
     );
   });
+
+  // SLA warnings and breaches: the assignee and the team's leads (the event names them).
+  const slaNotice = (kind: 'slaWarning' | 'slaBreached') => async (event: DomainEvent) => {
+    const data = event.data as {
+      target?: 'firstResponse' | 'nextResponse' | 'resolution';
+      dueAt?: string | null;
+      policyName?: string;
+      assigneeId?: string | null;
+      leadIds?: string[];
+    };
+    if (!data.target) return;
+    const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
+      (id): id is string => typeof id === 'string',
+    );
+    for (const userId of users)
+      await enqueue(
+        services.db,
+        notifyAgentJob,
+        {
+          workspaceId: event.workspaceId,
+          eventId: event.id,
+          kind,
+          conversationId: event.aggregateId,
+          userId,
+          sla: {
+            target: data.target,
+            dueAt: data.dueAt ?? null,
+            policyName: data.policyName ?? '',
+          },
+        },
+        { jobKey: `email-notify:${String(event.id)}:${userId}` },
+      );
+  };
+  services.outbox.subscribe(
+    'conversation.sla_warning',
+    'email-notify-sla',
+    slaNotice('slaWarning'),
+  );
+  services.outbox.subscribe(
+    'conversation.sla_breached',
+    'email-notify-sla',
+    slaNotice('slaBreached'),
+  );
+  // A predicted breach (the queue outgrows the agents): the leads hear it as a warning.
+  services.outbox.subscribe(
+    'conversation.sla_at_risk',
+    'email-notify-sla',
+    slaNotice('slaWarning'),
+  );
 }
 
 type NotifyPayload = typeof NotifyAgent.static;
@@ -110,7 +174,7 @@ export async function notifyAgent(
   const { workspaceId } = props;
   const user = await db
     .selectFrom('users')
-    .select(['id', 'email', 'name', 'status', 'locale', 'notificationPreferences'])
+    .select(['id', 'email', 'name', 'status', 'locale', 'timeZone', 'notificationPreferences'])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', props.userId)
     .executeTakeFirst();
@@ -136,6 +200,7 @@ export async function notifyAgent(
     .executeTakeFirst();
   if (!conversation) return;
   let team: { name: string } | undefined;
+  const sla = props.kind === 'slaWarning' || props.kind === 'slaBreached' ? props.sla : undefined;
   if (props.kind === 'escalated') {
     // Escalated on since, or they no longer lead the team: the current leads are told.
     team = conversation.teamId
@@ -153,8 +218,9 @@ export async function notifyAgent(
       : undefined;
     if (!team) return;
   }
-  // Reassigned (or unassigned) before this ran: the new assignee gets their own mail.
-  else if (conversation.assigneeId !== user.id) return;
+  // Reassigned (or unassigned) before this ran: the new assignee gets their own mail. SLA
+  // notices go to team leads as well, and stand whoever holds the conversation now.
+  else if (!sla && conversation.assigneeId !== user.id) return;
 
   let messageQuery = db
     .selectFrom('messages')
@@ -201,15 +267,32 @@ export async function notifyAgent(
     actor: actor?.name ?? conversation.workspaceName,
     team: team?.name ?? '',
   };
-  const templates = {
-    assigned: [texts.assignedSubject, texts.assignedIntro],
-    customerReplied: [texts.repliedSubject, texts.repliedIntro],
-    escalated: [texts.escalatedSubject, texts.escalatedIntro],
-  } as const;
-  const [subjectTemplate, introTemplate] = templates[props.kind];
-  const intro = render(introTemplate, values);
+  const slaValues = sla
+    ? {
+        ...values,
+        target: texts.targets[sla.target],
+        policy: sla.policyName,
+        due: sla.dueAt
+          ? new Intl.DateTimeFormat(chooseLocale(user.locale), {
+              dateStyle: 'medium',
+              timeStyle: 'short',
+              timeZone: user.timeZone,
+            }).format(new Date(sla.dueAt))
+          : '—',
+      }
+    : values;
+  const templates = sla
+    ? props.kind === 'slaWarning'
+      ? { intro: texts.slaWarningIntro, subject: texts.slaWarningSubject }
+      : { intro: texts.slaBreachedIntro, subject: texts.slaBreachedSubject }
+    : props.kind === 'escalated'
+      ? { intro: texts.escalatedIntro, subject: texts.escalatedSubject }
+      : props.kind === 'assigned'
+        ? { intro: texts.assignedIntro, subject: texts.assignedSubject }
+        : { intro: texts.repliedIntro, subject: texts.repliedSubject };
+  const intro = render(templates.intro, slaValues);
   const link = `${config.publicUrl}/app/conversations/${conversation.id}`;
-  const quoted = message?.text.trim() ?? '';
+  const quoted = sla ? '' : (message?.text.trim() ?? '');
   const text = [
     intro,
     '',
@@ -244,7 +327,7 @@ export async function notifyAgent(
       number: conversation.number,
       userId: user.id,
     }),
-    subject: render(subjectTemplate, values).replace(/[\r\n]+/g, ' '),
+    subject: render(templates.subject, slaValues).replace(/[\r\n]+/g, ' '),
     text,
     html,
     // The same on every retry, so a mail sent twice (a crash after the server's 250) shows once.

@@ -22,6 +22,17 @@ export interface NotificationTexts {
   customer: string;
   open: string;
   replyHint: string;
+  /** {tag} {subject} {target} {due} {policy} */
+  slaWarningSubject: string;
+  slaWarningIntro: string;
+  slaBreachedSubject: string;
+  slaBreachedIntro: string;
+  /** {team} {attainment} {goal} */
+  staffingSubject: string;
+  /** {team} {agents} {queued} {arrivals} {handling} {target} {attainment} {goal} {link} */
+  staffingBody: string;
+  /** The names of SLA targets. */
+  targets: { firstResponse: string; nextResponse: string; resolution: string };
   /** {inviter} {workspace} */
   invitationSubject: string;
   /** {inviter} {workspace} {role} {link} {expires} */
@@ -41,6 +52,19 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     open: 'Open the conversation',
     replyHint:
       'Reply to this email to answer the customer. Start your reply with #note to add an internal note instead.',
+    slaWarningSubject: '{tag} SLA warning: {target} due {due}: {subject}',
+    slaWarningIntro: 'The {target} of conversation {tag} is due {due} (policy {policy}).',
+    slaBreachedSubject: '{tag} SLA breached: {target}: {subject}',
+    slaBreachedIntro:
+      'The {target} of conversation {tag} was due {due} and is overdue (policy {policy}).',
+    staffingSubject: '{team}: expected SLA attainment {attainment}, below the goal of {goal}',
+    staffingBody:
+      'The {team} team cannot keep its SLA at this rate.\n\nAgents available now: {agents}\nWaiting in the queue: {queued}\nArriving per hour: {arrivals}\nMedian handling time: {handling} min\n\nExpected share answered within {target} min: {attainment} (goal {goal}).\n\nSee the forecast: {link}',
+    targets: {
+      firstResponse: 'first response',
+      nextResponse: 'next response',
+      resolution: 'resolution',
+    },
     invitationSubject: '{inviter} invited you to {workspace} on Parley',
     invitationBody:
       'Hello,\n\n{inviter} invited you to join {workspace} on Parley as {role}.\n\nAccept the invitation: {link}\n\nThe link works once, until {expires}. If you did not expect this, you can ignore this message.',
@@ -57,6 +81,18 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     open: 'Otwórz rozmowę',
     replyHint:
       'Odpowiedz na tę wiadomość, aby odpisać klientowi. Zacznij odpowiedź od #note, aby zamiast tego dodać notatkę wewnętrzną.',
+    slaWarningSubject: '{tag} Ostrzeżenie SLA: {target} do {due}: {subject}',
+    slaWarningIntro: 'Termin ({target}) rozmowy {tag} mija {due} (polityka {policy}).',
+    slaBreachedSubject: '{tag} Naruszenie SLA: {target}: {subject}',
+    slaBreachedIntro: 'Termin ({target}) rozmowy {tag} minął {due} (polityka {policy}).',
+    staffingSubject: '{team}: przewidywana realizacja SLA {attainment}, poniżej celu {goal}',
+    staffingBody:
+      'Zespół {team} nie utrzyma SLA przy obecnym obciążeniu.\n\nDostępni agenci: {agents}\nW kolejce: {queued}\nNowe na godzinę: {arrivals}\nMediana czasu obsługi: {handling} min\n\nPrzewidywany odsetek odpowiedzi w ciągu {target} min: {attainment} (cel {goal}).\n\nPrognoza: {link}',
+    targets: {
+      firstResponse: 'pierwsza odpowiedź',
+      nextResponse: 'kolejna odpowiedź',
+      resolution: 'rozwiązanie',
+    },
     invitationSubject: '{inviter} zaprasza Cię do {workspace} w Parley',
     invitationBody:
       'Dzień dobry,\n\n{inviter} zaprasza Cię do {workspace} w Parley z rolą {role}.\n\nPrzyjmij zaproszenie: {link}\n\nLink działa jeden raz, do {expires}. Jeśli nie spodziewałeś(-aś) się tej wiadomości, zignoruj ją.',
@@ -73,6 +109,14 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     open: 'Öppna konversationen',
     replyHint:
       'Svara på det här mejlet för att svara kunden. Börja svaret med #note för att i stället lägga till en intern anteckning.',
+    slaWarningSubject: '{tag} SLA-varning: {target} senast {due}: {subject}',
+    slaWarningIntro: 'Tiden för {target} i konversation {tag} går ut {due} (policy {policy}).',
+    slaBreachedSubject: '{tag} SLA bruten: {target}: {subject}',
+    slaBreachedIntro: 'Tiden för {target} i konversation {tag} gick ut {due} (policy {policy}).',
+    staffingSubject: '{team}: förväntad SLA-uppfyllnad {attainment}, under målet {goal}',
+    staffingBody:
+      'Teamet {team} klarar inte sin SLA i den här takten.\n\nTillgängliga agenter: {agents}\nI kön: {queued}\nNya per timme: {arrivals}\nMedianhanteringstid: {handling} min\n\nFörväntad andel besvarade inom {target} min: {attainment} (mål {goal}).\n\nPrognosen: {link}',
+    targets: { firstResponse: 'första svar', nextResponse: 'nästa svar', resolution: 'lösning' },
     invitationSubject: '{inviter} har bjudit in dig till {workspace} i Parley',
     invitationBody:
       'Hej,\n\n{inviter} har bjudit in dig till {workspace} i Parley som {role}.\n\nAcceptera inbjudan: {link}\n\nLänken fungerar en gång, till {expires}. Om du inte väntade dig detta kan du bortse från meddelandet.',
@@ -89,6 +133,14 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     open: 'باز کردن گفتگو',
     replyHint:
       'برای پاسخ به مشتری به همین ایمیل پاسخ دهید. برای افزودن یادداشت داخلی، پاسخ را با #note شروع کنید.',
+    slaWarningSubject: '{tag} هشدار SLA: {target} تا {due}: {subject}',
+    slaWarningIntro: 'مهلت {target} گفتگوی {tag} در {due} به پایان می‌رسد (سیاست {policy}).',
+    slaBreachedSubject: '{tag} نقض SLA: {target}: {subject}',
+    slaBreachedIntro: 'مهلت {target} گفتگوی {tag} در {due} به پایان رسید (سیاست {policy}).',
+    staffingSubject: '{team}: تحقق پیش‌بینی‌شدهٔ SLA {attainment}، کمتر از هدف {goal}',
+    staffingBody:
+      'تیم {team} با این روند نمی‌تواند SLA را حفظ کند.\n\nکارشناسان در دسترس: {agents}\nدر صف: {queued}\nورودی در هر ساعت: {arrivals}\nمیانهٔ زمان رسیدگی: {handling} دقیقه\n\nسهم پیش‌بینی‌شدهٔ پاسخ در {target} دقیقه: {attainment} (هدف {goal}).\n\nپیش‌بینی: {link}',
+    targets: { firstResponse: 'نخستین پاسخ', nextResponse: 'پاسخ بعدی', resolution: 'حل' },
     invitationSubject: '{inviter} شما را به {workspace} در Parley دعوت کرد',
     invitationBody:
       'سلام\n\n{inviter} شما را دعوت کرده است تا با نقش {role} به {workspace} در Parley بپیوندید.\n\nپذیرفتن دعوت: {link}\n\nاین پیوند فقط یک بار و تا {expires} کار می‌کند. اگر انتظار این پیام را نداشتید، آن را نادیده بگیرید.',
@@ -104,6 +156,14 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     customer: '客户',
     open: '打开会话',
     replyHint: '直接回复此邮件即可答复客户。如需添加内部备注,请以 #note 开头。',
+    slaWarningSubject: '{tag} SLA 预警:{target}将于 {due} 到期:{subject}',
+    slaWarningIntro: '会话 {tag} 的{target}将于 {due} 到期(策略 {policy})。',
+    slaBreachedSubject: '{tag} SLA 已违约:{target}:{subject}',
+    slaBreachedIntro: '会话 {tag} 的{target}已于 {due} 到期,现已超时(策略 {policy})。',
+    staffingSubject: '{team}:预计 SLA 达成率 {attainment},低于目标 {goal}',
+    staffingBody:
+      '按当前速度,{team} 团队无法达成 SLA。\n\n当前可用客服:{agents}\n排队中:{queued}\n每小时新增:{arrivals}\n处理时长中位数:{handling} 分钟\n\n预计 {target} 分钟内回复的比例:{attainment}(目标 {goal})。\n\n查看预测:{link}',
+    targets: { firstResponse: '首次回复', nextResponse: '后续回复', resolution: '解决' },
     invitationSubject: '{inviter} 邀请您加入 Parley 上的 {workspace}',
     invitationBody:
       '您好!\n\n{inviter} 邀请您以 {role} 身份加入 Parley 上的 {workspace}。\n\n接受邀请:{link}\n\n此链接只能使用一次,有效期至 {expires}。如果这不是您预期的邮件,请忽略。',

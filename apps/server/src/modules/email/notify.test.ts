@@ -359,7 +359,14 @@ describe('agent notifications by email', () => {
     // Preferences: shown on /me with defaults on, changed by the user only, key by key.
     const me = await api(t.app, 'GET', '/api/v1/me', { as: agentAs });
     expect(me.body.user.notificationPreferences).toEqual({
-      email: { assigned: true, customerReplied: true, escalated: true },
+      email: {
+        assigned: true,
+        customerReplied: true,
+        escalated: true,
+        slaWarning: true,
+        slaBreached: true,
+      },
+      push: { slaWarning: true, slaBreached: true },
     });
     const byAdmin = await api(t.app, 'PATCH', `/api/v1/users/${agent.id}`, {
       as: ownerAs,
@@ -378,7 +385,14 @@ describe('agent notifications by email', () => {
     });
     expect(off.statusCode).toBe(200);
     expect(off.body.notificationPreferences).toEqual({
-      email: { assigned: true, customerReplied: false, escalated: true },
+      email: {
+        assigned: true,
+        customerReplied: false,
+        escalated: true,
+        slaWarning: true,
+        slaBreached: true,
+      },
+      push: { slaWarning: true, slaBreached: true },
     });
     await customerWrites({
       from: customer,

@@ -4,10 +4,16 @@ import type { Services } from '../../context.js';
 import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
+import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
 import { notificationTexts } from './notify.templates.js';
 import { messageIdDomain, textToHtml } from './outbound.js';
 
-const SystemMail = Type.Object({ workspaceId: Type.String(), eventId: Type.Integer() });
+const SystemMail = Type.Object({
+  workspaceId: Type.String(),
+  eventId: Type.Integer(),
+  /** The recipient, for events addressed to several users (a team's leads). */
+  userId: Type.Optional(Type.String()),
+});
 
 export const systemMailJob = { name: 'email.system', payload: SystemMail, maxAttempts: 8 };
 
@@ -29,6 +35,72 @@ export function systemMailSubscribers(services: Services): void {
     if ((event.data as { channel?: string }).channel === 'email') await queue(event);
   });
   services.outbox.subscribe('invitation.created', 'email-invitation', queue);
+  // A team's staffing below its SLA goal: each lead, with the numbers.
+  services.outbox.subscribe('team.sla_staffing_alert', 'email-staffing-alert', async (event) => {
+    for (const userId of (event.data as { leadIds?: string[] }).leadIds ?? [])
+      await enqueue(
+        services.db,
+        systemMailJob,
+        { workspaceId: event.workspaceId, eventId: event.id, userId },
+        { jobKey: `email-system:${String(event.id)}:${userId}` },
+      );
+  });
+}
+
+interface StaffingData {
+  inputs: {
+    queued: number;
+    availableAgents: number;
+    handlingSeconds: number;
+    arrivalsPerHour: number;
+  };
+  staffing: { targetSeconds: number; expectedAttainment: number; goal: number };
+}
+
+/** A lead's staffing alert, in their language, if they still want SLA warnings by email. */
+async function staffingMail(
+  services: Services,
+  event: { workspaceId: string; aggregateId: string; data: unknown },
+  userId: string,
+): Promise<SendMailOptions | null> {
+  const user = await services.db
+    .selectFrom('users')
+    .select(['email', 'name', 'status', 'locale', 'notificationPreferences'])
+    .where('workspaceId', '=', event.workspaceId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+  if (user?.status !== 'active') return null;
+  if (!notificationPreferences(user.notificationPreferences).email.slaWarning) return null;
+  const team = await services.db
+    .selectFrom('teams')
+    .select('name')
+    .where('workspaceId', '=', event.workspaceId)
+    .where('id', '=', event.aggregateId)
+    .executeTakeFirst();
+  if (!team) return null;
+  const locale = chooseLocale(user.locale);
+  const texts = notificationTexts[locale];
+  const data = event.data as StaffingData;
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+  const number = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 });
+  const values = {
+    team: team.name,
+    agents: number.format(data.inputs.availableAgents),
+    queued: number.format(data.inputs.queued),
+    arrivals: number.format(data.inputs.arrivalsPerHour),
+    handling: number.format(data.inputs.handlingSeconds / 60),
+    target: number.format(data.staffing.targetSeconds / 60),
+    attainment: percent.format(data.staffing.expectedAttainment),
+    goal: percent.format(data.staffing.goal),
+    link: `${services.config.publicUrl}/api/v1/teams/${event.aggregateId}/sla-forecast`,
+  };
+  const text = render(texts.staffingBody, values);
+  return {
+    to: { name: user.name, address: user.email },
+    subject: render(texts.staffingSubject, values).replace(/[\r\n]+/g, ' '),
+    text,
+    html: `<div dir="auto">${textToHtml(text)}</div>`,
+  };
 }
 
 interface PortalAccessData {
@@ -111,7 +183,7 @@ async function mailFor(
 /** Sends the mail of one event, from the conversation's mailbox or the workspace's first. */
 export async function sendSystemMail(
   services: Services,
-  props: { workspaceId: string; eventId: number },
+  props: { workspaceId: string; eventId: number; userId?: string },
   context: JobContext,
 ): Promise<void> {
   const event = await services.db
@@ -121,7 +193,14 @@ export async function sendSystemMail(
     .where('id', '=', props.eventId)
     .executeTakeFirst();
   if (!event) return; // pruned: a week past dispatch, long after its link expired
-  const built = await mailFor(services, event);
+  const built =
+    event.type === 'team.sla_staffing_alert'
+      ? props.userId
+        ? await staffingMail(services, event, props.userId).then((mail) =>
+            mail ? { conversationId: null, mail } : null,
+          )
+        : null
+      : await mailFor(services, event);
   if (!built) return;
   const mailbox = await mailboxFor(services.db, props.workspaceId, built.conversationId);
   const route = mailbox ? routeFor(services, mailbox) : { problem: 'the workspace has no mailbox' };
@@ -142,7 +221,7 @@ export async function sendSystemMail(
   await deliverOrRetry(context, systemMailJob, route, {
     ...built.mail,
     from: { name: mailbox.displayName ?? workspace.name, address: mailbox.address },
-    messageId: `<system.${String(props.eventId)}@${messageIdDomain(mailbox.address)}>`,
+    messageId: `<system.${String(props.eventId)}${props.userId ? `.${props.userId}` : ''}@${messageIdDomain(mailbox.address)}>`,
     headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'All' },
   });
 }

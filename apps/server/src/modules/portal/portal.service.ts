@@ -111,6 +111,10 @@ export async function getPortalTicket(props: {
     subject: ticket.subject,
     status: portalStatus[ticket.status],
     createdAt: ticket.createdAt.toISOString(),
+    expected: {
+      firstResponseBy: ticket.firstResponseDueAt?.toISOString() ?? null,
+      resolutionBy: ticket.resolutionDueAt?.toISOString() ?? null,
+    },
     updatedAt: ticket.updatedAt.toISOString(),
     csrfToken: customer.csrfToken,
     messages: {

@@ -37,6 +37,9 @@ export interface PortalTicketRow {
   contactId: string;
   createdAt: Date;
   updatedAt: Date;
+  /** The SLA's running due times (null: no policy, met, or paused while waiting on the customer). */
+  firstResponseDueAt: Date | null;
+  resolutionDueAt: Date | null;
 }
 
 /**
@@ -59,6 +62,8 @@ export async function resolveTicket(
     'createdAt',
     'updatedAt',
     'mergedIntoId',
+    'firstResponseDueAt',
+    'resolutionDueAt',
   ] as const;
   let row = await db
     .selectFrom('conversations')
@@ -85,5 +90,7 @@ export async function resolveTicket(
     contactId: row.contactId,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
+    firstResponseDueAt: row.firstResponseDueAt,
+    resolutionDueAt: row.resolutionDueAt,
   };
 }

@@ -16,6 +16,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { availableNowSql } from '../availability/availability.sql.js';
+import { assertCalendar } from '../sla/calendars.service.js';
 import type { StoredTeamCapacity, StoredTeamSettings, TeamsTable } from './teams.tables.js';
 
 type TeamRow = Selectable<TeamsTable>;
@@ -29,6 +30,7 @@ export function teamSettings(stored: StoredTeamSettings): TeamSettings {
     escalationTeamId: stored.escalationTeamId ?? null,
     isDefault: stored.isDefault ?? false,
     requireLanguageSkill: stored.requireLanguageSkill ?? false,
+    slaGoal: stored.slaGoal ?? 0.8,
   };
 }
 
@@ -229,6 +231,7 @@ export async function createTeam(props: {
       const members = await checkedMembers(trx, actor.workspaceId, body.members ?? []);
       await checkLinkedTeams(trx, actor.workspaceId, id, body.settings);
       await keepOneDefault(trx, actor.workspaceId, id, body.settings);
+      if (body.calendarId) await assertCalendar(trx, actor.workspaceId, body.calendarId);
       await trx
         .insertInto('teams')
         .values({
@@ -260,6 +263,7 @@ export async function updateTeam(props: {
   return namedUniquely(changes.name, () =>
     props.db.transaction().execute(async (trx) => {
       const before = await assertTeam(trx, actor.workspaceId, props.teamId);
+      if (changes.calendarId) await assertCalendar(trx, actor.workspaceId, changes.calendarId);
       const { settings, capacity, ...plain } = changes;
       await checkLinkedTeams(trx, actor.workspaceId, props.teamId, settings);
       await keepOneDefault(trx, actor.workspaceId, props.teamId, settings);

@@ -20,6 +20,7 @@ export interface StoredTeamSettings {
   escalationTeamId?: string | null;
   isDefault?: boolean;
   requireLanguageSkill?: boolean;
+  slaGoal?: number;
 }
 
 export interface StoredTeamCapacity {
@@ -40,7 +41,7 @@ export interface TeamsTable {
   >;
   settings: Json<StoredTeamSettings>;
   capacity: Json<StoredTeamCapacity>;
-  /** The SLA issue's business-hours calendar; no foreign key until calendars exist. */
+  /** The business-hours calendar SLA policies without their own use (sla_calendars). */
   calendarId: string | null;
   createdAt: CreatedAt;
   updatedAt: UpdatedAt;

@@ -56,6 +56,7 @@ describe('teams', () => {
         escalationTeamId: null,
         isDefault: false,
         requireLanguageSkill: false,
+        slaGoal: 0.8,
       },
       capacity: { limits: { chat: 3, email: 20 }, priorityWeights: null },
       calendarId: null,
@@ -71,15 +72,27 @@ describe('teams', () => {
     });
     const id = created.body.id as string;
 
+    // A calendar must be one of the workspace's.
+    const unknownCalendar = await api(t.app, 'PATCH', `/api/v1/teams/${id}`, {
+      as: asManager,
+      body: { calendarId: '01a20000-0000-7000-8000-00000000ca1e' },
+    });
+    expect(unknownCalendar.statusCode).toBe(404);
+    expect(unknownCalendar.body.error.code).toBe('calendar_not_found');
+    const calendar = await api(t.app, 'POST', '/api/v1/calendars', {
+      as: asManager,
+      body: { name: 'Office', timeZone: 'Europe/Warsaw', alwaysOpen: true },
+    });
     const changed = await api(t.app, 'PATCH', `/api/v1/teams/${id}`, {
       as: asManager,
       body: {
-        settings: { handBackOnOffline: true },
+        settings: { handBackOnOffline: true, slaGoal: 0.9 },
         capacity: { priorityWeights: { low: 0.5, normal: 1, high: 2, urgent: 3 } },
-        calendarId: '01a20000-0000-7000-8000-00000000ca1e',
+        calendarId: calendar.body.id,
       },
     });
     expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body.calendarId).toBe(calendar.body.id);
     expect(changed.body.settings).toEqual({
       handBack: 'queue',
       handBackOnOffline: true,
@@ -87,6 +100,7 @@ describe('teams', () => {
       escalationTeamId: null,
       isDefault: false,
       requireLanguageSkill: false,
+      slaGoal: 0.9,
     });
     expect(changed.body.capacity).toEqual({
       limits: { chat: 3, email: 20 },

@@ -161,7 +161,10 @@ function mergePreferences(
   changes: NonNullable<UserUpdateBody['notificationPreferences']>,
 ): NotificationPreferences {
   const current = notificationPreferences(stored);
-  return { email: { ...current.email, ...changes.email } };
+  return {
+    email: { ...current.email, ...changes.email },
+    push: { ...current.push, ...changes.push },
+  };
 }
 
 async function assertAnotherOwner(trx: Tx, workspaceId: string, exceptId: string): Promise<void> {

@@ -33,11 +33,18 @@ export function presentUser(row: Selectable<UsersTable>): User {
 /** A user's stored preferences over the defaults (every notification on). */
 export function notificationPreferences(stored: unknown): NotificationPreferences {
   const email = (stored as { email?: Record<string, unknown> } | null)?.email ?? {};
+  const push = (stored as { push?: Record<string, unknown> } | null)?.push ?? {};
   return {
     email: {
       assigned: email.assigned !== false,
       customerReplied: email.customerReplied !== false,
       escalated: email.escalated !== false,
+      slaWarning: email.slaWarning !== false,
+      slaBreached: email.slaBreached !== false,
+    },
+    push: {
+      slaWarning: push.slaWarning !== false,
+      slaBreached: push.slaBreached !== false,
     },
   };
 }

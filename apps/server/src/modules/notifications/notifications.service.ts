@@ -208,6 +208,41 @@ export function notificationSubscribers(services: Services): void {
         })),
     );
   });
+  // SLA warnings and breaches: the assignee and the team's leads (named by the SLA).
+  for (const [type, kind] of [
+    ['conversation.sla_warning', 'sla_warning'],
+    ['conversation.sla_breached', 'sla_breached'],
+  ] as const) {
+    services.outbox.subscribe(type, `notify-${kind}`, async (event) => {
+      const data = event.data as {
+        assigneeId?: string | null;
+        leadIds?: string[];
+        target?: string;
+        percent?: number;
+        dueAt?: string | null;
+        policyName?: string;
+      };
+      const people = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
+        (id): id is string => typeof id === 'string',
+      );
+      await notify(
+        services.db,
+        people.map((userId) => ({
+          workspaceId: event.workspaceId,
+          userId,
+          type: kind,
+          conversationId: event.aggregateId,
+          data: {
+            target: data.target ?? null,
+            percent: data.percent ?? null,
+            dueAt: data.dueAt ?? null,
+            policyName: data.policyName ?? null,
+          },
+          source: `event:${String(event.id)}`,
+        })),
+      );
+    });
+  }
   services.outbox.subscribe('message.created', 'notify-customer-replied', async (event) => {
     const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
     if (data.kind !== 'inbound' || data.automated || !data.messageId) return;

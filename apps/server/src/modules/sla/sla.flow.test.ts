@@ -141,6 +141,20 @@ describe('SLA warnings and breaches in real time', () => {
       (m) => m.type === 'conversation.sla_warning' && m.workspaceId === workspace.id,
     );
     expect(JSON.stringify(warning)).toContain(lead.id);
+    // …and both sit in their notification centres: the lead's and the assignee's.
+    const centre = (userId: string) =>
+      t.services.db
+        .selectFrom('notifications')
+        .select('type')
+        .where('userId', '=', userId)
+        .where('conversationId', '=', conversationId)
+        .where('type', 'in', ['sla_warning', 'sla_breached'])
+        .orderBy('id')
+        .execute();
+    await waitFor(async () =>
+      expect((await centre(lead.id)).map((n) => n.type)).toEqual(['sla_warning', 'sla_breached']),
+    );
+    expect((await centre(agent.id)).map((n) => n.type)).toEqual(['sla_warning', 'sla_breached']);
 
     // Email: the lead gets both; the agent only the warning (their preference; their other
     // mail says the conversation was assigned to them).

@@ -82,6 +82,11 @@ export class RealtimeClient {
     this.send({ type: 'composing', conversationId, composing });
   }
 
+  /** The conversation is on screen up to `seq` (chat customers then see theirs read). */
+  seen(conversationId: string, seq: number): void {
+    this.send({ type: 'seen', conversationId, seq });
+  }
+
   presence(presence: 'online' | 'away'): void {
     this.send({ type: 'presence', presence });
   }

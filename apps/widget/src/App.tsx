@@ -238,7 +238,7 @@ function Conversation(props: {
 
 function statusOf(message: VisitorMessage | (Pending & { pending: true }), t: T): string {
   if ('pending' in message) return t('sending');
-  return t('sent');
+  return message.deliveryStatus === 'read' ? t('read') : t('sent');
 }
 
 function Bubble({
@@ -280,7 +280,17 @@ function Bubble({
       data-testid={mine ? 'parley-mine' : 'parley-theirs'}
     >
       {'from' in message && message.from !== 'visitor' && message.authorName && (
-        <span class="who">{message.authorName}</span>
+        <span class="who">
+          <span class="avatar" aria-hidden="true">
+            {message.authorName
+              .split(/\s+/)
+              .map((w) => w.slice(0, 1))
+              .join('')
+              .slice(0, 2)
+              .toUpperCase()}
+          </span>
+          {message.authorName}
+        </span>
       )}
       {message.text}
       {files}

@@ -233,6 +233,14 @@ export class ChatClient {
         });
         return;
       }
+      case 'message_status': {
+        if (!conversation || frame.conversationId !== conversation.id) return;
+        const messages = conversation.messages.map((m) =>
+          m.id === frame.messageId ? { ...m, deliveryStatus: frame.deliveryStatus } : m,
+        );
+        this.set({ conversation: { ...conversation, messages } });
+        return;
+      }
       case 'typing':
         if (frame.conversationId === conversation?.id) this.set({ typing: frame.name });
         return;

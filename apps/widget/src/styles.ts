@@ -31,7 +31,8 @@ button, input, textarea, select { font: inherit; color: inherit; }
 .msg { max-width: 82%; padding: 8px 12px; border-radius: 14px; white-space: pre-wrap; overflow-wrap: anywhere; }
 .msg.me { align-self: flex-end; background: var(--accent); color: #fff; border-end-end-radius: 4px; }
 .msg.them { align-self: flex-start; background: #fff; border: 1px solid #e2e8f0; border-end-start-radius: 4px; }
-.who { display: block; font-size: 12px; font-weight: 600; color: #475569; margin-block-end: 2px; }
+.who { display: flex; align-items: center; gap: 6px; font-size: 12px; font-weight: 600; color: #475569; margin-block-end: 4px; }
+.avatar { display: inline-flex; align-items: center; justify-content: center; width: 22px; height: 22px; border-radius: 50%; background: var(--accent); color: #fff; font-size: 10px; font-weight: 700; }
 .meta { align-self: flex-end; font-size: 11px; color: #64748b; margin-block-start: -4px; }
 .typing, .note { font-size: 12px; color: #475569; font-style: italic; }
 .note.err { color: #b91c1c; font-style: normal; }

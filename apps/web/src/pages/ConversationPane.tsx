@@ -67,6 +67,19 @@ export function ConversationPane() {
     return realtime().follow(id, page?.data.at(-1)?.seq ?? 0);
   }, [id, loaded, queryClient]);
   const viewers = useViewers(id, me.user.id);
+  // A chat customer sees their messages read once they are on this screen, in front.
+  const unreadFromCustomer = (messages.data?.data ?? []).findLast(
+    (m) => m.kind === 'inbound' && m.channel === 'chat' && m.deliveryStatus !== 'read',
+  )?.seq;
+  useEffect(() => {
+    if (unreadFromCustomer === undefined) return;
+    const report = () => {
+      if (document.visibilityState === 'visible') realtime().seen(id, unreadFromCustomer);
+    };
+    report();
+    document.addEventListener('visibilitychange', report);
+    return () => document.removeEventListener('visibilitychange', report);
+  }, [id, unreadFromCustomer, live]);
   const users = useQuery({ queryKey: ['users'], queryFn: api.users, staleTime: 60_000 });
   const events = useQuery({
     queryKey: ['events', id],

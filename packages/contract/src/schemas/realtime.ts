@@ -66,6 +66,18 @@ export const ClientFrame = Type.Union([
     },
     { additionalProperties: false },
   ),
+  Type.Object(
+    {
+      type: Type.Literal('seen'),
+      ...ConversationRef,
+      seq: Type.Integer({
+        minimum: 0,
+        description:
+          'The agent has the conversation on screen up to this message: chat customers see theirs read',
+      }),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('ping') }, { additionalProperties: false }),
 ]);
 export type ClientFrame = Static<typeof ClientFrame>;

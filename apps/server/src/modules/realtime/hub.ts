@@ -232,8 +232,8 @@ export class RealtimeHub {
         deliveryError?: string;
       };
       void this.serial(conversationId, () => {
+        // Agents see their replies delivered and read; a chat customer sees theirs read.
         for (const connection of this.rooms.get(conversationId) ?? []) {
-          if (connection.principal.kind !== 'agent') continue;
           connection.send({
             type: 'message_status',
             conversationId,

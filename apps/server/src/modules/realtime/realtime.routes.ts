@@ -17,6 +17,7 @@ import { SESSION_COOKIE } from '../auth/auth.service.js';
 import { setPresence } from '../availability/agents.service.js';
 import { readVisitorToken, type Visitor } from '../widget/visitors.js';
 import {
+  markCustomerMessagesRead,
   markVisitorSeen,
   sendVisitorMessage,
   visitorContact,
@@ -224,6 +225,10 @@ export function realtimeRoutes(app: App, services: Services): void {
         return;
       case 'presence':
         await setPresence({ db, actor, userId: actor.userId, presence: frame.presence });
+        return;
+      case 'seen':
+        if (connection.rooms.has(frame.conversationId))
+          await markCustomerMessagesRead(db, actor.workspaceId, frame.conversationId, frame.seq);
         return;
     }
   }

@@ -526,3 +526,40 @@ export async function markVisitorSeen(props: {
     return changed.length;
   });
 }
+
+/**
+ * An agent has a chat conversation on screen up to `seq`: the customer's messages up to
+ * there are read, each with a `message.delivery_changed` event (the widget shows "Read").
+ */
+export async function markCustomerMessagesRead(
+  db: Db,
+  workspaceId: string,
+  conversationId: string,
+  seq: number,
+): Promise<number> {
+  return db.transaction().execute(async (trx) => {
+    const changed = await trx
+      .updateTable('messages')
+      .set({ deliveryStatus: 'read' })
+      .where('workspaceId', '=', workspaceId)
+      .where('conversationId', '=', conversationId)
+      .where('kind', '=', 'inbound')
+      .where('channel', '=', 'chat')
+      .where('seq', '<=', seq)
+      .where((eb) => eb.or([eb('deliveryStatus', 'is', null), eb('deliveryStatus', '<>', 'read')]))
+      .returning(['id', 'seq'])
+      .execute();
+    await recordEvents(
+      trx,
+      changed.map((m) => ({
+        workspaceId,
+        aggregateType: 'conversation',
+        aggregateId: conversationId,
+        type: 'message.delivery_changed',
+        data: { messageId: m.id, seq: m.seq, deliveryStatus: 'read' },
+        broadcast: true,
+      })),
+    );
+    return changed.length;
+  });
+}

@@ -383,6 +383,12 @@ describe('chat widget: the visitor socket', () => {
       'message_status',
       (f) => f.messageId === reply.body.id && f.deliveryStatus === 'read',
     );
+    // The agent has the conversation on screen: the customer sees their message read.
+    agent.send({ type: 'seen', conversationId, seq: ack.result.message.seq });
+    await widget.next(
+      'message_status',
+      (f) => f.messageId === ack.result.message.id && f.deliveryStatus === 'read',
+    );
     // Resolved: the widget hears it (and shows the survey hook).
     await api(t.app, 'PATCH', `/api/v1/conversations/${conversationId}`, {
       as: s.asAgent,

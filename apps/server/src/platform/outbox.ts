@@ -184,27 +184,39 @@ export class OutboxDispatcher {
       );
       const done: number[] = [];
       const blocked = new Set<string>();
-      for (const row of rows) {
+      const eventOf = (row: OutboxRow): DomainEvent => ({
+        id: row.id,
+        workspaceId: row.workspace_id,
+        aggregateType: row.aggregate_type,
+        aggregateId: row.aggregate_id,
+        type: row.type,
+        data: row.data,
+        createdAt: row.created_at.toISOString(),
+      });
+      // Realtime first: the batch's broadcast events are published together (in order, on
+      // one connection) before any subscriber runs, so a screen never waits for side effects
+      // such as jobs or mail. A later failure retries the event, which publishes it again:
+      // realtime listeners take an event twice without harm (the hub reads messages by
+      // sequence; the app refetches).
+      const published = await Promise.all(
+        rows.map((row) =>
+          row.broadcast
+            ? this.broadcaster
+                .publish({ type: row.type, workspaceId: row.workspace_id, event: eventOf(row) })
+                .then(
+                  () => null,
+                  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+                )
+            : Promise.resolve(null),
+        ),
+      );
+      for (const [index, row] of rows.entries()) {
         const aggregate = `${row.aggregate_type}:${row.aggregate_id}`;
         if (blocked.has(aggregate)) continue;
-        const event: DomainEvent = {
-          id: row.id,
-          workspaceId: row.workspace_id,
-          aggregateType: row.aggregate_type,
-          aggregateId: row.aggregate_id,
-          type: row.type,
-          data: row.data,
-          createdAt: row.created_at.toISOString(),
-        };
         try {
-          await this.deliver(event);
-          if (row.broadcast) {
-            await this.broadcaster.publish({
-              type: event.type,
-              workspaceId: event.workspaceId,
-              event,
-            });
-          }
+          const publishError = published[index];
+          if (publishError) throw publishError;
+          await this.deliver(eventOf(row));
           done.push(row.id);
         } catch (error) {
           blocked.add(aggregate);

@@ -149,6 +149,21 @@ function resolveInlineImages(html: string, conversationId: string, attachments: 
   });
 }
 
+/**
+ * Messages with their agent author's row joined (`u`, for `u.name`): what every reader that
+ * shows who wrote a message starts from (the realtime hub, the widget, the portal).
+ */
+export function messagesWithAuthors(db: Db | Tx) {
+  return db
+    .selectFrom('messages as m')
+    .leftJoin('users as u', (j) =>
+      j
+        .onRef('u.workspaceId', '=', 'm.workspaceId')
+        .onRef('u.id', '=', 'm.authorId')
+        .on('m.authorType', '=', 'user'),
+    );
+}
+
 export function presentMessage(
   row: Pick<Selectable<MessagesTable>, (typeof messageColumns)[number]>,
 ): Message {

@@ -8,6 +8,7 @@ import type {
 import type { Db } from '../../database.js';
 import { notFound } from '../../platform/errors.js';
 import type { RateLimits } from '../../platform/rate-limit.js';
+import { messagesWithAuthors } from '../conversations/conversations.service.js';
 import { ingest } from '../conversations/ingest.js';
 import { portalLimits } from './access.service.js';
 import type { PortalCustomer } from './portal.hooks.js';
@@ -46,14 +47,7 @@ async function ticketPrefix(db: Db, workspaceId: string): Promise<string> {
  * (outbound), never internal notes; authors are "you", an agent's display name, or automatic.
  */
 function messagesQuery(db: Db, customer: PortalCustomer) {
-  return db
-    .selectFrom('messages as m')
-    .leftJoin('users as u', (j) =>
-      j
-        .onRef('u.workspaceId', '=', 'm.workspaceId')
-        .onRef('u.id', '=', 'm.authorId')
-        .on('m.authorType', '=', 'user'),
-    )
+  return messagesWithAuthors(db)
     .select([
       'm.id',
       'm.seq',

@@ -11,7 +11,7 @@ import type { Db } from '../../database.js';
 import type { BroadcastMessage, Broadcaster } from '../../platform/broadcast.js';
 import type { Logger } from '../../platform/logger.js';
 import type { DomainEvent } from '../../platform/outbox.js';
-import { presentMessage } from '../conversations/conversations.service.js';
+import { messagesWithAuthors, presentMessage } from '../conversations/conversations.service.js';
 import { presentVisitorMessage } from '../widget/widget.service.js';
 
 /** Who is on the other end of a socket. */
@@ -277,14 +277,7 @@ export class RealtimeHub {
     if (workspaceId === undefined) return;
     for (;;) {
       const from = Math.min(...live.map((c) => c.rooms.get(conversationId) ?? 0));
-      const rows = await this.db
-        .selectFrom('messages as m')
-        .leftJoin('users as u', (j) =>
-          j
-            .onRef('u.workspaceId', '=', 'm.workspaceId')
-            .onRef('u.id', '=', 'm.authorId')
-            .on('m.authorType', '=', 'user'),
-        )
+      const rows = await messagesWithAuthors(this.db)
         .select([
           'm.id',
           'm.conversationId',

@@ -20,6 +20,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { availableNowSql } from '../availability/availability.sql.js';
+import { messagesWithAuthors } from '../conversations/conversations.service.js';
 import { ingest } from '../conversations/ingest.js';
 import {
   fileSignature,
@@ -284,14 +285,7 @@ export function presentVisitorMessage(
 
 /** Messages a visitor may see (never notes), with agents' names. */
 export function visitorMessagesQuery(db: Db | Tx, workspaceId: string) {
-  return db
-    .selectFrom('messages as m')
-    .leftJoin('users as u', (j) =>
-      j
-        .onRef('u.workspaceId', '=', 'm.workspaceId')
-        .onRef('u.id', '=', 'm.authorId')
-        .on('m.authorType', '=', 'user'),
-    )
+  return messagesWithAuthors(db)
     .select([
       'm.id',
       'm.conversationId',

@@ -12,7 +12,7 @@ import type {
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link, useParams, useSearch } from '@tanstack/react-router';
 import { ArrowLeft, Lock, Paperclip, Route } from 'lucide-react';
-import { useEffect, useRef, useState, type SyntheticEvent } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState, type SyntheticEvent } from 'react';
 import { useIntl } from 'react-intl';
 import { api } from '../api.js';
 import { initials } from '../format.js';
@@ -625,16 +625,21 @@ function Composer({
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
   const [mentionActive, setMentionActive] = useState(0);
   const suggestions = mention ? mentionCandidates(users, mention.query, meId) : [];
+  // Where the caret goes after an insertion: set in the same commit as the new text (a
+  // layout effect), so a fast typist's next keystroke lands after what was inserted.
+  const [caret, setCaret] = useState<number | null>(null);
+  useLayoutEffect(() => {
+    const box = textarea.current;
+    if (caret === null || !box) return;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    setCaret(null);
+  }, [caret, textarea]);
   const insert = (value: string, from: number, to: number) => {
     const next = text.slice(0, from) + value + text.slice(to);
     setText(next);
+    setCaret(from + value.length);
     if (draftSeq === null) setDraftSeq(lastSeq);
-    requestAnimationFrame(() => {
-      const box = textarea.current;
-      if (!box) return;
-      box.focus();
-      box.setSelectionRange(from + value.length, from + value.length);
-    });
   };
   const pickMention = (user: User) => {
     if (!mention) return;

@@ -50,11 +50,9 @@ describe('notification centre', () => {
     await vi.waitFor(async () => expect((await list(s.asOla)).data).toHaveLength(2));
     const page = await list(s.asOla);
     expect(page.unreadCount).toBe(2);
-    expect(page.data.map((n: { type: string }) => n.type)).toEqual([
-      'customer_replied',
-      'assigned',
-    ]);
-    expect(page.data[1]).toMatchObject({
+    // (Newest first is checked below with notifications made one after the other.)
+    expect(page.data.map((n) => n.type).sort()).toEqual(['assigned', 'customer_replied']);
+    expect(page.data.find((n) => n.type === 'assigned')).toMatchObject({
       conversation: { id: s.conversationId, displayNumber: expect.stringMatching(/^#\d+$/) },
       actor: { id: s.owner.id, name: 'Owner' },
       read: false,
@@ -68,7 +66,7 @@ describe('notification centre', () => {
 
     const read = await api(t.app, 'POST', '/api/v1/notifications/read', {
       as: s.asOla,
-      body: { ids: [page.data[0]!.id] },
+      body: { ids: [page.data.find((n) => n.type === 'customer_replied')!.id] },
     });
     expect(read.body).toEqual({ updated: 1 });
     expect((await list(s.asOla, '?unread=true')).data).toHaveLength(1);
@@ -125,6 +123,21 @@ describe('notification centre', () => {
     expect(first.data).toHaveLength(3);
     const second = await list(s.asOla, `?limit=3&cursor=${String(first.nextCursor)}`);
     expect(second.data).toHaveLength(2);
+    // Newest first: test:5 … test:1, in the order they were made.
+    const ordered = await t.services.db
+      .selectFrom('notifications')
+      .select(['id', 'source'])
+      .where('userId', '=', s.ola.id)
+      .where('source', 'like', 'test:%')
+      .execute();
+    const bySource = new Map(ordered.map((n) => [n.id, n.source]));
+    expect([...first.data, ...second.data].map((n) => bySource.get(n.id))).toEqual([
+      'test:5',
+      'test:4',
+      'test:3',
+      'test:2',
+      'test:1',
+    ]);
     expect(new Set([...first.data, ...second.data].map((n: { id: string }) => n.id)).size).toBe(5);
 
     const bad = await api(t.app, 'POST', '/api/v1/notifications/read', {

@@ -244,8 +244,15 @@ export function notificationSubscribers(services: Services): void {
     });
   }
   services.outbox.subscribe('message.created', 'notify-customer-replied', async (event) => {
-    const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
-    if (data.kind !== 'inbound' || data.automated || !data.messageId) return;
+    const data = event.data as {
+      messageId?: string;
+      kind?: string;
+      automated?: boolean;
+      seq?: number;
+    };
+    // The first message opens the conversation: not a reply. (Read at dispatch time, the
+    // assignee may already be someone assigned after it arrived; "assigned" covers them.)
+    if (data.kind !== 'inbound' || data.automated || !data.messageId || data.seq === 1) return;
     const conversation = await services.db
       .selectFrom('conversations')
       .select(['assigneeId', 'messageCount'])

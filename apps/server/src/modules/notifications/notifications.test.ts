@@ -49,7 +49,7 @@ describe('notification centre', () => {
     await s.write('Czy jest już jakaś odpowiedź?');
     await vi.waitFor(async () => expect((await list(s.asOla)).data).toHaveLength(2));
     const page = await list(s.asOla);
-    expect(page.unreadCount).toBe(2);
+    expect(page.unreadCount, JSON.stringify(page.data)).toBe(2);
     // (Newest first is checked below with notifications made one after the other.)
     expect(page.data.map((n) => n.type).sort()).toEqual(['assigned', 'customer_replied']);
     expect(page.data.find((n) => n.type === 'assigned')).toMatchObject({

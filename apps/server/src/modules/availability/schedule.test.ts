@@ -180,7 +180,7 @@ describe('isAvailable', () => {
 });
 
 describe('nextWorkStart', () => {
-  it('finds the next start on the wall clock, across DST and past midnight, skipping continuations', () => {
+  it('finds the next start on the wall clock, across DST and past midnight, passing over continuations', () => {
     const s: Schedule = {
       timeZone: 'Europe/Warsaw',
       weeklyHours: { fri: [{ from: '09:00', to: '17:00' }], mon: [{ from: '09:00', to: '17:00' }] },

@@ -581,7 +581,7 @@ describe('assignment on arrival', () => {
     expect(outbox).toHaveLength(1);
   });
 
-  it('skips an agent at capacity, queues, and assigns when capacity frees', async () => {
+  it('passes over an agent at capacity, queues, and assigns when capacity frees', async () => {
     const s = await setup(['Anna', 'Bo']);
     const team = await s.team('Support', 'least_loaded', ['Anna', 'Bo'], {
       capacity: { limits: { email: 1 } },

@@ -66,7 +66,7 @@ describe('business hours', () => {
     expect(iso(nextOpening(c, t('2026-06-09T00:00:00Z')))).toBe('2026-06-09T07:00:00.000Z');
   });
 
-  it('skips the lunch break of a day with two intervals', () => {
+  it('leaves out the lunch break of a day with two intervals', () => {
     const c = calendar({
       weeklyHours: {
         mon: [

@@ -907,6 +907,32 @@ export async function mergeConversations(props: {
 }
 
 /** The conversation's timeline: who changed what and when, oldest first, paged by id. */
+/**
+ * Timeline entries written by the system (routing, SLA…) in the caller's transaction; the
+ * conversations module owns the table, the other modules say what happened.
+ */
+export async function recordSystemTimeline(
+  trx: Tx,
+  workspaceId: string,
+  conversationId: string,
+  entries: { type: string; data: unknown }[],
+): Promise<void> {
+  if (entries.length === 0) return;
+  await trx
+    .insertInto('conversationEvents')
+    .values(
+      entries.map((entry) => ({
+        workspaceId,
+        conversationId,
+        type: entry.type,
+        actorType: 'system' as const,
+        actorId: null,
+        data: JSON.stringify(entry.data),
+      })),
+    )
+    .execute();
+}
+
 export async function findTimeline(props: {
   db: Db;
   workspaceId: string;

@@ -10,6 +10,7 @@ import {
   type ConversationRow,
 } from './arrival.js';
 import { orderCandidates, why } from './decide.js';
+import { recordSystemTimeline } from '../conversations/conversations.service.js';
 
 /**
  * Why routing ran: a new conversation (rules apply), a queue drain (the team is set), or a
@@ -161,20 +162,7 @@ export async function routeIn(
   }
 
   const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {
-    if (timeline.length > 0)
-      await trx
-        .insertInto('conversationEvents')
-        .values(
-          timeline.map((entry) => ({
-            workspaceId,
-            conversationId,
-            type: entry.type,
-            actorType: 'system' as const,
-            actorId: null,
-            data: JSON.stringify(entry.data),
-          })),
-        )
-        .execute();
+    await recordSystemTimeline(trx, workspaceId, conversationId, timeline);
     if (Object.keys(changes).length > 0)
       events.unshift({
         workspaceId,

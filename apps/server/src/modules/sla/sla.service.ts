@@ -17,6 +17,7 @@ import {
 import { choosePolicy } from './policy-match.js';
 import { findPolicyRows, type SlaPolicyRow } from './policies.service.js';
 import type { StoredClock, StoredPause } from './sla.tables.js';
+import { recordSystemTimeline } from '../conversations/conversations.service.js';
 
 // Job payloads are checked without formats (graphile-worker payloads are plain JSON).
 const Id = Type.String({ minLength: 1 });
@@ -508,20 +509,7 @@ export async function evaluateConversationSla(
       .values({ workspaceId, conversationId, ...row })
       .onConflict((oc) => oc.columns(['workspaceId', 'conversationId']).doUpdateSet(row))
       .execute();
-    if (timeline.length > 0)
-      await trx
-        .insertInto('conversationEvents')
-        .values(
-          timeline.map((entry) => ({
-            workspaceId,
-            conversationId,
-            type: entry.type,
-            actorType: 'system' as const,
-            actorId: null,
-            data: JSON.stringify(entry.data),
-          })),
-        )
-        .execute();
+    await recordSystemTimeline(trx, workspaceId, conversationId, timeline);
     await recordEvents(trx, events);
 
     const next = nextNoticeAt(clocks, fired);

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { WebSocket } from 'ws';
 import { newVisitorKey, visitorToken } from '../apps/server/src/modules/widget/visitors.js';
 import { getWidgetSettings } from '../apps/server/src/modules/widget/widget.service.js';
@@ -107,6 +108,8 @@ async function drive(options: {
   onReceipt: (listener: (text: string) => void) => void;
 }): Promise<Delivery> {
   const sentAt = new Map<number, number>();
+  // CHAT_TRACE (a file) gets "sent-at-seconds latency-ms" per message, to see when the slow ones happen.
+  const trace: string[] = [];
   const seen = new Map<number, number>();
   const histogram = latencyHistogram();
   options.onReceipt((text) => {
@@ -117,8 +120,11 @@ async function drive(options: {
     if (t0 === undefined) return;
     const times = (seen.get(id) ?? 0) + 1;
     seen.set(id, times);
-    if (times === 1)
-      histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+    if (times === 1) {
+      const latency = performance.now() - t0;
+      histogram.recordValue(Math.max(1, Math.round(latency * 1000)));
+      trace.push(`${(t0 / 1000).toFixed(3)} ${latency.toFixed(1)}`);
+    }
   });
   const started = performance.now();
   const total = Math.round(options.rate * options.duration);
@@ -131,6 +137,7 @@ async function drive(options: {
   }
   const deadline = performance.now() + 10_000;
   while (seen.size < total && performance.now() < deadline) await sleep(20);
+  if (process.env.CHAT_TRACE) appendFileSync(process.env.CHAT_TRACE, `${trace.join('\n')}\n---\n`);
   const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
   return {
     sent: total,
@@ -298,6 +305,42 @@ async function measureBare(sizes: Sizes, duration: number): Promise<Delivery> {
   }
 }
 
+/**
+ * The floor under any durable chat: the same database committing one message-sized row per
+ * message, at the same rate and concurrency, each its own transaction (what a message needs
+ * before it may be acknowledged and shown). Its p99 is the disk's fsync tail.
+ */
+async function measureCommits(url: string, sizes: Sizes, duration: number) {
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  const histogram = latencyHistogram();
+  try {
+    await pool.query(
+      'create table if not exists bench_commit_floor (id bigserial primary key, text text)',
+    );
+    const total = Math.round(sizes.rate * duration);
+    const started = performance.now();
+    const pending: Promise<void>[] = [];
+    for (let id = 0; id < total; id++) {
+      const due = started + (id * 1000) / sizes.rate;
+      const wait = due - performance.now();
+      if (wait > 1) await sleep(wait);
+      const t0 = performance.now();
+      pending.push(
+        pool
+          .query('insert into bench_commit_floor (text) values ($1)', [`bench ${String(id)}`])
+          .then(() => {
+            histogram.recordValue(Math.max(1, Math.round((performance.now() - t0) * 1000)));
+          }),
+      );
+    }
+    await Promise.all(pending);
+    await pool.query('drop table bench_commit_floor');
+  } finally {
+    await pool.end();
+  }
+  return histogram;
+}
+
 const WIDGET = resolve(import.meta.dirname, '../apps/widget/dist/widget.js');
 const PREACT = resolve(import.meta.dirname, '../node_modules/preact/dist/preact.min.js');
 const gzipKb = (bytes: Buffer | string) => Math.round((gzipSync(bytes).length / 1024) * 10) / 10;
@@ -325,10 +368,12 @@ export const scenario: Scenario = {
     };
     const db = await context.database();
     const bare = await measureBare(sizes, context.duration);
+    const commits = await measureCommits(db.url, sizes, context.duration);
     const parley = await measureParley(db, sizes, context.duration);
     const p = parley.delivery;
     const p99 = ms(p.histogram, 99);
     const bareP99 = ms(bare.histogram, 99);
+    const commitP99 = ms(commits, 99);
     // What the host page loads before the first interaction: the script and the config.
     const script = readFileSync(WIDGET);
     const config = JSON.stringify({
@@ -351,6 +396,14 @@ export const scenario: Scenario = {
           target: { text: '≤ 50 ms, 0 lost', met: p99 <= 50 && p.lost === 0 && p.duplicates === 0 },
         },
         {
+          name: 'widget → agent p99 beside the database’s own commit p99',
+          unit: 'ms',
+          value: p99,
+          baseline: { name: 'one INSERT per message, same rate, same database', value: commitP99 },
+          ratio: ratio(p99, commitP99),
+          target: null,
+        },
+        {
           name: 'widget on the host page (gzip)',
           unit: 'KB',
           value: widgetKb,
@@ -361,6 +414,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         `Parley: ${String(p.sent)} sent, ${String(p.received)} received, ${String(p.lost)} lost, ${String(p.duplicates)} doubled; p50 ${String(ms(p.histogram, 50))} / p95 ${String(ms(p.histogram, 95))} / p99 ${String(p99)} ms; ${parley.cpuPerMessage.toFixed(2)} ms CPU per message`,
+        `database floor: one INSERT + COMMIT per message at ${String(sizes.rate)}/s: p50 ${String(ms(commits, 50))} / p95 ${String(ms(commits, 95))} / p99 ${String(commitP99)} ms`,
         `bare relay: ${String(bare.sent)} sent, ${String(bare.lost)} lost; p50 ${String(ms(bare.histogram, 50))} / p99 ${String(bareP99)} ms`,
         `Parley memory: ${String(parley.rss.before)} MB idle, ${String(parley.rss.connected)} MB with ${String(sizes.sockets)} sockets, ${String(parley.rss.after)} MB after the run`,
       ],

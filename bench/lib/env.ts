@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import pg from 'pg';
 import { pino } from 'pino';
@@ -223,7 +223,10 @@ function serve(args: string[], env: Record<string, string>, ready: RegExp): Prom
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
+    // BENCH_SERVER_LOG (a file) keeps the servers' output, e.g. with BENCH_NODE_ARGS=--trace-gc.
+    const keep = process.env.BENCH_SERVER_LOG;
     const onData = (chunk: Buffer) => {
+      if (keep) appendFileSync(keep, chunk);
       output += chunk.toString();
       const match = ready.exec(output);
       if (match?.[1]) {

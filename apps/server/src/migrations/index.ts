@@ -23,6 +23,8 @@ import * as m0023 from './0023_realtime_presence.js';
 import * as m0024 from './0024_widget.js';
 import * as m0025 from './0025_notification_centre.js';
 import * as m0026 from './0026_canned_responses.js';
+import * as m0027 from './0027_account.js';
+import * as m0029 from './0029_outbox_broadcast_lane.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -50,4 +52,6 @@ export const migrations: Record<string, Migration> = {
   '0024_widget': m0024,
   '0025_notification_centre': m0025,
   '0026_canned_responses': m0026,
+  '0027_account': m0027,
+  '0029_outbox_broadcast_lane': m0029,
 };

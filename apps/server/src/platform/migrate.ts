@@ -18,6 +18,9 @@ export async function migrateToLatest(
     provider: { getMigrations: () => Promise.resolve(migrations) },
     migrationTableName: 'parley_migrations',
     migrationLockTableName: 'parley_migrations_lock',
+    // Branches developed side by side land their migrations in any order (0029 may be
+    // applied before 0027 arrives): each runs once, when it first appears.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

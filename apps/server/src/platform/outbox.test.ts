@@ -169,6 +169,115 @@ describe('transactional outbox', () => {
   });
 });
 
+describe('the broadcast lane', () => {
+  const broadcastEvent = (workspaceId: string, aggregateId: string, tag: string) => ({
+    workspaceId,
+    aggregateType: 'conv',
+    aggregateId,
+    type: 'test.lane',
+    data: { tag },
+    broadcast: true,
+  });
+
+  it('publishes while a subscriber of an earlier event is still at work', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const bus = createBroadcaster(null, log);
+    const dispatcher = new OutboxDispatcher(t.services.pool, bus, log, { pollMs: 60_000 });
+    const received: string[] = [];
+    bus.subscribe((m) => {
+      if (m.workspaceId === workspace.id)
+        received.push(((m.event as DomainEvent).data as { tag: string }).tag);
+    });
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const handled: string[] = [];
+    dispatcher.subscribe('test.lane', 'slow', async (e) => {
+      if (e.workspaceId !== workspace.id) return;
+      const tag = (e.data as { tag: string }).tag;
+      if (tag === 'first') await slow;
+      handled.push(tag);
+    });
+    await dispatcher.start();
+    try {
+      await recordEvent(t.services.db, broadcastEvent(workspace.id, 'A', 'first'));
+      await vi.waitFor(() => expect(received).toEqual(['first']), { timeout: 2_000 });
+      // The subscriber of 'first' still holds its lane; 'second' reaches the bus anyway.
+      await recordEvent(t.services.db, broadcastEvent(workspace.id, 'B', 'second'));
+      await vi.waitFor(() => expect(received).toEqual(['first', 'second']), { timeout: 2_000 });
+      expect(handled).toEqual([]);
+      release();
+      await vi.waitFor(() => expect(handled).toEqual(['first', 'second']), { timeout: 2_000 });
+    } finally {
+      release();
+      await dispatcher.stop();
+    }
+  });
+
+  it('publishes a batch again, in order, when part of it failed to publish', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const bus = createBroadcaster(null, log);
+    let failures = 1;
+    const flaky = {
+      ...bus,
+      publish: (message: BroadcastMessage) => {
+        if (message.workspaceId === workspace.id && failures > 0) {
+          failures--;
+          return Promise.reject(new Error('bus down'));
+        }
+        return bus.publish(message);
+      },
+    };
+    const dispatcher = new OutboxDispatcher(t.services.pool, flaky, log);
+    const received: string[] = [];
+    bus.subscribe((m) => {
+      if (m.workspaceId === workspace.id)
+        received.push(((m.event as DomainEvent).data as { tag: string }).tag);
+    });
+    await recordEvents(t.services.db, [
+      broadcastEvent(workspace.id, 'A', 'a1'),
+      broadcastEvent(workspace.id, 'B', 'b1'),
+    ]);
+    await dispatcher.drain();
+    // a1 failed, b1 went out; the batch is not marked, so both go again, in order (a
+    // listener takes an event twice without harm).
+    expect(received).toEqual(['b1']);
+    await dispatcher.drain();
+    expect(received).toEqual(['b1', 'a1', 'b1']);
+    const rows = await t.services.db
+      .selectFrom('outboxEvents')
+      .select(['publishedAt', 'dispatchedAt'])
+      .where('workspaceId', '=', workspace.id)
+      .where('type', '=', 'test.lane')
+      .execute();
+    expect(rows.map((r) => [r.publishedAt !== null, r.dispatchedAt !== null])).toEqual([
+      [true, true],
+      [true, true],
+    ]);
+  });
+
+  it('publishes each event once when two nodes drain at the same time', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const bus = createBroadcaster(null, log);
+    const counts = new Map<string, number>();
+    bus.subscribe((m) => {
+      if (m.workspaceId !== workspace.id) return;
+      const tag = ((m.event as DomainEvent).data as { tag: string }).tag;
+      counts.set(tag, (counts.get(tag) ?? 0) + 1);
+    });
+    const nodes = [0, 1].map(
+      () => new OutboxDispatcher(t.services.pool, bus, log, { batchSize: 7 }),
+    );
+    await recordEvents(
+      t.services.db,
+      Array.from({ length: 40 }, (_, i) => broadcastEvent(workspace.id, String(i % 4), `e${i}`)),
+    );
+    await Promise.all(nodes.map((n) => n.drain()));
+    await Promise.all(nodes.map((n) => n.drain()));
+    expect(counts.size).toBe(40);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+  });
+});
+
 describe('the outbox listener at shutdown', () => {
   it('leaves a connection it released alone when PostgreSQL ends it afterwards', async () => {
     const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);

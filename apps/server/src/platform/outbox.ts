@@ -1,6 +1,7 @@
 import { sql, type Generated, type QueryExecutorProvider } from 'kysely';
 import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
+import { prepared } from './db.js';
 import type { Logger } from './logger.js';
 
 /** A domain event as subscribers receive it. */
@@ -35,17 +36,18 @@ export async function recordEvents(
   events: NewEvent[],
 ): Promise<void> {
   if (events.length === 0) return;
-  const rows = events.map(
-    (e) =>
-      sql`(${e.workspaceId}::uuid, ${e.aggregateType}, ${e.aggregateId}, ${e.type}, ${JSON.stringify(e.data ?? {})}::jsonb, ${e.broadcast ?? false})`,
-  );
-  await sql`
+  // Columns as arrays: one statement text for any number of events, kept prepared.
+  await prepared(sql`
     with inserted as (
       insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
-      values ${sql.join(rows)}
+      select * from unnest(
+        ${events.map((e) => e.workspaceId)}::uuid[], ${events.map((e) => e.aggregateType)}::text[],
+        ${events.map((e) => e.aggregateId)}::text[], ${events.map((e) => e.type)}::text[],
+        ${events.map((e) => JSON.stringify(e.data ?? {}))}::jsonb[],
+        ${events.map((e) => e.broadcast ?? false)}::boolean[])
       returning 1
     )
-    select pg_notify('parley_outbox', '') from inserted limit 1`.execute(executor);
+    select pg_notify('parley_outbox', '') from inserted limit 1`).execute(executor);
 }
 
 export function recordEvent(executor: QueryExecutorProvider, event: NewEvent): Promise<void> {
@@ -65,28 +67,115 @@ interface OutboxRow {
 }
 
 /**
- * Delivers committed events to in-process subscribers, at least once and in order per
- * aggregate. One node dispatches at a time (a transaction-scoped advisory lock), so order
- * holds across nodes; broadcast events then reach every node through the Broadcaster.
- * A failing handler delays only its aggregate's later events, retried with backoff.
+ * A lane's transaction writes only its own marks (published, dispatched, attempts): losing
+ * the last of them in a crash means events go out again, which at-least-once allows. So it
+ * commits without waiting for the WAL flush: an fsync stall on the disk then delays the
+ * change that caused an event, never the lane behind it. (Subscribers write in their own,
+ * durable transactions.) One round trip: a simple query may hold two statements.
+ */
+const LANE_BEGIN = 'begin; set local synchronous_commit = off';
+
+/**
+ * Several statements in one round trip (the simple query protocol; no parameters, so only
+ * for text built from our own integers): each round trip to PostgreSQL costs more CPU than
+ * the lanes' small statements themselves. Returns the last statement's rows.
+ */
+async function simpleBatch<R extends object>(
+  client: pg.PoolClient,
+  statements: string[],
+): Promise<R[]> {
+  // pg resolves a multi-statement text to one result per statement (its typings know one).
+  const results = (await client.query(statements.join(';\n'))) as unknown as
+    pg.QueryResult<R> | pg.QueryResult<R>[];
+  const last = Array.isArray(results) ? results.at(-1) : results;
+  return last?.rows ?? [];
+}
+
+/** An integer for SQL text (batch sizes, event ids): anything else is a bug. */
+function int(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
+  return String(value);
+}
+
+/**
+ * One lane of the dispatcher: passes run one at a time; a kick during a pass runs one more
+ * right after it.
+ */
+class Lane {
+  private running: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    /** One batch; returns how many events it handled (0: nothing left, or another node has it). */
+    private readonly batch: () => Promise<number>,
+    private readonly isStopping: () => boolean,
+    private readonly log: Logger,
+    private readonly what: string,
+  ) {}
+
+  kick(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = null;
+      if (this.again && !this.isStopping()) {
+        this.again = false;
+        this.kick();
+      }
+    });
+  }
+
+  /** Runs batches until nothing due is left. */
+  async drain(): Promise<void> {
+    try {
+      while ((await this.batch()) > 0 && !this.isStopping()) {
+        /* keep going while batches are full of work */
+      }
+    } catch (error) {
+      this.log.warn({ err: error }, `outbox ${this.what} failed; will retry`);
+    }
+  }
+
+  /** The pass in progress, if any. */
+  idle(): Promise<void> {
+    return this.running ?? Promise.resolve();
+  }
+}
+
+/**
+ * Delivers committed events, at least once, in two lanes that never wait for each other:
+ * - **broadcast**: events marked `broadcast` go to every node's realtime listeners through
+ *   the Broadcaster, in id order, as soon as they commit (`published_at`);
+ * - **subscribers**: every event goes to the in-process subscribers, in order per aggregate
+ *   (`dispatched_at`); a failing handler delays only its aggregate's later events, retried
+ *   with backoff.
+ * One node runs each lane at a time (a transaction-scoped advisory lock per lane), which
+ * keeps the order across nodes. So a screen never waits for another event's side effects
+ * (jobs, mail, routing): the chat's latency is the broadcast lane's alone.
  */
 export class OutboxDispatcher {
   private readonly handlers = new Map<string, { name: string; handle: EventHandler }[]>();
   private listener: pg.PoolClient | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private running: Promise<void> | null = null;
-  private again = false;
   /** Not started yet, or stopped: notifications and polls do nothing. */
   private stopped = true;
   /** stop() was called: a drain in progress ends after its current batch. */
   private stopping = false;
+  private readonly broadcastLane: Lane;
+  private readonly subscriberLane: Lane;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly broadcaster: Broadcaster,
     private readonly log: Logger,
     private readonly options: { pollMs?: number; batchSize?: number } = {},
-  ) {}
+  ) {
+    const stopping = () => this.stopping;
+    this.broadcastLane = new Lane(() => this.publishBatch(), stopping, log, 'broadcast');
+    this.subscriberLane = new Lane(() => this.dispatchBatch(), stopping, log, 'dispatch');
+  }
 
   /** `type` is an event name or `*` for all. Handlers should be quick: slow work belongs in a job. */
   subscribe(type: string, name: string, handle: EventHandler): void {
@@ -125,51 +214,84 @@ export class OutboxDispatcher {
     }, 1_000).unref();
   }
 
-  /** Runs a dispatch pass now, or right after the one in progress. */
+  /** Runs a pass of each lane now, or right after the one in progress. */
   kick(): void {
     if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drain().finally(() => {
-      this.running = null;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        this.kick();
-      }
-    });
+    this.broadcastLane.kick();
+    this.subscriberLane.kick();
   }
 
-  /** Dispatches until nothing due is left. Resolves when idle; used by tests too. */
+  /** Publishes and dispatches until nothing due is left. Resolves when idle; used by tests too. */
   async drain(): Promise<void> {
+    await Promise.all([this.broadcastLane.drain(), this.subscriberLane.drain()]);
+  }
+
+  private eventOf(row: OutboxRow): DomainEvent {
+    return {
+      id: row.id,
+      workspaceId: row.workspace_id,
+      aggregateType: row.aggregate_type,
+      aggregateId: row.aggregate_id,
+      type: row.type,
+      data: row.data,
+      createdAt: row.created_at.toISOString(),
+    };
+  }
+
+  /**
+   * One batch of the broadcast lane: marks the oldest unpublished broadcast events published
+   * and publishes them in id order before committing; a failed publish rolls the mark back
+   * and the whole batch goes again, in order. Realtime listeners take an event twice without harm (the hub reads
+   * messages by sequence; the app refetches). Returns how many were published.
+   */
+  async publishBatch(): Promise<number> {
+    const client = await this.pool.connect();
     try {
-      while ((await this.dispatchBatch()) > 0 && !this.stopping) {
-        /* keep going while batches are full of work */
-      }
+      // Begin, take the lane's lock and mark the batch: one round trip.
+      const rows = await simpleBatch<OutboxRow>(client, [
+        LANE_BEGIN,
+        `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox_broadcast')) as ok)
+         update outbox_events set published_at = now()
+          where id in (select id from outbox_events
+                        where broadcast and published_at is null and (select ok from lane)
+                        order by id limit ${int(this.options.batchSize ?? 200)})
+         returning id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts`,
+      ]);
+      rows.sort((a, b) => a.id - b.id);
+      // In order, on one connection: the bus keeps the order it was given.
+      await Promise.all(
+        rows.map((row) =>
+          this.broadcaster.publish({
+            type: row.type,
+            workspaceId: row.workspace_id,
+            event: this.eventOf(row),
+          }),
+        ),
+      );
+      await client.query('commit');
+      return rows.length;
     } catch (error) {
-      this.log.warn({ err: error }, 'outbox dispatch failed; will retry');
+      await client.query('rollback').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 
-  /** One batch under the dispatch lock; returns how many events were handled. */
+  /** One batch of the subscriber lane under its lock; returns how many events were handled. */
   async dispatchBatch(): Promise<number> {
     const client = await this.pool.connect();
     try {
-      await client.query('begin');
-      const lock = await client.query<{ ok: boolean }>(
-        "select pg_try_advisory_xact_lock(hashtext('parley_outbox')) as ok",
-      );
-      if (!lock.rows[0]?.ok) {
-        await client.query('rollback');
-        return 0;
-      }
-      const { rows } = await client.query<OutboxRow>(
-        // An event waits while an earlier one of its aggregate is still pending (failed and
-        // backing off): that is what keeps order per aggregate across batches.
-        `select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
+      // Begin, the lane's lock and its batch in one round trip: no rows when another node
+      // holds the lock (or nothing is due). An event waits while an earlier one of its
+      // aggregate is still pending (failed and backing off): that keeps order per aggregate.
+      const rows = await simpleBatch<OutboxRow>(client, [
+        LANE_BEGIN,
+        `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox')) as ok)
+         select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
            from outbox_events e
-          where e.dispatched_at is null and e.next_attempt_at <= now()
+          where (select ok from lane)
+            and e.dispatched_at is null and e.next_attempt_at <= now()
             and not exists (
               select 1 from outbox_events p
                where p.dispatched_at is null
@@ -179,44 +301,19 @@ export class OutboxDispatcher {
                  and p.id < e.id
                  and p.next_attempt_at > now())
           order by e.id
-          limit $1`,
-        [this.options.batchSize ?? 200],
-      );
+          limit ${int(this.options.batchSize ?? 200)}`,
+      ]);
+      if (rows.length === 0) {
+        await client.query('rollback');
+        return 0;
+      }
       const done: number[] = [];
       const blocked = new Set<string>();
-      const eventOf = (row: OutboxRow): DomainEvent => ({
-        id: row.id,
-        workspaceId: row.workspace_id,
-        aggregateType: row.aggregate_type,
-        aggregateId: row.aggregate_id,
-        type: row.type,
-        data: row.data,
-        createdAt: row.created_at.toISOString(),
-      });
-      // Realtime first: the batch's broadcast events are published together (in order, on
-      // one connection) before any subscriber runs, so a screen never waits for side effects
-      // such as jobs or mail. A later failure retries the event, which publishes it again:
-      // realtime listeners take an event twice without harm (the hub reads messages by
-      // sequence; the app refetches).
-      const published = await Promise.all(
-        rows.map((row) =>
-          row.broadcast
-            ? this.broadcaster
-                .publish({ type: row.type, workspaceId: row.workspace_id, event: eventOf(row) })
-                .then(
-                  () => null,
-                  (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
-                )
-            : Promise.resolve(null),
-        ),
-      );
-      for (const [index, row] of rows.entries()) {
+      for (const row of rows) {
         const aggregate = `${row.aggregate_type}:${row.aggregate_id}`;
         if (blocked.has(aggregate)) continue;
         try {
-          const publishError = published[index];
-          if (publishError) throw publishError;
-          await this.deliver(eventOf(row));
+          await this.deliver(this.eventOf(row));
           done.push(row.id);
         } catch (error) {
           blocked.add(aggregate);
@@ -234,12 +331,16 @@ export class OutboxDispatcher {
           );
         }
       }
-      if (done.length > 0) {
-        await client.query('update outbox_events set dispatched_at = now() where id = any($1)', [
-          done,
-        ]);
-      }
-      await client.query('commit');
+      // Mark what went through and commit: one round trip.
+      await simpleBatch(client, [
+        ...(done.length > 0
+          ? [
+              `update outbox_events set dispatched_at = now()
+                where id = any(array[${done.map(int).join(',')}]::bigint[])`,
+            ]
+          : []),
+        'commit',
+      ]);
       return rows.length;
     } catch (error) {
       await client.query('rollback').catch(() => undefined);
@@ -259,7 +360,7 @@ export class OutboxDispatcher {
     this.stopped = true;
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await Promise.all([this.broadcastLane.idle(), this.subscriberLane.idle()]);
     if (this.listener) {
       const client = this.listener;
       this.listener = null;
@@ -283,6 +384,7 @@ export interface OutboxEventsTable {
   attempts: Generated<number>;
   nextAttemptAt: Generated<Date>;
   lastError: string | null;
+  publishedAt: Date | null;
 }
 
 export interface PlatformTables {

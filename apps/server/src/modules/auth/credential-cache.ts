@@ -4,7 +4,9 @@ import type { Actor } from '../../platform/http.js';
  * Resolved credentials (API tokens, sessions) kept for a few seconds, so a busy client
  * costs no database round trip per request. Everything that ends or narrows a credential
  * in this process (revoking a token, signing out, deactivating a user, changing a role or
- * a password) clears the cache at once; another process notices within `ttlMs`.
+ * a password) clears the cache at once; every process clears it again when the realtime
+ * bus brings the `user.updated` event (role, status), and notices anything else within
+ * `ttlMs`.
  */
 export class CredentialCache {
   private readonly entries = new Map<string, { actor: Actor; until: number }>();

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Tx } from '../../database.js';
+import { prepared } from '../../platform/db.js';
 import { emailDomain } from './domains.js';
 import type { Identity } from './identities.js';
 import { searchTextFor } from '../search/text.js';
@@ -74,9 +75,9 @@ export async function findOrCreateContact(
 ): Promise<{ id: string; created: boolean }> {
   const { workspaceId, identity } = props;
   const newId = uuidv7();
-  const { rows } = await sql<{ foundId: string | null; createdId: string | null }>`
+  const { rows } = await prepared(sql<{ foundId: string | null; createdId: string | null }>`
     with ${contactCtes(props, newId)}
-    select (select id from found) as found_id, (select contact_id from new_identity) as created_id`.execute(
+    select (select id from found) as found_id, (select contact_id from new_identity) as created_id`).execute(
     trx,
   );
   const row = rows[0];

@@ -132,6 +132,84 @@ describe('ingest', () => {
     expect(seqs.map((s) => s.seq)).toEqual([1, 2, 3]);
   });
 
+  it('appends to the conversation a channel names, in one step, when that conversation may take it', async () => {
+    const { workspace } = await setup();
+    const chat = (value: string, text: string, more: object = {}) =>
+      ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'chat',
+        from: { kind: 'chat', value },
+        text,
+        ...more,
+      });
+    const mine = await chat('visitor-aaaaaaaaaaaaaaaa', '你好，我的订单在哪里？', {
+      externalId: 'a:1',
+    });
+    const theirs = await chat('visitor-bbbbbbbbbbbbbbbb', 'Hej, var är mitt paket?', {
+      externalId: 'b:1',
+    });
+    // Named and still going: appended, with its sequence number and its event.
+    const next = await chat('visitor-aaaaaaaaaaaaaaaa', '订单号 1234', {
+      conversationId: mine.conversationId,
+      externalId: 'a:2',
+    });
+    expect(next).toMatchObject({
+      conversationId: mine.conversationId,
+      number: mine.number,
+      seq: 2,
+      conversationCreated: false,
+      duplicate: false,
+    });
+    const events = await t.services.db
+      .selectFrom('outboxEvents')
+      .select(['type', 'data', 'broadcast'])
+      .where('workspaceId', '=', workspace.id)
+      .where('aggregateId', '=', mine.conversationId)
+      .orderBy('id')
+      .execute();
+    expect(events.at(-1)).toMatchObject({
+      type: 'message.created',
+      broadcast: true,
+      data: { messageId: next.messageId, seq: 2, kind: 'inbound', automated: false },
+    });
+    // The same message again: reported as the duplicate, nothing written.
+    const again = await chat('visitor-aaaaaaaaaaaaaaaa', '订单号 1234', {
+      conversationId: mine.conversationId,
+      externalId: 'a:2',
+    });
+    expect(again).toMatchObject({ duplicate: true, messageId: next.messageId, seq: null });
+    // Somebody else's conversation is never written to: the sender's own threading decides.
+    const intruder = await chat('visitor-aaaaaaaaaaaaaaaa', 'Let me in', {
+      conversationId: theirs.conversationId,
+      externalId: 'a:3',
+    });
+    expect(intruder.conversationId).not.toBe(theirs.conversationId);
+    // Resolved: the full path reopens it (within the window) as for any reply.
+    await t.services.db
+      .updateTable('conversations')
+      .set({ status: 'resolved', resolvedAt: new Date() })
+      .where('id', '=', mine.conversationId)
+      .execute();
+    const reopened = await chat('visitor-aaaaaaaaaaaaaaaa', '还有一个问题', {
+      conversationId: mine.conversationId,
+      ticketNumber: mine.number,
+      externalId: 'a:4',
+    });
+    expect(reopened).toMatchObject({ conversationId: mine.conversationId, reopened: true });
+    const messages = await t.services.db
+      .selectFrom('messages')
+      .select(['conversationId', 'seq', 'text'])
+      .where('workspaceId', '=', workspace.id)
+      .where('conversationId', 'in', [mine.conversationId, theirs.conversationId])
+      .orderBy('conversationId')
+      .orderBy('seq')
+      .execute();
+    expect(messages.filter((m) => m.conversationId === theirs.conversationId)).toHaveLength(1);
+    expect(
+      messages.filter((m) => m.conversationId === mine.conversationId).map((m) => m.seq),
+    ).toEqual([1, 2, 3]);
+  });
+
   it('reopens a resolved conversation on a reply; a closed one gets a linked follow-up', async () => {
     const { workspace } = await setup();
     const from = { kind: 'email' as const, value: 'sara@example.ir' };

@@ -4,7 +4,7 @@ import { MAX_SUBJECT, MAX_TEXT } from '@parley/contract';
 import { sql, type RawBuilder } from 'kysely';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
-import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
+import { executePrepared, pgErrorCode, prepared, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
 import { contactCtes, findOrCreateContact } from '../contacts/contacts.service.js';
 import { normalizeIdentity, type Identity } from '../contacts/identities.js';
@@ -24,6 +24,13 @@ export interface InboundMessage {
   ownThreadKeys?: string[];
   /** An explicit ticket number the customer quoted (e.g. `[#1042]` in a subject). */
   ticketNumber?: number;
+  /**
+   * The conversation the channel knows this message continues (a chat visitor writing in a
+   * conversation of theirs). Tried first, in one statement; when it is resolved, closed or
+   * merged, is not the sender's, or the message is already stored, the usual threading
+   * (`threadKeys`, `ticketNumber`) decides.
+   */
+  conversationId?: string;
   subject?: string | null;
   text?: string | null;
   /** Raw HTML from outside: sanitized here, before it is stored. */
@@ -58,6 +65,8 @@ export interface IngestResult {
   /** The message was already stored (same channel and external id): nothing written. */
   duplicate: boolean;
   reopened: boolean;
+  /** The stored message's sequence number in its conversation; null for a duplicate. */
+  seq: number | null;
 }
 
 /**
@@ -86,6 +95,17 @@ async function withinReopenWindow(
  */
 export async function ingest(db: Db, message: InboundMessage): Promise<IngestResult> {
   const identity = normalizeIdentity(message.from);
+  if (message.conversationId && !message.ownThreadKeys?.length) {
+    // A concurrent delivery of the same message fails on the unique index: the full path
+    // below reports it as the duplicate it is.
+    const appended = await appendToKnownConversation(db, message, identity).catch(
+      (error: unknown) => {
+        if (pgErrorCode(error) === UNIQUE_VIOLATION) return null;
+        throw error;
+      },
+    );
+    if (appended) return appended;
+  }
   if (startsNew(message)) {
     // A concurrent delivery of the same external message makes this fail on the unique
     // index; the full path below then finds it and reports the duplicate.
@@ -101,6 +121,7 @@ export async function ingest(db: Db, message: InboundMessage): Promise<IngestRes
         conversationCreated: true,
         duplicate: false,
         reopened: false,
+        seq: 1,
       };
     }
   }
@@ -122,18 +143,20 @@ async function ingestIn(
 ): Promise<IngestResult> {
   const { workspaceId, channel } = message;
   if (message.externalId) {
-    const existing = await trx
-      .selectFrom('messages')
-      .innerJoin('conversations', (j) =>
-        j
-          .onRef('conversations.workspaceId', '=', 'messages.workspaceId')
-          .onRef('conversations.id', '=', 'messages.conversationId'),
-      )
-      .select(['messages.id', 'messages.conversationId', 'conversations.number'])
-      .where('messages.workspaceId', '=', workspaceId)
-      .where('messages.channel', '=', channel)
-      .where('messages.externalId', '=', message.externalId)
-      .executeTakeFirst();
+    const [existing] = await executePrepared(
+      trx,
+      trx
+        .selectFrom('messages')
+        .innerJoin('conversations', (j) =>
+          j
+            .onRef('conversations.workspaceId', '=', 'messages.workspaceId')
+            .onRef('conversations.id', '=', 'messages.conversationId'),
+        )
+        .select(['messages.id', 'messages.conversationId', 'conversations.number'])
+        .where('messages.workspaceId', '=', workspaceId)
+        .where('messages.channel', '=', channel)
+        .where('messages.externalId', '=', message.externalId),
+    );
     if (existing) {
       return {
         conversationId: existing.conversationId,
@@ -142,6 +165,7 @@ async function ingestIn(
         conversationCreated: false,
         duplicate: true,
         reopened: false,
+        seq: null,
       };
     }
   }
@@ -263,6 +287,7 @@ async function ingestIn(
     conversationCreated,
     duplicate: false,
     reopened,
+    seq: stored.seq,
   };
 }
 
@@ -294,20 +319,23 @@ async function findThread(
   let row: (ThreadCandidate & { mergedIntoId: string | null }) | undefined;
   const keys = props.message.threadKeys?.filter(Boolean) ?? [];
   if (keys.length > 0) {
-    row = await trx
-      .selectFrom('conversationThreadKeys')
-      .innerJoin('conversations', (j) =>
-        j
-          .onRef('conversations.workspaceId', '=', 'conversationThreadKeys.workspaceId')
-          .onRef('conversations.id', '=', 'conversationThreadKeys.conversationId'),
-      )
-      .select([...columns])
-      .where('conversationThreadKeys.workspaceId', '=', props.workspaceId)
-      .where('conversationThreadKeys.channel', '=', props.channel)
-      .where('conversationThreadKeys.key', 'in', keys.slice(0, 100))
-      .orderBy('conversations.createdAt', 'desc')
-      .limit(1)
-      .executeTakeFirst();
+    [row] = await executePrepared(
+      trx,
+      trx
+        .selectFrom('conversationThreadKeys')
+        .innerJoin('conversations', (j) =>
+          j
+            .onRef('conversations.workspaceId', '=', 'conversationThreadKeys.workspaceId')
+            .onRef('conversations.id', '=', 'conversationThreadKeys.conversationId'),
+        )
+        .select([...columns])
+        .where('conversationThreadKeys.workspaceId', '=', props.workspaceId)
+        .where('conversationThreadKeys.channel', '=', props.channel)
+        // An array, not an `in` list: one statement text for any number of keys.
+        .where('conversationThreadKeys.key', '=', sql<string>`any(${keys.slice(0, 100)}::text[])`)
+        .orderBy('conversations.createdAt', 'desc')
+        .limit(1),
+    );
   }
   if (!row && props.message.ticketNumber !== undefined) {
     row = await trx
@@ -554,7 +582,7 @@ export async function openNewConversation(
     name: message.from.name ?? null,
     language,
   };
-  const { rows } = await sql<Omit<OpenedConversationRow, 'messageId'>>`
+  const { rows } = await prepared(sql<Omit<OpenedConversationRow, 'messageId'>>`
     with ${contactCtes(lookup, newContactId)}, ${conversationCtes(props, ids, guard)}, thread_keys as (
       insert into conversation_thread_keys (workspace_id, channel, key, conversation_id)
       select ${workspaceId}::uuid, ${channel}::text, k, id from conversation, unnest(${keys}::text[]) k
@@ -574,7 +602,7 @@ export async function openNewConversation(
     )
     select c.*, w.ticket_prefix,
            (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified
-      from conversation c join workspaces w on w.id = ${workspaceId}::uuid`.execute(db);
+      from conversation c join workspaces w on w.id = ${workspaceId}::uuid`).execute(db);
   const row = rows[0];
   if (row) return { ...row, messageId: ids.messageId };
   // Lost the race to create this sender's contact: drop ours (it has no identity).
@@ -590,27 +618,26 @@ export async function openNewConversation(
   return null;
 }
 
+type AppendProps = MessageFields & {
+  workspaceId: string;
+  conversationId: string;
+  reopen?: boolean;
+  deliveryStatus?: 'queued' | 'sent' | null;
+};
+
 /**
- * Appends a message in one statement: takes the next sequence number under the
- * conversation's row lock (so numbers are gap-free and ordered) and updates the
- * conversation's counters and metric timestamps.
+ * Appending a message as common table expressions: `conversation` takes the next sequence
+ * number under the conversation's row lock (so numbers are gap-free and ordered) and
+ * updates its counters and metric timestamps; `message` inserts the message. `guard` adds
+ * conditions on the conversation row: when they fail, nothing is written.
  */
-export async function appendMessage(
-  trx: Tx,
-  props: MessageFields & {
-    workspaceId: string;
-    conversationId: string;
-    reopen?: boolean;
-    deliveryStatus?: 'queued' | 'sent' | null;
-  },
-): Promise<{ id: string; seq: number }> {
+function appendCtes(props: AppendProps, id: string, guard: RawBuilder<unknown> = sql``) {
   const inbound = props.kind === 'inbound';
   const reply = props.kind === 'outbound' && props.authorType === 'user';
   const note = props.kind === 'note';
   const reopen = props.reopen ?? false;
-  const id = uuidv7();
-  const { rows } = await sql<{ seq: number }>`
-    with conversation as (
+  return sql`
+    conversation as (
       update conversations set
         last_seq = last_seq + 1,
         message_count = message_count + 1,
@@ -625,18 +652,96 @@ export async function appendMessage(
         status = case when ${reopen} then 'open' when ${inbound} and status = 'pending' then 'open' else status end,
         resolved_at = case when ${reopen} then null else resolved_at end,
         reopened_count = reopened_count + case when ${reopen} then 1 else 0 end
-      where workspace_id = ${props.workspaceId} and id = ${props.conversationId}
-      returning last_seq
+      where workspace_id = ${props.workspaceId} and id = ${props.conversationId} ${guard}
+      returning last_seq, contact_id, number
+    ), message as (
+      insert into messages (
+        workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
+        external_id, metadata, delivery_status, attachments, created_at)
+      select ${props.workspaceId}::uuid, ${id}::uuid, ${props.conversationId}::uuid, last_seq, ${props.kind}::text,
+             ${props.authorType}::text,
+             coalesce(${props.authorId}::uuid, case when ${props.authorType}::text = 'contact' then contact_id end),
+             ${props.channel}::text, ${props.text}::text, ${searchTextFor(props.text)}::text, ${props.html}::text,
+             ${props.externalId}::text, ${JSON.stringify(props.metadata)}::jsonb, ${props.deliveryStatus ?? null}::text,
+             ${JSON.stringify(props.attachments)}::jsonb, ${props.at}::timestamptz
+        from conversation
+      returning seq
+    )`;
+}
+
+/**
+ * The continuing path in ONE statement (no explicit transaction): a customer message
+ * appended to the conversation the channel named, with its outbox event, when that
+ * conversation is still going (not resolved, closed or merged), belongs to the sender and
+ * does not hold this message yet. Returns null otherwise: the full path decides.
+ */
+async function appendToKnownConversation(
+  db: Db,
+  message: InboundMessage,
+  identity: Identity,
+): Promise<IngestResult | null> {
+  const { workspaceId, channel } = message;
+  const conversationId = message.conversationId ?? '';
+  const { at, html, text } = contentOf(message);
+  const externalId = message.externalId ?? null;
+  const automated = message.automated ?? false;
+  const id = uuidv7();
+  const guard = sql`
+    and status not in ('resolved', 'closed') and merged_into_id is null
+    and contact_id = (select i.contact_id from contact_identities i
+                       where i.workspace_id = ${workspaceId}::uuid and i.kind = ${identity.kind}::text
+                         and i.value = ${identity.value}::text)
+    and not exists (select 1 from messages m where m.workspace_id = ${workspaceId}::uuid
+                       and m.channel = ${channel}::text and m.external_id = ${externalId}::text)`;
+  const props: AppendProps = {
+    workspaceId,
+    conversationId,
+    kind: 'inbound',
+    authorType: 'contact',
+    authorId: null,
+    channel,
+    text,
+    html,
+    externalId,
+    attachments: message.attachments ?? [],
+    metadata: message.metadata ?? {},
+    at,
+  };
+  const { rows } = await prepared(sql<{ seq: number; number: number }>`
+    with ${appendCtes(props, id, guard)}, events as (
+      insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
+      select ${workspaceId}::uuid, 'conversation', ${conversationId}::text, 'message.created',
+             jsonb_build_object('messageId', ${id}::text, 'seq', seq, 'kind', 'inbound',
+                                'automated', ${automated}::boolean),
+             true
+        from message
+      returning 1
     )
-    insert into messages (
-      workspace_id, id, conversation_id, seq, kind, author_type, author_id, channel, text, search_text, html,
-      external_id, metadata, delivery_status, attachments, created_at)
-    select ${props.workspaceId}, ${id}, ${props.conversationId}, last_seq, ${props.kind}, ${props.authorType},
-           ${props.authorId}, ${props.channel}, ${props.text}, ${searchTextFor(props.text)}, ${props.html}, ${props.externalId},
-           ${JSON.stringify(props.metadata)}::jsonb, ${props.deliveryStatus ?? null},
-           ${JSON.stringify(props.attachments)}::jsonb, ${props.at}
-      from conversation
-    returning seq`.execute(trx);
+    select m.seq, c.number,
+           (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified
+      from message m, conversation c`).execute(db);
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    conversationId,
+    messageId: id,
+    number: row.number,
+    conversationCreated: false,
+    duplicate: false,
+    reopened: false,
+    seq: row.seq,
+  };
+}
+
+/** Appends a message to a conversation in one statement (see `appendCtes`). */
+export async function appendMessage(
+  trx: Tx,
+  props: AppendProps,
+): Promise<{ id: string; seq: number }> {
+  const id = uuidv7();
+  const { rows } = await prepared(
+    sql<{ seq: number }>`with ${appendCtes(props, id)} select seq from message`,
+  ).execute(trx);
   const seq = rows[0]?.seq;
   if (seq === undefined) throw new Error(`conversation ${props.conversationId} not found`);
   return { id, seq };

@@ -40,12 +40,17 @@ export class Connection {
   ) {}
 
   send(frame: ServerFrame | VisitorServerFrame): void {
+    this.sendSerialized(JSON.stringify(frame));
+  }
+
+  /** A frame already serialized (one event going to many sockets is serialized once). */
+  sendSerialized(text: string): void {
     // A client that stops reading is cut off rather than buffered without bound.
     if (this.peer.bufferedAmount > MAX_BUFFERED) {
       this.peer.close(1008, 'too slow: the client is not reading');
       return;
     }
-    this.peer.send(JSON.stringify(frame));
+    this.peer.send(text);
   }
 
   close(code: number, reason: string): void {
@@ -207,8 +212,9 @@ export class RealtimeHub {
     const workspace = this.byWorkspace.get(event.workspaceId);
     if (!workspace) return;
     const frame: ServerFrame = { type: 'event', event: toRealtimeEvent(event) };
+    const text = JSON.stringify(frame);
     for (const connection of workspace) {
-      if (connection.principal.kind === 'agent') connection.send(frame);
+      if (connection.principal.kind === 'agent') connection.sendSerialized(text);
     }
     if (event.aggregateType === 'user' && event.type === 'user.updated') {
       // A role change or deactivation: the gateway re-checks those users' credentials.
@@ -302,7 +308,9 @@ export class RealtimeHub {
         .execute();
       if (rows.length === 0) return;
       const messages = rows.map((row) => ({ row, message: presentMessage(row) }));
-      for (const connection of live) this.sendNewer(connection, conversationId, messages);
+      const serialized = new Map<Message, string>();
+      for (const connection of live)
+        this.sendNewer(connection, conversationId, messages, serialized);
       if (rows.length < CATCH_UP_BATCH) return;
     }
   }
@@ -311,14 +319,24 @@ export class RealtimeHub {
     connection: Connection,
     conversationId: string,
     messages: { row: Parameters<typeof presentVisitorMessage>[0]; message: Message }[],
+    serialized = new Map<Message, string>(),
   ): void {
     let last = connection.rooms.get(conversationId);
     if (last === undefined) return;
+    // Several agents following one conversation get the same frame, serialized once.
+    const serializedFor = (message: Message) => {
+      let text = serialized.get(message);
+      if (text === undefined) {
+        text = JSON.stringify({ type: 'message', conversationId, message } satisfies ServerFrame);
+        serialized.set(message, text);
+      }
+      return text;
+    };
     for (const { row, message } of messages) {
       if (message.seq <= last) continue;
       last = message.seq;
       if (connection.principal.kind === 'agent') {
-        connection.send({ type: 'message', conversationId, message });
+        connection.sendSerialized(serializedFor(message));
       } else if (message.kind !== 'note') {
         // Visitors never see internal notes; their sequence still moves past them.
         connection.send({

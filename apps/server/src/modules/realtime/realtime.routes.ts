@@ -14,6 +14,7 @@ import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor, App } from '../../platform/http.js';
 import { actorFromSession, actorFromToken } from '../auth/auth.hooks.js';
 import { SESSION_COOKIE } from '../auth/auth.service.js';
+import { credentialCache } from '../auth/credential-cache.js';
 import { setPresence } from '../availability/agents.service.js';
 import { readVisitorToken, type Visitor } from '../widget/visitors.js';
 import {
@@ -86,6 +87,10 @@ export function realtimeRoutes(app: App, services: Services): void {
     else client.actor = actor;
   };
   hub.onUserChanged = (workspaceId, userId) => {
+    // The event comes after the commit, on every node: what this node cached about the
+    // user's credentials is stale now (the node that made the change clears its cache only
+    // after its commit, which may be later than this event), so the recheck reads afresh.
+    credentialCache.clear();
     for (const client of clients) {
       if (client.actor.workspaceId === workspaceId && client.actor.userId === userId)
         void recheck(client);

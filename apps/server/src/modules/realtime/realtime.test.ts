@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildUser, buildWorkspace, sessionFor, tokenFor } from '../../test/factories.js';
 import { api, useTestApp } from '../../test/harness.js';
 import { connectRealtime, listening } from '../../test/realtime-client.js';
+import { recordEvent } from '../../platform/outbox.js';
 import { ingest } from '../conversations/ingest.js';
 import { OFFLINE_AFTER_MS, markSeen, sweepDisconnected } from './presence.js';
 
@@ -193,6 +194,33 @@ describe('realtime gateway', () => {
     });
     expect(res.statusCode, JSON.stringify(res.body)).toBe(200);
     expect((await anna.closed).code).toBe(RealtimeClose.sessionEnded);
+  });
+
+  it('closes them too when another node deactivated the user (its event clears this node’s cache)', async () => {
+    const s = await setup();
+    const anna = await connectRealtime(base, s.asAnna);
+    // This node has just cached her credentials; another node deactivates her and records
+    // the event, without touching this node's cache.
+    await t.services.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ status: 'deactivated' })
+        .where('workspaceId', '=', s.workspace.id)
+        .where('id', '=', s.anna.id)
+        .execute();
+      await recordEvent(trx, {
+        workspaceId: s.workspace.id,
+        aggregateType: 'user',
+        aggregateId: s.anna.id,
+        type: 'user.updated',
+        data: { changes: ['status'] },
+        broadcast: true,
+      });
+    });
+    const started = Date.now();
+    expect((await anna.closed).code).toBe(RealtimeClose.sessionEnded);
+    // Well before the cache would have let her credentials go (5 s).
+    expect(Date.now() - started).toBeLessThan(4_000);
   });
 
   it('sets presence from the app and offline once every connection has been gone a while', async () => {

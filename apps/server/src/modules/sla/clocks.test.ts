@@ -180,7 +180,7 @@ describe('SLA clocks', () => {
     expect(nextNoticeAt(clocks, new Set())).toBeNull();
   });
 
-  it('announces each warning and breach once, and a late check only the breach', () => {
+  it('announces each warning and breach once, and a late check just the breach', () => {
     const clocks = computeClocks(policy, office, facts(), [], created);
     const first = clock(clocks, 'firstResponse');
     expect(nextNoticeAt(clocks, new Set())).toBe(t('2026-06-08T11:00:00Z'));

@@ -1,6 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Services } from '../../context.js';
+import { prepared } from '../../platform/db.js';
 import { addJobSql, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
 import type { DomainEvent } from '../../platform/outbox.js';
 import { announceForecast, teamsWithRunningQueues } from './forecast.service.js';
@@ -35,19 +36,19 @@ export function slaSubscribers(services: Services): void {
   const { outbox, db } = services;
   const evaluateSoon = async (event: DomainEvent) => {
     // A workspace without SLA policies, on a conversation that never had one: nothing to do
-    // (one indexed look-up instead of a job).
-    const { rows } = await sql<{ needed: boolean }>`
-      select exists (select 1 from sla_policies where workspace_id = ${event.workspaceId} and enabled)
-          or exists (select 1 from conversations where workspace_id = ${event.workspaceId}
-                        and id = ${event.aggregateId} and sla_policy_id is not null) as needed`.execute(
+    // (one indexed look-up instead of a job, in the statement that enqueues it otherwise).
+    const payload: Static<typeof slaCheckJob.payload> = {
+      workspaceId: event.workspaceId,
+      conversationId: event.aggregateId,
+    };
+    await prepared(sql`
+      select ${addJobSql(slaCheckJob, sql`${JSON.stringify(payload)}::json`, {
+        jobKey: checkJobKey(event.aggregateId),
+      })}
+       where exists (select 1 from sla_policies where workspace_id = ${event.workspaceId}::uuid and enabled)
+          or exists (select 1 from conversations where workspace_id = ${event.workspaceId}::uuid
+                        and id = ${event.aggregateId}::uuid and sla_policy_id is not null)`).execute(
       db,
-    );
-    if (!rows[0]?.needed) return;
-    await enqueue(
-      db,
-      slaCheckJob,
-      { workspaceId: event.workspaceId, conversationId: event.aggregateId },
-      { jobKey: checkJobKey(event.aggregateId) },
     );
   };
 

@@ -1,6 +1,7 @@
 import type { ConversationSla, Priority, SlaTargetName } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { Db, Tx } from '../../database.js';
+import { executePrepared } from '../../platform/db.js';
 import { notFound } from '../../platform/errors.js';
 import { cancelJob, enqueue } from '../../platform/jobs.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
@@ -74,6 +75,21 @@ export async function noteStatus(
     ifPausedIn?: readonly string[];
   },
 ): Promise<void> {
+  if (props.ifPausedIn) {
+    // Most customer messages arrive in a conversation that is not paused: one read settles
+    // it, without a transaction. (Events of one conversation are handled in order, so no
+    // status note can slip in between; the locked read below checks again anyway.)
+    const [current] = await executePrepared(
+      db,
+      db
+        .selectFrom('conversationSlas')
+        .select('pauses')
+        .where('workspaceId', '=', props.workspaceId)
+        .where('conversationId', '=', props.conversationId),
+    );
+    const open = toPauses(current?.pauses ?? []).find((p) => p.to === null);
+    if (!open || !props.ifPausedIn.includes(open.status)) return;
+  }
   await db.transaction().execute(async (trx) => {
     const row = await trx
       .selectFrom('conversationSlas')

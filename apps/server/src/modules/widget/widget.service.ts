@@ -13,9 +13,11 @@ import type {
   WidgetSettingsUpdate,
 } from '@parley/contract';
 import { sql } from 'kysely';
+import { MAX_TEXT } from '@parley/contract';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
 import { decrypt, deriveKey, encrypt, randomToken } from '../../platform/crypto.js';
+import { executePrepared } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
@@ -228,17 +230,20 @@ export async function visitorContact(db: Db | Tx, visitor: Visitor) {
 
 /** A conversation of this visitor's, or 404 (another visitor's looks exactly like none). */
 export async function visitorConversation(db: Db | Tx, visitor: Visitor, conversationId: string) {
-  const contact = await visitorContact(db, visitor);
-  const row = contact
-    ? await db
-        .selectFrom('conversations as c')
-        .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
-        .select(['c.id', 'c.number', 'c.status', 'c.contactId', 'w.ticketPrefix'])
-        .where('c.workspaceId', '=', visitor.workspaceId)
-        .where('c.id', '=', conversationId)
-        .where('c.contactId', '=', contact.id)
-        .executeTakeFirst()
-    : undefined;
+  const [row] = await executePrepared(
+    db,
+    db
+      .selectFrom('conversations as c')
+      .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
+      .innerJoin('contactIdentities as i', (j) =>
+        j.onRef('i.workspaceId', '=', 'c.workspaceId').onRef('i.contactId', '=', 'c.contactId'),
+      )
+      .select(['c.id', 'c.number', 'c.status', 'c.contactId', 'w.ticketPrefix'])
+      .where('c.workspaceId', '=', visitor.workspaceId)
+      .where('c.id', '=', conversationId)
+      .where('i.kind', '=', 'chat')
+      .where('i.value', '=', visitor.key),
+  );
   if (!row) throw notFound('The conversation', 'conversation_not_found');
   return row;
 }
@@ -352,8 +357,8 @@ export async function sendVisitorMessage(props: {
 }): Promise<VisitorMessageResult> {
   const { visitor, body } = props;
   const { db } = props.services;
-  const ticketNumber = body.conversationId
-    ? (await visitorConversation(db, visitor, body.conversationId)).number
+  const known = body.conversationId
+    ? await visitorConversation(db, visitor, body.conversationId)
     : undefined;
   const prechat = body.prechat;
   const attachments: Attachment[] = (body.attachments ?? []).map((token, i) => {
@@ -368,11 +373,13 @@ export async function sendVisitorMessage(props: {
     throw new AppError('validation_failed', 'Write something or attach a file', {
       details: { field: 'body.text' },
     });
+  const receivedAt = new Date();
   const result = await ingest(db, {
     workspaceId: visitor.workspaceId,
     channel: 'chat',
     from: { kind: 'chat', value: visitor.key, name: prechat?.name ?? null },
-    ...(ticketNumber !== undefined ? { ticketNumber } : {}),
+    ...(known ? { conversationId: known.id, ticketNumber: known.number } : {}),
+    receivedAt,
     subject:
       prechat?.topic ??
       (body.text.replace(/\s+/g, ' ').trim().slice(0, 80) || attachments[0]?.filename || ''),
@@ -396,17 +403,37 @@ export async function sendVisitorMessage(props: {
       db,
     );
   }
-  const row = await visitorMessagesQuery(db, visitor.workspaceId)
-    .where('m.id', '=', result.messageId)
-    .executeTakeFirstOrThrow();
-  const workspace = await db
-    .selectFrom('workspaces')
-    .select('ticketPrefix')
-    .where('id', '=', visitor.workspaceId)
-    .executeTakeFirstOrThrow();
+  // What was just stored is known here; only a duplicate is read back (it may differ).
+  const row: MessageRow =
+    result.seq === null
+      ? await visitorMessagesQuery(db, visitor.workspaceId)
+          .where('m.id', '=', result.messageId)
+          .executeTakeFirstOrThrow()
+      : {
+          id: result.messageId,
+          conversationId: result.conversationId,
+          seq: result.seq,
+          kind: 'inbound',
+          authorType: 'contact',
+          authorName: null,
+          text: body.text.slice(0, MAX_TEXT),
+          attachments,
+          deliveryStatus: null,
+          createdAt: receivedAt,
+        };
+  const ticketPrefix =
+    known && result.conversationId === known.id
+      ? known.ticketPrefix
+      : (
+          await db
+            .selectFrom('workspaces')
+            .select('ticketPrefix')
+            .where('id', '=', visitor.workspaceId)
+            .executeTakeFirstOrThrow()
+        ).ticketPrefix;
   return {
     conversationId: result.conversationId,
-    displayNumber: `${workspace.ticketPrefix}${result.number}`,
+    displayNumber: `${ticketPrefix}${result.number}`,
     message: presentVisitorMessage(row, {
       secretKey: props.services.config.secretKey,
       workspaceId: visitor.workspaceId,

@@ -86,7 +86,7 @@ async function widgetSocket(token: string) {
 }
 
 describe('chat widget: settings and the public side', () => {
-  it('has admin-only settings, checks them, and answers only for an enabled key', async () => {
+  it('has settings for admins, checks them, and answers for an enabled key alone', async () => {
     const s = await setup();
     expect(s.key).toMatch(/^pk_/);
     const agentTries = await api(t.app, 'PATCH', '/api/v1/widget-settings', {
@@ -209,7 +209,7 @@ describe('chat widget: settings and the public side', () => {
     expect(forged.body.error.code).toBe('visitor_token_invalid');
   });
 
-  it('lets a signed-in customer’s history follow them, only with a valid signature', async () => {
+  it('lets a signed-in customer’s history follow them, given a valid signature', async () => {
     const s = await setup();
     const secret = (
       await api(t.app, 'POST', '/api/v1/widget-settings/identity-secret', { as: s.asOwner })

@@ -1,0 +1,61 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, dropTestDatabase } from '../test/harness.js';
+import { openDatabase, prepared, type DbHandle } from './db.js';
+
+let url: string;
+let handle: DbHandle<unknown>;
+
+beforeAll(async () => {
+  url = await createTestDatabase();
+  // One connection, so every statement below meets the same session.
+  handle = openDatabase<unknown>(url, { max: 1 });
+});
+
+afterAll(async () => {
+  await handle.close();
+  await dropTestDatabase(url);
+});
+
+const preparedHere = async () => {
+  const { rows } = await sql<{
+    name: string;
+    statement: string;
+  }>`select name, statement from pg_prepared_statements`.execute(handle.db);
+  return rows;
+};
+
+describe('prepared statements', () => {
+  it('keeps a marked statement prepared on the connection and reuses it', async () => {
+    const square = (n: number) =>
+      prepared(sql<{ square: number }>`select ${n}::int * ${n}::int as square`).execute(handle.db);
+    expect((await square(7)).rows).toEqual([{ square: 49 }]);
+    expect((await square(12)).rows).toEqual([{ square: 144 }]);
+    const statements = (await preparedHere()).filter((s) => s.statement.includes('* $2'));
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.name).toMatch(/^parley_[0-9a-f]{20}$/);
+    expect(statements[0]?.statement.startsWith('/* prepared */')).toBe(true);
+  });
+
+  it('leaves unmarked statements unnamed', async () => {
+    const { rows } = await sql<{ cube: number }>`select ${3}::int ^ 3 as cube`.execute(handle.db);
+    expect(rows).toEqual([{ cube: 27 }]);
+    expect((await preparedHere()).some((s) => s.statement.includes('^ 3'))).toBe(false);
+  });
+
+  it('reports a failing marked statement and runs it again afterwards', async () => {
+    const divide = (n: number) =>
+      prepared(sql<{ q: number }>`select 10 / ${n}::int as q`).execute(handle.db);
+    await expect(divide(0)).rejects.toThrow(/division by zero/);
+    expect((await divide(5)).rows).toEqual([{ q: 2 }]);
+    await expect(divide(0)).rejects.toThrow(/division by zero/);
+    expect((await divide(2)).rows).toEqual([{ q: 5 }]);
+  });
+
+  it('refuses a marked statement that does not parse, and the connection stays usable', async () => {
+    await expect(prepared(sql`selec ${1}::int`).execute(handle.db)).rejects.toThrow(/syntax/);
+    await expect(prepared(sql`selec ${1}::int`).execute(handle.db)).rejects.toThrow(/syntax/);
+    const { rows } = await sql<{ one: number }>`select 1 as one`.execute(handle.db);
+    expect(rows).toEqual([{ one: 1 }]);
+  });
+});

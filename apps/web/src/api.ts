@@ -1,5 +1,12 @@
 import type {
   BulkUpdateResult,
+  ContactUpdateBody,
+  ConversationLink,
+  IdentityCreateBody,
+  LinkCreateBody,
+  Organization,
+  SplitBody,
+  UserUpdateBody,
   ContactDetail,
   Conversation,
   ConversationUpdateBody,
@@ -44,7 +51,7 @@ export const setCsrfToken = (token: string | null) => {
   csrfToken = token;
 };
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -122,4 +129,39 @@ export const api = {
     request<{ updated: number }>('POST', '/notifications/read', body),
   bulk: (ids: string[], changes: ConversationUpdateBody) =>
     request<BulkUpdateResult>('POST', '/conversations/bulk', { ids, changes }),
+
+  // Account: password reset, invitations, profile.
+  requestPasswordReset: (body: { email: string; workspace?: string }) =>
+    request<null>('POST', '/auth/password-reset', body),
+  confirmPasswordReset: (body: { token: string; password: string }) =>
+    request<undefined>('POST', '/auth/password-reset/confirm', body),
+  acceptInvitation: (body: { token: string; name: string; password: string }) =>
+    request<Me>('POST', '/invitations/accept', body),
+  updateUser: (id: string, body: UserUpdateBody) => request<User>('PATCH', `/users/${id}`, body),
+  setAvatar: (id: string, dataUrl: string) =>
+    request<User>('PUT', `/users/${id}/avatar`, { dataUrl }),
+  removeAvatar: (id: string) => request<User>('DELETE', `/users/${id}/avatar`),
+  changePassword: (body: { currentPassword: string; newPassword: string }) =>
+    request<undefined>('POST', '/auth/password', body),
+
+  // The customer panel's quick edit.
+  updateContact: (id: string, body: ContactUpdateBody) =>
+    request<ContactDetail>('PATCH', `/contacts/${id}`, body),
+  addIdentity: (id: string, body: IdentityCreateBody) =>
+    request<unknown>('POST', `/contacts/${id}/identities`, body),
+  removeIdentity: (id: string, kind: string, value: string) =>
+    request<unknown>('DELETE', `/contacts/${id}/identities/${kind}/${encodeURIComponent(value)}`),
+  organizations: (q?: string) =>
+    request<Page<Organization>>('GET', `/organizations${query({ q, limit: 100 })}`),
+
+  // Merge, split, link.
+  merge: (id: string, into: string) =>
+    request<Conversation>('POST', `/conversations/${id}/merge`, { into }),
+  split: (id: string, body: SplitBody) =>
+    request<Conversation>('POST', `/conversations/${id}/split`, body),
+  links: (id: string) => request<{ data: ConversationLink[] }>('GET', `/conversations/${id}/links`),
+  addLink: (id: string, body: LinkCreateBody) =>
+    request<unknown>('POST', `/conversations/${id}/links`, body),
+  removeLink: (id: string, linkedId: string) =>
+    request<undefined>('DELETE', `/conversations/${id}/links/${linkedId}`),
 };

@@ -2,10 +2,6 @@ import { createContext, useContext, useEffect, useMemo, useState, type ReactNode
 import { IntlProvider, useIntl } from 'react-intl';
 import { ApiError } from './api.js';
 import { en, type MessageKey } from './messages/en.js';
-import { fa } from './messages/fa.js';
-import { pl } from './messages/pl.js';
-import { sv } from './messages/sv.js';
-import { zh } from './messages/zh.js';
 
 export const locales = ['en', 'pl', 'sv', 'fa', 'zh'] as const;
 export type AppLocale = (typeof locales)[number];
@@ -19,7 +15,19 @@ export const localeNames: Record<AppLocale, string> = {
   zh: '中文',
 };
 
-const catalogs: Record<AppLocale, Record<MessageKey, string>> = { en, pl, sv, fa, zh };
+type Catalog = Record<MessageKey, string>;
+
+/**
+ * English (the source, and the words of any key a translation lacks) is in the first load;
+ * the other catalogs are fetched when chosen, so the first load carries one language.
+ */
+const loaders: Record<Exclude<AppLocale, 'en'>, () => Promise<Catalog>> = {
+  pl: () => import('./messages/pl.js').then((m) => m.pl),
+  sv: () => import('./messages/sv.js').then((m) => m.sv),
+  fa: () => import('./messages/fa.js').then((m) => m.fa),
+  zh: () => import('./messages/zh.js').then((m) => m.zh),
+};
+const loaded: Partial<Record<AppLocale, Catalog>> = { en };
 
 /** The locale Intl formats with: Persian dates in the Persian calendar, Chinese as zh-CN. */
 const intlLocale: Record<AppLocale, string> = {
@@ -53,7 +61,34 @@ const LocaleContext = createContext<{ locale: AppLocale; setLocale: (locale: App
 });
 
 export function LocaleProvider({ children }: { children: ReactNode }) {
-  const [locale, setLocaleState] = useState<AppLocale>(initialLocale);
+  const [wanted, setWanted] = useState<AppLocale>(initialLocale);
+  // The language shown: the wanted one once its catalog is here (until then, the previous).
+  const [active, setActive] = useState<{ locale: AppLocale; messages: Catalog } | null>(() => {
+    const messages = loaded[wanted];
+    return messages ? { locale: wanted, messages } : null;
+  });
+  useEffect(() => {
+    const ready = loaded[wanted];
+    if (ready) {
+      setActive({ locale: wanted, messages: ready });
+      return;
+    }
+    if (wanted === 'en') return;
+    let current = true;
+    loaders[wanted]()
+      .then((messages) => {
+        loaded[wanted] = messages;
+        if (current) setActive({ locale: wanted, messages });
+      })
+      .catch(() => {
+        // Offline or a stale build: English rather than nothing.
+        if (current) setActive({ locale: 'en', messages: en });
+      });
+    return () => {
+      current = false;
+    };
+  }, [wanted]);
+  const locale = active?.locale ?? wanted;
   useEffect(() => {
     // Right-to-left comes from `dir` alone: the layout uses logical properties throughout.
     document.documentElement.lang = locale === 'zh' ? 'zh-CN' : locale;
@@ -64,14 +99,15 @@ export function LocaleProvider({ children }: { children: ReactNode }) {
       locale,
       setLocale(next: AppLocale) {
         localStorage.setItem(STORAGE_KEY, next);
-        setLocaleState(next);
+        setWanted(next);
       },
     }),
     [locale],
   );
+  if (!active) return null;
   return (
     <LocaleContext.Provider value={value}>
-      <IntlProvider locale={intlLocale[locale]} messages={catalogs[locale]} defaultLocale="en">
+      <IntlProvider locale={intlLocale[locale]} messages={active.messages} defaultLocale="en">
         {children}
       </IntlProvider>
     </LocaleContext.Provider>

@@ -336,20 +336,29 @@ describe('the agent app', { timeout: 120_000 }, () => {
 
   it('escalates a conversation to a specialist team; the timeline says who did it, and where to', async () => {
     // A second team (the demo has one), straight into the database of the running server.
+    // And a new, unassigned conversation to escalate, named here rather than picked from a list
+    // that the earlier tests' live updates may still be reordering.
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
+    let conversationId: string;
     try {
       await client.query(
         `insert into teams (workspace_id, id, name, kind)
          select id, gen_random_uuid(), 'Specialists', 'tier' from workspaces where slug = 'demo'`,
       );
+      const found = await client.query<{ id: string }>(
+        `select c.id from conversations c join workspaces w on w.id = c.workspace_id
+          where w.slug = 'demo' and c.status = 'new' and c.assignee_id is null
+            and c.team_id is null and c.merged_into_id is null
+          order by c.number limit 1`,
+      );
+      conversationId = found.rows[0]!.id;
     } finally {
       await client.end();
     }
     const page = await newPage();
     await signIn(page);
-    await page.getByRole('link', { name: /Unassigned/ }).click();
-    await page.getByTestId('conversation-row').first().click();
+    await page.goto(`${base}/app/conversations/${conversationId}`);
     await page.getByTestId('timeline').waitFor();
     await page.getByTestId('escalate-select').selectOption({ label: 'Specialists' });
     await page.getByTestId('escalate').click();

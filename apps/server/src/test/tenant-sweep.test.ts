@@ -480,6 +480,10 @@ const resources: Record<string, ResourceKind> = {
 /** A valid body for each route that takes one, so the request reaches the lookup. */
 const bodies: Record<string, unknown> = {
   'PATCH /api/v1/users/:id': { name: 'Hijacked', role: 'collaborator', status: 'deactivated' },
+  'PUT /api/v1/users/:id/avatar': {
+    dataUrl:
+      'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  },
   'PATCH /api/v1/conversations/:id': { subject: 'Hijacked', status: 'closed' },
   'PATCH /api/v1/contacts/:id': { name: 'Hijacked', notes: 'mine now' },
   'POST /api/v1/contacts/:id/identities': { kind: 'email', value: 'hijacked@example.com' },

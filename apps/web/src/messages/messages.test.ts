@@ -29,6 +29,20 @@ const sample = {
   from: 'F',
   to: 'T2',
   when: 'in 5 min',
+  email: 'ada@example.com',
+  value: '+48 600 000 000',
+  key: 'plan',
+  into: '#2',
+  subject: 'S',
+  max: 100,
+  min: 0,
+  date: '1 Jan',
+  example: 'PRL-1042',
+  language: 'Polski',
+  token: '<number>',
+  meaning: 'the ticket number',
+  field: 'Email',
+  tag: 'TAG',
 };
 
 describe('message catalogs', () => {
@@ -78,6 +92,19 @@ describe('message catalogs', () => {
     expect(title(5)).toBe('Moje · 5 rozmów');
     expect(title(22)).toBe('Moje · 22 rozmowy');
     expect(title(25)).toBe('Moje · 25 rozmów');
+  });
+
+  it('counts settings in Polish plural forms too', () => {
+    const intl = createIntl({ locale: 'pl', messages: pl });
+    const members = (count: number) =>
+      intl.formatMessage({ id: 'settings.teams.members' }, { count });
+    expect([1, 2, 5, 22].map(members)).toEqual(['1 osoba', '2 osoby', '5 osób', '22 osoby']);
+    expect(intl.formatMessage({ id: 'settings.invalid.tooLong' }, { max: 100 })).toBe(
+      'Najwyżej 100 znaków.',
+    );
+    expect(intl.formatMessage({ id: 'settings.invalid.tooLong' }, { max: 254 })).toBe(
+      'Najwyżej 254 znaki.',
+    );
   });
 
   it('writes Persian numbers in Persian digits and Chinese without plural forms', () => {

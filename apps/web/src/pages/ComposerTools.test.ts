@@ -27,7 +27,7 @@ describe('mentions', () => {
     expect(mentionCandidates(users, '李', '4').map((u) => u.name)).toEqual(['李伟']);
   });
 
-  it('keeps only the mentions still in the text', () => {
+  it('keeps the mentions still in the text and drops the rest', () => {
     const chosen = new Map([
       ['1', 'Ola Nowak'],
       ['2', 'Sven Lindqvist'],

@@ -10,9 +10,17 @@ import type {
   TimelineEvent,
 } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { Link, useParams, useSearch } from '@tanstack/react-router';
-import { ArrowLeft, Lock, Paperclip, Route } from 'lucide-react';
-import { useEffect, useLayoutEffect, useRef, useState, type SyntheticEvent } from 'react';
+import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
+import { ArrowLeft, Lock, Merge, Paperclip, Pencil, Route, Scissors } from 'lucide-react';
+import {
+  lazy,
+  Suspense,
+  useEffect,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type SyntheticEvent,
+} from 'react';
 import { useIntl } from 'react-intl';
 import { api } from '../api.js';
 import { initials } from '../format.js';
@@ -28,6 +36,16 @@ import {
   mentionQuery,
 } from './ComposerTools.js';
 import { describeRouting, routingTypes } from './routing-text.js';
+
+// Merge, split, links and the customer's quick edit load with their first use.
+const actions = () => import('./ConversationActions.js');
+const MergeDialog = lazy(() => actions().then((m) => ({ default: m.MergeDialog })));
+const SplitDialog = lazy(() => actions().then((m) => ({ default: m.SplitDialog })));
+const LinksSection = lazy(() => actions().then((m) => ({ default: m.LinksSection })));
+const CustomerEditor = lazy(() => actions().then((m) => ({ default: m.CustomerEditor })));
+
+/** Conversation id → the number of the one merged into it, shown once after the redirect. */
+const mergedNotices = new Map<string, string>();
 
 const statuses: ConversationStatus[] = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'];
 const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
@@ -95,6 +113,7 @@ export function ConversationPane() {
       queryClient.invalidateQueries({ queryKey: ['events', id] }),
       queryClient.invalidateQueries({ queryKey: ['conversations'] }),
       queryClient.invalidateQueries({ queryKey: ['view-counts'] }),
+      queryClient.invalidateQueries({ queryKey: ['links', id] }),
     ]);
   };
   const update = useMutation({
@@ -104,6 +123,19 @@ export function ConversationPane() {
       return refresh();
     },
   });
+
+  // A merged conversation's page opens the one that holds its messages now.
+  const navigate = useNavigate();
+  const mergedInto = conversation.data?.mergedIntoId ?? null;
+  const mergedNumber = conversation.data?.displayNumber ?? '';
+  useEffect(() => {
+    if (!mergedInto) return;
+    mergedNotices.set(mergedInto, mergedNumber);
+    void navigate({ to: '/conversations/$id', params: { id: mergedInto }, search, replace: true });
+  }, [mergedInto, mergedNumber, navigate, search]);
+  const [merging, setMerging] = useState(false);
+  const [splitting, setSplitting] = useState<Message | null>(null);
+  const mergedFrom = mergedNotices.get(id);
 
   // Commands from the keyboard shortcuts (see Shell).
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
@@ -151,7 +183,26 @@ export function ConversationPane() {
             {c.subject || t('list.noSubject')}
           </h1>
           <StatusBadge status={c.status} />
+          <button
+            type="button"
+            onClick={() => setMerging(true)}
+            className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+            aria-label={t('merge.action')}
+            title={t('merge.action')}
+            data-testid="merge-open"
+          >
+            <Merge aria-hidden className="size-5" />
+          </button>
         </header>
+        {mergedFrom && (
+          <p
+            role="status"
+            className="border-b border-slate-200 bg-indigo-50 px-4 py-2 text-sm text-indigo-900 dark:border-slate-800 dark:bg-indigo-950 dark:text-indigo-100"
+            data-testid="merged-notice"
+          >
+            {t('merge.redirected', { number: mergedFrom })}
+          </p>
+        )}
         {update.isError && (
           <p
             role="alert"
@@ -167,6 +218,7 @@ export function ConversationPane() {
           meId={me.user.id}
           users={users.data?.data ?? []}
           teams={teams.data?.data ?? []}
+          onSplit={setSplitting}
         />
         <Presence viewers={viewers} />
         <Composer
@@ -215,6 +267,9 @@ export function ConversationPane() {
           </div>
         </section>
         <CustomerPanel contactId={c.contact.id} conversationId={c.id} />
+        <Suspense fallback={null}>
+          <LinksSection conversation={c} prefix={me.workspace.ticketPrefix} />
+        </Suspense>
         <section className="space-y-3">
           <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">
             {t('panel.details')}
@@ -313,6 +368,34 @@ export function ConversationPane() {
           </div>
         </section>
       </aside>
+      <Suspense fallback={null}>
+        {merging && (
+          <MergeDialog
+            conversation={c}
+            onClose={() => setMerging(false)}
+            onMerged={async (target) => {
+              setMerging(false);
+              mergedNotices.set(target.id, c.displayNumber);
+              await queryClient.invalidateQueries({ queryKey: ['conversation'] });
+              await refresh();
+              await navigate({
+                to: '/conversations/$id',
+                params: { id: target.id },
+                search,
+                replace: true,
+              });
+            }}
+          />
+        )}
+        {splitting && (
+          <SplitDialog
+            conversation={c}
+            message={splitting}
+            onClose={() => setSplitting(null)}
+            onSplit={refresh}
+          />
+        )}
+      </Suspense>
     </div>
   );
 }
@@ -433,6 +516,7 @@ function Timeline({
   meId,
   users,
   teams,
+  onSplit,
 }: {
   conversation: Conversation;
   messages: Message[];
@@ -440,6 +524,7 @@ function Timeline({
   meId: string;
   users: { id: string; name: string }[];
   teams: { id: string; name: string }[];
+  onSplit: (message: Message) => void;
 }) {
   const t = useT();
   const intl = useIntl();
@@ -496,6 +581,18 @@ function Timeline({
                 <time dateTime={m.createdAt}>
                   {intl.formatDate(m.createdAt, { dateStyle: 'medium', timeStyle: 'short' })}
                 </time>
+                {messages.length > 1 && (
+                  <button
+                    type="button"
+                    onClick={() => onSplit(m)}
+                    className="ms-auto rounded p-0.5 text-slate-500 opacity-60 hover:bg-slate-200 hover:opacity-100 focus-visible:opacity-100 dark:hover:bg-slate-800"
+                    aria-label={t('split.action')}
+                    title={t('split.action')}
+                    data-testid="split-open"
+                  >
+                    <Scissors aria-hidden className="size-3.5" />
+                  </button>
+                )}
                 {m.kind === 'outbound' && m.deliveryStatus && (
                   <span
                     className={
@@ -811,7 +908,7 @@ function Composer({
           {errorText(send.error)}
         </p>
       )}
-      <div className="mt-2 flex items-center gap-2">
+      <div className="mt-2 flex flex-wrap items-center gap-2">
         {mode === 'reply' && (
           <CannedPicker
             conversationId={conversation.id}
@@ -828,7 +925,7 @@ function Composer({
             type="button"
             disabled={!text.trim() || send.isPending}
             onClick={() => attempt('resolved')}
-            className="ms-auto rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+            className="ms-auto whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
           >
             {t('composer.sendAndResolve')}
           </button>
@@ -836,7 +933,7 @@ function Composer({
         <button
           type="submit"
           disabled={!text.trim() || send.isPending}
-          className={`${mode === 'reply' ? '' : 'ms-auto'} rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
+          className={`${mode === 'reply' ? '' : 'ms-auto'} whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
             mode === 'reply'
               ? 'bg-indigo-600 hover:bg-indigo-700'
               : 'bg-amber-600 hover:bg-amber-700'
@@ -865,18 +962,36 @@ function CustomerPanel({
     queryKey: ['contact', contactId],
     queryFn: () => api.contact(contactId),
   });
+  const [editing, setEditing] = useState(false);
   if (!contact.data) return null;
   const others = contact.data.conversations.filter((c) => c.id !== conversationId);
   const attributes = Object.entries(contact.data.attributes).filter(([, v]) => v !== null);
   const heading = 'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600';
+  if (editing)
+    return (
+      <section aria-label={t('customer.edit')}>
+        <Suspense fallback={<p className="text-slate-600">{t('app.loading')}</p>}>
+          <CustomerEditor contact={contact.data} onDone={() => setEditing(false)} />
+        </Suspense>
+      </section>
+    );
   return (
     <>
+      <button
+        type="button"
+        onClick={() => setEditing(true)}
+        className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-indigo-700 hover:bg-slate-100 dark:text-indigo-300 dark:hover:bg-slate-800"
+        data-testid="customer-edit"
+      >
+        <Pencil aria-hidden className="size-4" />
+        {t('customer.edit')}
+      </button>
       <section>
         <h2 className={heading}>{t('panel.identities')}</h2>
         <ul className="space-y-0.5">
           {contact.data.identities.map((i) => (
             <li key={`${i.kind}:${i.value}`} className="flex justify-between gap-2">
-              <span className="text-slate-600 dark:text-slate-400">{i.kind}</span>
+              <span className="text-slate-600 dark:text-slate-400">{t(`identity.${i.kind}`)}</span>
               <span className="truncate" dir="ltr">
                 {i.value}
               </span>

@@ -1,9 +1,10 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import { MessagesSquare } from 'lucide-react';
 import { useState, type SyntheticEvent } from 'react';
 import { api, ApiError, setCsrfToken } from '../api.js';
 import { useErrorText, useT } from '../i18n.js';
+import { Field, linkClass } from './forms.js';
 import { LocalePicker } from './LocalePicker.js';
 
 export function Login() {
@@ -75,34 +76,13 @@ export function Login() {
         >
           {t('login.submit')}
         </button>
+        <p className="text-center">
+          <Link to="/forgot-password" search={email ? { email } : {}} className={linkClass}>
+            {t('account.forgot')}
+          </Link>
+        </p>
       </form>
       <LocalePicker />
     </main>
-  );
-}
-
-/** A labelled, required text input (left-to-right: emails, passwords and slugs are Latin). */
-function Field(props: {
-  label: string;
-  hint?: string;
-  type?: 'email' | 'password' | 'text';
-  autoComplete?: string;
-  value: string;
-  onChange: (value: string) => void;
-}) {
-  return (
-    <label className="block text-sm font-medium">
-      {props.label}
-      {props.hint && <span className="block font-normal text-slate-600">{props.hint}</span>}
-      <input
-        type={props.type ?? 'text'}
-        autoComplete={props.autoComplete}
-        required
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-        className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-2 dark:border-slate-700 dark:bg-slate-900"
-        dir="ltr"
-      />
-    </label>
   );
 }

@@ -9,7 +9,15 @@ import {
 } from '@tanstack/react-query';
 import { Link, Outlet, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Inbox, Keyboard, LogOut, MessagesSquare, Search } from 'lucide-react';
+import {
+  CircleUser,
+  Inbox,
+  Keyboard,
+  LogOut,
+  MessagesSquare,
+  Search,
+  Settings,
+} from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { api, type ConversationFilter } from '../api.js';
@@ -18,6 +26,7 @@ import { relativeTime } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
+import { canSeeSettings } from '../settings/access.js';
 import { ChannelIcon, PriorityLabel, SlaBadge, StatusBadge } from './badges.js';
 import { LocalePicker } from './LocalePicker.js';
 import { NotificationCentre } from './Notifications.js';
@@ -120,7 +129,7 @@ export function Shell() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement | null;
-      if (target?.closest('input, textarea, select, [contenteditable="true"]')) return;
+      if (target?.closest('input, textarea, select, [contenteditable="true"], dialog')) return;
       if (event.metaKey || event.ctrlKey || event.altKey) return;
       const key = event.key;
       if (pendingG.current) {
@@ -222,10 +231,25 @@ export function Shell() {
           </>
         )}
         <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
-          <p className="truncate px-2 text-sm" title={me.user.email}>
-            {me.user.name}
-            <span className="block truncate text-xs text-slate-600">{me.workspace.name}</span>
-          </p>
+          <Link
+            to="/profile"
+            className="flex items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-200 dark:hover:bg-slate-800"
+            title={me.user.email}
+            aria-label={`${t('profile.open')}: ${me.user.name}`}
+            data-testid="profile-link"
+          >
+            {me.user.avatarUrl ? (
+              <img src={me.user.avatarUrl} alt="" className="size-8 shrink-0 rounded-full" />
+            ) : (
+              <CircleUser aria-hidden className="size-8 shrink-0 text-slate-500" />
+            )}
+            <span className="min-w-0 truncate">
+              {me.user.name}
+              <span className="block truncate text-xs text-slate-600 dark:text-slate-400">
+                {me.workspace.name}
+              </span>
+            </span>
+          </Link>
           <LocalePicker />
           <PresencePicker userId={me.user.id} />
           <div className="flex items-center gap-2">
@@ -260,6 +284,13 @@ export function Shell() {
             {t('list.title', { view: viewLabel(view), count: total })}
           </h1>
           <div className="flex items-center gap-1">
+            <Link
+              to="/profile"
+              className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 md:hidden dark:text-slate-300 dark:hover:bg-slate-800"
+              aria-label={t('profile.open')}
+            >
+              <CircleUser aria-hidden className="size-5" />
+            </Link>
             <NotificationCentre userId={me.user.id} />
             <button
               type="button"
@@ -270,6 +301,17 @@ export function Shell() {
             >
               <Search aria-hidden className="size-5" />
             </button>
+            {canSeeSettings(me.user.role) && (
+              <Link
+                to="/settings"
+                className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                aria-label={t('settings.title')}
+                title={t('settings.title')}
+                data-testid="settings-link"
+              >
+                <Settings aria-hidden className="size-5" />
+              </Link>
+            )}
           </div>
         </header>
         {selected.size > 0 && (
@@ -442,7 +484,7 @@ const IDLE_AFTER_MS = 5 * 60_000;
  * it, and reports idleness: an online agent who stops using the app shows as away, and
  * online again on their next input (a status chosen by hand is left alone).
  */
-function useLiveConnection() {
+export function useLiveConnection() {
   const queryClient = useQueryClient();
   useEffect(() => {
     const rt = realtime();

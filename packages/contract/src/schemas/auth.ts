@@ -78,6 +78,12 @@ export const User = Type.Object(
     locale: Locale,
     timeZone: Type.String(),
     notificationPreferences: NotificationPreferences,
+    signature: Type.Union([Type.String(), Type.Null()], {
+      description: 'Added under the user’s email replies, before the mailbox signature',
+    }),
+    avatarUrl: Type.Union([Type.String(), Type.Null()], {
+      description: 'The profile picture (same-origin path; changes when the picture does)',
+    }),
     createdAt: Timestamp,
   },
   { additionalProperties: false },
@@ -118,6 +124,43 @@ export const PasswordChangeBody = Type.Object(
   { additionalProperties: false },
 );
 export type PasswordChangeBody = Static<typeof PasswordChangeBody>;
+
+export const PasswordResetRequestBody = Type.Object(
+  {
+    email: Email,
+    workspace: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description:
+          'Workspace slug; without it every workspace where the email works gets its own link',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PasswordResetRequestBody = Static<typeof PasswordResetRequestBody>;
+
+export const PasswordResetConfirmBody = Type.Object(
+  {
+    token: Type.String({ minLength: 1, maxLength: 200, description: 'From the emailed link' }),
+    password: Password,
+  },
+  { additionalProperties: false },
+);
+export type PasswordResetConfirmBody = Static<typeof PasswordResetConfirmBody>;
+
+export const AvatarBody = Type.Object(
+  {
+    dataUrl: Type.String({
+      maxLength: 400_000,
+      pattern: '^data:image/(png|jpeg|webp);base64,[A-Za-z0-9+/]+={0,2}$',
+      description: 'A PNG, JPEG or WebP picture of at most 256 KB as a data: URL',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type AvatarBody = Static<typeof AvatarBody>;
 
 export const TokenScope = Type.Union(
   [Type.Literal('read'), Type.Literal('write'), Type.Literal('admin')],

@@ -139,6 +139,11 @@ export const MailboxCreateBody = Type.Object(
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     signature: Type.Optional(Type.String({ maxLength: 5000 })),
     language: Type.Optional(Locale),
+    teamId: Type.Optional(
+      Type.Union([Id, Type.Null()], {
+        description: 'The team this mailbox belongs to (for people; routing uses its rules)',
+      }),
+    ),
     transport: Type.Optional(SmtpTransport),
     imap: Type.Optional(ImapSettings),
     dkim: Type.Optional(DkimSettings),
@@ -156,7 +161,13 @@ export const MailboxUpdateBody = Type.Object(
     ),
     signature: Type.Optional(Type.Union([Type.String({ maxLength: 5000 }), Type.Null()])),
     language: Type.Optional(Type.Union([Locale, Type.Null()])),
-    transport: Type.Optional(Type.Union([SmtpTransport, Type.Null()])),
+    teamId: Type.Optional(Type.Union([Id, Type.Null()])),
+    transport: Type.Optional(
+      Type.Union([SmtpTransport, Type.Null()], {
+        description:
+          'Replaces the outbound SMTP settings; without `password` the stored password is kept (secrets are never shown, so they cannot be sent back), `password: ""` removes it; null: the server-wide relay',
+      }),
+    ),
     imap: Type.Optional(
       Type.Union([ImapSettings, Type.Null()], {
         description: 'Replaces the IMAP settings (password included); null stops polling',

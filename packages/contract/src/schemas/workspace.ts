@@ -22,6 +22,11 @@ export const UserUpdateBody = Type.Object(
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
     locale: Type.Optional(Locale),
     timeZone: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    signature: Type.Optional(
+      Type.Union([Type.String({ maxLength: 5000 }), Type.Null()], {
+        description: 'Only your own; null removes it',
+      }),
+    ),
     notificationPreferences: Type.Optional(
       Type.Object(
         {

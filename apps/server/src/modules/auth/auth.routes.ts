@@ -6,6 +6,8 @@ import {
   LoginBody,
   Me,
   PasswordChangeBody,
+  PasswordResetConfirmBody,
+  PasswordResetRequestBody,
   TokenCreateBody,
   TokenCreated,
 } from '@parley/contract';
@@ -17,6 +19,7 @@ import { getUser } from '../workspaces/users.service.js';
 import { getWorkspace } from '../workspaces/workspaces.service.js';
 import { presentUser, presentWorkspace } from '../workspaces/workspaces.presenters.js';
 import { changePassword, login, logout, SESSION_COOKIE } from './auth.service.js';
+import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js';
 import { createToken, findTokens, revokeToken } from './tokens.service.js';
 
 const errors = ErrorResponses;
@@ -123,6 +126,55 @@ export function authRoutes(app: App, services: Services): void {
         currentCredentialId: actor.credentialId,
         currentPassword: request.body.currentPassword,
         newPassword: request.body.newPassword,
+      });
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password-reset',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary:
+          'Forgot password: email a reset link (the same 202 whether or not the address exists)',
+        description:
+          'Every active account with this email (in the named workspace, else in each) gets a link that works once, for 60 minutes. Rate-limited per IP and per address.',
+        body: PasswordResetRequestBody,
+        response: { 202: Type.Null(), ...errors },
+      },
+    },
+    async (request, reply) => {
+      await requestPasswordReset({
+        db: services.db,
+        limits: services.limits,
+        body: request.body,
+        ip: request.ip,
+      });
+      return reply.status(202).send(null);
+    },
+  );
+
+  app.post(
+    '/api/v1/auth/password-reset/confirm',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['auth'],
+        summary: 'Set a new password with the emailed link’s token; signs out every session',
+        description:
+          'Errors: `reset_token_invalid` (400: unknown or altered), `reset_token_used` and `reset_token_expired` (410).',
+        body: PasswordResetConfirmBody,
+        response: { 204: Type.Null(), ...errors, 410: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      await confirmPasswordReset({
+        db: services.db,
+        limits: services.limits,
+        body: request.body,
+        ip: request.ip,
       });
       return reply.status(204).send(null);
     },

@@ -26,7 +26,21 @@ export interface ApiTokensTable {
   revokedAt: Date | null;
 }
 
+/** A password reset link: only sha256 of its secret is kept; it works once, until expiry. */
+export interface PasswordResetsTable {
+  workspaceId: string;
+  id: string;
+  userId: string;
+  /** The request that made it (a retried mail job finds the same row and link). */
+  requestId: string;
+  tokenHash: Buffer;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  expiresAt: Date;
+  usedAt: Date | null;
+}
+
 export interface AuthTables {
+  passwordResets: PasswordResetsTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
 }

@@ -5,6 +5,7 @@ import { createTransport } from 'nodemailer';
 import { describe, expect, it, vi } from 'vitest';
 import { api, scratchDir, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
+import { openTransport } from './mailboxes.service.js';
 import { startSmtpListener } from './smtp.listener.js';
 import { useMailFlow } from '../../test/mail.js';
 import { readBlob } from '../../platform/blobs.js';
@@ -273,6 +274,76 @@ describe('mailboxes', () => {
       body: { name: 'Bad', address: 'not an address' },
     });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it('keeps the stored SMTP password when the transport comes back without one; belongs to a team of its workspace', async () => {
+    const { as, mailbox } = await setup();
+    const transportOf = async () =>
+      openTransport(
+        t.services.config.secretKey,
+        await t.services.db
+          .selectFrom('mailboxes')
+          .select(['transportSealed', 'workspaceId'])
+          .where('id', '=', mailbox.id)
+          .executeTakeFirstOrThrow(),
+      );
+
+    // The settings screen sends the transport back as shown: host, port, user, no password.
+    const edited = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { transport: { host: 'smtp2.acme.test', port: 465, secure: true, user: 'acme' } },
+    });
+    expect(edited.statusCode, JSON.stringify(edited.body)).toBe(200);
+    expect(edited.body.transport).toMatchObject({ host: 'smtp2.acme.test', hasPassword: true });
+    expect((await transportOf())?.password).toBe('hunter2');
+    // A new password replaces it; an empty one removes it.
+    await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { transport: { host: 'smtp2.acme.test', port: 465, user: 'acme', password: 'n3w' } },
+    });
+    expect((await transportOf())?.password).toBe('n3w');
+    const cleared = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { transport: { host: 'smtp2.acme.test', port: 465, user: 'acme', password: '' } },
+    });
+    expect(cleared.body.transport).toMatchObject({ hasPassword: false });
+    expect((await transportOf())?.password).toBeUndefined();
+
+    // A team: one of this workspace's, or none; another workspace's team is not found.
+    const team = await api(t.app, 'POST', '/api/v1/teams', {
+      as,
+      body: { name: 'Mail team', kind: 'support' },
+    });
+    const withTeam = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { teamId: team.body.id },
+    });
+    expect(withTeam.body.teamId).toBe(team.body.id);
+    const other = await buildWorkspace(t.services);
+    const foreign = await api(t.app, 'POST', '/api/v1/teams', {
+      as: await tokenFor(t.services, other.owner),
+      body: { name: 'Theirs', kind: 'support' },
+    });
+    const refused = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { teamId: foreign.body.id },
+    });
+    expect(refused.statusCode).toBe(404);
+    expect(refused.body.error.code).toBe('team_not_found');
+    const created = await api(t.app, 'POST', '/api/v1/mailboxes', {
+      as,
+      body: {
+        name: 'Sales',
+        address: `sales-${String(Date.now())}@acme.test`,
+        teamId: team.body.id,
+      },
+    });
+    expect(created.body.teamId).toBe(team.body.id);
+    const none = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { teamId: null },
+    });
+    expect(none.body.teamId).toBeNull();
   });
 });
 

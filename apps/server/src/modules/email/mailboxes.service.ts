@@ -16,6 +16,7 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
+import { assertTeam } from '../teams/teams.service.js';
 import type { ImapStateTable, MailboxesTable } from './email.tables.js';
 import { withoutPlusTag } from './reply-address.js';
 
@@ -236,6 +237,7 @@ export async function createMailbox(props: {
   );
   const key = workspaceKey(props.secretKey, actor.workspaceId);
   return props.db.transaction().execute(async (trx) => {
+    if (body.teamId) await assertTeam(trx, actor.workspaceId, body.teamId);
     const row = await trx
       .insertInto('mailboxes')
       .values({
@@ -244,7 +246,7 @@ export async function createMailbox(props: {
         name: body.name,
         address,
         displayName: body.displayName ?? null,
-        teamId: null,
+        teamId: body.teamId ?? null,
         signature: body.signature ?? null,
         language: body.language ?? null,
         transportSealed: body.transport ? encrypt(key, JSON.stringify(body.transport)) : null,
@@ -266,6 +268,15 @@ export async function createMailbox(props: {
   });
 }
 
+const keptPassword = (stored: SmtpTransport | null) =>
+  stored?.password ? { password: stored.password } : {};
+
+/** `password: ""` means none. */
+function withoutEmptyPassword(transport: SmtpTransport): SmtpTransport {
+  const { password, ...rest } = transport;
+  return password ? { ...rest, password } : rest;
+}
+
 export async function updateMailbox(props: {
   db: Db;
   secretKey: string;
@@ -278,12 +289,22 @@ export async function updateMailbox(props: {
   return props.db.transaction().execute(async (trx) => {
     const before = await mailboxRow(trx, actor.workspaceId, props.mailboxId);
     const { aliases, transport, imap, dkim, ...rest } = changes;
+    if (changes.teamId) await assertTeam(trx, actor.workspaceId, changes.teamId);
+    // Secrets are write-only: a transport sent back without its password keeps the stored one.
+    const kept =
+      transport && transport.password === undefined
+        ? { ...transport, ...keptPassword(openTransport(props.secretKey, before)) }
+        : transport;
     const row = await trx
       .updateTable('mailboxes')
       .set({
         ...rest,
         ...(transport !== undefined
-          ? { transportSealed: transport ? encrypt(key, JSON.stringify(transport)) : null }
+          ? {
+              transportSealed: kept
+                ? encrypt(key, JSON.stringify(withoutEmptyPassword(kept)))
+                : null,
+            }
           : {}),
         ...(imap !== undefined ? { imapSealed: sealImap(key, imap) } : {}),
         ...(dkim !== undefined ? { dkimSealed: sealDkim(key, dkim) } : {}),

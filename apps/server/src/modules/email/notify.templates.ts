@@ -37,6 +37,10 @@ export interface NotificationTexts {
   invitationSubject: string;
   /** {inviter} {workspace} {role} {link} {expires} */
   invitationBody: string;
+  /** {workspace} */
+  passwordResetSubject: string;
+  /** {name} {workspace} {link} {minutes} */
+  passwordResetBody: string;
 }
 
 export const notificationTexts: Record<AckLocale, NotificationTexts> = {
@@ -68,6 +72,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     invitationSubject: '{inviter} invited you to {workspace} on Parley',
     invitationBody:
       'Hello,\n\n{inviter} invited you to join {workspace} on Parley as {role}.\n\nAccept the invitation: {link}\n\nThe link works once, until {expires}. If you did not expect this, you can ignore this message.',
+    passwordResetSubject: 'Reset your {workspace} password on Parley',
+    passwordResetBody:
+      'Hello {name},\n\nSomeone (we hope you) asked to reset your password for {workspace} on Parley.\n\nChoose a new password: {link}\n\nThe link works once, for {minutes} minutes. Setting a new password signs you out everywhere. If you did not ask for this, ignore this message: your password stays as it is.',
   },
   pl: {
     assignedSubject: '{tag} Przypisano do Ciebie: {subject}',
@@ -96,6 +103,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     invitationSubject: '{inviter} zaprasza Cię do {workspace} w Parley',
     invitationBody:
       'Dzień dobry,\n\n{inviter} zaprasza Cię do {workspace} w Parley z rolą {role}.\n\nPrzyjmij zaproszenie: {link}\n\nLink działa jeden raz, do {expires}. Jeśli nie spodziewałeś(-aś) się tej wiadomości, zignoruj ją.',
+    passwordResetSubject: 'Zresetuj hasło do {workspace} w Parley',
+    passwordResetBody:
+      'Dzień dobry, {name},\n\nKtoś (mamy nadzieję, że Ty) poprosił o zresetowanie Twojego hasła do {workspace} w Parley.\n\nUstaw nowe hasło: {link}\n\nLink działa jeden raz, przez {minutes} minut. Ustawienie nowego hasła wyloguje Cię ze wszystkich urządzeń. Jeśli to nie Ty, zignoruj tę wiadomość: hasło pozostanie bez zmian.',
   },
   sv: {
     assignedSubject: '{tag} Tilldelad dig: {subject}',
@@ -120,6 +130,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     invitationSubject: '{inviter} har bjudit in dig till {workspace} i Parley',
     invitationBody:
       'Hej,\n\n{inviter} har bjudit in dig till {workspace} i Parley som {role}.\n\nAcceptera inbjudan: {link}\n\nLänken fungerar en gång, till {expires}. Om du inte väntade dig detta kan du bortse från meddelandet.',
+    passwordResetSubject: 'Återställ ditt lösenord för {workspace} i Parley',
+    passwordResetBody:
+      'Hej {name},\n\nNågon (förhoppningsvis du) har bett om att återställa ditt lösenord för {workspace} i Parley.\n\nVälj ett nytt lösenord: {link}\n\nLänken fungerar en gång, i {minutes} minuter. Ett nytt lösenord loggar ut dig överallt. Om det inte var du kan du bortse från meddelandet: ditt lösenord förblir oförändrat.',
   },
   fa: {
     assignedSubject: '{tag} به شما واگذار شد: {subject}',
@@ -144,6 +157,9 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     invitationSubject: '{inviter} شما را به {workspace} در Parley دعوت کرد',
     invitationBody:
       'سلام\n\n{inviter} شما را دعوت کرده است تا با نقش {role} به {workspace} در Parley بپیوندید.\n\nپذیرفتن دعوت: {link}\n\nاین پیوند فقط یک بار و تا {expires} کار می‌کند. اگر انتظار این پیام را نداشتید، آن را نادیده بگیرید.',
+    passwordResetSubject: 'بازنشانی گذرواژهٔ {workspace} در Parley',
+    passwordResetBody:
+      'سلام {name}\n\nکسی (امیدواریم خودتان) درخواست بازنشانی گذرواژهٔ شما در {workspace} در Parley را داده است.\n\nگذرواژهٔ تازه را انتخاب کنید: {link}\n\nاین پیوند فقط یک بار و به مدت {minutes} دقیقه کار می‌کند. تعیین گذرواژهٔ تازه شما را از همهٔ دستگاه‌ها خارج می‌کند. اگر این درخواست از شما نبود، این پیام را نادیده بگیرید: گذرواژهٔ شما تغییری نمی‌کند.',
   },
   zh: {
     assignedSubject: '{tag} 已分配给您:{subject}',
@@ -167,5 +183,8 @@ export const notificationTexts: Record<AckLocale, NotificationTexts> = {
     invitationSubject: '{inviter} 邀请您加入 Parley 上的 {workspace}',
     invitationBody:
       '您好!\n\n{inviter} 邀请您以 {role} 身份加入 Parley 上的 {workspace}。\n\n接受邀请:{link}\n\n此链接只能使用一次,有效期至 {expires}。如果这不是您预期的邮件,请忽略。',
+    passwordResetSubject: '重置您在 Parley 上 {workspace} 的密码',
+    passwordResetBody:
+      '{name}，您好！\n\n有人（希望是您本人）请求重置您在 Parley 上 {workspace} 的密码。\n\n设置新密码：{link}\n\n此链接只能使用一次，有效期 {minutes} 分钟。设置新密码后，您将在所有设备上退出登录。如果这不是您本人的请求，请忽略此邮件，您的密码不会改变。',
   },
 };

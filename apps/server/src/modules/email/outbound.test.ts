@@ -221,6 +221,31 @@ describe('email out over SMTP', () => {
     expect(mailsTo(customer).some((r) => r.mail.text?.includes('Internal'))).toBe(false);
   });
 
+  it('puts the agent’s own signature (profile) before the mailbox’s on their replies', async () => {
+    const { workspace, as, address } = await setup();
+    const customer = `sig-${workspace.slug}@customer.test`;
+    await customerMail({ from: customer, to: address, subject: 'Hello', text: 'Hi there.' });
+    await waitFor(() => expect(mailsTo(customer)).toHaveLength(1));
+    const [conversation] = await conversationsOf(workspace.id);
+    await t.services.db
+      .updateTable('users')
+      .set({ signature: 'Ada Lovelace\nSecond line' })
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    await api(t.app, 'POST', `/api/v1/conversations/${conversation?.id ?? ''}/messages`, {
+      as,
+      body: { kind: 'reply', text: 'Thanks!' },
+    });
+    const mail = await waitFor(() => {
+      const list = mailsTo(customer);
+      expect(list).toHaveLength(2);
+      return list[1]?.mail;
+    });
+    expect(mail?.text).toContain(
+      'Thanks!\n\n-- \nAda Lovelace\nSecond line\n\nAcme Support <team>\nhttps://acme.test',
+    );
+  });
+
   it('marks a message failed at once on a 5xx, with the reason, for agents to see', async () => {
     const { workspace, as, mailbox } = await setup();
     const customer = `gone-${workspace.slug}@customer.test`;

@@ -186,6 +186,7 @@ export async function sendEmail(
       'kind',
       'channel',
       'authorType',
+      'authorId',
       'text',
       'html',
       'attachments',
@@ -280,10 +281,25 @@ export async function sendEmail(
     prefix: conversation.ticketPrefix,
     number: conversation.number,
   });
+  // A person's reply: their own signature (profile), then the mailbox's.
+  const agentSignature =
+    message.authorType === 'user' && message.authorId
+      ? ((
+          await db
+            .selectFrom('users')
+            .select('signature')
+            .where('workspaceId', '=', workspaceId)
+            .where('id', '=', message.authorId)
+            .executeTakeFirst()
+        )?.signature ?? null)
+      : null;
+  const signatures = [agentSignature, message.authorType === 'user' ? mailbox.signature : null]
+    .map((part) => part?.trim())
+    .filter(Boolean);
   const bodies = outboundBodies({
     text: message.text,
     html: message.html,
-    signature: message.authorType === 'user' ? mailbox.signature : null,
+    signature: signatures.length > 0 ? signatures.join('\n\n') : null,
   });
   let attachments;
   try {

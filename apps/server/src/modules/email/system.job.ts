@@ -7,6 +7,7 @@ import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
 import { notificationTexts } from './notify.templates.js';
 import { messageIdDomain, textToHtml } from './outbound.js';
+import { passwordResetJobs } from './password-reset.job.js';
 
 const SystemMail = Type.Object({
   workspaceId: Type.String(),
@@ -232,5 +233,7 @@ export function systemMailJobs(services: Services): JobDefinition[] {
       ...systemMailJob,
       handler: (payload, context) => sendSystemMail(services, payload, context),
     }),
+    // Password reset links (auth/password-reset.service.ts): system mail too.
+    ...passwordResetJobs(services),
   ];
 }

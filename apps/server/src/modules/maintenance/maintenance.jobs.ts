@@ -6,7 +6,7 @@ import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
 
 /**
- * Housekeeping: dispatched outbox events, expired sessions (agents' and the portal's), portal
+ * Housekeeping: dispatched (and, for broadcast ones, published) outbox events, expired sessions (agents' and the portal's), portal
  * challenges a day past expiry and idempotency keys are deleted nightly.
  */
 export function outboxJobs(services: Services): JobDefinition[] {
@@ -18,9 +18,8 @@ export function outboxJobs(services: Services): JobDefinition[] {
       async handler(payload, context) {
         const events = await sql`
           delete from outbox_events
-           where dispatched_at < now() - make_interval(days => ${payload.keepDays})`.execute(
-          services.db,
-        );
+           where dispatched_at < now() - make_interval(days => ${payload.keepDays})
+             and (published_at is not null or not broadcast)`.execute(services.db);
         const sessions = await services.db
           .deleteFrom('sessions')
           .where('expiresAt', '<', new Date())
@@ -31,6 +30,11 @@ export function outboxJobs(services: Services): JobDefinition[] {
           .execute();
         await services.db
           .deleteFrom('portalChallenges')
+          .where('expiresAt', '<', new Date(Date.now() - 86_400_000))
+          .execute();
+        // Password reset links a day past expiry (a late click still hears "expired" until then).
+        await services.db
+          .deleteFrom('passwordResets')
           .where('expiresAt', '<', new Date(Date.now() - 86_400_000))
           .execute();
         await sql`delete from idempotency_keys where created_at < now() - interval '24 hours'`.execute(

@@ -75,7 +75,7 @@ describe('notification centre', () => {
     await socket.close();
   });
 
-  it('notifies colleagues mentioned in a note, and only in a note', async () => {
+  it('notifies colleagues mentioned in a note, and never from a reply', async () => {
     const s = await setup();
     const bo = await buildUser(t.services, { workspaceId: s.workspace.id, name: 'Bo Ek' });
     const asBo = await tokenFor(t.services, bo);

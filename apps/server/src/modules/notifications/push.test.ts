@@ -10,7 +10,7 @@ const t = useTestApp({ PUBLIC_URL: 'https://desk.acme.test' });
 const push = usePushService();
 
 describe('Web Push', () => {
-  it('keeps each user’s browser subscriptions, and only push-service URLs', async () => {
+  it('keeps each user’s browser subscriptions, and refuses URLs that are not push services', async () => {
     const { workspace } = await buildWorkspace(t.services);
     const ola = await buildUser(t.services, { workspaceId: workspace.id });
     const bo = await buildUser(t.services, { workspaceId: workspace.id });

@@ -7,6 +7,7 @@ import type {
 } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
+import { readBlob, type BlobStore } from '../../platform/blobs.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
@@ -40,8 +41,8 @@ export async function findUsers(props: { db: Db; workspaceId: string; query: Use
 }
 
 /**
- * Changes a user. Anyone may change their own name, language, time zone and notification
- * preferences (nobody else may change those); role and
+ * Changes a user. Anyone may change their own name, language, time zone, signature and
+ * notification preferences (nobody else may change the last two); role and
  * status are for admins, who can neither raise anyone above themselves nor touch an owner
  * unless they are one. Nobody changes their own role or deactivates themselves, and the
  * last active owner stays an active owner. Deactivation signs the user out everywhere.
@@ -57,8 +58,8 @@ export async function updateUser(props: {
   const privileged = changes.role !== undefined || changes.status !== undefined;
   if (!self && !roleAtLeast(actor.role, 'admin'))
     throw forbidden('Only admins may change other users');
-  if (!self && changes.notificationPreferences)
-    throw forbidden('Notification preferences are changed only by their user');
+  if (!self && (changes.notificationPreferences || changes.signature !== undefined))
+    throw forbidden('Notification preferences and signatures are changed only by their user');
   if (privileged) {
     if (self) throw forbidden('You cannot change your own role or status');
     if (!roleAtLeast(actor.role, 'admin'))
@@ -183,4 +184,69 @@ async function assertAnotherOwner(trx: Tx, workspaceId: string, exceptId: string
 export function canGrant(actorRole: Role, role: Role): boolean {
   if (role === 'owner') return actorRole === 'owner';
   return roleAtLeast(actorRole, 'admin') && roleAtLeast(actorRole, role);
+}
+
+/** Image types a profile picture may be, by their first bytes. */
+const imageMagic: Record<string, (b: Buffer) => boolean> = {
+  png: (b) =>
+    b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
+  jpeg: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
+  webp: (b) =>
+    b.subarray(0, 4).toString('latin1') === 'RIFF' &&
+    b.subarray(8, 12).toString('latin1') === 'WEBP',
+};
+
+export const AVATAR_MAX_BYTES = 256 * 1024;
+
+/**
+ * Sets (or with null removes) the actor's own profile picture: a PNG, JPEG or WebP whose
+ * bytes are what the data: URL says, stored in the blob store. Nobody sets someone else's.
+ */
+export async function setAvatar(props: {
+  db: Db;
+  blobs: BlobStore;
+  actor: Actor;
+  userId: string;
+  dataUrl: string | null;
+}) {
+  const target = await getUser({
+    db: props.db,
+    workspaceId: props.actor.workspaceId,
+    userId: props.userId,
+  });
+  if (target.id !== props.actor.userId) throw forbidden('Only you change your profile picture');
+  let avatarKey: string | null = null;
+  if (props.dataUrl !== null) {
+    const match = /^data:image\/(png|jpeg|webp);base64,(.*)$/s.exec(props.dataUrl);
+    const bytes = Buffer.from(match?.[2] ?? '', 'base64');
+    if (!match?.[1] || !imageMagic[match[1]]?.(bytes))
+      throw new AppError('validation_failed', 'The picture must be a PNG, JPEG or WebP image', {
+        details: { field: 'dataUrl' },
+      });
+    if (bytes.length > AVATAR_MAX_BYTES)
+      throw new AppError('payload_too_large', 'The picture is larger than 256 KB');
+    avatarKey = (await props.blobs.put(bytes, { maxBytes: AVATAR_MAX_BYTES })).key;
+  }
+  const row = await props.db
+    .updateTable('users')
+    .set({ avatarKey, updatedAt: new Date() })
+    .where('workspaceId', '=', props.actor.workspaceId)
+    .where('id', '=', target.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return row;
+}
+
+/** A user's picture: its bytes and type, or not found. */
+export async function getAvatar(props: {
+  db: Db;
+  blobs: BlobStore;
+  workspaceId: string;
+  userId: string;
+}) {
+  const user = await getUser(props);
+  if (!user.avatarKey) throw notFound('The picture');
+  const bytes = await readBlob(props.blobs, user.avatarKey);
+  const type = Object.entries(imageMagic).find(([, test]) => test(bytes))?.[0] ?? 'png';
+  return { bytes, contentType: `image/${type}` };
 }

@@ -26,6 +26,10 @@ export function presentUser(row: Selectable<UsersTable>): User {
     locale: row.locale as Locale,
     timeZone: row.timeZone,
     notificationPreferences: notificationPreferences(row.notificationPreferences),
+    signature: row.signature,
+    avatarUrl: row.avatarKey
+      ? `/api/v1/users/${row.id}/avatar?v=${row.avatarKey.slice(0, 12)}`
+      : null,
     createdAt: row.createdAt.toISOString(),
   };
 }

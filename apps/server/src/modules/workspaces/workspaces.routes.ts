@@ -1,6 +1,7 @@
 import {
   AcknowledgementTemplate,
   AcknowledgementTemplateBody,
+  AvatarBody,
   ErrorResponse,
   LocaleParams,
   ErrorResponses,
@@ -27,7 +28,7 @@ import {
   deleteInvitation,
   findInvitations,
 } from './invitations.service.js';
-import { findUsers, getUser, updateUser } from './users.service.js';
+import { findUsers, getAvatar, getUser, setAvatar, updateUser } from './users.service.js';
 import { findTemplates, resetTemplate, saveTemplate } from '../conversations/acknowledgements.js';
 import { presentUser, presentWorkspace } from './workspaces.presenters.js';
 import { getWorkspace, updateWorkspace } from './workspaces.service.js';
@@ -177,6 +178,80 @@ export function workspaceRoutes(app: App, services: Services): void {
           changes: request.body,
         }),
       ),
+  );
+
+  app.put(
+    '/api/v1/users/:id/avatar',
+    {
+      config: { resource: 'user', access: { scope: 'write' } },
+      bodyLimit: 512 * 1024,
+      schema: {
+        tags: ['workspace'],
+        summary: 'Set your profile picture (PNG, JPEG or WebP up to 256 KB, as a data: URL)',
+        params: IdParams,
+        body: AvatarBody,
+        response: { 200: User, ...errors },
+      },
+    },
+    async (request) =>
+      presentUser(
+        await setAvatar({
+          db,
+          blobs: services.blobs,
+          actor: actorOf(request),
+          userId: request.params.id,
+          dataUrl: request.body.dataUrl,
+        }),
+      ),
+  );
+
+  app.delete(
+    '/api/v1/users/:id/avatar',
+    {
+      config: { resource: 'user', access: { scope: 'write' } },
+      schema: {
+        tags: ['workspace'],
+        summary: 'Remove your profile picture',
+        params: IdParams,
+        response: { 200: User, ...errors },
+      },
+    },
+    async (request) =>
+      presentUser(
+        await setAvatar({
+          db,
+          blobs: services.blobs,
+          actor: actorOf(request),
+          userId: request.params.id,
+          dataUrl: null,
+        }),
+      ),
+  );
+
+  app.get(
+    '/api/v1/users/:id/avatar',
+    {
+      config: { resource: 'user' },
+      schema: {
+        tags: ['workspace'],
+        summary: 'A user’s profile picture (the image itself)',
+        params: IdParams,
+      },
+    },
+    async (request, reply) => {
+      const avatar = await getAvatar({
+        db,
+        blobs: services.blobs,
+        workspaceId: actorOf(request).workspaceId,
+        userId: request.params.id,
+      });
+      return reply
+        .type(avatar.contentType)
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "default-src 'none'; sandbox")
+        .header('cache-control', 'private, max-age=86400')
+        .send(avatar.bytes);
+    },
   );
 
   app.get(

@@ -32,6 +32,10 @@ export interface UsersTable {
   passwordChangedAt: Date | null;
   /** What the user wants to be told by email; missing keys mean the defaults (all on). */
   notificationPreferences: ColumnType<unknown, string | undefined, string>;
+  /** Added under the user's replies (profile). */
+  signature: string | null;
+  /** The profile picture in the blob store (sha256 key). */
+  avatarKey: string | null;
 }
 
 export interface InvitationsTable {

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabase } from '../test/harness.js';
-import { openDatabase, prepared, type DbHandle } from './db.js';
+import { awaitDurable, openDatabase, prepared, type DbHandle } from './db.js';
 
 let url: string;
 let handle: DbHandle<unknown>;
@@ -57,5 +57,26 @@ describe('prepared statements', () => {
     await expect(prepared(sql`selec ${1}::int`).execute(handle.db)).rejects.toThrow(/syntax/);
     const { rows } = await sql<{ one: number }>`select 1 as one`.execute(handle.db);
     expect(rows).toEqual([{ one: 1 }]);
+  });
+});
+
+describe('durability', () => {
+  it('makes commits that skipped the flush durable, and the skip ends with its own transaction', async () => {
+    await sql`create table durable_probe (id serial primary key, body text)`.execute(handle.db);
+    await sql`insert into durable_probe (body)
+              select 'Hej' from (select set_config('synchronous_commit', 'off', true)) s`.execute(
+      handle.db,
+    );
+    // The same session, the next transaction: committing with the flush again.
+    const { rows } = await sql<{ setting: string; lsn: string }>`
+      select current_setting('synchronous_commit') as setting,
+             pg_current_wal_insert_lsn()::text as lsn`.execute(handle.db);
+    expect(rows[0]?.setting).toBe('on');
+    await awaitDurable(handle.db);
+    const flushed = await sql<{ flushed: boolean }>`
+      select pg_current_wal_flush_lsn() >= ${rows[0]?.lsn ?? ''}::pg_lsn as flushed`.execute(
+      handle.db,
+    );
+    expect(flushed.rows[0]?.flushed).toBe(true);
   });
 });

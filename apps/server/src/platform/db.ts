@@ -6,6 +6,7 @@ import {
   sql,
   type Compilable,
   type CompiledQuery,
+  type QueryExecutorProvider,
   type QueryResult,
   type RawBuilder,
   type Transaction,
@@ -78,6 +79,18 @@ export async function executePrepared<O>(
     sql: PREPARED_MARK + compiled.sql,
   });
   return rows;
+}
+
+/**
+ * Returns once everything committed before the call is on disk: a transaction that writes a
+ * tiny WAL record (a transactional logical message, which no table sees) commits with the
+ * flush, and the flush covers every earlier commit, including those made without waiting
+ * for it (`synchronous_commit = off`). Concurrent callers share one fsync (group commit).
+ */
+export async function awaitDurable(db: QueryExecutorProvider): Promise<void> {
+  await prepared(
+    sql`select pg_logical_emit_message(true, 'parley.durable', '')::text as lsn`,
+  ).execute(db);
 }
 
 export interface DbHandle<DB> {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
 import { articleParagraphs } from '../demo/demo.conversations.js';
@@ -208,6 +209,42 @@ describe('ingest', () => {
     expect(
       messages.filter((m) => m.conversationId === mine.conversationId).map((m) => m.seq),
     ).toEqual([1, 2, 3]);
+  });
+
+  it('commits a chat message without waiting for the disk when asked, and says so; the setting stays with it', async () => {
+    const { workspace } = await setup();
+    const chat = (text: string, more: object = {}) =>
+      ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'chat',
+        from: { kind: 'chat', value: 'visitor-cccccccccccccccc' },
+        text,
+        ...more,
+      });
+    const first = await chat('Dzień dobry, gdzie jest moja paczka?', { externalId: 'c:1' });
+    // A new conversation takes the full path: durable on return, whatever was asked.
+    expect(first.durable).toBeUndefined();
+    const next = await chat('Numer zamówienia 1234', {
+      conversationId: first.conversationId,
+      externalId: 'c:2',
+      visibleBeforeDurable: true,
+    });
+    expect(next).toMatchObject({ seq: 2, durable: false });
+    const plain = await chat('Dziękuję', {
+      conversationId: first.conversationId,
+      externalId: 'c:3',
+    });
+    expect(plain).toMatchObject({ seq: 3 });
+    expect(plain.durable).toBeUndefined();
+    // The pool's connections are back to committing with the flush.
+    const settings = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        sql<{ value: string }>`select current_setting('synchronous_commit') as value`.execute(
+          t.services.db,
+        ),
+      ),
+    );
+    expect(settings.map((r) => r.rows[0]?.value)).toEqual(['on', 'on', 'on', 'on']);
   });
 
   it('reopens a resolved conversation on a reply; a closed one gets a linked follow-up', async () => {

@@ -31,6 +31,13 @@ export interface InboundMessage {
    * (`threadKeys`, `ticketNumber`) decides.
    */
   conversationId?: string;
+  /**
+   * The one-statement append to `conversationId` commits without waiting for the disk, so
+   * agents see the message as soon as PostgreSQL has it, not after the WAL flush (an fsync
+   * stall would hold every chat message behind it). The result then says `durable: false`,
+   * and the caller must `awaitDurable()` before telling the sender the message was accepted.
+   */
+  visibleBeforeDurable?: boolean;
   subject?: string | null;
   text?: string | null;
   /** Raw HTML from outside: sanitized here, before it is stored. */
@@ -67,6 +74,11 @@ export interface IngestResult {
   reopened: boolean;
   /** The stored message's sequence number in its conversation; null for a duplicate. */
   seq: number | null;
+  /**
+   * False when the message was committed without waiting for the disk (`visibleBeforeDurable`):
+   * `awaitDurable()` before acknowledging it. Absent otherwise (durable on return).
+   */
+  durable?: false;
 }
 
 /**
@@ -685,6 +697,7 @@ async function appendToKnownConversation(
   const { at, html, text } = contentOf(message);
   const externalId = message.externalId ?? null;
   const automated = message.automated ?? false;
+  const deferred = message.visibleBeforeDurable ?? false;
   const id = uuidv7();
   const guard = sql`
     and status not in ('resolved', 'closed') and merged_into_id is null
@@ -718,7 +731,13 @@ async function appendToKnownConversation(
       returning 1
     )
     select m.seq, c.number,
-           (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified
+           (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified${
+             deferred
+               ? // Local to this statement's own transaction: its commit skips the WAL flush.
+                 sql`,
+           set_config('synchronous_commit', 'off', true) as deferred`
+               : sql``
+           }
       from message m, conversation c`).execute(db);
   const row = rows[0];
   if (!row) return null;
@@ -730,6 +749,7 @@ async function appendToKnownConversation(
     duplicate: false,
     reopened: false,
     seq: row.seq,
+    ...(deferred ? { durable: false as const } : {}),
   };
 }
 

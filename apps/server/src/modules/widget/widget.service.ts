@@ -17,7 +17,7 @@ import { MAX_TEXT } from '@parley/contract';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
 import { decrypt, deriveKey, encrypt, randomToken } from '../../platform/crypto.js';
-import { executePrepared } from '../../platform/db.js';
+import { awaitDurable, executePrepared } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import { recordEvents, type NewEvent } from '../../platform/outbox.js';
@@ -378,7 +378,11 @@ export async function sendVisitorMessage(props: {
     workspaceId: visitor.workspaceId,
     channel: 'chat',
     from: { kind: 'chat', value: visitor.key, name: prechat?.name ?? null },
-    ...(known ? { conversationId: known.id, ticketNumber: known.number } : {}),
+    // Agents see a message in a known conversation before the disk has it; the visitor's
+    // acknowledgement below waits until it has.
+    ...(known
+      ? { conversationId: known.id, ticketNumber: known.number, visibleBeforeDurable: true }
+      : {}),
     receivedAt,
     subject:
       prechat?.topic ??
@@ -389,6 +393,7 @@ export async function sendVisitorMessage(props: {
     languageFallback: body.locale ?? null,
     metadata: prechat ? { prechat } : {},
   });
+  if (result.durable === false) await awaitDurable(db);
   if (result.conversationCreated && prechat && (prechat.email || prechat.phone)) {
     // Shown to agents in the customer panel; never used to find other conversations.
     await sql`

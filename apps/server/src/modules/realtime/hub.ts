@@ -9,6 +9,7 @@ import type {
 } from '@parley/contract';
 import type { Db } from '../../database.js';
 import type { BroadcastMessage, Broadcaster } from '../../platform/broadcast.js';
+import { executePrepared } from '../../platform/db.js';
 import type { Logger } from '../../platform/logger.js';
 import type { DomainEvent } from '../../platform/outbox.js';
 import { messagesWithAuthors, presentMessage } from '../conversations/conversations.service.js';
@@ -283,29 +284,32 @@ export class RealtimeHub {
     if (workspaceId === undefined) return;
     for (;;) {
       const from = Math.min(...live.map((c) => c.rooms.get(conversationId) ?? 0));
-      const rows = await messagesWithAuthors(this.db)
-        .select([
-          'm.id',
-          'm.conversationId',
-          'm.seq',
-          'm.kind',
-          'm.authorType',
-          'm.authorId',
-          'm.channel',
-          'm.text',
-          'm.html',
-          'm.attachments',
-          'm.deliveryStatus',
-          'm.metadata',
-          'm.createdAt',
-          'u.name as authorName',
-        ])
-        .where('m.workspaceId', '=', workspaceId)
-        .where('m.conversationId', '=', conversationId)
-        .where('m.seq', '>', from)
-        .orderBy('m.seq')
-        .limit(CATCH_UP_BATCH)
-        .execute();
+      // Kept prepared: every message event on every node runs it.
+      const rows = await executePrepared(
+        this.db,
+        messagesWithAuthors(this.db)
+          .select([
+            'm.id',
+            'm.conversationId',
+            'm.seq',
+            'm.kind',
+            'm.authorType',
+            'm.authorId',
+            'm.channel',
+            'm.text',
+            'm.html',
+            'm.attachments',
+            'm.deliveryStatus',
+            'm.metadata',
+            'm.createdAt',
+            'u.name as authorName',
+          ])
+          .where('m.workspaceId', '=', workspaceId)
+          .where('m.conversationId', '=', conversationId)
+          .where('m.seq', '>', from)
+          .orderBy('m.seq')
+          .limit(CATCH_UP_BATCH),
+      );
       if (rows.length === 0) return;
       const messages = rows.map((row) => ({ row, message: presentMessage(row) }));
       const serialized = new Map<Message, string>();

@@ -1,79 +1,47 @@
-import AxeBuilder from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
 import { hashPassword } from '../modules/auth/passwords.js';
-import { chromiumPath, SCREENSHOTS } from './browser.js';
+import {
+  expectAccessible,
+  signIn as signInAt,
+  startAgentApp,
+  stopAgentApp,
+  type AgentApp,
+} from './app.js';
+import { SCREENSHOTS } from './browser.js';
 
-let parley: ParleyProcess;
-let databaseUrl: string;
-let browser: Browser;
+let app: AgentApp;
 let base: string;
-let password: string;
 let db: pg.Client;
 
 const LI = { email: 'li@demo.localhost', password: 'li-password-123' }; // a demo manager
 const OLA = { email: 'ola@demo.localhost', password: 'ola-password-123' }; // a demo agent
 
 beforeAll(async () => {
-  // The agent app must be built; the server serves what is there.
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
-  databaseUrl = await createTestDatabase();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(await freePort()),
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
-  expect(base).toMatch(/^http/);
-  db = new pg.Client({ connectionString: databaseUrl });
+  app = await startAgentApp();
+  base = app.base;
+  db = new pg.Client({ connectionString: app.databaseUrl });
   await db.connect();
   for (const who of [LI, OLA])
     await db.query(`update users set password_hash = $1 where email = $2`, [
       await hashPassword(who.password),
       who.email,
     ]);
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
 }, 120_000);
 
 afterAll(async () => {
-  await browser.close();
   await db.end();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
+  await stopAgentApp(app);
 });
 
 async function newPage(width = 1280, height = 900) {
-  const context = await browser.newContext({ viewport: { width, height } });
+  const context = await app.browser.newContext({ viewport: { width, height } });
   return context.newPage();
 }
 
-async function signIn(page: Page, as: { email: string; password: string }, locale = 'en') {
-  await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
-  await page.locator('input[type=password]').fill(as.password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('list-title').waitFor();
-}
-
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
-}
+const signIn = (page: Page, as: { email: string; password: string }, locale = 'en') =>
+  signInAt(page, base, as, locale);
 
 async function call<T>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
   const csrf = await page.evaluate(async () => {
@@ -98,7 +66,7 @@ const queued: string[] = [];
  */
 async function seed() {
   const page = await newPage();
-  await signIn(page, { email: 'owner@demo.localhost', password });
+  await signIn(page, { email: 'owner@demo.localhost', password: app.password });
   const users = await call<{ data: { id: string; email: string }[] }>(
     page,
     'GET',

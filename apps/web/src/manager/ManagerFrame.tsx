@@ -1,8 +1,9 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import { ArrowLeft, ChartColumn, ListOrdered } from 'lucide-react';
+import { ChartColumn, ListOrdered } from 'lucide-react';
 import type { ReactNode } from 'react';
 import { useT } from '../i18n.js';
+import { BackToInbox } from '../pages/BackToInbox.js';
 import { LocalePicker } from '../pages/LocalePicker.js';
 import { useLiveConnection } from '../pages/Shell.js';
 import { meQuery } from '../router.js';
@@ -42,13 +43,7 @@ export function ManagerFrame(props: { title: string; children: ReactNode }) {
   return (
     <div className="flex h-full flex-col">
       <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 px-4 dark:border-slate-800">
-        <Link
-          to="/"
-          className="flex shrink-0 items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-        >
-          <ArrowLeft aria-hidden className="size-4 shrink-0 rtl:-scale-x-100" />
-          <span className="sr-only sm:not-sr-only">{t('conversation.back')}</span>
-        </Link>
+        <BackToInbox />
         {allowed && (
           <nav aria-label={t('manager.nav')} className="flex min-w-0 gap-1 overflow-x-auto">
             {tab(

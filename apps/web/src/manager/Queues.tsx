@@ -1,13 +1,12 @@
 import type { AgentLoadView, Channel, Conversation, TeamQueue } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useSearch } from '@tanstack/react-router';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useIntl } from 'react-intl';
 import { api } from '../api.js';
 import { relativeTime } from '../format.js';
 import { useLocale, useT } from '../i18n.js';
 import { ChannelIcon, PriorityLabel } from '../pages/badges.js';
-import { useRealtimeStatus } from '../realtime.js';
 import { meQuery } from '../router.js';
 import {
   Card,
@@ -26,26 +25,9 @@ import {
   transferCandidates,
   waitingList,
 } from './logic.js';
+import { useNow, useRefetchInterval } from './live.js';
 import { ManagerFrame } from './ManagerFrame.js';
-
-/** The current time, once a second: the waits tick between fetches. */
-export function useNow(intervalMs = 1000) {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    const id = setInterval(() => setNow(Date.now()), intervalMs);
-    return () => clearInterval(id);
-  }, [intervalMs]);
-  return now;
-}
-
-/** Live events mark these stale; polling is the fallback (more often while the socket is down). */
-export function useRefetchInterval() {
-  return useRealtimeStatus() === 'open' ? 60_000 : 15_000;
-}
-
-const th = 'px-3 py-2 text-start text-xs font-semibold uppercase tracking-wide';
-const td = 'px-3 py-2 align-top';
-const rowClass = 'border-t border-slate-200 dark:border-slate-800';
+import { HeadRow, rowClass, td } from './table.js';
 
 export function Queues() {
   const t = useT();
@@ -86,28 +68,16 @@ function QueuesBody() {
               {t('manager.queues.teamsHint')}
             </span>
           </caption>
-          <thead className={muted}>
-            <tr>
-              <th scope="col" className={th}>
-                {t('manager.queues.team')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.waiting')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.oldestWait')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.open')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.members')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.available')}
-              </th>
-            </tr>
-          </thead>
+          <HeadRow
+            labels={[
+              t('manager.queues.team'),
+              t('manager.queues.waiting'),
+              t('manager.queues.oldestWait'),
+              t('manager.queues.open'),
+              t('manager.queues.members'),
+              t('manager.queues.available'),
+            ]}
+          />
           <tbody>
             {teams.length === 0 && (
               <tr className={rowClass}>
@@ -178,22 +148,14 @@ function QueuesBody() {
           <caption className="px-3 pt-3 text-start font-medium">
             {team ? t('manager.queues.agentsOf', { team: team.name }) : t('manager.queues.agents')}
           </caption>
-          <thead className={muted}>
-            <tr>
-              <th scope="col" className={th}>
-                {t('manager.queues.agent')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.status')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.load')}
-              </th>
-              <th scope="col" className={th}>
-                {t('manager.queues.assignedToday')}
-              </th>
-            </tr>
-          </thead>
+          <HeadRow
+            labels={[
+              t('manager.queues.agent'),
+              t('manager.queues.status'),
+              t('manager.queues.load'),
+              t('manager.queues.assignedToday'),
+            ]}
+          />
           <tbody>
             {shownAgents.length === 0 && (
               <tr className={rowClass}>

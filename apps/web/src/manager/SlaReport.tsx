@@ -18,11 +18,10 @@ import {
   type Period,
 } from './logic.js';
 import { ManagerFrame } from './ManagerFrame.js';
-import { useRefetchInterval } from './Queues.js';
+import { HeadRow, rowClass, td as cell } from './table.js';
+import { useRefetchInterval } from './live.js';
 
-const th = 'px-3 py-2 text-start text-xs font-semibold uppercase tracking-wide';
-const td = 'px-3 py-2 align-top tabular-nums';
-const rowClass = 'border-t border-slate-200 dark:border-slate-800';
+const td = `${cell} tabular-nums`;
 
 /** One colour per target, the same in the chart and its legend. */
 const targetColour: Record<SlaTargetName, string> = {
@@ -43,19 +42,23 @@ export function SlaReport() {
   );
 }
 
-function usePercent() {
+/** What both parts of the screen use: words, numbers, the period and team in the address. */
+function useReportScreen() {
   const intl = useIntl();
-  return (share: number | null) =>
+  const percent = (share: number | null) =>
     share === null ? '—' : intl.formatNumber(share, { style: 'percent', maximumFractionDigits: 1 });
+  return {
+    t: useT(),
+    intl,
+    locale: useLocale().locale,
+    percent,
+    navigate: useNavigate(),
+    search: useSearch({ from: '/reports/sla' }),
+  };
 }
 
 function ReportBody() {
-  const t = useT();
-  const intl = useIntl();
-  const { locale } = useLocale();
-  const percent = usePercent();
-  const navigate = useNavigate();
-  const search = useSearch({ from: '/reports/sla' });
+  const { t, intl, locale, percent, navigate, search } = useReportScreen();
   const period: Period = (periods as readonly string[]).includes(search.period ?? '')
     ? (search.period as Period)
     : '7d';
@@ -168,34 +171,18 @@ function ReportBody() {
                   }),
                 })}
               </caption>
-              <thead className={muted}>
-                <tr>
-                  <th scope="col" className={th}>
-                    {groupBy === 'team' ? t('manager.queues.team') : t('manager.sla.policy')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.target')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.started')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.met')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.breached')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.attainment')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.median')}
-                  </th>
-                  <th scope="col" className={th}>
-                    {t('manager.sla.p90')}
-                  </th>
-                </tr>
-              </thead>
+              <HeadRow
+                labels={[
+                  groupBy === 'team' ? t('manager.queues.team') : t('manager.sla.policy'),
+                  t('manager.sla.target'),
+                  t('manager.sla.started'),
+                  t('manager.sla.met'),
+                  t('manager.sla.breached'),
+                  t('manager.sla.attainment'),
+                  t('manager.sla.median'),
+                  t('manager.sla.p90'),
+                ]}
+              />
               <tbody>
                 {report.data.data.flatMap((group) =>
                   group.targets.map((x, i) => (
@@ -232,12 +219,7 @@ function ReportBody() {
 
 /** Which waiting conversations of a team will breach before an agent reaches them. */
 function Forecast() {
-  const t = useT();
-  const intl = useIntl();
-  const { locale } = useLocale();
-  const percent = usePercent();
-  const navigate = useNavigate();
-  const search = useSearch({ from: '/reports/sla' });
+  const { t, intl, locale, percent, navigate, search } = useReportScreen();
   const teams = useQuery({ queryKey: ['teams'], queryFn: api.teams });
   const teamId = search.team ?? teams.data?.data[0]?.id;
   const refetchInterval = useRefetchInterval();
@@ -334,25 +316,15 @@ function Forecast() {
             <div className="overflow-x-auto">
               <table className="w-full text-sm" data-testid="forecast-table">
                 <caption className="sr-only">{t('manager.forecast.title')}</caption>
-                <thead className={muted}>
-                  <tr>
-                    <th scope="col" className={th}>
-                      {t('manager.forecast.conversation')}
-                    </th>
-                    <th scope="col" className={th}>
-                      {t('manager.forecast.position')}
-                    </th>
-                    <th scope="col" className={th}>
-                      {t('manager.forecast.reach')}
-                    </th>
-                    <th scope="col" className={th}>
-                      {t('manager.forecast.due')}
-                    </th>
-                    <th scope="col" className={th}>
-                      {t('manager.forecast.risk')}
-                    </th>
-                  </tr>
-                </thead>
+                <HeadRow
+                  labels={[
+                    t('manager.forecast.conversation'),
+                    t('manager.forecast.position'),
+                    t('manager.forecast.reach'),
+                    t('manager.forecast.due'),
+                    t('manager.forecast.risk'),
+                  ]}
+                />
                 <tbody>
                   {forecast.data.conversations.map((c) => (
                     <tr key={c.id} className={rowClass}>

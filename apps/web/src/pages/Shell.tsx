@@ -244,26 +244,23 @@ export function Shell() {
               {t('manager.nav')}
             </h2>
             <ul className="space-y-0.5">
-              <li>
-                <Link
-                  to="/queues"
-                  className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-                  data-testid="queues-link"
-                >
-                  <ListOrdered aria-hidden className="size-4 shrink-0" />
-                  {t('manager.queues.title')}
-                </Link>
-              </li>
-              <li>
-                <Link
-                  to="/reports/sla"
-                  className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-                  data-testid="sla-report-link"
-                >
-                  <ChartColumn aria-hidden className="size-4 shrink-0" />
-                  {t('manager.sla.title')}
-                </Link>
-              </li>
+              {(
+                [
+                  ['/queues', ListOrdered, t('manager.queues.title'), 'queues-link'],
+                  ['/reports/sla', ChartColumn, t('manager.sla.title'), 'sla-report-link'],
+                ] as const
+              ).map(([to, Icon, label, testId]) => (
+                <li key={to}>
+                  <Link
+                    to={to}
+                    className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                    data-testid={testId}
+                  >
+                    <Icon aria-hidden className="size-4 shrink-0" />
+                    {label}
+                  </Link>
+                </li>
+              ))}
             </ul>
           </>
         )}

@@ -1,6 +1,6 @@
 import type { Message } from '@parley/contract';
 import { describe, expect, it } from 'vitest';
-import { mergeMessage, reconnectDelay } from './realtime.js';
+import { keysFor, mergeMessage, reconnectDelay } from './realtime.js';
 
 const message = (seq: number, id = `m${seq}`): Message => ({
   id,
@@ -35,5 +35,21 @@ describe('realtime client', () => {
     expect(mergeMessage(withTwo, message(2))).toBe(withTwo);
     expect(mergeMessage(withTwo, message(3, 'other-id'))).toBe(withTwo);
     expect(mergeMessage(undefined, message(1))).toBeUndefined();
+  });
+
+  it('marks the queues and the SLA forecast stale on conversation, presence and team events', () => {
+    const event = (aggregateType: string, type: string) => ({
+      id: 1,
+      type,
+      aggregateType,
+      aggregateId: 'x',
+      data: {},
+      createdAt: '2026-11-22T12:00:00Z',
+    });
+    expect(keysFor(event('conversation', 'conversation.assigned'))).toEqual(
+      expect.arrayContaining([['queues'], ['sla-forecast']]),
+    );
+    expect(keysFor(event('user', 'agent.presence_changed'))).toContainEqual(['queues']);
+    expect(keysFor(event('team', 'team.updated'))).toEqual([['queues']]);
   });
 });

@@ -219,17 +219,22 @@ export function connectQueries(queryClient: QueryClient): () => void {
   };
 }
 
-function keysFor(event: RealtimeEvent): unknown[][] {
+export function keysFor(event: RealtimeEvent): unknown[][] {
   if (event.aggregateType === 'conversation') {
     return [
       ['conversations'],
       ['view-counts'],
       ['conversation', event.aggregateId],
       ['events', event.aggregateId],
+      // The manager views: queues and the SLA forecast move with every conversation.
+      ['queues'],
+      ['sla-forecast'],
     ];
   }
   if (event.type === 'notification.created') return [['notifications']];
-  if (event.aggregateType === 'user') return [['users'], ['me']];
+  // A user's events include presence, hours and capacity: the queues show them.
+  if (event.aggregateType === 'user') return [['users'], ['me'], ['queues']];
+  if (event.aggregateType === 'team') return [['queues']];
   if (event.aggregateType === 'contact') return [['contact', event.aggregateId], ['conversations']];
   return [];
 }

@@ -86,8 +86,11 @@ const profileRoute = createRoute({
 const appRoute = createRoute({
   getParentRoute: () => rootRoute,
   id: 'app',
-  validateSearch: (search: Record<string, unknown>): { view?: string } =>
-    typeof search.view === 'string' ? { view: search.view } : {},
+  validateSearch: (search: Record<string, unknown>): { view?: string; team?: string } => ({
+    ...(typeof search.view === 'string' ? { view: search.view } : {}),
+    // One team's part of a built-in view (the queues screen links here).
+    ...(typeof search.team === 'string' ? { team: search.team } : {}),
+  }),
   beforeLoad: requireSession,
   component: Shell,
 });
@@ -188,6 +191,30 @@ const rulesSettingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./settings/RulesSettings.js'), 'RulesSettings'),
 });
 
+/** The manager views (managers and above; others see a "not allowed"): chunks of their own. */
+const queuesRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/queues',
+  beforeLoad: requireSession,
+  validateSearch: (search: Record<string, unknown>): { team?: string } =>
+    typeof search.team === 'string' ? { team: search.team } : {},
+  component: lazyRouteComponent(() => import('./manager/Queues.js'), 'Queues'),
+});
+
+const slaReportRoute = createRoute({
+  getParentRoute: () => rootRoute,
+  path: '/reports/sla',
+  beforeLoad: requireSession,
+  validateSearch: (
+    search: Record<string, unknown>,
+  ): { period?: string; groupBy?: string; team?: string } => ({
+    ...(typeof search.period === 'string' ? { period: search.period } : {}),
+    ...(typeof search.groupBy === 'string' ? { groupBy: search.groupBy } : {}),
+    ...(typeof search.team === 'string' ? { team: search.team } : {}),
+  }),
+  component: lazyRouteComponent(() => import('./manager/SlaReport.js'), 'SlaReport'),
+});
+
 export const router = createRouter({
   routeTree: rootRoute.addChildren([
     loginRoute,
@@ -195,6 +222,8 @@ export const router = createRouter({
     resetPasswordRoute,
     acceptInvitationRoute,
     profileRoute,
+    queuesRoute,
+    slaReportRoute,
     appRoute.addChildren([inboxRoute, conversationRoute]),
     settingsRoute.addChildren([
       settingsIndexRoute,

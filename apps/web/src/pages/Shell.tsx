@@ -10,8 +10,10 @@ import {
 import { Link, Outlet, useNavigate, useParams, useSearch } from '@tanstack/react-router';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import {
+  ChartColumn,
   CircleUser,
   Inbox,
+  ListOrdered,
   Keyboard,
   LogOut,
   MessagesSquare,
@@ -26,7 +28,7 @@ import { relativeTime } from '../format.js';
 import { useErrorText, useT } from '../i18n.js';
 import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
-import { canSeeSettings } from '../settings/access.js';
+import { canSeeManagerViews, canSeeSettings } from '../settings/access.js';
 import { ChannelIcon, PriorityLabel, SlaBadge, StatusBadge } from './badges.js';
 import { LocalePicker } from './LocalePicker.js';
 import { NotificationCentre } from './Notifications.js';
@@ -56,6 +58,9 @@ export function Shell() {
   const { data: me } = useSuspenseQuery(meQuery);
   const search = useSearch({ strict: false });
   const view = search.view ?? 'mine';
+  // One team's part of a built-in view: the queues screen's "waiting" link.
+  const team = search.team;
+  const listSearch = team ? { view, team } : { view };
   const params = useParams({ strict: false });
   const openId = params.id;
   const live = useRealtimeStatus() === 'open';
@@ -75,9 +80,12 @@ export function Shell() {
   const saved = useQuery({ queryKey: ['views'], queryFn: api.views });
   const countOf = (id: string) => counts.data?.data.find((c) => c.id === id);
 
-  const filter = filterFor(view);
+  const viewFilter = filterFor(view);
+  const filter = viewFilter && team ? { ...viewFilter, teamId: team } : viewFilter;
+  const teams = useQuery({ queryKey: ['teams'], queryFn: api.teams, enabled: Boolean(team) });
+  const teamName = team ? teams.data?.data.find((x) => x.id === team)?.name : undefined;
   const list = useInfiniteQuery({
-    queryKey: ['conversations', view],
+    queryKey: ['conversations', view, team ?? null],
     queryFn: ({ pageParam }) =>
       filter ? api.conversations(filter, pageParam) : api.viewConversations(view, pageParam),
     initialPageParam: undefined as string | undefined,
@@ -106,10 +114,10 @@ export function Shell() {
         void navigate({
           to: '/conversations/$id',
           params: { id: conversation.id },
-          search: { view },
+          search: team ? { view, team } : { view },
         });
     },
-    [navigate, view],
+    [navigate, view, team],
   );
 
   const bulk = useMutation({
@@ -230,6 +238,32 @@ export function Shell() {
             <ul className="space-y-0.5">{saved.data.data.map((v) => navItem(v.id, v.name))}</ul>
           </>
         )}
+        {canSeeManagerViews(me.user.role) && (
+          <>
+            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
+              {t('manager.nav')}
+            </h2>
+            <ul className="space-y-0.5">
+              {(
+                [
+                  ['/queues', ListOrdered, t('manager.queues.title'), 'queues-link'],
+                  ['/reports/sla', ChartColumn, t('manager.sla.title'), 'sla-report-link'],
+                ] as const
+              ).map(([to, Icon, label, testId]) => (
+                <li key={to}>
+                  <Link
+                    to={to}
+                    className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                    data-testid={testId}
+                  >
+                    <Icon aria-hidden className="size-4 shrink-0" />
+                    {label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
         <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
           <Link
             to="/profile"
@@ -314,6 +348,23 @@ export function Shell() {
             )}
           </div>
         </header>
+        {team && (
+          <div
+            className="flex items-center gap-2 border-b border-slate-200 bg-slate-50 px-4 py-1.5 text-sm dark:border-slate-800 dark:bg-slate-900"
+            data-testid="team-filter"
+          >
+            <span className="min-w-0 truncate">
+              {t('manager.list.team', { team: teamName ?? '…' })}
+            </span>
+            <Link
+              to="/"
+              search={{ view }}
+              className="ms-auto shrink-0 rounded-md px-2 py-0.5 text-indigo-700 hover:bg-slate-200 dark:text-indigo-300 dark:hover:bg-slate-800"
+            >
+              {t('manager.list.allTeams')}
+            </Link>
+          </div>
+        )}
         {selected.size > 0 && (
           <div
             role="toolbar"
@@ -404,7 +455,7 @@ export function Shell() {
                     <Link
                       to="/conversations/$id"
                       params={{ id: c.id }}
-                      search={{ view }}
+                      search={listSearch}
                       onClick={() => setCursor(item.index)}
                       className="min-w-0 flex-1"
                       data-testid="conversation-row"

@@ -1,7 +1,8 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
-import { ArrowLeft, Settings } from 'lucide-react';
+import { Settings } from 'lucide-react';
 import { useT } from '../i18n.js';
+import { BackToInbox } from '../pages/BackToInbox.js';
 import { LocalePicker } from '../pages/LocalePicker.js';
 import { useLiveConnection } from '../pages/Shell.js';
 import { meQuery } from '../router.js';
@@ -21,13 +22,7 @@ export function SettingsLayout() {
   return (
     <div className="flex h-full flex-col">
       <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 px-4 dark:border-slate-800">
-        <Link
-          to="/"
-          className="flex shrink-0 items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-        >
-          <ArrowLeft aria-hidden className="size-4 shrink-0 rtl:-scale-x-100" />
-          <span className="sr-only sm:not-sr-only">{t('conversation.back')}</span>
-        </Link>
+        <BackToInbox />
         <h1 className="flex min-w-0 items-center gap-2 font-semibold">
           <Settings aria-hidden className="size-5 shrink-0 text-indigo-600 dark:text-indigo-400" />
           <span className="truncate">{t('settings.title')}</span>

@@ -56,3 +56,6 @@ export const sectionPaths = {
   fields: '/settings/custom-fields',
   widget: '/settings/widget',
 } as const satisfies Record<SectionId, string>;
+
+/** The queues and the SLA report: managers and above (the server's rule for their endpoints). */
+export const canSeeManagerViews = (role: Role) => roleAtLeast(role, 'manager');

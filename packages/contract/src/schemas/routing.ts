@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Id, Timestamp } from './common.js';
 import { Channel, Priority } from './conversations.js';
+import { ChannelLimits } from './teams.js';
 
 const Words = (description: string, maxLength = 100) =>
   Type.Array(Type.String({ minLength: 1, maxLength }), { minItems: 1, maxItems: 100, description });
@@ -189,6 +190,8 @@ export const TeamQueue = Type.Object(
     open: Type.Integer({ description: 'Unresolved (new, open, pending, on hold)' }),
     members: Type.Integer({ description: 'Active members' }),
     available: Type.Integer({ description: 'Members online, in working hours and not absent' }),
+    // The team’s default limits per channel (an agent’s own limits win)
+    limits: ChannelLimits,
   },
   { additionalProperties: false },
 );
@@ -208,6 +211,8 @@ export const AgentLoadView = Type.Object(
       },
       { additionalProperties: false },
     ),
+    // The agent’s own limits per channel ({}: each team’s defaults apply)
+    limits: ChannelLimits,
     assignedToday: Type.Integer({
       description: 'Conversations the routing engine gave them on the workspace’s current day',
     }),

@@ -1,4 +1,4 @@
-import type { QueuesOverview } from '@parley/contract';
+import type { ChannelLimits, QueuesOverview } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Db } from '../../database.js';
 import { availableNowSql } from '../availability/availability.sql.js';
@@ -8,7 +8,8 @@ import { assertTeam } from '../teams/teams.service.js';
  * The manager view, in two statements: per team, the queue (new or open, nobody assigned:
  * how many, and the oldest wait, from when each entered the queue) and its unresolved work;
  * per agent of those teams, presence, availability now, load (new/open assigned, per
- * channel) and what the engine gave them today. `teamId` narrows both to one team.
+ * channel) and what the engine gave them today; the teams' default limits and the agents' own,
+ * so a manager sees load against capacity. `teamId` narrows both to one team.
  */
 export async function getQueues(props: {
   db: Db;
@@ -28,8 +29,10 @@ export async function getQueues(props: {
     open: number;
     members: number;
     available: number;
+    limits: ChannelLimits | null;
   }>`
-    select t.id as team_id, t.name, q.queued, q.oldest_queued_at, q.open, m.members, m.available
+    select t.id as team_id, t.name, q.queued, q.oldest_queued_at, q.open, m.members, m.available,
+           t.capacity->'limits' as limits
       from teams t
       cross join lateral (
         select count(*) filter (where c.assignee_id is null and c.status in ('new', 'open'))::int
@@ -61,8 +64,10 @@ export async function getQueues(props: {
     total: number;
     byChannel: Record<string, number> | null;
     assignedToday: number;
+    limits: ChannelLimits | null;
   }>`
     select u.id as user_id, u.name, coalesce(a.presence, 'offline') as presence,
+           a.capacity->'limits' as limits,
            ${availableNowSql(sql`${at}::timestamptz`)} as available_now,
            tm.team_ids, coalesce(l.total, 0)::int as total, l.by_channel,
            case when a.assigned_day = (${at}::timestamptz at time zone w.time_zone)::date
@@ -99,6 +104,7 @@ export async function getQueues(props: {
       open: r.open,
       members: r.members,
       available: r.available,
+      limits: r.limits ?? {},
     })),
     agents: agents.rows.map((r) => ({
       userId: r.userId,
@@ -107,6 +113,7 @@ export async function getQueues(props: {
       availableNow: r.availableNow,
       teamIds: r.teamIds,
       load: { total: r.total, byChannel: r.byChannel ?? {} },
+      limits: r.limits ?? {},
       assignedToday: r.assignedToday,
     })),
   };

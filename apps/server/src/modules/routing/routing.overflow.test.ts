@@ -465,6 +465,7 @@ describe('manager view', () => {
       capacity: { limits: { email: 1 } },
     });
     const quiet = await s.team('Quiet', [{ name: 'Bo' }]);
+    await s.call('PUT', `/api/v1/agents/${s.agents.Bo}/capacity`, { limits: { chat: 4 } });
     await s.call('POST', '/api/v1/routing-rules', { name: 'All', actions: { teamId: support } });
     await s.online('Anna');
     const ids: string[] = [];
@@ -499,6 +500,7 @@ describe('manager view', () => {
     };
     const supportRow = view.teams.find((r) => r.teamId === support);
     expect(supportRow).toMatchObject({ queued: 2, open: 3, members: 2, available: 1 });
+    expect(supportRow).toMatchObject({ limits: { email: 1 } });
     expect(supportRow?.oldestWaitSeconds).toBeGreaterThanOrEqual(0);
     expect(view.teams.find((r) => r.teamId === quiet)).toMatchObject({
       queued: 0,
@@ -513,7 +515,9 @@ describe('manager view', () => {
     expect(view.agents.find((a) => a.userId === s.agents.Bo)).toMatchObject({
       load: { total: 0 },
       availableNow: false,
+      limits: { chat: 4 },
     });
+    expect(view.agents.find((a) => a.userId === s.agents.Anna)).toMatchObject({ limits: {} });
     const one = (await s.call('GET', `/api/v1/queues?teamId=${quiet}`)) as unknown as typeof view;
     expect(one.teams.map((r) => r.teamId)).toEqual([quiet]);
     expect(one.agents.map((a) => a.userId)).toEqual([s.agents.Bo]);

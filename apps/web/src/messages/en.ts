@@ -613,6 +613,11 @@ export const en = {
   'error.payload_too_large': 'That is too large: {message}',
   'error.identity_taken': 'Another customer already has that address: {message}',
   'error.last_identity': 'A customer needs at least one way to reach them.',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Menu',
+  'drawer.close': 'Close',
+  'panel.show': 'Show details',
+  'panel.assignToMe': 'Assign to me',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -611,4 +611,9 @@ export const fa: Record<MessageKey, string> = {
   'error.payload_too_large': 'این بیش از حد بزرگ است: {message}',
   'error.identity_taken': 'مشتری دیگری این نشانی را دارد: {message}',
   'error.last_identity': 'مشتری دست‌کم به یک راه تماس نیاز دارد.',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'منو',
+  'drawer.close': 'بستن',
+  'panel.show': 'نمایش جزئیات',
+  'panel.assignToMe': 'واگذاری به من',
 };

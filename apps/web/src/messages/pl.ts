@@ -621,4 +621,9 @@ export const pl: Record<MessageKey, string> = {
   'error.payload_too_large': 'To jest za duże: {message}',
   'error.identity_taken': 'Inny klient ma już ten adres: {message}',
   'error.last_identity': 'Klient musi mieć co najmniej jeden sposób kontaktu.',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Menu',
+  'drawer.close': 'Zamknij',
+  'panel.show': 'Pokaż szczegóły',
+  'panel.assignToMe': 'Przypisz do mnie',
 };

@@ -614,4 +614,9 @@ export const sv: Record<MessageKey, string> = {
   'error.payload_too_large': 'Det är för stort: {message}',
   'error.identity_taken': 'En annan kund har redan den adressen: {message}',
   'error.last_identity': 'En kund behöver minst ett sätt att nås på.',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Meny',
+  'drawer.close': 'Stäng',
+  'panel.show': 'Visa detaljer',
+  'panel.assignToMe': 'Tilldela mig',
 };

@@ -586,4 +586,9 @@ export const zh: Record<MessageKey, string> = {
   'error.payload_too_large': '内容过大：{message}',
   'error.identity_taken': '另一位客户已使用该地址：{message}',
   'error.last_identity': '客户至少需要一种联系方式。',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': '菜单',
+  'drawer.close': '关闭',
+  'panel.show': '显示详情',
+  'panel.assignToMe': '分配给我',
 };

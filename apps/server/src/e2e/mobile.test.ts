@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
@@ -75,15 +75,24 @@ async function expectAccessible(page: Page, include?: string) {
 
 /** The page does not scroll sideways, and neither does its main scrolling area. */
 async function expectFits(page: Page, where: string) {
-  const sizes = await page.evaluate<{ page: number; screen: number; main: number }>(`({
+  const sizes = await page.evaluate<{
+    page: number;
+    screen: number;
+    main: number;
+    wide: string[];
+  }>(`({
     page: document.documentElement.scrollWidth,
     screen: window.innerWidth,
     main: Math.max(0, ...[...document.querySelectorAll('main')].map((m) => m.scrollWidth - m.clientWidth)),
+    wide: [...document.querySelectorAll('body *')]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5)
+      .slice(0, 5)
+      .map((e) => e.tagName + ' ' + e.getAttribute('class')),
   })`);
-  if (sizes.page > sizes.screen) console.log(where, await page.evaluate(`[...document.querySelectorAll('*')].filter((e) => e.getBoundingClientRect().right > window.innerWidth + 0.5).map((e) => e.tagName + '.' + e.className + ' ' + e.getBoundingClientRect().right).slice(0, 15).join('\\n')`));
-  expect(sizes.page, `${where}: page ${String(sizes.page)} px wide`).toBeLessThanOrEqual(
-    sizes.screen,
-  );
+  expect(
+    sizes.page,
+    `${where}: the page is ${String(sizes.page)} px wide; past the edge: ${sizes.wide.join('; ')}`,
+  ).toBeLessThanOrEqual(sizes.screen);
   expect(sizes.main, `${where}: main scrolls sideways`).toBeLessThanOrEqual(1);
 }
 
@@ -121,7 +130,6 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     expect(await page.getByRole('navigation', { name: 'Views' }).count()).toBe(0);
     await expectFits(page, 'inbox');
     await expectAccessible(page);
-    await page.screenshot({ path: `${SCREENSHOTS}/mobile-inbox-en.png` });
 
     // The drawer: a modal dialog with the sidebar; focus inside, Esc closes, focus returns.
     const menu = page.getByTestId('menu-open');
@@ -160,6 +168,9 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     await page.getByTestId('menu-drawer').waitFor({ state: 'detached' });
     await expect.poll(() => page.getByTestId('list-title').textContent()).toContain('Unassigned');
     expect(page.url()).toContain('view=unassigned');
+    await page.getByTestId('conversation-row').first().waitFor();
+    await expectFits(page, 'inbox (unassigned)');
+    await page.screenshot({ path: `${SCREENSHOTS}/mobile-inbox-en.png` });
 
     // A conversation replaces the list; the back button returns to it.
     const row = page.getByTestId('conversation-row').filter({ hasText: 'Where is my order' });
@@ -173,6 +184,12 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
       );
     await expectFits(page, 'conversation');
     await expectAccessible(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/mobile-conversation-en.png` });
+    // The canned responses open above the composer, inside the screen.
+    await page.getByTestId('canned-open').click();
+    await page.getByRole('dialog', { name: 'Canned responses' }).waitFor();
+    await expectFits(page, 'canned responses');
+    await page.getByTestId('canned-open').click();
 
     // The details in a slide-over from the end side: status, assign to me.
     await page.getByTestId('details-open').click();
@@ -211,23 +228,37 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     await menu.click();
     await page.getByTestId('menu-drawer').getByTestId('profile-link').click();
     await page.getByRole('heading', { name: 'Your profile' }).waitFor();
+    await page.waitForLoadState('networkidle');
     await expectFits(page, 'profile');
-    for (const path of [
-      'workspace',
-      'users',
-      'teams',
-      'skills',
-      'routing-rules',
-      'mailboxes',
-      'canned-responses',
-      'acknowledgements',
-      'custom-fields',
-      'widget',
-    ]) {
+    await page.screenshot({ path: `${SCREENSHOTS}/mobile-profile-en.png`, fullPage: true });
+    // Each screen, and its form for a new item where it has one.
+    const byTestId = (id: string) => (p: Page) => p.getByTestId(id);
+    const screens: [string, ((p: Page) => Locator) | null][] = [
+      ['workspace', null],
+      ['users', null],
+      ['teams', byTestId('team-new')],
+      ['skills', (p) => p.getByRole('button', { name: 'New skill' })],
+      ['routing-rules', byTestId('rule-new')],
+      ['mailboxes', (p) => p.getByRole('button', { name: 'New mailbox' })],
+      ['canned-responses', byTestId('canned-new')],
+      ['acknowledgements', null],
+      ['custom-fields', byTestId('field-new')],
+      ['widget', null],
+    ];
+    for (const [path, newItem] of screens) {
       await page.goto(`${base}/app/settings/${path}`);
       await page.getByRole('navigation', { name: 'Settings sections' }).waitFor();
       await page.waitForLoadState('networkidle');
       await expectFits(page, `settings/${path}`);
+      if (!newItem) continue;
+      await newItem(page).click();
+      await page.getByRole('button', { name: 'Save' }).waitFor();
+      await expectFits(page, `settings/${path}, a new one`);
+      if (path === 'routing-rules')
+        await page.screenshot({
+          path: `${SCREENSHOTS}/mobile-settings-rule-en.png`,
+          fullPage: true,
+        });
     }
 
     // Signing out from the drawer.

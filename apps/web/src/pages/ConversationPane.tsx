@@ -193,7 +193,7 @@ export function ConversationPane() {
           </span>
           <h1
             id="conversation-subject"
-            className="min-w-0 flex-1 truncate font-semibold"
+            className="min-w-0 flex-1 break-words font-semibold max-md:line-clamp-2 md:truncate"
             dir="auto"
           >
             {c.subject || t('list.noSubject')}

@@ -297,7 +297,7 @@ export function Shell() {
 
       <section
         aria-label={viewLabel(view)}
-        className={`flex w-full min-w-0 flex-col border-e border-slate-200 md:w-96 md:shrink-0 dark:border-slate-800 ${
+        className={`flex w-full min-w-0 flex-col border-e border-slate-200 md:w-80 md:shrink-0 xl:w-96 dark:border-slate-800 ${
           openId ? 'hidden md:flex' : 'flex'
         }`}
       >

@@ -1,11 +1,6 @@
-import AxeBuilder from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Page, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
-import { chromiumPath, SCREENSHOTS } from './browser.js';
+import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
 
 /**
  * The agent app on a phone (390×844) and a tablet (800×1000), against a real `parley start`:
@@ -13,64 +8,30 @@ import { chromiumPath, SCREENSHOTS } from './browser.js';
  * column at a time on the phone, and nothing wider than the screen.
  */
 
-let parley: ParleyProcess;
-let databaseUrl: string;
-let browser: Browser;
-let base: string;
-let password: string;
+let app: AgentApp;
 
 const PHONE = { width: 390, height: 844 };
 const TABLET = { width: 800, height: 1000 };
 
 beforeAll(async () => {
-  // The agent app must be built; the server serves what is there.
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
-  databaseUrl = await createTestDatabase();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(await freePort()),
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
-  expect(base).toMatch(/^http/);
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  app = await startAgentApp();
+  expect(app.base).toMatch(/^http/);
 }, 120_000);
 
-afterAll(async () => {
-  await browser.close();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
-});
+afterAll(() => app.stop());
 
 async function newPage(viewport: { width: number; height: number }) {
-  const context = await browser.newContext({ viewport, hasTouch: viewport.width < 768 });
+  const context = await app.browser.newContext({ viewport, hasTouch: viewport.width < 768 });
   return context.newPage();
 }
 
 async function signIn(page: Page, locale = 'en') {
   await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
+  await page.goto(`${app.base}/`);
   await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill('owner@demo.localhost');
-  await page.locator('input[type=password]').fill(password);
+  await page.locator('input[type=password]').fill(app.password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
-}
-
-/** No serious or critical accessibility violations in what is on screen (or in one part). */
-async function expectAccessible(page: Page, include?: string) {
-  const axe = new AxeBuilder({ page });
-  if (include) axe.include(include);
-  const { violations } = await axe.analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
 }
 
 /** The page does not scroll sideways, and neither does its main scrolling area. */
@@ -112,7 +73,7 @@ async function settled(page: Page, testId: string) {
 
 /** What the API says now, with the page's own session. */
 async function apiGet<T>(page: Page, path: string): Promise<T> {
-  const response = await page.request.get(`${base}/api/v1${path}`);
+  const response = await page.request.get(`${app.base}/api/v1${path}`);
   expect(response.status(), path).toBe(200);
   return (await response.json()) as T;
 }
@@ -120,7 +81,7 @@ async function apiGet<T>(page: Page, path: string): Promise<T> {
 describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
   it('works at phone width: menu drawer, one column, details slide-over, sign-out', async () => {
     const page = await newPage(PHONE);
-    await page.goto(`${base}/app/login`);
+    await page.goto(`${app.base}/app/login`);
     await page.locator('button[type=submit]').waitFor();
     await expectFits(page, 'sign-in');
     await signIn(page);
@@ -246,7 +207,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
       ['widget', null],
     ];
     for (const [path, newItem] of screens) {
-      await page.goto(`${base}/app/settings/${path}`);
+      await page.goto(`${app.base}/app/settings/${path}`);
       await page.getByRole('navigation', { name: 'Settings sections' }).waitFor();
       await page.waitForLoadState('networkidle');
       await expectFits(page, `settings/${path}`);
@@ -262,12 +223,12 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     }
 
     // Signing out from the drawer.
-    await page.goto(`${base}/app/`);
+    await page.goto(`${app.base}/app/`);
     await page.getByTestId('list-title').waitFor();
     await page.getByTestId('menu-open').click();
     await page.getByTestId('menu-drawer').getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(/\/app\/login$/);
-    const after = await page.request.get(`${base}/api/v1/me`);
+    const after = await page.request.get(`${app.base}/api/v1/me`);
     expect(after.status()).toBe(401);
     await page.context().close();
   });
@@ -275,7 +236,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
   it('reaches the details at tablet width, beside the list', async () => {
     const page = await newPage(TABLET);
     await signIn(page);
-    await page.goto(`${base}/app/?view=open`);
+    await page.goto(`${app.base}/app/?view=open`);
     await page.getByTestId('conversation-row').first().click();
     await page.getByTestId('composer').waitFor();
     // List and conversation side by side; the sidebar and the details on demand.
@@ -300,7 +261,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     // At desktop width both stay where they were: inline, no buttons.
     const desktop = await newPage({ width: 1280, height: 860 });
     await signIn(desktop);
-    await desktop.goto(`${base}/app/?view=open`);
+    await desktop.goto(`${app.base}/app/?view=open`);
     await desktop.getByTestId('conversation-row').first().click();
     await desktop.getByTestId('details-panel').waitFor();
     expect(await desktop.getByTestId('details-open').count()).toBe(0);
@@ -324,7 +285,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'detached' });
 
-    await page.goto(`${base}/app/?view=open`);
+    await page.goto(`${app.base}/app/?view=open`);
     await page.getByTestId('conversation-row').filter({ hasText: 'پشتیبانی مشتریان' }).click();
     await page.getByRole('heading', { name: 'پشتیبانی مشتریان' }).waitFor();
     await page.getByTestId('timeline').waitFor();
@@ -341,7 +302,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
 
     const zh = await newPage(PHONE);
     await signIn(zh, 'zh');
-    await zh.goto(`${base}/app/?view=pending`);
+    await zh.goto(`${app.base}/app/?view=pending`);
     await zh.getByTestId('conversation-row').filter({ hasText: '提升业务' }).click();
     await zh.getByTestId('timeline').waitFor();
     await expectFits(zh, 'conversation (zh)');

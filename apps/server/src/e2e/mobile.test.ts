@@ -57,6 +57,18 @@ async function expectFits(page: Page, where: string) {
   expect(sizes.main, `${where}: main scrolls sideways`).toBeLessThanOrEqual(1);
 }
 
+/** The notification centre opens whole on the screen (not hanging off its start edge). */
+async function expectNotificationsOnScreen(page: Page) {
+  await page.getByTestId('notifications').click();
+  const panel = page.getByRole('dialog', { name: 'Notifications' });
+  const box = await panel.boundingBox();
+  const width = page.viewportSize()?.width ?? 0;
+  expect(box?.x ?? -1).toBeGreaterThanOrEqual(0);
+  expect((box?.x ?? 0) + (box?.width ?? 0)).toBeLessThanOrEqual(width);
+  await page.getByTestId('notifications').click();
+  await panel.waitFor({ state: 'detached' });
+}
+
 /** Waits until the slide-in has finished (screenshots and box measurements need it still). */
 async function settled(page: Page, testId: string) {
   const dialog = page.getByTestId(testId);
@@ -91,6 +103,7 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     expect(await page.getByRole('navigation', { name: 'Views' }).count()).toBe(0);
     await expectFits(page, 'inbox');
     await expectAccessible(page);
+    await expectNotificationsOnScreen(page);
 
     // The drawer: a modal dialog with the sidebar; focus inside, Esc closes, focus returns.
     const menu = page.getByTestId('menu-open');
@@ -242,8 +255,9 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     // List and conversation side by side; the sidebar and the details on demand.
     expect(await page.getByTestId('conversation-list').isVisible()).toBe(true);
     expect(await page.getByRole('complementary').count()).toBe(0);
-    await page.screenshot({ path: `${SCREENSHOTS}/tablet-conversation-en.png` });
     await expectFits(page, 'tablet conversation');
+    await expectNotificationsOnScreen(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/tablet-conversation-en.png` });
     await page.getByTestId('details-open').click();
     const details = await settled(page, 'details-drawer');
     await details.getByTestId('status-select').waitFor();
@@ -298,6 +312,9 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     expect((await details.boundingBox())?.x).toBe(0);
     await expectAccessible(page, '[data-testid=details-drawer]');
     await page.screenshot({ path: `${SCREENSHOTS}/mobile-details-fa.png` });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await expectAccessible(page, '[data-testid=details-drawer]');
+    await page.screenshot({ path: `${SCREENSHOTS}/mobile-details-dark-fa.png` });
     await page.context().close();
 
     const zh = await newPage(PHONE);

@@ -65,7 +65,7 @@ const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
 export function NoConversation() {
   const t = useT();
   return (
-    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-600">
+    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-600 dark:text-slate-400">
       {t('conversation.none')}
     </div>
   );
@@ -170,7 +170,7 @@ export function ConversationPane() {
   }, [update, me.user.id]);
 
   if (conversation.isPending)
-    return <p className="p-6 text-sm text-slate-600">{t('app.loading')}</p>;
+    return <p className="p-6 text-sm text-slate-600 dark:text-slate-400">{t('app.loading')}</p>;
   if (conversation.isError)
     return (
       <p role="alert" className="p-6 text-sm text-red-600">
@@ -188,7 +188,7 @@ export function ConversationPane() {
           <Link to="/" search={search} className="md:hidden" aria-label={t('conversation.back')}>
             <ArrowLeft aria-hidden className="size-5 rtl:-scale-x-100" />
           </Link>
-          <span className="text-sm text-slate-600" dir="ltr">
+          <span className="text-sm text-slate-600 dark:text-slate-400" dir="ltr">
             {c.displayNumber}
           </span>
           <h1
@@ -275,7 +275,7 @@ export function ConversationPane() {
           data-testid="details-panel"
         >
           <section>
-            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600">
+            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">
               {t('panel.customer')}
             </h2>
             <div className="flex items-center gap-3">
@@ -290,12 +290,12 @@ export function ConversationPane() {
                   {c.contact.name ?? c.contact.email}
                 </p>
                 {c.contact.email && (
-                  <p className="truncate text-slate-600" dir="ltr">
+                  <p className="truncate text-slate-600 dark:text-slate-400" dir="ltr">
                     {c.contact.email}
                   </p>
                 )}
                 {c.contact.phone && (
-                  <p className="truncate text-slate-600" dir="ltr">
+                  <p className="truncate text-slate-600 dark:text-slate-400" dir="ltr">
                     {c.contact.phone}
                   </p>
                 )}
@@ -307,7 +307,7 @@ export function ConversationPane() {
             <LinksSection conversation={c} prefix={me.workspace.ticketPrefix} />
           </Suspense>
           <section className="space-y-3">
-            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">
+            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">
               {t('panel.details')}
             </h2>
             <label className="flex items-center justify-between gap-2">
@@ -402,7 +402,7 @@ export function ConversationPane() {
             <div>
               <p className="mb-1">{t('panel.tags')}</p>
               {c.tags.length === 0 ? (
-                <p className="text-slate-600">{t('panel.noTags')}</p>
+                <p className="text-slate-600 dark:text-slate-400">{t('panel.noTags')}</p>
               ) : (
                 <ul className="flex flex-wrap gap-1">
                   {c.tags.map((tag) => (
@@ -637,7 +637,7 @@ function Timeline({
                     : 'ms-auto border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/50'
               }`}
             >
-              <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+              <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
                 {note && <Lock aria-hidden className="size-3.5 text-amber-700" />}
                 <span className="font-medium text-slate-700 dark:text-slate-200">
                   {authorName(m)}
@@ -984,29 +984,32 @@ function Composer({
             }}
           />
         )}
-        <span className="text-xs text-slate-600">{t('composer.hint')}</span>
-        {mode === 'reply' && (
+        <span className="text-xs text-slate-600 dark:text-slate-400">{t('composer.hint')}</span>
+        {/* The send buttons wrap together, at the end, when the line is short. */}
+        <span className="ms-auto flex gap-2">
+          {mode === 'reply' && (
+            <button
+              type="button"
+              disabled={!text.trim() || send.isPending}
+              onClick={() => attempt('resolved')}
+              className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+            >
+              {t('composer.sendAndResolve')}
+            </button>
+          )}
           <button
-            type="button"
+            type="submit"
             disabled={!text.trim() || send.isPending}
-            onClick={() => attempt('resolved')}
-            className="ms-auto whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+            className={`whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
+              mode === 'reply'
+                ? 'bg-indigo-600 hover:bg-indigo-700'
+                : 'bg-amber-600 hover:bg-amber-700'
+            }`}
+            data-testid="send"
           >
-            {t('composer.sendAndResolve')}
+            {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
           </button>
-        )}
-        <button
-          type="submit"
-          disabled={!text.trim() || send.isPending}
-          className={`${mode === 'reply' ? '' : 'ms-auto'} whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
-            mode === 'reply'
-              ? 'bg-indigo-600 hover:bg-indigo-700'
-              : 'bg-amber-600 hover:bg-amber-700'
-          }`}
-          data-testid="send"
-        >
-          {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
-        </button>
+        </span>
       </div>
     </form>
   );
@@ -1031,11 +1034,14 @@ function CustomerPanel({
   if (!contact.data) return null;
   const others = contact.data.conversations.filter((c) => c.id !== conversationId);
   const attributes = Object.entries(contact.data.attributes).filter(([, v]) => v !== null);
-  const heading = 'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600';
+  const heading =
+    'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400';
   if (editing)
     return (
       <section aria-label={t('customer.edit')}>
-        <Suspense fallback={<p className="text-slate-600">{t('app.loading')}</p>}>
+        <Suspense
+          fallback={<p className="text-slate-600 dark:text-slate-400">{t('app.loading')}</p>}
+        >
           <CustomerEditor contact={contact.data} onDone={() => setEditing(false)} />
         </Suspense>
       </section>

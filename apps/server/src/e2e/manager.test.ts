@@ -4,12 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../modules/auth/passwords.js';
 import {
   expectAccessible,
+  SCREENSHOTS,
   signIn as signInAt,
   startAgentApp,
-  stopAgentApp,
   type AgentApp,
-} from './app.js';
-import { SCREENSHOTS } from './browser.js';
+} from './browser.js';
 
 let app: AgentApp;
 let base: string;
@@ -32,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await db.end();
-  await stopAgentApp(app);
+  await app.stop();
 });
 
 async function newPage(width = 1280, height = 900) {

@@ -1,52 +1,28 @@
-import AxeBuilder from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
 import { hashPassword } from '../modules/auth/passwords.js';
-import { chromiumPath, SCREENSHOTS } from './browser.js';
+import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
 
-let parley: ParleyProcess;
-let databaseUrl: string;
+let app: AgentApp;
 let browser: Browser;
 let base: string;
 let password: string;
 
 beforeAll(async () => {
-  // The agent app must be built; the server serves what is there.
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
-  databaseUrl = await createTestDatabase();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(await freePort()),
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
+  app = await startAgentApp();
+  ({ browser, base, password } = app);
   expect(base).toMatch(/^http/);
   // Ola, a demo agent, gets a known password.
-  const db = new pg.Client({ connectionString: databaseUrl });
+  const db = new pg.Client({ connectionString: app.databaseUrl });
   await db.connect();
   await db.query(`update users set password_hash = $1 where email = 'ola@demo.localhost'`, [
     await hashPassword('ola-password-123'),
   ]);
   await db.end();
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
 }, 120_000);
 
-afterAll(async () => {
-  await browser.close();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
-});
+afterAll(() => app.stop());
 
 async function newPage(width = 1280, height = 860, colorScheme: 'light' | 'dark' = 'light') {
   const context = await browser.newContext({ viewport: { width, height }, colorScheme });
@@ -64,14 +40,6 @@ async function signIn(
   await page.locator('input[type=password]').fill(as.password || password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
-}
-
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
 }
 
 /** What the API says now, with the page's own session. */

@@ -699,6 +699,11 @@ export const en = {
   'manager.forecast.noDue': 'No due time',
   'manager.forecast.atRisk': 'Will breach',
   'manager.forecast.onTime': 'On time',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Menu',
+  'drawer.close': 'Close',
+  'panel.show': 'Show details',
+  'panel.assignToMe': 'Assign to me',
 } as const;
 
 export type MessageKey = keyof typeof en;

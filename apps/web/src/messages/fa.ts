@@ -698,4 +698,9 @@ export const fa: Record<MessageKey, string> = {
   'manager.forecast.noDue': 'بدون موعد',
   'manager.forecast.atRisk': 'نقض خواهد شد',
   'manager.forecast.onTime': 'به‌موقع',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'منو',
+  'drawer.close': 'بستن',
+  'panel.show': 'نمایش جزئیات',
+  'panel.assignToMe': 'واگذاری به من',
 };

@@ -711,4 +711,9 @@ export const pl: Record<MessageKey, string> = {
   'manager.forecast.noDue': 'Bez terminu',
   'manager.forecast.atRisk': 'Przekroczy termin',
   'manager.forecast.onTime': 'Na czas',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Menu',
+  'drawer.close': 'Zamknij',
+  'panel.show': 'Pokaż szczegóły',
+  'panel.assignToMe': 'Przypisz do mnie',
 };

@@ -701,4 +701,9 @@ export const sv: Record<MessageKey, string> = {
   'manager.forecast.noDue': 'Ingen förfallotid',
   'manager.forecast.atRisk': 'Kommer att brytas',
   'manager.forecast.onTime': 'I tid',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': 'Meny',
+  'drawer.close': 'Stäng',
+  'panel.show': 'Visa detaljer',
+  'panel.assignToMe': 'Tilldela mig',
 };

@@ -670,4 +670,9 @@ export const zh: Record<MessageKey, string> = {
   'manager.forecast.noDue': '无到期时间',
   'manager.forecast.atRisk': '将会违约',
   'manager.forecast.onTime': '按时',
+  // Phone and tablet layout: the menu drawer and the details slide-over
+  'nav.menu': '菜单',
+  'drawer.close': '关闭',
+  'panel.show': '显示详情',
+  'panel.assignToMe': '分配给我',
 };

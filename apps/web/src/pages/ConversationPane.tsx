@@ -11,14 +11,25 @@ import type {
 } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams, useSearch } from '@tanstack/react-router';
-import { ArrowLeft, Lock, Merge, Paperclip, Pencil, Route, Scissors } from 'lucide-react';
+import {
+  ArrowLeft,
+  Lock,
+  Merge,
+  PanelRightOpen,
+  Paperclip,
+  Pencil,
+  Route,
+  Scissors,
+} from 'lucide-react';
 import {
   lazy,
   Suspense,
+  useCallback,
   useEffect,
   useLayoutEffect,
   useRef,
   useState,
+  type ReactNode,
   type SyntheticEvent,
 } from 'react';
 import { useIntl } from 'react-intl';
@@ -28,6 +39,7 @@ import { useErrorText, useT } from '../i18n.js';
 import { meQuery } from '../router.js';
 import { realtime, useRealtimeStatus, useViewers } from '../realtime.js';
 import { ChannelIcon, StatusBadge } from './badges.js';
+import { DETAILS_INLINE, Drawer, useMediaQuery } from './Drawer.js';
 import {
   CannedPicker,
   MentionSuggestions,
@@ -53,7 +65,7 @@ const priorities: Priority[] = ['low', 'normal', 'high', 'urgent'];
 export function NoConversation() {
   const t = useT();
   return (
-    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-600">
+    <div className="flex flex-1 items-center justify-center p-8 text-center text-sm text-slate-600 dark:text-slate-400">
       {t('conversation.none')}
     </div>
   );
@@ -134,6 +146,10 @@ export function ConversationPane() {
     void navigate({ to: '/conversations/$id', params: { id: mergedInto }, search, replace: true });
   }, [mergedInto, mergedNumber, navigate, search]);
   const [merging, setMerging] = useState(false);
+  // The details sit beside the timeline from 1024 px; narrower, they slide over it on demand.
+  const detailsInline = useMediaQuery(DETAILS_INLINE);
+  const [detailsOpen, setDetailsOpen] = useState(false);
+  const closeDetails = useCallback(() => setDetailsOpen(false), []);
   const [splitting, setSplitting] = useState<Message | null>(null);
   const mergedFrom = mergedNotices.get(id);
 
@@ -154,7 +170,7 @@ export function ConversationPane() {
   }, [update, me.user.id]);
 
   if (conversation.isPending)
-    return <p className="p-6 text-sm text-slate-600">{t('app.loading')}</p>;
+    return <p className="p-6 text-sm text-slate-600 dark:text-slate-400">{t('app.loading')}</p>;
   if (conversation.isError)
     return (
       <p role="alert" className="p-6 text-sm text-red-600">
@@ -172,12 +188,12 @@ export function ConversationPane() {
           <Link to="/" search={search} className="md:hidden" aria-label={t('conversation.back')}>
             <ArrowLeft aria-hidden className="size-5 rtl:-scale-x-100" />
           </Link>
-          <span className="text-sm text-slate-600" dir="ltr">
+          <span className="text-sm text-slate-600 dark:text-slate-400" dir="ltr">
             {c.displayNumber}
           </span>
           <h1
             id="conversation-subject"
-            className="min-w-0 flex-1 truncate font-semibold"
+            className="min-w-0 flex-1 break-words font-semibold max-md:line-clamp-2 md:truncate"
             dir="auto"
           >
             {c.subject || t('list.noSubject')}
@@ -193,6 +209,20 @@ export function ConversationPane() {
           >
             <Merge aria-hidden className="size-5" />
           </button>
+          {!detailsInline && (
+            <button
+              type="button"
+              onClick={() => setDetailsOpen(true)}
+              className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+              aria-label={t('panel.show')}
+              title={t('panel.show')}
+              aria-haspopup="dialog"
+              aria-expanded={detailsOpen}
+              data-testid="details-open"
+            >
+              <PanelRightOpen aria-hidden className="size-5 rtl:-scale-x-100" />
+            </button>
+          )}
         </header>
         {mergedFrom && (
           <p
@@ -234,140 +264,158 @@ export function ConversationPane() {
           onSent={refresh}
         />
       </article>
-      <aside
-        aria-label={t('panel.details')}
-        className="hidden w-72 shrink-0 space-y-5 overflow-y-auto border-s border-slate-200 p-4 text-sm lg:block dark:border-slate-800"
-      >
-        <section>
-          <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600">
-            {t('panel.customer')}
-          </h2>
-          <div className="flex items-center gap-3">
-            <span
-              aria-hidden
-              className="flex size-10 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100"
-            >
-              {initials(c.contact.name ?? c.contact.email)}
-            </span>
-            <div className="min-w-0">
-              <p className="truncate font-medium" dir="auto">
-                {c.contact.name ?? c.contact.email}
-              </p>
-              {c.contact.email && (
-                <p className="truncate text-slate-600" dir="ltr">
-                  {c.contact.email}
+      <DetailsContainer inline={detailsInline} open={detailsOpen} onClose={closeDetails}>
+        <aside
+          aria-label={t('panel.details')}
+          className={`space-y-5 p-4 text-sm ${
+            detailsInline
+              ? 'w-72 shrink-0 overflow-y-auto border-s border-slate-200 dark:border-slate-800'
+              : ''
+          }`}
+          data-testid="details-panel"
+        >
+          <section>
+            <h2 className="mb-2 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">
+              {t('panel.customer')}
+            </h2>
+            <div className="flex items-center gap-3">
+              <span
+                aria-hidden
+                className="flex size-10 items-center justify-center rounded-full bg-indigo-100 font-semibold text-indigo-800 dark:bg-indigo-900 dark:text-indigo-100"
+              >
+                {initials(c.contact.name ?? c.contact.email)}
+              </span>
+              <div className="min-w-0">
+                <p className="truncate font-medium" dir="auto">
+                  {c.contact.name ?? c.contact.email}
                 </p>
-              )}
-              {c.contact.phone && (
-                <p className="truncate text-slate-600" dir="ltr">
-                  {c.contact.phone}
-                </p>
-              )}
+                {c.contact.email && (
+                  <p className="truncate text-slate-600 dark:text-slate-400" dir="ltr">
+                    {c.contact.email}
+                  </p>
+                )}
+                {c.contact.phone && (
+                  <p className="truncate text-slate-600 dark:text-slate-400" dir="ltr">
+                    {c.contact.phone}
+                  </p>
+                )}
+              </div>
             </div>
-          </div>
-        </section>
-        <CustomerPanel contactId={c.contact.id} conversationId={c.id} />
-        <Suspense fallback={null}>
-          <LinksSection conversation={c} prefix={me.workspace.ticketPrefix} />
-        </Suspense>
-        <section className="space-y-3">
-          <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600">
-            {t('panel.details')}
-          </h2>
-          <label className="flex items-center justify-between gap-2">
-            {t('panel.status')}
-            <select
-              className={select}
-              value={c.status}
-              onChange={(e) => update.mutate({ status: e.target.value as ConversationStatus })}
-              data-testid="status-select"
-            >
-              {statuses.map((s) => (
-                <option key={s} value={s}>
-                  {t(`status.${s}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex items-center justify-between gap-2">
-            {t('panel.priority')}
-            <select
-              className={select}
-              value={c.priority}
-              onChange={(e) => update.mutate({ priority: e.target.value as Priority })}
-            >
-              {priorities.map((p) => (
-                <option key={p} value={p}>
-                  {t(`priority.${p}`)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="flex items-center justify-between gap-2">
-            {t('panel.assignee')}
-            <select
-              className={`${select} max-w-40`}
-              value={c.assigneeId ?? ''}
-              onChange={(e) => update.mutate({ assigneeId: e.target.value || null })}
-              data-testid="assignee-select"
-            >
-              <option value="">{t('panel.unassigned')}</option>
-              {(users.data?.data ?? [])
-                .filter((u) => u.status === 'active')
-                .map((u) => (
-                  <option key={u.id} value={u.id}>
-                    {u.name}
+          </section>
+          <CustomerPanel contactId={c.contact.id} conversationId={c.id} />
+          <Suspense fallback={null}>
+            <LinksSection conversation={c} prefix={me.workspace.ticketPrefix} />
+          </Suspense>
+          <section className="space-y-3">
+            <h2 className="text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400">
+              {t('panel.details')}
+            </h2>
+            <label className="flex items-center justify-between gap-2">
+              {t('panel.status')}
+              <select
+                className={select}
+                value={c.status}
+                onChange={(e) => update.mutate({ status: e.target.value as ConversationStatus })}
+                data-testid="status-select"
+              >
+                {statuses.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`status.${s}`)}
                   </option>
                 ))}
-            </select>
-          </label>
-          <p className="flex items-center justify-between gap-2">
-            {t('panel.team')}
-            <span dir="auto">
-              {teams.data?.data.find((x) => x.id === c.teamId)?.name ?? t('panel.noTeam')}
-            </span>
-          </p>
-          <Escalate
-            conversation={c}
-            teams={teams.data?.data ?? []}
-            onEscalated={async (updated) => {
-              queryClient.setQueryData(['conversation', id], updated);
-              await refresh();
-            }}
-          />
-          <p className="flex items-center justify-between gap-2">
-            {t('panel.channel')}
-            <span className="flex items-center gap-1">
-              <ChannelIcon channel={c.channel as Channel} />
-              {t(`channel.${c.channel as Channel}`)}
-            </span>
-          </p>
-          {c.language && (
+              </select>
+            </label>
+            <label className="flex items-center justify-between gap-2">
+              {t('panel.priority')}
+              <select
+                className={select}
+                value={c.priority}
+                onChange={(e) => update.mutate({ priority: e.target.value as Priority })}
+              >
+                {priorities.map((p) => (
+                  <option key={p} value={p}>
+                    {t(`priority.${p}`)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="flex items-center justify-between gap-2">
+              {t('panel.assignee')}
+              <select
+                className={`${select} max-w-40`}
+                value={c.assigneeId ?? ''}
+                onChange={(e) => update.mutate({ assigneeId: e.target.value || null })}
+                data-testid="assignee-select"
+              >
+                <option value="">{t('panel.unassigned')}</option>
+                {(users.data?.data ?? [])
+                  .filter((u) => u.status === 'active')
+                  .map((u) => (
+                    <option key={u.id} value={u.id}>
+                      {u.name}
+                    </option>
+                  ))}
+              </select>
+            </label>
+            {c.assigneeId !== me.user.id && (
+              <button
+                type="button"
+                onClick={() => update.mutate({ assigneeId: me.user.id })}
+                disabled={update.isPending}
+                className="-mt-1 block ms-auto rounded-md px-2 py-0.5 text-sm text-indigo-700 hover:bg-slate-100 disabled:opacity-50 dark:text-indigo-300 dark:hover:bg-slate-800"
+                data-testid="assign-me"
+              >
+                {t('panel.assignToMe')}
+              </button>
+            )}
             <p className="flex items-center justify-between gap-2">
-              {t('panel.language')}
-              <span>
-                {new Intl.DisplayNames([document.documentElement.lang], { type: 'language' }).of(
-                  c.language,
-                ) ?? c.language}
+              {t('panel.team')}
+              <span dir="auto">
+                {teams.data?.data.find((x) => x.id === c.teamId)?.name ?? t('panel.noTeam')}
               </span>
             </p>
-          )}
-          <div>
-            <p className="mb-1">{t('panel.tags')}</p>
-            {c.tags.length === 0 ? (
-              <p className="text-slate-600">{t('panel.noTags')}</p>
-            ) : (
-              <ul className="flex flex-wrap gap-1">
-                {c.tags.map((tag) => (
-                  <li key={tag} className="rounded bg-slate-100 px-1.5 text-xs dark:bg-slate-800">
-                    {tag}
-                  </li>
-                ))}
-              </ul>
+            <Escalate
+              conversation={c}
+              teams={teams.data?.data ?? []}
+              onEscalated={async (updated) => {
+                queryClient.setQueryData(['conversation', id], updated);
+                await refresh();
+              }}
+            />
+            <p className="flex items-center justify-between gap-2">
+              {t('panel.channel')}
+              <span className="flex items-center gap-1">
+                <ChannelIcon channel={c.channel as Channel} />
+                {t(`channel.${c.channel as Channel}`)}
+              </span>
+            </p>
+            {c.language && (
+              <p className="flex items-center justify-between gap-2">
+                {t('panel.language')}
+                <span>
+                  {new Intl.DisplayNames([document.documentElement.lang], { type: 'language' }).of(
+                    c.language,
+                  ) ?? c.language}
+                </span>
+              </p>
             )}
-          </div>
-        </section>
-      </aside>
+            <div>
+              <p className="mb-1">{t('panel.tags')}</p>
+              {c.tags.length === 0 ? (
+                <p className="text-slate-600 dark:text-slate-400">{t('panel.noTags')}</p>
+              ) : (
+                <ul className="flex flex-wrap gap-1">
+                  {c.tags.map((tag) => (
+                    <li key={tag} className="rounded bg-slate-100 px-1.5 text-xs dark:bg-slate-800">
+                      {tag}
+                    </li>
+                  ))}
+                </ul>
+              )}
+            </div>
+          </section>
+        </aside>
+      </DetailsContainer>
       <Suspense fallback={null}>
         {merging && (
           <MergeDialog
@@ -397,6 +445,23 @@ export function ConversationPane() {
         )}
       </Suspense>
     </div>
+  );
+}
+
+/** The details panel's place: beside the timeline, or (narrower) a slide-over while open. */
+function DetailsContainer(props: {
+  inline: boolean;
+  open: boolean;
+  onClose: () => void;
+  children: ReactNode;
+}) {
+  const t = useT();
+  if (props.inline) return props.children;
+  if (!props.open) return null;
+  return (
+    <Drawer side="end" title={t('panel.details')} onClose={props.onClose} testId="details-drawer">
+      {props.children}
+    </Drawer>
   );
 }
 
@@ -572,7 +637,7 @@ function Timeline({
                     : 'ms-auto border-indigo-200 bg-indigo-50 dark:border-indigo-900 dark:bg-indigo-950/50'
               }`}
             >
-              <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-600">
+              <div className="mb-1 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
                 {note && <Lock aria-hidden className="size-3.5 text-amber-700" />}
                 <span className="font-medium text-slate-700 dark:text-slate-200">
                   {authorName(m)}
@@ -596,7 +661,7 @@ function Timeline({
                 {m.kind === 'outbound' && m.deliveryStatus && (
                   <span
                     className={
-                      m.deliveryStatus === 'failed' ? 'text-red-600 dark:text-red-400' : ''
+                      m.deliveryStatus === 'failed' ? 'text-red-700 dark:text-red-300' : ''
                     }
                   >
                     {m.deliveryStatus === 'failed'
@@ -919,29 +984,32 @@ function Composer({
             }}
           />
         )}
-        <span className="text-xs text-slate-600">{t('composer.hint')}</span>
-        {mode === 'reply' && (
+        <span className="text-xs text-slate-600 dark:text-slate-400">{t('composer.hint')}</span>
+        {/* The send buttons wrap together, at the end, when the line is short. */}
+        <span className="ms-auto flex gap-2">
+          {mode === 'reply' && (
+            <button
+              type="button"
+              disabled={!text.trim() || send.isPending}
+              onClick={() => attempt('resolved')}
+              className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+            >
+              {t('composer.sendAndResolve')}
+            </button>
+          )}
           <button
-            type="button"
+            type="submit"
             disabled={!text.trim() || send.isPending}
-            onClick={() => attempt('resolved')}
-            className="ms-auto whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
+            className={`whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
+              mode === 'reply'
+                ? 'bg-indigo-600 hover:bg-indigo-700'
+                : 'bg-amber-600 hover:bg-amber-700'
+            }`}
+            data-testid="send"
           >
-            {t('composer.sendAndResolve')}
+            {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
           </button>
-        )}
-        <button
-          type="submit"
-          disabled={!text.trim() || send.isPending}
-          className={`${mode === 'reply' ? '' : 'ms-auto'} whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
-            mode === 'reply'
-              ? 'bg-indigo-600 hover:bg-indigo-700'
-              : 'bg-amber-600 hover:bg-amber-700'
-          }`}
-          data-testid="send"
-        >
-          {mode === 'reply' ? t('composer.send') : t('composer.addNote')}
-        </button>
+        </span>
       </div>
     </form>
   );
@@ -966,11 +1034,14 @@ function CustomerPanel({
   if (!contact.data) return null;
   const others = contact.data.conversations.filter((c) => c.id !== conversationId);
   const attributes = Object.entries(contact.data.attributes).filter(([, v]) => v !== null);
-  const heading = 'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600';
+  const heading =
+    'mb-1 text-xs font-semibold uppercase tracking-wide text-slate-600 dark:text-slate-400';
   if (editing)
     return (
       <section aria-label={t('customer.edit')}>
-        <Suspense fallback={<p className="text-slate-600">{t('app.loading')}</p>}>
+        <Suspense
+          fallback={<p className="text-slate-600 dark:text-slate-400">{t('app.loading')}</p>}
+        >
           <CustomerEditor contact={contact.data} onDone={() => setEditing(false)} />
         </Suspense>
       </section>

@@ -127,7 +127,9 @@ export function NotificationCentre({ userId }: { userId: string }) {
         <div
           role="dialog"
           aria-label={t('notifications.title')}
-          className="absolute end-0 z-40 mt-2 w-80 overflow-hidden rounded-lg border border-slate-200 bg-white shadow-xl dark:border-slate-700 dark:bg-slate-900"
+          // Below 1280 px the bell sits near the screen's start edge (the sidebar is a drawer),
+          // where a panel hanging from it would be cut off: under the header instead.
+          className="absolute end-0 z-40 mt-2 w-80 overflow-hidden max-xl:fixed max-xl:start-2 max-xl:end-auto max-xl:top-14 max-xl:w-[min(20rem,calc(100vw-1rem))] rounded-lg border border-slate-200 bg-white shadow-xl dark:border-slate-700 dark:bg-slate-900"
         >
           <div className="flex items-center justify-between border-b border-slate-200 px-3 py-2 dark:border-slate-700">
             <h2 className="text-sm font-semibold">{t('notifications.title')}</h2>

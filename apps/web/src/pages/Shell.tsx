@@ -16,6 +16,7 @@ import {
   ListOrdered,
   Keyboard,
   LogOut,
+  Menu,
   MessagesSquare,
   Search,
   Settings,
@@ -30,6 +31,7 @@ import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
 import { canSeeManagerViews, canSeeSettings } from '../settings/access.js';
 import { ChannelIcon, PriorityLabel, SlaBadge, StatusBadge } from './badges.js';
+import { Drawer, SIDEBAR_INLINE, useMediaQuery } from './Drawer.js';
 import { LocalePicker } from './LocalePicker.js';
 import { NotificationCentre } from './Notifications.js';
 import { SearchDialog } from './SearchDialog.js';
@@ -99,6 +101,9 @@ export function Shell() {
   const [help, setHelp] = useState(false);
   const [searching, setSearching] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
+  const sidebarInline = useMediaQuery(SIDEBAR_INLINE);
+  const [menuOpen, setMenuOpen] = useState(false);
+  const closeMenu = useCallback(() => setMenuOpen(false), []);
 
   const scroller = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
@@ -206,6 +211,92 @@ export function Shell() {
     );
   };
 
+  // One sidebar: beside the list from 768 px, below that in a drawer from the menu button.
+  const sidebar = (
+    <>
+      <h2 className="mb-1 flex items-center gap-2 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
+        <Inbox aria-hidden className="size-3.5" />
+        {t('nav.inbox')}
+      </h2>
+      <ul className="space-y-0.5">{sidebarViews.map((id) => navItem(id, viewLabel(id)))}</ul>
+      {saved.data && saved.data.data.length > 0 && (
+        <>
+          <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
+            {t('nav.savedViews')}
+          </h2>
+          <ul className="space-y-0.5">{saved.data.data.map((v) => navItem(v.id, v.name))}</ul>
+        </>
+      )}
+      {canSeeManagerViews(me.user.role) && (
+        <>
+          <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
+            {t('manager.nav')}
+          </h2>
+          <ul className="space-y-0.5">
+            {(
+              [
+                ['/queues', ListOrdered, t('manager.queues.title'), 'queues-link'],
+                ['/reports/sla', ChartColumn, t('manager.sla.title'), 'sla-report-link'],
+              ] as const
+            ).map(([to, Icon, label, testId]) => (
+              <li key={to}>
+                <Link
+                  to={to}
+                  className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+                  data-testid={testId}
+                >
+                  <Icon aria-hidden className="size-4 shrink-0" />
+                  {label}
+                </Link>
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
+        <Link
+          to="/profile"
+          className="flex items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-200 dark:hover:bg-slate-800"
+          title={me.user.email}
+          aria-label={`${t('profile.open')}: ${me.user.name}`}
+          data-testid="profile-link"
+        >
+          {me.user.avatarUrl ? (
+            <img src={me.user.avatarUrl} alt="" className="size-8 shrink-0 rounded-full" />
+          ) : (
+            <CircleUser aria-hidden className="size-8 shrink-0 text-slate-500" />
+          )}
+          <span className="min-w-0 truncate">
+            {me.user.name}
+            <span className="block truncate text-xs text-slate-600 dark:text-slate-400">
+              {me.workspace.name}
+            </span>
+          </span>
+        </Link>
+        <LocalePicker />
+        <PresencePicker userId={me.user.id} />
+        <div className="flex items-center gap-2">
+          <button
+            type="button"
+            onClick={() => setHelp(true)}
+            className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+          >
+            <Keyboard aria-hidden className="size-4" />
+            <span className="sr-only">{t('shortcuts.title')}</span>?
+          </button>
+          <button
+            type="button"
+            onClick={() => logout.mutate()}
+            className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
+          >
+            <LogOut aria-hidden className="size-4 rtl:-scale-x-100" />
+            {t('nav.signOut')}
+          </button>
+        </div>
+      </div>
+    </>
+  );
+
   return (
     <div className="flex h-full">
       {everLive && !live && (
@@ -217,114 +308,51 @@ export function Shell() {
           {t('realtime.reconnecting')}
         </p>
       )}
-      <nav
-        aria-label={t('nav.views')}
-        className="hidden w-60 shrink-0 flex-col border-e border-slate-200 bg-slate-50 p-3 md:flex dark:border-slate-800 dark:bg-slate-900"
-      >
-        <div className="mb-4 flex items-center gap-2 px-2">
-          <MessagesSquare aria-hidden className="size-6 text-indigo-600" />
-          <span className="text-lg font-semibold">{t('app.name')}</span>
-        </div>
-        <h2 className="mb-1 flex items-center gap-2 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
-          <Inbox aria-hidden className="size-3.5" />
-          {t('nav.inbox')}
-        </h2>
-        <ul className="space-y-0.5">{sidebarViews.map((id) => navItem(id, viewLabel(id)))}</ul>
-        {saved.data && saved.data.data.length > 0 && (
-          <>
-            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
-              {t('nav.savedViews')}
-            </h2>
-            <ul className="space-y-0.5">{saved.data.data.map((v) => navItem(v.id, v.name))}</ul>
-          </>
-        )}
-        {canSeeManagerViews(me.user.role) && (
-          <>
-            <h2 className="mb-1 mt-4 px-3 text-xs font-semibold uppercase tracking-wide text-slate-600">
-              {t('manager.nav')}
-            </h2>
-            <ul className="space-y-0.5">
-              {(
-                [
-                  ['/queues', ListOrdered, t('manager.queues.title'), 'queues-link'],
-                  ['/reports/sla', ChartColumn, t('manager.sla.title'), 'sla-report-link'],
-                ] as const
-              ).map(([to, Icon, label, testId]) => (
-                <li key={to}>
-                  <Link
-                    to={to}
-                    className="flex items-center gap-2 rounded-md px-3 py-1.5 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
-                    data-testid={testId}
-                  >
-                    <Icon aria-hidden className="size-4 shrink-0" />
-                    {label}
-                  </Link>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-        <div className="mt-auto space-y-3 border-t border-slate-200 pt-3 dark:border-slate-800">
-          <Link
-            to="/profile"
-            className="flex items-center gap-2 rounded-md px-2 py-1 text-sm hover:bg-slate-200 dark:hover:bg-slate-800"
-            title={me.user.email}
-            aria-label={`${t('profile.open')}: ${me.user.name}`}
-            data-testid="profile-link"
-          >
-            {me.user.avatarUrl ? (
-              <img src={me.user.avatarUrl} alt="" className="size-8 shrink-0 rounded-full" />
-            ) : (
-              <CircleUser aria-hidden className="size-8 shrink-0 text-slate-500" />
-            )}
-            <span className="min-w-0 truncate">
-              {me.user.name}
-              <span className="block truncate text-xs text-slate-600 dark:text-slate-400">
-                {me.workspace.name}
-              </span>
-            </span>
-          </Link>
-          <LocalePicker />
-          <PresencePicker userId={me.user.id} />
-          <div className="flex items-center gap-2">
-            <button
-              type="button"
-              onClick={() => setHelp(true)}
-              className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
-            >
-              <Keyboard aria-hidden className="size-4" />
-              <span className="sr-only">{t('shortcuts.title')}</span>?
-            </button>
-            <button
-              type="button"
-              onClick={() => logout.mutate()}
-              className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-600 hover:bg-slate-200 dark:text-slate-300 dark:hover:bg-slate-800"
-            >
-              <LogOut aria-hidden className="size-4 rtl:-scale-x-100" />
-              {t('nav.signOut')}
-            </button>
+      {sidebarInline ? (
+        <nav
+          aria-label={t('nav.views')}
+          className="flex w-60 shrink-0 flex-col border-e border-slate-200 bg-slate-50 p-3 dark:border-slate-800 dark:bg-slate-900"
+        >
+          <div className="mb-4 flex items-center gap-2 px-2">
+            <MessagesSquare aria-hidden className="size-6 text-indigo-600" />
+            <span className="text-lg font-semibold">{t('app.name')}</span>
           </div>
-        </div>
-      </nav>
+          {sidebar}
+        </nav>
+      ) : (
+        menuOpen && (
+          <Drawer side="start" title={t('nav.menu')} onClose={closeMenu} testId="menu-drawer">
+            <nav aria-label={t('nav.views')} className="flex min-h-full flex-col p-3">
+              {sidebar}
+            </nav>
+          </Drawer>
+        )
+      )}
 
       <section
         aria-label={viewLabel(view)}
-        className={`flex w-full min-w-0 flex-col border-e border-slate-200 md:w-96 md:shrink-0 dark:border-slate-800 ${
+        className={`flex w-full min-w-0 flex-col border-e border-slate-200 md:w-80 md:shrink-0 xl:w-96 dark:border-slate-800 ${
           openId ? 'hidden md:flex' : 'flex'
         }`}
       >
         <header className="flex h-14 items-center justify-between gap-2 border-b border-slate-200 px-4 dark:border-slate-800">
-          <h1 className="truncate font-semibold" data-testid="list-title">
+          {!sidebarInline && (
+            <button
+              type="button"
+              onClick={() => setMenuOpen(true)}
+              className="-ms-1.5 shrink-0 rounded-md p-1.5 text-slate-600 hover:bg-slate-100 dark:text-slate-300 dark:hover:bg-slate-800"
+              aria-label={t('nav.menu')}
+              aria-haspopup="dialog"
+              aria-expanded={menuOpen}
+              data-testid="menu-open"
+            >
+              <Menu aria-hidden className="size-5" />
+            </button>
+          )}
+          <h1 className="min-w-0 flex-1 truncate font-semibold" data-testid="list-title">
             {t('list.title', { view: viewLabel(view), count: total })}
           </h1>
-          <div className="flex items-center gap-1">
-            <Link
-              to="/profile"
-              className="rounded-md p-1.5 text-slate-600 hover:bg-slate-100 md:hidden dark:text-slate-300 dark:hover:bg-slate-800"
-              aria-label={t('profile.open')}
-            >
-              <CircleUser aria-hidden className="size-5" />
-            </Link>
+          <div className="flex shrink-0 items-center gap-1">
             <NotificationCentre userId={me.user.id} />
             <button
               type="button"

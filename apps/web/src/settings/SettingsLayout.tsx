@@ -1,6 +1,7 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
-import { Link, Outlet } from '@tanstack/react-router';
+import { Link, Outlet, useRouterState } from '@tanstack/react-router';
 import { Settings } from 'lucide-react';
+import { useEffect, useRef } from 'react';
 import { useT } from '../i18n.js';
 import { BackToInbox } from '../pages/BackToInbox.js';
 import { LocalePicker } from '../pages/LocalePicker.js';
@@ -19,6 +20,14 @@ export function SettingsLayout() {
   const { data: me } = useSuspenseQuery(meQuery);
   useLiveConnection();
   const sections = sectionsFor(me.user.role);
+  // On a phone the sections are a row that scrolls sideways: keep the current one in sight.
+  const menu = useRef<HTMLUListElement>(null);
+  const path = useRouterState({ select: (state) => state.location.pathname });
+  useEffect(() => {
+    menu.current
+      ?.querySelector('[aria-current=page]')
+      ?.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  }, [path]);
   return (
     <div className="flex h-full flex-col">
       <header className="flex h-14 shrink-0 items-center gap-3 border-b border-slate-200 px-4 dark:border-slate-800">
@@ -39,7 +48,10 @@ export function SettingsLayout() {
           {sections.length === 0 ? (
             <p className={`p-4 text-sm ${muted}`}>{t('settings.noAccess')}</p>
           ) : (
-            <ul className="flex gap-1 overflow-x-auto p-2 md:flex-col md:gap-0.5 md:overflow-visible md:p-3">
+            <ul
+              ref={menu}
+              className="flex gap-1 overflow-x-auto p-2 md:flex-col md:gap-0.5 md:overflow-visible md:p-3"
+            >
               {sections.map((s) => (
                 <li key={s.id} className="shrink-0">
                   <Link

@@ -188,6 +188,30 @@ const rulesSettingsRoute = createRoute({
   component: lazyRouteComponent(() => import('./settings/RulesSettings.js'), 'RulesSettings'),
 });
 
+const calendarsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/business-hours',
+  component: lazyRouteComponent(
+    () => import('./settings/CalendarsSettings.js'),
+    'CalendarsSettings',
+  ),
+});
+
+const slaSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/sla-policies',
+  component: lazyRouteComponent(() => import('./settings/SlaSettings.js'), 'SlaSettings'),
+});
+
+const availabilitySettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/availability',
+  component: lazyRouteComponent(
+    () => import('./settings/AvailabilitySettings.js'),
+    'AvailabilitySettings',
+  ),
+});
+
 export const router = createRouter({
   routeTree: rootRoute.addChildren([
     loginRoute,
@@ -203,6 +227,9 @@ export const router = createRouter({
       teamsSettingsRoute,
       skillsSettingsRoute,
       rulesSettingsRoute,
+      calendarsSettingsRoute,
+      slaSettingsRoute,
+      availabilitySettingsRoute,
       mailboxesSettingsRoute,
       cannedSettingsRoute,
       acknowledgementsSettingsRoute,

@@ -1,7 +1,6 @@
 import type { RoutingRule } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type ReactNode, type SyntheticEvent } from 'react';
-import { useIntl } from 'react-intl';
+import { useState, type ReactNode, type SyntheticEvent } from 'react';
 import { localeNames, locales, useT } from '../i18n.js';
 import { settingsApi } from './api.js';
 import {
@@ -10,12 +9,12 @@ import {
   priorities,
   ruleBody,
   channels,
-  toggled,
   type RuleForm,
 } from './rules.js';
 import {
   Card,
   CheckboxField,
+  Choices,
   DeleteButton,
   EditableScreen,
   FormButtons,
@@ -25,6 +24,7 @@ import {
   SelectField,
   TextArea,
   TextField,
+  useWeekdayName,
 } from './ui.js';
 import {
   check,
@@ -119,53 +119,10 @@ function RuleList(props: {
   );
 }
 
-/** A group of checkboxes with a legend (each box labelled by its option). */
-function Choices<T extends string | number>(props: {
-  legend: string;
-  options: readonly { value: T; label: string }[];
-  chosen: readonly T[];
-  onChange: (chosen: T[]) => void;
-}) {
-  const id = useId();
-  return (
-    <fieldset>
-      <legend className="text-sm font-medium">{props.legend}</legend>
-      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
-        {props.options.map((option) => (
-          <label
-            key={String(option.value)}
-            htmlFor={`${id}-${String(option.value)}`}
-            className="flex items-center gap-1.5 text-sm"
-          >
-            <input
-              id={`${id}-${String(option.value)}`}
-              type="checkbox"
-              className="size-4 accent-indigo-600"
-              checked={props.chosen.includes(option.value)}
-              onChange={(e) =>
-                props.onChange(
-                  toggled(
-                    props.options.map((o) => o.value),
-                    props.chosen,
-                    option.value,
-                    e.target.checked,
-                  ),
-                )
-              }
-            />
-            <bdi dir="auto">{option.label}</bdi>
-          </label>
-        ))}
-      </div>
-    </fieldset>
-  );
-}
-
 type RuleFields = 'name' | 'position' | 'keywords' | 'tags' | 'addTags' | 'actions';
 
 function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }) {
   const t = useT();
-  const intl = useIntl();
   const queryClient = useQueryClient();
   const teams = useQuery({ queryKey: ['settings', 'teams'], queryFn: settingsApi.teams });
   const skills = useQuery({ queryKey: ['settings', 'skills'], queryFn: settingsApi.skills });
@@ -216,9 +173,7 @@ function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }
     if (isValid(found)) save.mutate();
   };
   const others = otherConditions(rule);
-  const dayName = (day: number) =>
-    // 2024-01-01 was a Monday: ISO weekday 1.
-    intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
+  const dayName = useWeekdayName();
   const section = (title: string, children: ReactNode) => (
     <fieldset className="space-y-3 rounded-md border border-slate-200 p-3 sm:col-span-2 dark:border-slate-700">
       <legend className="px-1 text-sm font-medium">{title}</legend>

@@ -9,8 +9,10 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError } from '../api.js';
+import { useIntl } from 'react-intl';
 import { useErrorText, useT } from '../i18n.js';
 import { en, type MessageKey } from '../messages/en.js';
+import { toggled } from './rules.js';
 import type { Problem } from './validate.js';
 
 /** An API error in the user's language: the settings' own words for a code, else the app's. */
@@ -403,4 +405,54 @@ export function SecretState({ set }: { set: boolean }) {
       {t(set ? 'settings.secretSet' : 'settings.secretNotSet')}
     </span>
   );
+}
+
+/** A group of checkboxes with a legend (each box labelled by its option). */
+export function Choices<T extends string | number>(props: {
+  legend: string;
+  options: readonly { value: T; label: string }[];
+  chosen: readonly T[];
+  onChange: (chosen: T[]) => void;
+}) {
+  const id = useId();
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium">{props.legend}</legend>
+      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+        {props.options.map((option) => (
+          <label
+            key={String(option.value)}
+            htmlFor={`${id}-${String(option.value)}`}
+            className="flex items-center gap-1.5 text-sm"
+          >
+            <input
+              id={`${id}-${String(option.value)}`}
+              type="checkbox"
+              className="size-4 accent-indigo-600"
+              checked={props.chosen.includes(option.value)}
+              onChange={(e) =>
+                props.onChange(
+                  toggled(
+                    props.options.map((o) => o.value),
+                    props.chosen,
+                    option.value,
+                    e.target.checked,
+                  ),
+                )
+              }
+            />
+            <bdi dir="auto">{option.label}</bdi>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** A weekday's short name in the user's language, by ISO number (1 is Monday). */
+export function useWeekdayName() {
+  const intl = useIntl();
+  // 2024-01-01 was a Monday: ISO weekday 1.
+  return (day: number) =>
+    intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
 }

@@ -413,11 +413,11 @@ function Escalations(props: {
       {props.escalations.length === 0 && (
         <p className={`text-sm ${muted}`}>{t('settings.sla.noEscalations')}</p>
       )}
-      <ul className="space-y-2">
+      <div className="space-y-2">
         {props.escalations.map((e, n) => {
           const label = t('settings.sla.escalationN', { count: n + 1 });
           return (
-            <li
+            <div
               key={n}
               role="group"
               aria-label={label}
@@ -470,10 +470,10 @@ function Escalations(props: {
               >
                 {t('settings.sla.remove')}
               </button>
-            </li>
+            </div>
           );
         })}
-      </ul>
+      </div>
       {props.escalations.length < 10 && (
         <button
           type="button"

@@ -81,6 +81,19 @@ async function apiGet<T>(page: Page, path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/**
+ * A screenshot of the whole screen: the settings area scrolls inside its own pane, so the
+ * window is made as tall as what it shows first.
+ */
+async function screenshot(page: Page, name: string) {
+  const height = await page.evaluate<number>(
+    `(() => { const main = document.querySelector('main'); return main ? main.scrollHeight + main.getBoundingClientRect().top : 0; })()`,
+  );
+  await page.setViewportSize({ width: 1280, height: Math.max(900, Math.ceil(height)) });
+  await page.screenshot({ path: `${SCREENSHOTS}/${name}`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
 /** A local date `days` from now, YYYY-MM-DD. */
 const inDays = (days: number) =>
   new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -154,7 +167,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     await page.getByTestId('upcoming-closed').locator('li').first().waitFor();
     expect(await page.getByTestId('upcoming-closed').textContent()).toContain('Closed day');
     await expectAccessible(page);
-    await page.screenshot({ path: `${SCREENSHOTS}/settings-calendar-en.png`, fullPage: true });
+    await screenshot(page, 'settings-calendar-en.png');
     await page.getByRole('button', { name: 'Cancel' }).click();
 
     // An SLA policy for urgent conversations, counted in the calendar's hours.
@@ -247,7 +260,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     await page.getByRole('button', { name: 'ویرایش Urgent tickets' }).click();
     await page.getByTestId('policy-name').waitFor();
     await expectAccessible(page);
-    await page.screenshot({ path: `${SCREENSHOTS}/settings-sla-fa.png`, fullPage: true });
+    await screenshot(page, 'settings-sla-fa.png');
 
     await page.getByTestId('locale-picker').selectOption('zh');
     await expect.poll(() => page.evaluate('document.documentElement.dir')).toBe('ltr');
@@ -256,7 +269,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     await page.getByTestId('absence-row').first().waitFor();
     await page.getByRole('heading', { name: '缺勤与休假' }).waitFor();
     await expectAccessible(page);
-    await page.screenshot({ path: `${SCREENSHOTS}/settings-absences-zh.png`, fullPage: true });
+    await screenshot(page, 'settings-absences-zh.png');
     await page.context().close();
   });
 
@@ -274,7 +287,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     const dentist = page.getByTestId('absence-row').filter({ hasText: 'Dentist' });
     await dentist.waitFor();
     await expectAccessible(page);
-    await page.screenshot({ path: `${SCREENSHOTS}/profile-absences-en.png`, fullPage: true });
+    await screenshot(page, 'profile-absences-en.png');
     await dentist.getByRole('button', { name: /^Delete/ }).click();
     await dentist.getByTestId('confirm-delete').click();
     await dentist.waitFor({ state: 'detached' });

@@ -12,7 +12,7 @@ import {
   Card,
   CheckboxField,
   FormButtons,
-  inputClass,
+  inlineInputClass,
   muted,
   Outcome,
   QueryState,
@@ -260,7 +260,7 @@ function AgentSkillsCard({ agent }: { agent: Agent }) {
                   </div>
                   {level !== undefined && (
                     <select
-                      className={`${inputClass} mt-0 w-auto`}
+                      className={`${inlineInputClass} w-auto`}
                       aria-label={t('settings.availability.levelOf', { name })}
                       value={level}
                       onChange={(e) =>

@@ -15,7 +15,7 @@ import {
   DeleteButton,
   EditableScreen,
   FormButtons,
-  inputClass,
+  inlineInputClass,
   muted,
   Outcome,
   QueryState,
@@ -283,7 +283,7 @@ function CalendarEditor({ calendar, onDone }: { calendar?: Calendar; onDone: () 
             <div className="mt-2 flex flex-wrap items-center gap-2">
               <input
                 type="date"
-                className={`${inputClass} mt-0 w-auto`}
+                className={`${inlineInputClass} w-auto`}
                 aria-label={t('settings.calendars.closedDate')}
                 value={newDate}
                 onChange={(e) => setNewDate(e.target.value)}

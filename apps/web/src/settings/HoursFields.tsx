@@ -5,7 +5,7 @@ import { useIntl } from 'react-intl';
 import { useT } from '../i18n.js';
 import { timeZones } from '../timezones.js';
 import { hoursProblems, overnight, weekdays, type HoursForm } from './hours.js';
-import { inputClass, muted, secondaryButton, TextField, useWeekdayName } from './ui.js';
+import { inlineInputClass, muted, secondaryButton, TextField, useWeekdayName } from './ui.js';
 import type { Problem } from './validate.js';
 
 /**
@@ -98,7 +98,7 @@ function IntervalRow(props: {
     'aria-invalid': Boolean(props.problem),
     ...(props.problem ? { 'aria-describedby': errorId } : {}),
   };
-  const clock = `${inputClass} mt-0 w-20 text-center tabular-nums`;
+  const clock = `${inlineInputClass} w-20 text-center tabular-nums`;
   return (
     <div>
       <div className="flex flex-wrap items-center gap-2" data-testid="interval">

@@ -30,6 +30,8 @@ export function useSettingsErrorText() {
 
 export const inputClass =
   'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 aria-[invalid=true]:border-red-600 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:aria-[invalid=true]:border-red-400';
+/** The field style for a control sized by its content (add a width: w-auto, w-20…). */
+export const inlineInputClass = inputClass.replace('mt-1 block w-full ', '');
 export const primaryButton =
   'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60';
 export const secondaryButton =

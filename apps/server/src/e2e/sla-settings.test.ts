@@ -1,85 +1,31 @@
-import AxeBuilder from '@axe-core/playwright';
 import type { Absence, Calendar, SlaPolicy } from '@parley/contract';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
-import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
-import { hashPassword } from '../modules/auth/passwords.js';
-import { chromiumPath, SCREENSHOTS } from './browser.js';
+import {
+  apiGet as get,
+  expectAccessible,
+  signIn as signInAs,
+  startAgentApp,
+  type AgentApp,
+} from './app.js';
+import { SCREENSHOTS } from './browser.js';
 
-let parley: ParleyProcess;
-let databaseUrl: string;
-let browser: Browser;
-let base: string;
-let password: string;
+let app: AgentApp;
 
 beforeAll(async () => {
-  // The agent app must be built; the server serves what is there.
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
-  databaseUrl = await createTestDatabase();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(await freePort()),
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
-  expect(base).toMatch(/^http/);
-  // Ola, a demo agent, gets a known password.
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  await db.query(`update users set password_hash = $1 where email = 'ola@demo.localhost'`, [
-    await hashPassword('ola-password-123'),
-  ]);
-  await db.end();
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  app = await startAgentApp({ 'ola@demo.localhost': 'ola-password-123' });
 }, 120_000);
 
-afterAll(async () => {
-  await browser.close();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
-});
+afterAll(() => app.stop());
 
 async function newPage(width = 1280, height = 900) {
-  const context = await browser.newContext({ viewport: { width, height } });
+  const context = await app.browser.newContext({ viewport: { width, height } });
   return context.newPage();
 }
 
-async function signIn(
-  page: Page,
-  as = { email: 'owner@demo.localhost', password: '' },
-  locale = 'en',
-) {
-  await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
-  await page.locator('input[type=password]').fill(as.password || password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('list-title').waitFor();
-}
-
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
-}
-
-async function apiGet<T>(page: Page, path: string): Promise<T> {
-  const response = await page.request.get(`${base}/api/v1${path}`);
-  expect(response.status(), path).toBe(200);
-  return (await response.json()) as T;
-}
+const signIn = (page: Page, as?: { email: string; password: string }, locale?: string) =>
+  signInAs(app, page, as, locale);
+const apiGet = <T>(page: Page, path: string) => get<T>(app, page, path);
 
 /**
  * A screenshot of the whole screen: the settings area scrolls inside its own pane, so the
@@ -107,7 +53,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
   it('lets a manager set up a calendar with holidays and an SLA policy that uses it', async () => {
     const page = await newPage();
     await signIn(page);
-    await page.goto(`${base}/app/settings/business-hours`);
+    await page.goto(`${app.base}/app/settings/business-hours`);
     await page.getByText('No calendars yet', { exact: false }).waitFor();
     await page.getByTestId('calendar-new').click();
 
@@ -252,7 +198,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
   it('shows the SLA policies right to left in Persian and the absences in Chinese', async () => {
     const page = await newPage();
     await signIn(page, undefined, 'fa');
-    await page.goto(`${base}/app/settings/sla-policies`);
+    await page.goto(`${app.base}/app/settings/sla-policies`);
     await page.getByTestId('policy-row').first().waitFor();
     await expect.poll(() => page.evaluate('document.documentElement.dir')).toBe('rtl');
     const nav = await page.getByRole('navigation').boundingBox();
@@ -276,7 +222,7 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
   it('lets an agent record and remove her own absence on her profile', async () => {
     const page = await newPage();
     await signIn(page, { email: 'ola@demo.localhost', password: 'ola-password-123' });
-    await page.goto(`${base}/app/profile`);
+    await page.goto(`${app.base}/app/profile`);
     await page.getByRole('heading', { name: 'My absences' }).waitFor();
     // The one her manager recorded is there.
     await page.getByTestId('absence-row').filter({ hasText: 'Vacation' }).waitFor();

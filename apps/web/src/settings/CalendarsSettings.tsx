@@ -12,8 +12,8 @@ import { TimeZoneField, useCountries, WeeklyHoursEditor } from './HoursFields.js
 import {
   Card,
   CheckboxField,
-  DeleteButton,
   EditableScreen,
+  ItemList,
   FormButtons,
   inlineInputClass,
   muted,
@@ -54,58 +54,39 @@ export function CalendarsSettings() {
 
 function CalendarList(props: { calendars: Calendar[]; onEdit: (calendar: Calendar) => void }) {
   const t = useT();
-  const queryClient = useQueryClient();
   const countries = useCountries();
-  const remove = useMutation({
-    mutationFn: settingsApi.deleteCalendar,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: calendarsKey }),
-  });
   return (
-    <Card>
-      <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="calendars-list">
-        {props.calendars.map((calendar) => {
-          const openDays = weekdays.filter((d) => (calendar.weeklyHours[d] ?? []).length > 0);
-          const country = calendar.holidays
-            ? (countries.find((c) => c.code === calendar.holidays?.country)?.name ??
-              calendar.holidays.country)
-            : null;
-          return (
-            <li
-              key={calendar.id}
-              className="flex flex-wrap items-center gap-3 py-3"
-              data-testid="calendar-row"
-            >
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">
-                  <bdi dir="auto">{calendar.name}</bdi>
-                </p>
-                <p className={`text-sm ${muted}`}>
-                  <bdi dir="ltr">{calendar.timeZone}</bdi> ·{' '}
-                  {calendar.alwaysOpen
-                    ? t('settings.calendars.alwaysOpenShort')
-                    : t('settings.calendars.openDays', { count: openDays.length })}
-                  {country && <> · {t('settings.calendars.holidaysOf', { name: country })}</>}
-                </p>
-              </div>
-              <button
-                type="button"
-                className={secondaryButton}
-                onClick={() => props.onEdit(calendar)}
-                aria-label={t('settings.editItem', { name: calendar.name })}
-              >
-                {t('settings.edit')}
-              </button>
-              <DeleteButton
-                name={calendar.name}
-                pending={remove.isPending}
-                onConfirm={() => remove.mutate(calendar.id)}
-              />
-            </li>
-          );
-        })}
-      </ul>
-      <Outcome error={remove.error} />
-    </Card>
+    <ItemList
+      items={props.calendars}
+      name={(calendar) => calendar.name}
+      onEdit={props.onEdit}
+      remove={settingsApi.deleteCalendar}
+      queryKey={calendarsKey}
+      testId="calendars-list"
+      rowTestId="calendar-row"
+    >
+      {(calendar) => {
+        const openDays = weekdays.filter((d) => (calendar.weeklyHours[d] ?? []).length > 0);
+        const holidays = calendar.holidays;
+        const country = holidays
+          ? (countries.find((c) => c.code === holidays.country)?.name ?? holidays.country)
+          : null;
+        return (
+          <>
+            <p className="font-medium">
+              <bdi dir="auto">{calendar.name}</bdi>
+            </p>
+            <p className={`text-sm ${muted}`}>
+              <bdi dir="ltr">{calendar.timeZone}</bdi> ·{' '}
+              {calendar.alwaysOpen
+                ? t('settings.calendars.alwaysOpenShort')
+                : t('settings.calendars.openDays', { count: openDays.length })}
+              {country && <> · {t('settings.calendars.holidaysOf', { name: country })}</>}
+            </p>
+          </>
+        );
+      }}
+    </ItemList>
   );
 }
 

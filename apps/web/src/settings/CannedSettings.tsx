@@ -11,8 +11,8 @@ import { cannedPlaceholders, insertPlaceholder } from './placeholders.js';
 import {
   Card,
   CheckboxField,
-  DeleteButton,
   EditableScreen,
+  ItemList,
   FormButtons,
   muted,
   Outcome,
@@ -53,52 +53,38 @@ export function CannedSettings() {
 
 function CannedList(props: { items: CannedResponse[]; onEdit: (c: CannedResponse) => void }) {
   const t = useT();
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: settingsApi.deleteCanned,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: cannedKey }),
-  });
   return (
-    <Card>
-      <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="canned-list">
-        {props.items.map((c) => (
-          <li key={c.id} className="flex flex-wrap items-start gap-3 py-3" data-testid="canned-row">
-            <div className="min-w-0 flex-1">
-              <p className="font-medium">
-                <bdi dir="auto">{c.title}</bdi>
-                {c.shortcut && (
-                  <span className={`ms-2 font-mono text-xs ${muted}`} dir="ltr">
-                    /{c.shortcut}
-                  </span>
-                )}
-              </p>
-              <p className={`text-xs ${muted}`}>
-                {t(c.shared ? 'settings.canned.shared' : 'settings.canned.own')}
-                {' · '}
-                {c.language ? localeNames[c.language as Locale] : t('settings.canned.anyLanguage')}
-              </p>
-              <p className="mt-1 line-clamp-2 whitespace-pre-wrap text-sm" dir="auto">
-                {c.body}
-              </p>
-            </div>
-            <button
-              type="button"
-              className={secondaryButton}
-              onClick={() => props.onEdit(c)}
-              aria-label={t('settings.editItem', { name: c.title })}
-            >
-              {t('settings.edit')}
-            </button>
-            <DeleteButton
-              name={c.title}
-              pending={remove.isPending}
-              onConfirm={() => remove.mutate(c.id)}
-            />
-          </li>
-        ))}
-      </ul>
-      <Outcome error={remove.error} />
-    </Card>
+    <ItemList
+      items={props.items}
+      name={(c) => c.title}
+      onEdit={props.onEdit}
+      remove={settingsApi.deleteCanned}
+      queryKey={cannedKey}
+      testId="canned-list"
+      rowTestId="canned-row"
+      alignTop
+    >
+      {(c) => (
+        <>
+          <p className="font-medium">
+            <bdi dir="auto">{c.title}</bdi>
+            {c.shortcut && (
+              <span className={`ms-2 font-mono text-xs ${muted}`} dir="ltr">
+                /{c.shortcut}
+              </span>
+            )}
+          </p>
+          <p className={`text-xs ${muted}`}>
+            {t(c.shared ? 'settings.canned.shared' : 'settings.canned.own')}
+            {' · '}
+            {c.language ? localeNames[c.language as Locale] : t('settings.canned.anyLanguage')}
+          </p>
+          <p className="mt-1 line-clamp-2 whitespace-pre-wrap text-sm" dir="auto">
+            {c.body}
+          </p>
+        </>
+      )}
+    </ItemList>
   );
 }
 

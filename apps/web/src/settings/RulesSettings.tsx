@@ -15,12 +15,11 @@ import {
   Card,
   CheckboxField,
   Choices,
-  DeleteButton,
   EditableScreen,
+  ItemList,
   FormButtons,
   muted,
   Outcome,
-  secondaryButton,
   SelectField,
   TextArea,
   TextField,
@@ -65,57 +64,36 @@ function RuleList(props: {
   onEdit: (rule: RoutingRule) => void;
 }) {
   const t = useT();
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: settingsApi.deleteRule,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: rulesKey }),
-  });
   return (
-    <Card>
-      <ol className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="rules-list">
-        {props.rules.map((rule) => {
-          const team = props.teamName(rule.actions.teamId);
-          return (
-            <li
-              key={rule.id}
-              className="flex flex-wrap items-center gap-3 py-3"
-              data-testid="rule-row"
-            >
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">
-                  <bdi dir="auto">{rule.name}</bdi>
-                  {!rule.enabled && (
-                    <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                      {t('settings.rules.off')}
-                    </span>
-                  )}
-                </p>
-                <p className={`text-sm ${muted}`}>
-                  {t('settings.rules.summary', {
-                    count: Object.keys(rule.conditions).length,
-                    team: team ?? t('settings.teams.noTeam'),
-                  })}
-                </p>
-              </div>
-              <button
-                type="button"
-                className={secondaryButton}
-                onClick={() => props.onEdit(rule)}
-                aria-label={t('settings.editItem', { name: rule.name })}
-              >
-                {t('settings.edit')}
-              </button>
-              <DeleteButton
-                name={rule.name}
-                pending={remove.isPending}
-                onConfirm={() => remove.mutate(rule.id)}
-              />
-            </li>
-          );
-        })}
-      </ol>
-      <Outcome error={remove.error} />
-    </Card>
+    <ItemList
+      items={props.rules}
+      name={(rule) => rule.name}
+      onEdit={props.onEdit}
+      remove={settingsApi.deleteRule}
+      queryKey={rulesKey}
+      testId="rules-list"
+      rowTestId="rule-row"
+      ordered
+    >
+      {(rule) => (
+        <>
+          <p className="font-medium">
+            <bdi dir="auto">{rule.name}</bdi>
+            {!rule.enabled && (
+              <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                {t('settings.rules.off')}
+              </span>
+            )}
+          </p>
+          <p className={`text-sm ${muted}`}>
+            {t('settings.rules.summary', {
+              count: Object.keys(rule.conditions).length,
+              team: props.teamName(rule.actions.teamId) ?? t('settings.teams.noTeam'),
+            })}
+          </p>
+        </>
+      )}
+    </ItemList>
   );
 }
 

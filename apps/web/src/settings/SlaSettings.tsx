@@ -21,8 +21,8 @@ import {
   Card,
   CheckboxField,
   Choices,
-  DeleteButton,
   EditableScreen,
+  ItemList,
   FormButtons,
   muted,
   Outcome,
@@ -80,71 +80,53 @@ export function useDurationText() {
 
 function PolicyList(props: { policies: SlaPolicy[]; onEdit: (policy: SlaPolicy) => void }) {
   const t = useT();
-  const queryClient = useQueryClient();
   const durationText = useDurationText();
   const calendars = useQuery({ queryKey: calendarsKey, queryFn: settingsApi.calendars });
-  const remove = useMutation({
-    mutationFn: settingsApi.deletePolicy,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: policiesKey }),
-  });
   const calendarName = (id: string | null) =>
     id
       ? (calendars.data?.data.find((c) => c.id === id)?.name ?? '…')
       : t('settings.sla.teamCalendar');
   return (
-    <Card>
-      <ol className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="policies-list">
-        {props.policies.map((policy) => (
-          <li
-            key={policy.id}
-            className="flex flex-wrap items-center gap-3 py-3"
-            data-testid="policy-row"
-          >
-            <div className="min-w-0 flex-1">
-              <p className="font-medium">
-                <bdi dir="auto">{policy.name}</bdi>
-                {!policy.enabled && (
-                  <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                    {t('settings.rules.off')}
-                  </span>
-                )}
-              </p>
-              <p className={`text-sm ${muted}`}>
-                {(policy.conditions.priorities ?? []).map((p) => t(`priority.${p}`)).join(', ') ||
-                  t('settings.sla.anyPriority')}{' '}
-                · <bdi dir="auto">{calendarName(policy.calendarId)}</bdi>
-              </p>
-              <dl className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-sm">
-                {slaTargetNames.map((name) => {
-                  const target = policy.targets[name];
-                  if (!target) return null;
-                  return (
-                    <div key={name} className="flex gap-1">
-                      <dt className={muted}>{t(`settings.sla.target.${name}`)}:</dt>
-                      <dd>{durationText(target.seconds)}</dd>
-                    </div>
-                  );
-                })}
-              </dl>
-            </div>
-            <button
-              type="button"
-              className={secondaryButton}
-              onClick={() => props.onEdit(policy)}
-              aria-label={t('settings.editItem', { name: policy.name })}
-            >
-              {t('settings.edit')}
-            </button>
-            <DeleteButton
-              name={policy.name}
-              pending={remove.isPending}
-              onConfirm={() => remove.mutate(policy.id)}
-            />
-          </li>
-        ))}
-      </ol>
-      <Outcome error={remove.error} />
-    </Card>
+    <ItemList
+      items={props.policies}
+      name={(policy) => policy.name}
+      onEdit={props.onEdit}
+      remove={settingsApi.deletePolicy}
+      queryKey={policiesKey}
+      testId="policies-list"
+      rowTestId="policy-row"
+      ordered
+    >
+      {(policy) => (
+        <>
+          <p className="font-medium">
+            <bdi dir="auto">{policy.name}</bdi>
+            {!policy.enabled && (
+              <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                {t('settings.rules.off')}
+              </span>
+            )}
+          </p>
+          <p className={`text-sm ${muted}`}>
+            {(policy.conditions.priorities ?? []).map((p) => t(`priority.${p}`)).join(', ') ||
+              t('settings.sla.anyPriority')}{' '}
+            · <bdi dir="auto">{calendarName(policy.calendarId)}</bdi>
+          </p>
+          <dl className="mt-1 flex flex-wrap gap-x-4 gap-y-1 text-sm">
+            {slaTargetNames.map((name) => {
+              const target = policy.targets[name];
+              if (!target) return null;
+              return (
+                <div key={name} className="flex gap-1">
+                  <dt className={muted}>{t(`settings.sla.target.${name}`)}:</dt>
+                  <dd>{durationText(target.seconds)}</dd>
+                </div>
+              );
+            })}
+          </dl>
+        </>
+      )}
+    </ItemList>
   );
 }
 

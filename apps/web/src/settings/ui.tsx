@@ -9,6 +9,7 @@ import {
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError } from '../api.js';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useIntl } from 'react-intl';
 import { useErrorText, useT } from '../i18n.js';
 import { en, type MessageKey } from '../messages/en.js';
@@ -457,4 +458,63 @@ export function useWeekdayName() {
   // 2024-01-01 was a Monday: ISO weekday 1.
   return (day: number) =>
     intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
+}
+
+/**
+ * The list of an `EditableScreen`: each thing's own lines, then Edit and a two-step Delete
+ * (which refreshes `queryKey`; a refusal shows under the list in words).
+ */
+export function ItemList<T extends { id: string }>(props: {
+  items: readonly T[];
+  name: (item: T) => string;
+  onEdit: (item: T) => void;
+  remove: (id: string) => Promise<unknown>;
+  queryKey: readonly unknown[];
+  testId: string;
+  rowTestId: string;
+  /** The order matters (tried first to last): an ordered list. */
+  ordered?: boolean;
+  /** Rows whose lines run long put the buttons at the top. */
+  alignTop?: boolean;
+  children: (item: T) => ReactNode;
+}) {
+  const t = useT();
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: props.remove,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: props.queryKey }),
+  });
+  const List = props.ordered ? 'ol' : 'ul';
+  return (
+    <Card>
+      <List className="divide-y divide-slate-200 dark:divide-slate-800" data-testid={props.testId}>
+        {props.items.map((item) => {
+          const name = props.name(item);
+          return (
+            <li
+              key={item.id}
+              className={`flex flex-wrap gap-3 py-3 ${props.alignTop ? 'items-start' : 'items-center'}`}
+              data-testid={props.rowTestId}
+            >
+              <div className="min-w-0 flex-1">{props.children(item)}</div>
+              <button
+                type="button"
+                className={secondaryButton}
+                onClick={() => props.onEdit(item)}
+                aria-label={t('settings.editItem', { name })}
+              >
+                {t('settings.edit')}
+              </button>
+              <DeleteButton
+                name={name}
+                pending={remove.isPending}
+                onConfirm={() => remove.mutate(item.id)}
+              />
+            </li>
+          );
+        })}
+      </List>
+      <Outcome error={remove.error} />
+    </Card>
+  );
 }

@@ -13,11 +13,10 @@ import {
   Card,
   CheckboxField,
   EditableScreen,
+  EditorForm,
   ItemList,
-  FormButtons,
   inlineInputClass,
   muted,
-  Outcome,
   QueryState,
   secondaryButton,
   SelectField,
@@ -177,110 +176,109 @@ function CalendarEditor({ calendar, onDone }: { calendar?: Calendar; onDone: () 
     : t('settings.calendars.new');
   return (
     <>
-      <Card label={title}>
-        <h3 className="mb-3 font-medium">{title}</h3>
-        <form noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
-          <TextField
-            label={t('settings.calendars.name')}
-            value={values.name}
-            onChange={set('name')}
-            problem={problems.name}
-            dir="auto"
-            data-testid="calendar-name"
+      <EditorForm
+        title={title}
+        onSubmit={submit}
+        pending={save.isPending}
+        error={save.error}
+        onCancel={onDone}
+      >
+        <TextField
+          label={t('settings.calendars.name')}
+          value={values.name}
+          onChange={set('name')}
+          problem={problems.name}
+          dir="auto"
+          data-testid="calendar-name"
+        />
+        <TimeZoneField
+          label={t('settings.calendars.timeZone')}
+          value={values.timeZone}
+          onChange={set('timeZone')}
+          problem={problems.timeZone}
+          testId="calendar-time-zone"
+        />
+        <div className="sm:col-span-2">
+          <CheckboxField
+            label={t('settings.calendars.alwaysOpen')}
+            hint={t('settings.calendars.alwaysOpenHint')}
+            checked={values.alwaysOpen}
+            onChange={set('alwaysOpen')}
           />
-          <TimeZoneField
-            label={t('settings.calendars.timeZone')}
-            value={values.timeZone}
-            onChange={set('timeZone')}
-            problem={problems.timeZone}
-            testId="calendar-time-zone"
-          />
+        </div>
+        {!values.alwaysOpen && (
           <div className="sm:col-span-2">
-            <CheckboxField
-              label={t('settings.calendars.alwaysOpen')}
-              hint={t('settings.calendars.alwaysOpenHint')}
-              checked={values.alwaysOpen}
-              onChange={set('alwaysOpen')}
+            <WeeklyHoursEditor
+              legend={t('settings.calendars.hours')}
+              value={hours}
+              onChange={setHours}
+              showProblems={tried}
             />
+            {problems.hours && (
+              <p role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
+                {t(problems.hours.key, problems.hours.values)}
+              </p>
+            )}
           </div>
-          {!values.alwaysOpen && (
-            <div className="sm:col-span-2">
-              <WeeklyHoursEditor
-                legend={t('settings.calendars.hours')}
-                value={hours}
-                onChange={setHours}
-                showProblems={tried}
-              />
-              {problems.hours && (
-                <p role="alert" className="mt-1 text-sm text-red-700 dark:text-red-300">
-                  {t(problems.hours.key, problems.hours.values)}
-                </p>
-              )}
-            </div>
-          )}
-          <SelectField
-            label={t('settings.calendars.country')}
-            hint={t('settings.calendars.countryHint')}
-            value={values.country}
-            onChange={set('country')}
-            problem={problems.holidays}
-            options={[
-              { value: '', label: t('settings.calendars.noHolidays') },
-              ...countries.map((c) => ({ value: c.code, label: c.name })),
-            ]}
-            data-testid="calendar-country"
-          />
-          <TextField
-            label={t('settings.calendars.region')}
-            hint={t('settings.calendars.regionHint')}
-            value={values.region}
-            onChange={set('region')}
-            problem={problems.region}
-            disabled={!values.country}
-            maxLength={3}
-            dir="ltr"
-          />
-          <fieldset className="min-w-0 sm:col-span-2">
-            <legend className="text-sm font-medium">{t('settings.calendars.closedDates')}</legend>
-            <p className={`text-xs ${muted}`}>{t('settings.calendars.closedDatesHint')}</p>
-            <ul className="mt-2 flex flex-wrap gap-2" data-testid="closed-dates">
-              {closedDates.map((date) => (
-                <li
-                  key={date}
-                  className="flex items-center gap-1 rounded-full bg-slate-100 py-0.5 pe-1 ps-3 text-sm dark:bg-slate-800"
+        )}
+        <SelectField
+          label={t('settings.calendars.country')}
+          hint={t('settings.calendars.countryHint')}
+          value={values.country}
+          onChange={set('country')}
+          problem={problems.holidays}
+          options={[
+            { value: '', label: t('settings.calendars.noHolidays') },
+            ...countries.map((c) => ({ value: c.code, label: c.name })),
+          ]}
+          data-testid="calendar-country"
+        />
+        <TextField
+          label={t('settings.calendars.region')}
+          hint={t('settings.calendars.regionHint')}
+          value={values.region}
+          onChange={set('region')}
+          problem={problems.region}
+          disabled={!values.country}
+          maxLength={3}
+          dir="ltr"
+        />
+        <fieldset className="min-w-0 sm:col-span-2">
+          <legend className="text-sm font-medium">{t('settings.calendars.closedDates')}</legend>
+          <p className={`text-xs ${muted}`}>{t('settings.calendars.closedDatesHint')}</p>
+          <ul className="mt-2 flex flex-wrap gap-2" data-testid="closed-dates">
+            {closedDates.map((date) => (
+              <li
+                key={date}
+                className="flex items-center gap-1 rounded-full bg-slate-100 py-0.5 pe-1 ps-3 text-sm dark:bg-slate-800"
+              >
+                {dateText(date)}
+                <button
+                  type="button"
+                  className="rounded-full p-0.5 hover:bg-slate-200 dark:hover:bg-slate-700"
+                  aria-label={t('settings.calendars.removeDate', { date: dateText(date) })}
+                  onClick={() => setClosedDates(closedDates.filter((d) => d !== date))}
                 >
-                  {dateText(date)}
-                  <button
-                    type="button"
-                    className="rounded-full p-0.5 hover:bg-slate-200 dark:hover:bg-slate-700"
-                    aria-label={t('settings.calendars.removeDate', { date: dateText(date) })}
-                    onClick={() => setClosedDates(closedDates.filter((d) => d !== date))}
-                  >
-                    <X aria-hidden className="size-3.5" />
-                  </button>
-                </li>
-              ))}
-            </ul>
-            <div className="mt-2 flex flex-wrap items-center gap-2">
-              <input
-                type="date"
-                className={`${inlineInputClass} w-auto`}
-                aria-label={t('settings.calendars.closedDate')}
-                value={newDate}
-                onChange={(e) => setNewDate(e.target.value)}
-                data-testid="closed-date"
-              />
-              <button type="button" className={secondaryButton} onClick={addDate}>
-                {t('settings.calendars.addDate')}
-              </button>
-            </div>
-          </fieldset>
-          <div className="space-y-2 sm:col-span-2">
-            <FormButtons pending={save.isPending} onCancel={onDone} />
-            <Outcome error={save.error} />
+                  <X aria-hidden className="size-3.5" />
+                </button>
+              </li>
+            ))}
+          </ul>
+          <div className="mt-2 flex flex-wrap items-center gap-2">
+            <input
+              type="date"
+              className={`${inlineInputClass} w-auto`}
+              aria-label={t('settings.calendars.closedDate')}
+              value={newDate}
+              onChange={(e) => setNewDate(e.target.value)}
+              data-testid="closed-date"
+            />
+            <button type="button" className={secondaryButton} onClick={addDate}>
+              {t('settings.calendars.addDate')}
+            </button>
           </div>
-        </form>
-      </Card>
+        </fieldset>
+      </EditorForm>
       {calendar && <UpcomingClosedDays calendar={calendar} />}
     </>
   );

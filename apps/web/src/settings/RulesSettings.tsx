@@ -12,14 +12,12 @@ import {
   type RuleForm,
 } from './rules.js';
 import {
-  Card,
   CheckboxField,
   Choices,
   EditableScreen,
+  EditorForm,
   ItemList,
-  FormButtons,
   muted,
-  Outcome,
   SelectField,
   TextArea,
   TextField,
@@ -160,185 +158,184 @@ function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }
   );
   const title = rule ? t('settings.editItem', { name: rule.name }) : t('settings.rules.new');
   return (
-    <Card label={title}>
-      <h3 className="mb-3 font-medium">{title}</h3>
-      <form noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label={t('settings.rules.name')}
-          value={form.name}
-          onChange={set('name')}
-          problem={problems.name}
-          dir="auto"
-          data-testid="rule-name"
+    <EditorForm
+      title={title}
+      onSubmit={submit}
+      pending={save.isPending}
+      error={save.error}
+      onCancel={onDone}
+    >
+      <TextField
+        label={t('settings.rules.name')}
+        value={form.name}
+        onChange={set('name')}
+        problem={problems.name}
+        dir="auto"
+        data-testid="rule-name"
+      />
+      <TextField
+        label={t('settings.rules.position')}
+        hint={t('settings.rules.positionHint')}
+        type="number"
+        inputMode="numeric"
+        min={0}
+        value={form.position}
+        onChange={set('position')}
+        problem={problems.position}
+      />
+      <div className="sm:col-span-2">
+        <CheckboxField
+          label={t('settings.rules.enabled')}
+          checked={form.enabled}
+          onChange={set('enabled')}
         />
-        <TextField
-          label={t('settings.rules.position')}
-          hint={t('settings.rules.positionHint')}
-          type="number"
-          inputMode="numeric"
-          min={0}
-          value={form.position}
-          onChange={set('position')}
-          problem={problems.position}
-        />
-        <div className="sm:col-span-2">
-          <CheckboxField
-            label={t('settings.rules.enabled')}
-            checked={form.enabled}
-            onChange={set('enabled')}
+      </div>
+      {section(
+        t('settings.rules.when'),
+        <>
+          <p className={`text-xs ${muted}`}>{t('settings.rules.whenHint')}</p>
+          <Choices
+            legend={t('settings.rules.channels')}
+            options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+            chosen={form.channels}
+            onChange={set('channels')}
           />
-        </div>
-        {section(
-          t('settings.rules.when'),
-          <>
-            <p className={`text-xs ${muted}`}>{t('settings.rules.whenHint')}</p>
+          {mailboxes.data && mailboxes.data.data.length > 0 && (
             <Choices
-              legend={t('settings.rules.channels')}
-              options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
-              chosen={form.channels}
-              onChange={set('channels')}
+              legend={t('settings.rules.mailboxes')}
+              options={mailboxes.data.data.map((m) => ({ value: m.id, label: m.address }))}
+              chosen={form.mailboxIds}
+              onChange={set('mailboxIds')}
             />
-            {mailboxes.data && mailboxes.data.data.length > 0 && (
-              <Choices
-                legend={t('settings.rules.mailboxes')}
-                options={mailboxes.data.data.map((m) => ({ value: m.id, label: m.address }))}
-                chosen={form.mailboxIds}
-                onChange={set('mailboxIds')}
-              />
-            )}
-            <Choices
-              legend={t('settings.rules.languages')}
-              options={locales.map((l) => ({ value: l, label: localeNames[l] }))}
-              chosen={form.languages}
-              onChange={set('languages')}
+          )}
+          <Choices
+            legend={t('settings.rules.languages')}
+            options={locales.map((l) => ({ value: l, label: localeNames[l] }))}
+            chosen={form.languages}
+            onChange={set('languages')}
+          />
+          <Choices
+            legend={t('settings.rules.priorities')}
+            options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
+            chosen={form.priorities}
+            onChange={set('priorities')}
+          />
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextArea
+              label={t('settings.rules.keywords')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.keywords}
+              onChange={set('keywords')}
+              problem={problems.keywords}
+              dir="auto"
+              data-testid="rule-keywords"
             />
-            <Choices
-              legend={t('settings.rules.priorities')}
-              options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
-              chosen={form.priorities}
-              onChange={set('priorities')}
+            <TextArea
+              label={t('settings.rules.tags')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.tags}
+              onChange={set('tags')}
+              problem={problems.tags}
+              dir="auto"
             />
+          </div>
+          <CheckboxField
+            label={t('settings.rules.hours')}
+            checked={form.hoursOn}
+            onChange={set('hoursOn')}
+          />
+          {form.hoursOn && (
             <div className="grid gap-4 sm:grid-cols-2">
-              <TextArea
-                label={t('settings.rules.keywords')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.keywords}
-                onChange={set('keywords')}
-                problem={problems.keywords}
-                dir="auto"
-                data-testid="rule-keywords"
+              <TextField
+                label={t('settings.rules.from')}
+                type="time"
+                value={form.from}
+                onChange={set('from')}
               />
-              <TextArea
-                label={t('settings.rules.tags')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.tags}
-                onChange={set('tags')}
-                problem={problems.tags}
-                dir="auto"
+              <TextField
+                label={t('settings.rules.to')}
+                type="time"
+                value={form.to}
+                onChange={set('to')}
               />
-            </div>
-            <CheckboxField
-              label={t('settings.rules.hours')}
-              checked={form.hoursOn}
-              onChange={set('hoursOn')}
-            />
-            {form.hoursOn && (
-              <div className="grid gap-4 sm:grid-cols-2">
-                <TextField
-                  label={t('settings.rules.from')}
-                  type="time"
-                  value={form.from}
-                  onChange={set('from')}
+              <div className="sm:col-span-2">
+                <Choices
+                  legend={t('settings.rules.weekdays')}
+                  options={weekdays.map((d) => ({ value: d, label: dayName(d) }))}
+                  chosen={form.weekdays}
+                  onChange={set('weekdays')}
                 />
-                <TextField
-                  label={t('settings.rules.to')}
-                  type="time"
-                  value={form.to}
-                  onChange={set('to')}
-                />
-                <div className="sm:col-span-2">
-                  <Choices
-                    legend={t('settings.rules.weekdays')}
-                    options={weekdays.map((d) => ({ value: d, label: dayName(d) }))}
-                    chosen={form.weekdays}
-                    onChange={set('weekdays')}
-                  />
-                </div>
               </div>
-            )}
-            {others.length > 0 && (
-              <p className={`text-xs ${muted}`}>
-                {t('settings.rules.otherConditions', { names: others.join(', ') })}
-              </p>
-            )}
-          </>,
-        )}
-        {section(
-          t('settings.rules.then'),
-          <>
-            <div className="grid gap-4 sm:grid-cols-2">
-              <SelectField
-                label={t('settings.rules.team')}
-                value={form.teamId}
-                onChange={set('teamId')}
-                options={[
-                  { value: '', label: t('settings.rules.noTeam') },
-                  ...(teams.data?.data ?? []).map((x) => ({ value: x.id, label: x.name })),
-                ]}
-                data-testid="rule-team"
-              />
-              <SelectField
-                label={t('settings.rules.setPriority')}
-                value={form.setPriority}
-                onChange={set('setPriority')}
-                options={[
-                  { value: '' as const, label: t('settings.rules.keepPriority') },
-                  ...priorities.map((p) => ({ value: p, label: t(`priority.${p}`) })),
-                ]}
-              />
-              <TextArea
-                label={t('settings.rules.addTags')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.addTags}
-                onChange={set('addTags')}
-                problem={problems.addTags}
-                dir="auto"
-              />
             </div>
-            {skills.data && skills.data.data.length > 0 && (
-              <Choices
-                legend={t('settings.rules.requiredSkills')}
-                options={skills.data.data.map((s) => ({
-                  value: s.id,
-                  label: s.label ? `${s.label} (${s.type})` : `${s.type}: ${s.value}`,
-                }))}
-                chosen={form.requiredSkills}
-                onChange={set('requiredSkills')}
-              />
-            )}
-            {form.teamId && (
-              <CheckboxField
-                label={t('settings.rules.escalate')}
-                hint={t('settings.rules.escalateHint')}
-                checked={form.escalate}
-                onChange={set('escalate')}
-              />
-            )}
-            {problems.actions && (
-              <p role="alert" className="text-xs text-red-700 dark:text-red-300">
-                {t(problems.actions.key)}
-              </p>
-            )}
-          </>,
-        )}
-        <div className="space-y-2 sm:col-span-2">
-          <FormButtons pending={save.isPending} onCancel={onDone} />
-          <Outcome error={save.error} />
-        </div>
-      </form>
-    </Card>
+          )}
+          {others.length > 0 && (
+            <p className={`text-xs ${muted}`}>
+              {t('settings.rules.otherConditions', { names: others.join(', ') })}
+            </p>
+          )}
+        </>,
+      )}
+      {section(
+        t('settings.rules.then'),
+        <>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <SelectField
+              label={t('settings.rules.team')}
+              value={form.teamId}
+              onChange={set('teamId')}
+              options={[
+                { value: '', label: t('settings.rules.noTeam') },
+                ...(teams.data?.data ?? []).map((x) => ({ value: x.id, label: x.name })),
+              ]}
+              data-testid="rule-team"
+            />
+            <SelectField
+              label={t('settings.rules.setPriority')}
+              value={form.setPriority}
+              onChange={set('setPriority')}
+              options={[
+                { value: '' as const, label: t('settings.rules.keepPriority') },
+                ...priorities.map((p) => ({ value: p, label: t(`priority.${p}`) })),
+              ]}
+            />
+            <TextArea
+              label={t('settings.rules.addTags')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.addTags}
+              onChange={set('addTags')}
+              problem={problems.addTags}
+              dir="auto"
+            />
+          </div>
+          {skills.data && skills.data.data.length > 0 && (
+            <Choices
+              legend={t('settings.rules.requiredSkills')}
+              options={skills.data.data.map((s) => ({
+                value: s.id,
+                label: s.label ? `${s.label} (${s.type})` : `${s.type}: ${s.value}`,
+              }))}
+              chosen={form.requiredSkills}
+              onChange={set('requiredSkills')}
+            />
+          )}
+          {form.teamId && (
+            <CheckboxField
+              label={t('settings.rules.escalate')}
+              hint={t('settings.rules.escalateHint')}
+              checked={form.escalate}
+              onChange={set('escalate')}
+            />
+          )}
+          {problems.actions && (
+            <p role="alert" className="text-xs text-red-700 dark:text-red-300">
+              {t(problems.actions.key)}
+            </p>
+          )}
+        </>,
+      )}
+    </EditorForm>
   );
 }

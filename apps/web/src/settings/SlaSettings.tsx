@@ -18,14 +18,12 @@ import {
   type PolicyForm,
 } from './sla.js';
 import {
-  Card,
   CheckboxField,
   Choices,
   EditableScreen,
+  EditorForm,
   ItemList,
-  FormButtons,
   muted,
-  Outcome,
   secondaryButton,
   SelectField,
   TextArea,
@@ -212,172 +210,170 @@ function PolicyEditor({ policy, onDone }: { policy?: SlaPolicy; onDone: () => vo
   }));
   const title = policy ? t('settings.editItem', { name: policy.name }) : t('settings.sla.new');
   return (
-    <Card label={title}>
-      <h3 className="mb-3 font-medium">{title}</h3>
-      <form noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label={t('settings.sla.name')}
-          value={form.name}
-          onChange={set('name')}
-          problem={problems.name}
-          dir="auto"
-          data-testid="policy-name"
+    <EditorForm
+      title={title}
+      onSubmit={submit}
+      pending={save.isPending}
+      error={save.error}
+      onCancel={onDone}
+    >
+      <TextField
+        label={t('settings.sla.name')}
+        value={form.name}
+        onChange={set('name')}
+        problem={problems.name}
+        dir="auto"
+        data-testid="policy-name"
+      />
+      <TextField
+        label={t('settings.rules.position')}
+        hint={t('settings.sla.positionHint')}
+        value={form.position}
+        onChange={set('position')}
+        problem={problems.position}
+        inputMode="numeric"
+        dir="ltr"
+      />
+      <TextArea
+        className="sm:col-span-2"
+        label={t('settings.sla.description')}
+        rows={2}
+        value={form.description}
+        onChange={set('description')}
+        problem={problems.description}
+        dir="auto"
+      />
+      <div className="space-y-2 sm:col-span-2">
+        <CheckboxField
+          label={t('settings.sla.enabled')}
+          checked={form.enabled}
+          onChange={set('enabled')}
         />
-        <TextField
-          label={t('settings.rules.position')}
-          hint={t('settings.sla.positionHint')}
-          value={form.position}
-          onChange={set('position')}
-          problem={problems.position}
-          inputMode="numeric"
-          dir="ltr"
-        />
-        <TextArea
-          className="sm:col-span-2"
-          label={t('settings.sla.description')}
-          rows={2}
-          value={form.description}
-          onChange={set('description')}
-          problem={problems.description}
-          dir="auto"
-        />
-        <div className="space-y-2 sm:col-span-2">
-          <CheckboxField
-            label={t('settings.sla.enabled')}
-            checked={form.enabled}
-            onChange={set('enabled')}
+      </div>
+
+      {section(
+        t('settings.sla.appliesTo'),
+        <>
+          <Choices
+            legend={t('settings.rules.priorities')}
+            options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
+            chosen={form.priorities}
+            onChange={set('priorities')}
           />
-        </div>
-
-        {section(
-          t('settings.sla.appliesTo'),
-          <>
+          <Choices
+            legend={t('settings.rules.channels')}
+            options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+            chosen={form.channels}
+            onChange={set('channels')}
+          />
+          {teamOptions.length > 0 && (
             <Choices
-              legend={t('settings.rules.priorities')}
-              options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
-              chosen={form.priorities}
-              onChange={set('priorities')}
+              legend={t('settings.section.teams')}
+              options={teamOptions}
+              chosen={form.teamIds}
+              onChange={set('teamIds')}
             />
-            <Choices
-              legend={t('settings.rules.channels')}
-              options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
-              chosen={form.channels}
-              onChange={set('channels')}
+          )}
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextArea
+              label={t('settings.sla.categories')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.categories}
+              onChange={set('categories')}
+              problem={problems.categories}
+              dir="auto"
             />
-            {teamOptions.length > 0 && (
-              <Choices
-                legend={t('settings.section.teams')}
-                options={teamOptions}
-                chosen={form.teamIds}
-                onChange={set('teamIds')}
-              />
-            )}
-            <div className="grid gap-4 sm:grid-cols-2">
-              <TextArea
-                label={t('settings.sla.categories')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.categories}
-                onChange={set('categories')}
-                problem={problems.categories}
-                dir="auto"
-              />
-              <TextArea
-                label={t('settings.rules.tags')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.tags}
-                onChange={set('tags')}
-                problem={problems.tags}
-                dir="auto"
-              />
-            </div>
-            {(policy?.conditions.organizationIds ?? policy?.conditions.contact) && (
-              <p className={`text-xs ${muted}`}>{t('settings.sla.otherConditions')}</p>
-            )}
-          </>,
-          t('settings.sla.appliesToHint'),
-        )}
+            <TextArea
+              label={t('settings.rules.tags')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.tags}
+              onChange={set('tags')}
+              problem={problems.tags}
+              dir="auto"
+            />
+          </div>
+          {(policy?.conditions.organizationIds ?? policy?.conditions.contact) && (
+            <p className={`text-xs ${muted}`}>{t('settings.sla.otherConditions')}</p>
+          )}
+        </>,
+        t('settings.sla.appliesToHint'),
+      )}
 
-        {section(
-          t('settings.sla.targets'),
-          <>
-            <div className="grid gap-4 sm:grid-cols-3">
-              {slaTargetNames.map((name) => (
-                <div key={name} className="space-y-2">
-                  <TextField
-                    label={t(`settings.sla.target.${name}`)}
-                    value={form.targets[name].duration}
-                    onChange={(value) => setTarget(name, { duration: value })}
-                    problem={problems[name]}
-                    placeholder={t('settings.sla.noTarget')}
-                    dir="ltr"
-                    data-testid={`target-${name}`}
-                  />
-                  <CheckboxField
-                    label={t('settings.sla.businessHours')}
-                    checked={form.targets[name].businessHours}
-                    onChange={(businessHours) => setTarget(name, { businessHours })}
-                  />
-                </div>
-              ))}
-            </div>
-            {problems.targets && (
-              <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-                {t(problems.targets.key)}
-              </p>
-            )}
-            <SelectField
-              label={t('settings.sla.calendar')}
-              hint={t('settings.sla.calendarHint')}
-              value={form.calendarId}
-              onChange={set('calendarId')}
-              options={[
-                { value: '', label: t('settings.sla.teamCalendar') },
-                ...(calendars.data?.data ?? []).map((c) => ({ value: c.id, label: c.name })),
-              ]}
-              data-testid="policy-calendar"
-            />
-            <CheckboxField
-              label={t('settings.sla.pauseOnHold')}
-              hint={t('settings.sla.pauseOnHoldHint')}
-              checked={form.pauseOnHold}
-              onChange={set('pauseOnHold')}
-            />
-          </>,
-          t('settings.sla.targetsHint'),
-        )}
+      {section(
+        t('settings.sla.targets'),
+        <>
+          <div className="grid gap-4 sm:grid-cols-3">
+            {slaTargetNames.map((name) => (
+              <div key={name} className="space-y-2">
+                <TextField
+                  label={t(`settings.sla.target.${name}`)}
+                  value={form.targets[name].duration}
+                  onChange={(value) => setTarget(name, { duration: value })}
+                  problem={problems[name]}
+                  placeholder={t('settings.sla.noTarget')}
+                  dir="ltr"
+                  data-testid={`target-${name}`}
+                />
+                <CheckboxField
+                  label={t('settings.sla.businessHours')}
+                  checked={form.targets[name].businessHours}
+                  onChange={(businessHours) => setTarget(name, { businessHours })}
+                />
+              </div>
+            ))}
+          </div>
+          {problems.targets && (
+            <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+              {t(problems.targets.key)}
+            </p>
+          )}
+          <SelectField
+            label={t('settings.sla.calendar')}
+            hint={t('settings.sla.calendarHint')}
+            value={form.calendarId}
+            onChange={set('calendarId')}
+            options={[
+              { value: '', label: t('settings.sla.teamCalendar') },
+              ...(calendars.data?.data ?? []).map((c) => ({ value: c.id, label: c.name })),
+            ]}
+            data-testid="policy-calendar"
+          />
+          <CheckboxField
+            label={t('settings.sla.pauseOnHold')}
+            hint={t('settings.sla.pauseOnHoldHint')}
+            checked={form.pauseOnHold}
+            onChange={set('pauseOnHold')}
+          />
+        </>,
+        t('settings.sla.targetsHint'),
+      )}
 
-        {section(
-          t('settings.sla.warnings'),
-          <>
-            <TextField
-              label={t('settings.sla.warnAt')}
-              hint={t('settings.sla.warnAtHint')}
-              value={form.warnAtPercent}
-              onChange={set('warnAtPercent')}
-              problem={problems.warnAtPercent}
-              dir="ltr"
-            />
-            <Escalations
-              escalations={form.escalations}
-              onChange={set('escalations')}
-              teams={teamOptions}
-            />
-            {escalationProblem && (
-              <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-                {t(escalationProblem.key)}
-              </p>
-            )}
-          </>,
-        )}
-
-        <div className="space-y-2 sm:col-span-2">
-          <FormButtons pending={save.isPending} onCancel={onDone} />
-          <Outcome error={save.error} />
-        </div>
-      </form>
-    </Card>
+      {section(
+        t('settings.sla.warnings'),
+        <>
+          <TextField
+            label={t('settings.sla.warnAt')}
+            hint={t('settings.sla.warnAtHint')}
+            value={form.warnAtPercent}
+            onChange={set('warnAtPercent')}
+            problem={problems.warnAtPercent}
+            dir="ltr"
+          />
+          <Escalations
+            escalations={form.escalations}
+            onChange={set('escalations')}
+            teams={teamOptions}
+          />
+          {escalationProblem && (
+            <p role="alert" className="text-sm text-red-700 dark:text-red-300">
+              {t(escalationProblem.key)}
+            </p>
+          )}
+        </>,
+      )}
+    </EditorForm>
   );
 }
 

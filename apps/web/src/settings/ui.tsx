@@ -6,6 +6,7 @@ import {
   type ReactNode,
   type Ref,
   type SelectHTMLAttributes,
+  type SyntheticEvent,
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError } from '../api.js';
@@ -515,6 +516,32 @@ export function ItemList<T extends { id: string }>(props: {
         })}
       </List>
       <Outcome error={remove.error} />
+    </Card>
+  );
+}
+
+/** An editor: its title, the fields in two columns, save and cancel, and the outcome. */
+export function EditorForm(props: {
+  title: string;
+  onSubmit: (event: SyntheticEvent) => void;
+  pending: boolean;
+  error: unknown;
+  onCancel: () => void;
+  children: ReactNode;
+  /** Shown in the card below the form (a preview). */
+  after?: ReactNode;
+}) {
+  return (
+    <Card label={props.title}>
+      <h3 className="mb-3 font-medium">{props.title}</h3>
+      <form noValidate onSubmit={props.onSubmit} className="grid gap-4 sm:grid-cols-2">
+        {props.children}
+        <div className="space-y-2 sm:col-span-2">
+          <FormButtons pending={props.pending} onCancel={props.onCancel} />
+          <Outcome error={props.error} />
+        </div>
+      </form>
+      {props.after}
     </Card>
   );
 }

@@ -215,6 +215,30 @@ const slaReportRoute = createRoute({
   component: lazyRouteComponent(() => import('./manager/SlaReport.js'), 'SlaReport'),
 });
 
+const calendarsSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/business-hours',
+  component: lazyRouteComponent(
+    () => import('./settings/CalendarsSettings.js'),
+    'CalendarsSettings',
+  ),
+});
+
+const slaSettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/sla-policies',
+  component: lazyRouteComponent(() => import('./settings/SlaSettings.js'), 'SlaSettings'),
+});
+
+const availabilitySettingsRoute = createRoute({
+  getParentRoute: () => settingsRoute,
+  path: '/availability',
+  component: lazyRouteComponent(
+    () => import('./settings/AvailabilitySettings.js'),
+    'AvailabilitySettings',
+  ),
+});
+
 export const router = createRouter({
   routeTree: rootRoute.addChildren([
     loginRoute,
@@ -232,6 +256,9 @@ export const router = createRouter({
       teamsSettingsRoute,
       skillsSettingsRoute,
       rulesSettingsRoute,
+      calendarsSettingsRoute,
+      slaSettingsRoute,
+      availabilitySettingsRoute,
       mailboxesSettingsRoute,
       cannedSettingsRoute,
       acknowledgementsSettingsRoute,

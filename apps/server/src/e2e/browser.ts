@@ -2,8 +2,10 @@ import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
+import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { hashPassword } from '../modules/auth/passwords.js';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { exited, startParley } from '../test/parley-process.js';
 
@@ -26,8 +28,11 @@ export interface AgentApp {
   stop: () => Promise<void>;
 }
 
-/** Builds the agent app, starts Parley on a new test database and launches Chromium. */
-export async function startAgentApp(): Promise<AgentApp> {
+/**
+ * Builds the agent app, starts Parley on a new test database and launches Chromium; the demo
+ * users named in `passwords` get those passwords (email → password).
+ */
+export async function startAgentApp(passwords: Record<string, string> = {}): Promise<AgentApp> {
   // The server serves what is built.
   execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
   const databaseUrl = await createTestDatabase();
@@ -39,6 +44,14 @@ export async function startAgentApp(): Promise<AgentApp> {
     PORT: String(await freePort()),
     SMTP_PORT: String(await freePort()),
   });
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  for (const [email, secret] of Object.entries(passwords))
+    await db.query(`update users set password_hash = $1 where email = $2`, [
+      await hashPassword(secret),
+      email,
+    ]);
+  await db.end();
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
   mkdirSync(SCREENSHOTS, { recursive: true });
   return {
@@ -55,17 +68,18 @@ export async function startAgentApp(): Promise<AgentApp> {
   };
 }
 
-/** Signs in through the login page in `locale` and waits for the inbox. */
+/** Signs in through the login page in `locale` (the owner unless someone else is given). */
 export async function signIn(
+  app: Pick<AgentApp, 'base' | 'password'>,
   page: Page,
-  base: string,
-  as: { email: string; password: string },
+  as = { email: 'owner@demo.localhost', password: '' },
   locale = 'en',
 ): Promise<void> {
+  // Strings, not functions: the server's TypeScript has no DOM types.
   await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
+  await page.goto(`${app.base}/`);
   await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
-  await page.locator('input[type=password]').fill(as.password);
+  await page.locator('input[type=password]').fill(as.password || app.password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
 }
@@ -79,4 +93,11 @@ export async function expectAccessible(page: Page, include?: string) {
   expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
     [],
   );
+}
+
+/** What the API says now, with the page's own session. */
+export async function apiGet<T>(app: Pick<AgentApp, 'base'>, page: Page, path: string): Promise<T> {
+  const response = await page.request.get(`${app.base}/api/v1${path}`);
+  expect(response.status(), path).toBe(200);
+  return (await response.json()) as T;
 }

@@ -40,7 +40,7 @@ async function newPage(width = 1280, height = 900) {
 }
 
 const signIn = (page: Page, as: { email: string; password: string }, locale = 'en') =>
-  signInAt(page, base, as, locale);
+  signInAt(app, page, as, locale);
 
 async function call<T>(page: Page, method: string, path: string, body?: unknown): Promise<T> {
   const csrf = await page.evaluate(async () => {

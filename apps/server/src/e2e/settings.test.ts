@@ -1,53 +1,32 @@
-import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../modules/auth/passwords.js';
-import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
+import {
+  apiGet as get,
+  expectAccessible,
+  signIn as signInAs,
+  startAgentApp,
+  type AgentApp,
+  SCREENSHOTS,
+} from './browser.js';
 
 let app: AgentApp;
-let browser: Browser;
-let base: string;
-let password: string;
 
 beforeAll(async () => {
-  app = await startAgentApp();
-  ({ browser, base, password } = app);
-  expect(base).toMatch(/^http/);
   // Ola, a demo agent, gets a known password.
-  const db = new pg.Client({ connectionString: app.databaseUrl });
-  await db.connect();
-  await db.query(`update users set password_hash = $1 where email = 'ola@demo.localhost'`, [
-    await hashPassword('ola-password-123'),
-  ]);
-  await db.end();
+  app = await startAgentApp({ 'ola@demo.localhost': 'ola-password-123' });
 }, 120_000);
 
 afterAll(() => app.stop());
 
 async function newPage(width = 1280, height = 860, colorScheme: 'light' | 'dark' = 'light') {
-  const context = await browser.newContext({ viewport: { width, height }, colorScheme });
+  const context = await app.browser.newContext({ viewport: { width, height }, colorScheme });
   return context.newPage();
 }
 
-async function signIn(
-  page: Page,
-  as = { email: 'owner@demo.localhost', password: '' },
-  locale = 'en',
-) {
-  await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
-  await page.locator('input[type=password]').fill(as.password || password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('list-title').waitFor();
-}
-
+const signIn = (page: Page, as?: { email: string; password: string }, locale?: string) =>
+  signInAs(app, page, as, locale);
 /** What the API says now, with the page's own session. */
-async function apiGet<T>(page: Page, path: string): Promise<T> {
-  const response = await page.request.get(`${base}/api/v1${path}`);
-  expect(response.status(), path).toBe(200);
-  return (await response.json()) as T;
-}
+const apiGet = <T>(page: Page, path: string) => get<T>(app, page, path);
 
 describe('settings', { timeout: 180_000 }, () => {
   it('lets an admin set up a team, an invitation, a canned response and a custom field', async () => {
@@ -306,7 +285,7 @@ describe('settings', { timeout: 180_000 }, () => {
   it('is laid out right to left in Persian and renders Chinese; fits a phone', async () => {
     const page = await newPage();
     await signIn(page, undefined, 'fa');
-    await page.goto(`${base}/app/settings/teams`);
+    await page.goto(`${app.base}/app/settings/teams`);
     await page.getByTestId('team-row').first().waitFor();
     await expect.poll(() => page.evaluate('document.documentElement.dir')).toBe('rtl');
     // The sections menu sits on the right-hand side, by logical properties alone.
@@ -314,7 +293,7 @@ describe('settings', { timeout: 180_000 }, () => {
     expect(nav?.x ?? 0).toBeGreaterThan(640);
     await expectAccessible(page);
     await page.screenshot({ path: `${SCREENSHOTS}/settings-teams-fa.png`, fullPage: true });
-    await page.goto(`${base}/app/settings/canned-responses`);
+    await page.goto(`${app.base}/app/settings/canned-responses`);
     await page.getByTestId('canned-row').first().waitFor();
     await page.getByTestId('canned-new').click();
     await page.screenshot({ path: `${SCREENSHOTS}/settings-canned-fa.png`, fullPage: true });
@@ -333,7 +312,7 @@ describe('settings', { timeout: 180_000 }, () => {
     // A phone, in dark mode.
     const phone = await newPage(390, 844, 'dark');
     await signIn(phone);
-    await phone.goto(`${base}/app/settings/teams`);
+    await phone.goto(`${app.base}/app/settings/teams`);
     await phone.getByTestId('team-row').first().waitFor();
     // Nothing wider than the screen.
     expect(await phone.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
@@ -358,7 +337,7 @@ describe('settings', { timeout: 180_000 }, () => {
     await page.getByTestId('list-title').waitFor();
     expect(await page.getByTestId('settings-link').count()).toBe(0);
     // Typed in by hand: no sections for her, and the invitations are refused with a 403.
-    await page.goto(`${base}/app/settings/users`);
+    await page.goto(`${app.base}/app/settings/users`);
     await page
       .getByText('Settings are for managers and administrators.', { exact: false })
       .waitFor();
@@ -367,7 +346,7 @@ describe('settings', { timeout: 180_000 }, () => {
       .filter({ hasText: 'Your role does not allow this.' })
       .first()
       .waitFor();
-    const refused = await page.request.get(`${base}/api/v1/invitations`);
+    const refused = await page.request.get(`${app.base}/api/v1/invitations`);
     expect(refused.status()).toBe(403);
     await expectAccessible(page);
     await page.context().close();

@@ -1,5 +1,5 @@
 import type { Locale, Me, NotificationPreferences, User } from '@parley/contract';
-import { useMutation, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
+import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
 import { ArrowLeft } from 'lucide-react';
 import { useRef, useState, type SyntheticEvent } from 'react';
@@ -8,6 +8,8 @@ import { initials } from '../format.js';
 import { localeNames, locales, useErrorText, useLocale, useT } from '../i18n.js';
 import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
+import { Absences } from '../settings/Absences.js';
+import { timeZones } from '../timezones.js';
 import {
   Field,
   FormMessage,
@@ -25,12 +27,6 @@ const emailPreferences = [
   'slaBreached',
 ] as const;
 const pushPreferences = ['slaWarning', 'slaBreached'] as const;
-
-/** Every IANA time zone the browser knows (and the current one, should it be missing). */
-function timeZones(current: string): string[] {
-  const all = Intl.supportedValuesOf('timeZone');
-  return all.includes(current) ? all : [current, ...all];
-}
 
 /** A picture scaled and cropped to a 160 px square, as a data: URL (WebP where supported). */
 async function squarePicture(file: File): Promise<string> {
@@ -76,6 +72,7 @@ export function Profile() {
         <h1 className="text-xl font-semibold">{t('profile.title')}</h1>
         <PictureSection user={me.user} />
         <DetailsForm key={me.user.id} me={me} />
+        <MyAbsences user={me.user} />
         <PasswordForm />
       </main>
     </div>
@@ -286,6 +283,22 @@ function DetailsForm({ me }: { me: Me }) {
         {t('profile.save')}
       </button>
     </form>
+  );
+}
+
+/** Your own absences and vacations: the server lets everyone record and remove their own. */
+function MyAbsences({ user }: { user: User }) {
+  const t = useT();
+  // The days count in the zone of your working hours if you have some, else your profile's.
+  const agent = useQuery({ queryKey: ['agent', user.id], queryFn: () => api.agent(user.id) });
+  return (
+    <section aria-labelledby="absences-heading" className={card}>
+      <h2 id="absences-heading" className="font-semibold">
+        {t('profile.absences')}
+      </h2>
+      <p className="text-sm text-slate-600 dark:text-slate-400">{t('profile.absencesHint')}</p>
+      <Absences userId={user.id} timeZone={agent.data?.schedule?.timeZone ?? user.timeZone} />
+    </section>
   );
 }
 

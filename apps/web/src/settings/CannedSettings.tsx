@@ -9,11 +9,10 @@ import { settingsApi } from './api.js';
 import { PlaceholderHelp } from './PlaceholderHelp.js';
 import { cannedPlaceholders, insertPlaceholder } from './placeholders.js';
 import {
-  Card,
   CheckboxField,
-  DeleteButton,
   EditableScreen,
-  FormButtons,
+  EditorForm,
+  ItemList,
   muted,
   Outcome,
   secondaryButton,
@@ -53,52 +52,38 @@ export function CannedSettings() {
 
 function CannedList(props: { items: CannedResponse[]; onEdit: (c: CannedResponse) => void }) {
   const t = useT();
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: settingsApi.deleteCanned,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: cannedKey }),
-  });
   return (
-    <Card>
-      <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="canned-list">
-        {props.items.map((c) => (
-          <li key={c.id} className="flex flex-wrap items-start gap-3 py-3" data-testid="canned-row">
-            <div className="min-w-0 flex-1">
-              <p className="font-medium">
-                <bdi dir="auto">{c.title}</bdi>
-                {c.shortcut && (
-                  <span className={`ms-2 font-mono text-xs ${muted}`} dir="ltr">
-                    /{c.shortcut}
-                  </span>
-                )}
-              </p>
-              <p className={`text-xs ${muted}`}>
-                {t(c.shared ? 'settings.canned.shared' : 'settings.canned.own')}
-                {' · '}
-                {c.language ? localeNames[c.language as Locale] : t('settings.canned.anyLanguage')}
-              </p>
-              <p className="mt-1 line-clamp-2 whitespace-pre-wrap text-sm" dir="auto">
-                {c.body}
-              </p>
-            </div>
-            <button
-              type="button"
-              className={secondaryButton}
-              onClick={() => props.onEdit(c)}
-              aria-label={t('settings.editItem', { name: c.title })}
-            >
-              {t('settings.edit')}
-            </button>
-            <DeleteButton
-              name={c.title}
-              pending={remove.isPending}
-              onConfirm={() => remove.mutate(c.id)}
-            />
-          </li>
-        ))}
-      </ul>
-      <Outcome error={remove.error} />
-    </Card>
+    <ItemList
+      items={props.items}
+      name={(c) => c.title}
+      onEdit={props.onEdit}
+      remove={settingsApi.deleteCanned}
+      queryKey={cannedKey}
+      testId="canned-list"
+      rowTestId="canned-row"
+      alignTop
+    >
+      {(c) => (
+        <>
+          <p className="font-medium">
+            <bdi dir="auto">{c.title}</bdi>
+            {c.shortcut && (
+              <span className={`ms-2 font-mono text-xs ${muted}`} dir="ltr">
+                /{c.shortcut}
+              </span>
+            )}
+          </p>
+          <p className={`text-xs ${muted}`}>
+            {t(c.shared ? 'settings.canned.shared' : 'settings.canned.own')}
+            {' · '}
+            {c.language ? localeNames[c.language as Locale] : t('settings.canned.anyLanguage')}
+          </p>
+          <p className="mt-1 line-clamp-2 whitespace-pre-wrap text-sm" dir="auto">
+            {c.body}
+          </p>
+        </>
+      )}
+    </ItemList>
   );
 }
 
@@ -161,64 +146,63 @@ function CannedForm({ canned, onDone }: { canned?: CannedResponse; onDone: () =>
   };
   const title = canned ? t('settings.editItem', { name: canned.title }) : t('settings.canned.new');
   return (
-    <Card label={title}>
-      <h3 className="mb-3 font-medium">{title}</h3>
-      <form noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          className="sm:col-span-2"
-          label={t('settings.canned.title')}
-          value={values.title}
-          onChange={set('title')}
-          problem={problems.title}
+    <EditorForm
+      title={title}
+      onSubmit={submit}
+      pending={save.isPending}
+      error={save.error}
+      onCancel={onDone}
+      after={canned && <Preview canned={canned} changed={values.body !== canned.body} />}
+    >
+      <TextField
+        className="sm:col-span-2"
+        label={t('settings.canned.title')}
+        value={values.title}
+        onChange={set('title')}
+        problem={problems.title}
+        dir="auto"
+        data-testid="canned-title"
+      />
+      <TextField
+        label={t('settings.canned.shortcut')}
+        hint={t('settings.canned.shortcutHint')}
+        value={values.shortcut}
+        onChange={set('shortcut')}
+        problem={problems.shortcut}
+        dir="ltr"
+      />
+      <SelectField<Locale | ''>
+        label={t('settings.canned.language')}
+        value={values.language}
+        onChange={set('language')}
+        options={[
+          { value: '', label: t('settings.canned.anyLanguage') },
+          ...locales.map((code) => ({ value: code, label: localeNames[code] })),
+        ]}
+      />
+      <div className="space-y-2 sm:col-span-2">
+        <TextArea
+          ref={bodyRef}
+          label={t('settings.canned.body')}
+          rows={6}
+          value={values.body}
+          onChange={set('body')}
+          problem={problems.body}
           dir="auto"
-          data-testid="canned-title"
+          data-testid="canned-body"
         />
-        <TextField
-          label={t('settings.canned.shortcut')}
-          hint={t('settings.canned.shortcutHint')}
-          value={values.shortcut}
-          onChange={set('shortcut')}
-          problem={problems.shortcut}
-          dir="ltr"
-        />
-        <SelectField<Locale | ''>
-          label={t('settings.canned.language')}
-          value={values.language}
-          onChange={set('language')}
-          options={[
-            { value: '', label: t('settings.canned.anyLanguage') },
-            ...locales.map((code) => ({ value: code, label: localeNames[code] })),
-          ]}
-        />
-        <div className="space-y-2 sm:col-span-2">
-          <TextArea
-            ref={bodyRef}
-            label={t('settings.canned.body')}
-            rows={6}
-            value={values.body}
-            onChange={set('body')}
-            problem={problems.body}
-            dir="auto"
-            data-testid="canned-body"
+        <PlaceholderHelp names={cannedPlaceholders} describe={describe} onInsert={insert} />
+      </div>
+      {!canned && mayShare && (
+        <div className="sm:col-span-2">
+          <CheckboxField
+            label={t('settings.canned.shareWithWorkspace')}
+            checked={values.shared}
+            onChange={set('shared')}
           />
-          <PlaceholderHelp names={cannedPlaceholders} describe={describe} onInsert={insert} />
         </div>
-        {!canned && mayShare && (
-          <div className="sm:col-span-2">
-            <CheckboxField
-              label={t('settings.canned.shareWithWorkspace')}
-              checked={values.shared}
-              onChange={set('shared')}
-            />
-          </div>
-        )}
-        <div className="space-y-2 sm:col-span-2">
-          <FormButtons pending={save.isPending} onCancel={onDone} />
-          <Outcome error={save.error} />
-        </div>
-      </form>
-      {canned && <Preview canned={canned} changed={values.body !== canned.body} />}
-    </Card>
+      )}
+    </EditorForm>
   );
 }
 

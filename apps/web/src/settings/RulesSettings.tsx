@@ -1,7 +1,6 @@
 import type { RoutingRule } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useId, useState, type ReactNode, type SyntheticEvent } from 'react';
-import { useIntl } from 'react-intl';
+import { useState, type ReactNode, type SyntheticEvent } from 'react';
 import { localeNames, locales, useT } from '../i18n.js';
 import { settingsApi } from './api.js';
 import {
@@ -10,21 +9,19 @@ import {
   priorities,
   ruleBody,
   channels,
-  toggled,
   type RuleForm,
 } from './rules.js';
 import {
-  Card,
   CheckboxField,
-  DeleteButton,
+  Choices,
   EditableScreen,
-  FormButtons,
+  EditorForm,
+  ItemList,
   muted,
-  Outcome,
-  secondaryButton,
   SelectField,
   TextArea,
   TextField,
+  useWeekdayName,
 } from './ui.js';
 import {
   check,
@@ -65,99 +62,36 @@ function RuleList(props: {
   onEdit: (rule: RoutingRule) => void;
 }) {
   const t = useT();
-  const queryClient = useQueryClient();
-  const remove = useMutation({
-    mutationFn: settingsApi.deleteRule,
-    onSuccess: () => queryClient.invalidateQueries({ queryKey: rulesKey }),
-  });
   return (
-    <Card>
-      <ol className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="rules-list">
-        {props.rules.map((rule) => {
-          const team = props.teamName(rule.actions.teamId);
-          return (
-            <li
-              key={rule.id}
-              className="flex flex-wrap items-center gap-3 py-3"
-              data-testid="rule-row"
-            >
-              <div className="min-w-0 flex-1">
-                <p className="font-medium">
-                  <bdi dir="auto">{rule.name}</bdi>
-                  {!rule.enabled && (
-                    <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                      {t('settings.rules.off')}
-                    </span>
-                  )}
-                </p>
-                <p className={`text-sm ${muted}`}>
-                  {t('settings.rules.summary', {
-                    count: Object.keys(rule.conditions).length,
-                    team: team ?? t('settings.teams.noTeam'),
-                  })}
-                </p>
-              </div>
-              <button
-                type="button"
-                className={secondaryButton}
-                onClick={() => props.onEdit(rule)}
-                aria-label={t('settings.editItem', { name: rule.name })}
-              >
-                {t('settings.edit')}
-              </button>
-              <DeleteButton
-                name={rule.name}
-                pending={remove.isPending}
-                onConfirm={() => remove.mutate(rule.id)}
-              />
-            </li>
-          );
-        })}
-      </ol>
-      <Outcome error={remove.error} />
-    </Card>
-  );
-}
-
-/** A group of checkboxes with a legend (each box labelled by its option). */
-function Choices<T extends string | number>(props: {
-  legend: string;
-  options: readonly { value: T; label: string }[];
-  chosen: readonly T[];
-  onChange: (chosen: T[]) => void;
-}) {
-  const id = useId();
-  return (
-    <fieldset>
-      <legend className="text-sm font-medium">{props.legend}</legend>
-      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
-        {props.options.map((option) => (
-          <label
-            key={String(option.value)}
-            htmlFor={`${id}-${String(option.value)}`}
-            className="flex items-center gap-1.5 text-sm"
-          >
-            <input
-              id={`${id}-${String(option.value)}`}
-              type="checkbox"
-              className="size-4 accent-indigo-600"
-              checked={props.chosen.includes(option.value)}
-              onChange={(e) =>
-                props.onChange(
-                  toggled(
-                    props.options.map((o) => o.value),
-                    props.chosen,
-                    option.value,
-                    e.target.checked,
-                  ),
-                )
-              }
-            />
-            <bdi dir="auto">{option.label}</bdi>
-          </label>
-        ))}
-      </div>
-    </fieldset>
+    <ItemList
+      items={props.rules}
+      name={(rule) => rule.name}
+      onEdit={props.onEdit}
+      remove={settingsApi.deleteRule}
+      queryKey={rulesKey}
+      testId="rules-list"
+      rowTestId="rule-row"
+      ordered
+    >
+      {(rule) => (
+        <>
+          <p className="font-medium">
+            <bdi dir="auto">{rule.name}</bdi>
+            {!rule.enabled && (
+              <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+                {t('settings.rules.off')}
+              </span>
+            )}
+          </p>
+          <p className={`text-sm ${muted}`}>
+            {t('settings.rules.summary', {
+              count: Object.keys(rule.conditions).length,
+              team: props.teamName(rule.actions.teamId) ?? t('settings.teams.noTeam'),
+            })}
+          </p>
+        </>
+      )}
+    </ItemList>
   );
 }
 
@@ -165,7 +99,6 @@ type RuleFields = 'name' | 'position' | 'keywords' | 'tags' | 'addTags' | 'actio
 
 function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }) {
   const t = useT();
-  const intl = useIntl();
   const queryClient = useQueryClient();
   const teams = useQuery({ queryKey: ['settings', 'teams'], queryFn: settingsApi.teams });
   const skills = useQuery({ queryKey: ['settings', 'skills'], queryFn: settingsApi.skills });
@@ -216,9 +149,7 @@ function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }
     if (isValid(found)) save.mutate();
   };
   const others = otherConditions(rule);
-  const dayName = (day: number) =>
-    // 2024-01-01 was a Monday: ISO weekday 1.
-    intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
+  const dayName = useWeekdayName();
   const section = (title: string, children: ReactNode) => (
     <fieldset className="space-y-3 rounded-md border border-slate-200 p-3 sm:col-span-2 dark:border-slate-700">
       <legend className="px-1 text-sm font-medium">{title}</legend>
@@ -227,185 +158,184 @@ function RuleEditor({ rule, onDone }: { rule?: RoutingRule; onDone: () => void }
   );
   const title = rule ? t('settings.editItem', { name: rule.name }) : t('settings.rules.new');
   return (
-    <Card label={title}>
-      <h3 className="mb-3 font-medium">{title}</h3>
-      <form noValidate onSubmit={submit} className="grid gap-4 sm:grid-cols-2">
-        <TextField
-          label={t('settings.rules.name')}
-          value={form.name}
-          onChange={set('name')}
-          problem={problems.name}
-          dir="auto"
-          data-testid="rule-name"
+    <EditorForm
+      title={title}
+      onSubmit={submit}
+      pending={save.isPending}
+      error={save.error}
+      onCancel={onDone}
+    >
+      <TextField
+        label={t('settings.rules.name')}
+        value={form.name}
+        onChange={set('name')}
+        problem={problems.name}
+        dir="auto"
+        data-testid="rule-name"
+      />
+      <TextField
+        label={t('settings.rules.position')}
+        hint={t('settings.rules.positionHint')}
+        type="number"
+        inputMode="numeric"
+        min={0}
+        value={form.position}
+        onChange={set('position')}
+        problem={problems.position}
+      />
+      <div className="sm:col-span-2">
+        <CheckboxField
+          label={t('settings.rules.enabled')}
+          checked={form.enabled}
+          onChange={set('enabled')}
         />
-        <TextField
-          label={t('settings.rules.position')}
-          hint={t('settings.rules.positionHint')}
-          type="number"
-          inputMode="numeric"
-          min={0}
-          value={form.position}
-          onChange={set('position')}
-          problem={problems.position}
-        />
-        <div className="sm:col-span-2">
-          <CheckboxField
-            label={t('settings.rules.enabled')}
-            checked={form.enabled}
-            onChange={set('enabled')}
+      </div>
+      {section(
+        t('settings.rules.when'),
+        <>
+          <p className={`text-xs ${muted}`}>{t('settings.rules.whenHint')}</p>
+          <Choices
+            legend={t('settings.rules.channels')}
+            options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
+            chosen={form.channels}
+            onChange={set('channels')}
           />
-        </div>
-        {section(
-          t('settings.rules.when'),
-          <>
-            <p className={`text-xs ${muted}`}>{t('settings.rules.whenHint')}</p>
+          {mailboxes.data && mailboxes.data.data.length > 0 && (
             <Choices
-              legend={t('settings.rules.channels')}
-              options={channels.map((c) => ({ value: c, label: t(`channel.${c}`) }))}
-              chosen={form.channels}
-              onChange={set('channels')}
+              legend={t('settings.rules.mailboxes')}
+              options={mailboxes.data.data.map((m) => ({ value: m.id, label: m.address }))}
+              chosen={form.mailboxIds}
+              onChange={set('mailboxIds')}
             />
-            {mailboxes.data && mailboxes.data.data.length > 0 && (
-              <Choices
-                legend={t('settings.rules.mailboxes')}
-                options={mailboxes.data.data.map((m) => ({ value: m.id, label: m.address }))}
-                chosen={form.mailboxIds}
-                onChange={set('mailboxIds')}
-              />
-            )}
-            <Choices
-              legend={t('settings.rules.languages')}
-              options={locales.map((l) => ({ value: l, label: localeNames[l] }))}
-              chosen={form.languages}
-              onChange={set('languages')}
+          )}
+          <Choices
+            legend={t('settings.rules.languages')}
+            options={locales.map((l) => ({ value: l, label: localeNames[l] }))}
+            chosen={form.languages}
+            onChange={set('languages')}
+          />
+          <Choices
+            legend={t('settings.rules.priorities')}
+            options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
+            chosen={form.priorities}
+            onChange={set('priorities')}
+          />
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextArea
+              label={t('settings.rules.keywords')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.keywords}
+              onChange={set('keywords')}
+              problem={problems.keywords}
+              dir="auto"
+              data-testid="rule-keywords"
             />
-            <Choices
-              legend={t('settings.rules.priorities')}
-              options={priorities.map((p) => ({ value: p, label: t(`priority.${p}`) }))}
-              chosen={form.priorities}
-              onChange={set('priorities')}
+            <TextArea
+              label={t('settings.rules.tags')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.tags}
+              onChange={set('tags')}
+              problem={problems.tags}
+              dir="auto"
             />
+          </div>
+          <CheckboxField
+            label={t('settings.rules.hours')}
+            checked={form.hoursOn}
+            onChange={set('hoursOn')}
+          />
+          {form.hoursOn && (
             <div className="grid gap-4 sm:grid-cols-2">
-              <TextArea
-                label={t('settings.rules.keywords')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.keywords}
-                onChange={set('keywords')}
-                problem={problems.keywords}
-                dir="auto"
-                data-testid="rule-keywords"
+              <TextField
+                label={t('settings.rules.from')}
+                type="time"
+                value={form.from}
+                onChange={set('from')}
               />
-              <TextArea
-                label={t('settings.rules.tags')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.tags}
-                onChange={set('tags')}
-                problem={problems.tags}
-                dir="auto"
+              <TextField
+                label={t('settings.rules.to')}
+                type="time"
+                value={form.to}
+                onChange={set('to')}
               />
-            </div>
-            <CheckboxField
-              label={t('settings.rules.hours')}
-              checked={form.hoursOn}
-              onChange={set('hoursOn')}
-            />
-            {form.hoursOn && (
-              <div className="grid gap-4 sm:grid-cols-2">
-                <TextField
-                  label={t('settings.rules.from')}
-                  type="time"
-                  value={form.from}
-                  onChange={set('from')}
+              <div className="sm:col-span-2">
+                <Choices
+                  legend={t('settings.rules.weekdays')}
+                  options={weekdays.map((d) => ({ value: d, label: dayName(d) }))}
+                  chosen={form.weekdays}
+                  onChange={set('weekdays')}
                 />
-                <TextField
-                  label={t('settings.rules.to')}
-                  type="time"
-                  value={form.to}
-                  onChange={set('to')}
-                />
-                <div className="sm:col-span-2">
-                  <Choices
-                    legend={t('settings.rules.weekdays')}
-                    options={weekdays.map((d) => ({ value: d, label: dayName(d) }))}
-                    chosen={form.weekdays}
-                    onChange={set('weekdays')}
-                  />
-                </div>
               </div>
-            )}
-            {others.length > 0 && (
-              <p className={`text-xs ${muted}`}>
-                {t('settings.rules.otherConditions', { names: others.join(', ') })}
-              </p>
-            )}
-          </>,
-        )}
-        {section(
-          t('settings.rules.then'),
-          <>
-            <div className="grid gap-4 sm:grid-cols-2">
-              <SelectField
-                label={t('settings.rules.team')}
-                value={form.teamId}
-                onChange={set('teamId')}
-                options={[
-                  { value: '', label: t('settings.rules.noTeam') },
-                  ...(teams.data?.data ?? []).map((x) => ({ value: x.id, label: x.name })),
-                ]}
-                data-testid="rule-team"
-              />
-              <SelectField
-                label={t('settings.rules.setPriority')}
-                value={form.setPriority}
-                onChange={set('setPriority')}
-                options={[
-                  { value: '' as const, label: t('settings.rules.keepPriority') },
-                  ...priorities.map((p) => ({ value: p, label: t(`priority.${p}`) })),
-                ]}
-              />
-              <TextArea
-                label={t('settings.rules.addTags')}
-                hint={t('settings.rules.listHint')}
-                rows={2}
-                value={form.addTags}
-                onChange={set('addTags')}
-                problem={problems.addTags}
-                dir="auto"
-              />
             </div>
-            {skills.data && skills.data.data.length > 0 && (
-              <Choices
-                legend={t('settings.rules.requiredSkills')}
-                options={skills.data.data.map((s) => ({
-                  value: s.id,
-                  label: s.label ? `${s.label} (${s.type})` : `${s.type}: ${s.value}`,
-                }))}
-                chosen={form.requiredSkills}
-                onChange={set('requiredSkills')}
-              />
-            )}
-            {form.teamId && (
-              <CheckboxField
-                label={t('settings.rules.escalate')}
-                hint={t('settings.rules.escalateHint')}
-                checked={form.escalate}
-                onChange={set('escalate')}
-              />
-            )}
-            {problems.actions && (
-              <p role="alert" className="text-xs text-red-700 dark:text-red-300">
-                {t(problems.actions.key)}
-              </p>
-            )}
-          </>,
-        )}
-        <div className="space-y-2 sm:col-span-2">
-          <FormButtons pending={save.isPending} onCancel={onDone} />
-          <Outcome error={save.error} />
-        </div>
-      </form>
-    </Card>
+          )}
+          {others.length > 0 && (
+            <p className={`text-xs ${muted}`}>
+              {t('settings.rules.otherConditions', { names: others.join(', ') })}
+            </p>
+          )}
+        </>,
+      )}
+      {section(
+        t('settings.rules.then'),
+        <>
+          <div className="grid gap-4 sm:grid-cols-2">
+            <SelectField
+              label={t('settings.rules.team')}
+              value={form.teamId}
+              onChange={set('teamId')}
+              options={[
+                { value: '', label: t('settings.rules.noTeam') },
+                ...(teams.data?.data ?? []).map((x) => ({ value: x.id, label: x.name })),
+              ]}
+              data-testid="rule-team"
+            />
+            <SelectField
+              label={t('settings.rules.setPriority')}
+              value={form.setPriority}
+              onChange={set('setPriority')}
+              options={[
+                { value: '' as const, label: t('settings.rules.keepPriority') },
+                ...priorities.map((p) => ({ value: p, label: t(`priority.${p}`) })),
+              ]}
+            />
+            <TextArea
+              label={t('settings.rules.addTags')}
+              hint={t('settings.rules.listHint')}
+              rows={2}
+              value={form.addTags}
+              onChange={set('addTags')}
+              problem={problems.addTags}
+              dir="auto"
+            />
+          </div>
+          {skills.data && skills.data.data.length > 0 && (
+            <Choices
+              legend={t('settings.rules.requiredSkills')}
+              options={skills.data.data.map((s) => ({
+                value: s.id,
+                label: s.label ? `${s.label} (${s.type})` : `${s.type}: ${s.value}`,
+              }))}
+              chosen={form.requiredSkills}
+              onChange={set('requiredSkills')}
+            />
+          )}
+          {form.teamId && (
+            <CheckboxField
+              label={t('settings.rules.escalate')}
+              hint={t('settings.rules.escalateHint')}
+              checked={form.escalate}
+              onChange={set('escalate')}
+            />
+          )}
+          {problems.actions && (
+            <p role="alert" className="text-xs text-red-700 dark:text-red-300">
+              {t(problems.actions.key)}
+            </p>
+          )}
+        </>,
+      )}
+    </EditorForm>
   );
 }

@@ -2,6 +2,7 @@ import type { Locale, Workspace, WorkspaceUpdateBody } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type SyntheticEvent } from 'react';
 import { localeNames, locales, useT } from '../i18n.js';
+import { timeZones } from '../timezones.js';
 import { settingsApi } from './api.js';
 import {
   Card,
@@ -22,12 +23,6 @@ import {
   ticketPrefix,
   type Problems,
 } from './validate.js';
-
-/** The time zones this browser knows (the server checks the one chosen). */
-export function timeZones(current: string): string[] {
-  const known = Intl.supportedValuesOf('timeZone');
-  return known.includes(current) ? known : [current, ...known];
-}
 
 type Fields = 'name' | 'ticketPrefix' | 'timeZone' | 'reopenWindowDays';
 

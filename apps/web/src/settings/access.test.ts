@@ -7,13 +7,24 @@ describe('who sees which settings', () => {
   it('shows settings to managers and above, each section by the role the server asks', () => {
     expect(canSeeSettings('agent')).toBe(false);
     expect(canSeeSettings('collaborator')).toBe(false);
-    expect(sectionsFor('manager').map((s) => s.id)).toEqual(['teams', 'skills', 'rules', 'canned']);
+    expect(sectionsFor('manager').map((s) => s.id)).toEqual([
+      'teams',
+      'skills',
+      'rules',
+      'calendars',
+      'sla',
+      'availability',
+      'canned',
+    ]);
     expect(sectionsFor('admin').map((s) => s.id)).toEqual([
       'workspace',
       'users',
       'teams',
       'skills',
       'rules',
+      'calendars',
+      'sla',
+      'availability',
       'mailboxes',
       'canned',
       'acknowledgements',

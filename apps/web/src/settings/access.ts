@@ -10,7 +10,8 @@ export const roleOrder: readonly Role[] = ['owner', 'admin', 'manager', 'agent',
 
 /**
  * The settings screens in the order of the menu, each with the least role the server lets
- * change it (teams, skills and shared canned responses are kept by managers; the rest by admins).
+ * change it (teams, skills, routing, business hours, SLA policies, agents' availability and
+ * shared canned responses are kept by managers; the rest by admins).
  */
 export const settingsSections = [
   { id: 'workspace', min: 'admin' },
@@ -18,6 +19,9 @@ export const settingsSections = [
   { id: 'teams', min: 'manager' },
   { id: 'skills', min: 'manager' },
   { id: 'rules', min: 'manager' },
+  { id: 'calendars', min: 'manager' },
+  { id: 'sla', min: 'manager' },
+  { id: 'availability', min: 'manager' },
   { id: 'mailboxes', min: 'admin' },
   { id: 'canned', min: 'manager' },
   { id: 'acknowledgements', min: 'admin' },
@@ -50,6 +54,9 @@ export const sectionPaths = {
   teams: '/settings/teams',
   skills: '/settings/skills',
   rules: '/settings/routing-rules',
+  calendars: '/settings/business-hours',
+  sla: '/settings/sla-policies',
+  availability: '/settings/availability',
   mailboxes: '/settings/mailboxes',
   canned: '/settings/canned-responses',
   acknowledgements: '/settings/acknowledgements',

@@ -1,5 +1,17 @@
 import type {
+  Absence,
+  AbsenceCreateBody,
   AcknowledgementTemplate,
+  Agent,
+  AgentCapacityBody,
+  AgentSkillsBody,
+  CalendarClosedDays,
+  CalendarCreateBody,
+  CalendarUpdateBody,
+  Schedule,
+  SlaPolicy,
+  SlaPolicyCreateBody,
+  SlaPolicyUpdateBody,
   RoutingRule,
   RoutingRuleCreateBody,
   RoutingRuleUpdateBody,
@@ -58,6 +70,35 @@ export const settingsApi = {
     request<undefined>('DELETE', `/teams/${id}/members/${userId}`),
 
   calendars: () => request<{ data: Calendar[] }>('GET', '/calendars'),
+  createCalendar: (body: CalendarCreateBody) => request<Calendar>('POST', '/calendars', body),
+  updateCalendar: (id: string, body: CalendarUpdateBody) =>
+    request<Calendar>('PATCH', `/calendars/${id}`, body),
+  deleteCalendar: (id: string) => request<undefined>('DELETE', `/calendars/${id}`),
+  closedDays: (id: string, year: number) =>
+    request<CalendarClosedDays>('GET', `/calendars/${id}/closed-days?year=${year}`),
+
+  policies: () => request<{ data: SlaPolicy[] }>('GET', '/sla/policies'),
+  createPolicy: (body: SlaPolicyCreateBody) => request<SlaPolicy>('POST', '/sla/policies', body),
+  updatePolicy: (id: string, body: SlaPolicyUpdateBody) =>
+    request<SlaPolicy>('PATCH', `/sla/policies/${id}`, body),
+  deletePolicy: (id: string) => request<undefined>('DELETE', `/sla/policies/${id}`),
+
+  agent: (id: string) => request<Agent>('GET', `/agents/${id}`),
+  setSchedule: (id: string, body: Schedule) =>
+    request<Agent>('PUT', `/agents/${id}/schedule`, body),
+  clearSchedule: (id: string) => request<Agent>('DELETE', `/agents/${id}/schedule`),
+  setCapacity: (id: string, body: AgentCapacityBody) =>
+    request<Agent>('PUT', `/agents/${id}/capacity`, body),
+  setAgentSkills: (id: string, body: AgentSkillsBody) =>
+    request<Agent>('PUT', `/agents/${id}/skills`, body),
+  /** Someone's absences that have not ended yet (the soonest first). */
+  absences: (userId: string) =>
+    request<Page<Absence>>(
+      'GET',
+      `/absences?userId=${userId}&from=${encodeURIComponent(new Date().toISOString())}&limit=100`,
+    ),
+  createAbsence: (body: AbsenceCreateBody) => request<Absence>('POST', '/absences', body),
+  deleteAbsence: (id: string) => request<undefined>('DELETE', `/absences/${id}`),
 
   skills: () => request<{ data: Skill[] }>('GET', '/skills'),
   createSkill: (body: SkillCreateBody) => request<Skill>('POST', '/skills', body),

@@ -6,11 +6,15 @@ import {
   type ReactNode,
   type Ref,
   type SelectHTMLAttributes,
+  type SyntheticEvent,
   type TextareaHTMLAttributes,
 } from 'react';
 import { ApiError } from '../api.js';
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useIntl } from 'react-intl';
 import { useErrorText, useT } from '../i18n.js';
 import { en, type MessageKey } from '../messages/en.js';
+import { toggled } from './rules.js';
 import type { Problem } from './validate.js';
 
 /** An API error in the user's language: the settings' own words for a code, else the app's. */
@@ -28,6 +32,8 @@ export function useSettingsErrorText() {
 
 export const inputClass =
   'mt-1 block w-full rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm text-slate-900 aria-[invalid=true]:border-red-600 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:aria-[invalid=true]:border-red-400';
+/** The field style for a control sized by its content (add a width: w-auto, w-20…). */
+export const inlineInputClass = inputClass.replace('mt-1 block w-full ', '');
 export const primaryButton =
   'rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-indigo-700 disabled:opacity-60';
 export const secondaryButton =
@@ -402,5 +408,140 @@ export function SecretState({ set }: { set: boolean }) {
     >
       {t(set ? 'settings.secretSet' : 'settings.secretNotSet')}
     </span>
+  );
+}
+
+/** A group of checkboxes with a legend (each box labelled by its option). */
+export function Choices<T extends string | number>(props: {
+  legend: string;
+  options: readonly { value: T; label: string }[];
+  chosen: readonly T[];
+  onChange: (chosen: T[]) => void;
+}) {
+  const id = useId();
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium">{props.legend}</legend>
+      <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
+        {props.options.map((option) => (
+          <label
+            key={String(option.value)}
+            htmlFor={`${id}-${String(option.value)}`}
+            className="flex items-center gap-1.5 text-sm"
+          >
+            <input
+              id={`${id}-${String(option.value)}`}
+              type="checkbox"
+              className="size-4 accent-indigo-600"
+              checked={props.chosen.includes(option.value)}
+              onChange={(e) =>
+                props.onChange(
+                  toggled(
+                    props.options.map((o) => o.value),
+                    props.chosen,
+                    option.value,
+                    e.target.checked,
+                  ),
+                )
+              }
+            />
+            <bdi dir="auto">{option.label}</bdi>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+/** A weekday's short name in the user's language, by ISO number (1 is Monday). */
+export function useWeekdayName() {
+  const intl = useIntl();
+  // 2024-01-01 was a Monday: ISO weekday 1.
+  return (day: number) =>
+    intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
+}
+
+/**
+ * The list of an `EditableScreen`: each thing's own lines, then Edit and a two-step Delete
+ * (which refreshes `queryKey`; a refusal shows under the list in words).
+ */
+export function ItemList<T extends { id: string }>(props: {
+  items: readonly T[];
+  name: (item: T) => string;
+  onEdit: (item: T) => void;
+  remove: (id: string) => Promise<unknown>;
+  queryKey: readonly unknown[];
+  testId: string;
+  rowTestId: string;
+  /** The order matters (tried first to last): an ordered list. */
+  ordered?: boolean;
+  /** Rows whose lines run long put the buttons at the top. */
+  alignTop?: boolean;
+  children: (item: T) => ReactNode;
+}) {
+  const t = useT();
+  const queryClient = useQueryClient();
+  const remove = useMutation({
+    mutationFn: props.remove,
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: props.queryKey }),
+  });
+  const List = props.ordered ? 'ol' : 'ul';
+  return (
+    <Card>
+      <List className="divide-y divide-slate-200 dark:divide-slate-800" data-testid={props.testId}>
+        {props.items.map((item) => {
+          const name = props.name(item);
+          return (
+            <li
+              key={item.id}
+              className={`flex flex-wrap gap-3 py-3 ${props.alignTop ? 'items-start' : 'items-center'}`}
+              data-testid={props.rowTestId}
+            >
+              <div className="min-w-0 flex-1">{props.children(item)}</div>
+              <button
+                type="button"
+                className={secondaryButton}
+                onClick={() => props.onEdit(item)}
+                aria-label={t('settings.editItem', { name })}
+              >
+                {t('settings.edit')}
+              </button>
+              <DeleteButton
+                name={name}
+                pending={remove.isPending}
+                onConfirm={() => remove.mutate(item.id)}
+              />
+            </li>
+          );
+        })}
+      </List>
+      <Outcome error={remove.error} />
+    </Card>
+  );
+}
+
+/** An editor: its title, the fields in two columns, save and cancel, and the outcome. */
+export function EditorForm(props: {
+  title: string;
+  onSubmit: (event: SyntheticEvent) => void;
+  pending: boolean;
+  error: unknown;
+  onCancel: () => void;
+  children: ReactNode;
+  /** Shown in the card below the form (a preview). */
+  after?: ReactNode;
+}) {
+  return (
+    <Card label={props.title}>
+      <h3 className="mb-3 font-medium">{props.title}</h3>
+      <form noValidate onSubmit={props.onSubmit} className="grid gap-4 sm:grid-cols-2">
+        {props.children}
+        <div className="space-y-2 sm:col-span-2">
+          <FormButtons pending={props.pending} onCancel={props.onCancel} />
+          <Outcome error={props.error} />
+        </div>
+      </form>
+      {props.after}
+    </Card>
   );
 }

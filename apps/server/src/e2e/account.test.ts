@@ -1,5 +1,4 @@
 import AxeBuilder from '@axe-core/playwright';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
@@ -8,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { useRecipientMta } from '../test/mail.js';
 import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
-import { chromiumPath, SCREENSHOTS } from './browser.js';
+import { chromiumPath, SCREENSHOTS, buildAgentAppOnce } from './browser.js';
 
 /**
  * The account flows and the conversation tools of the agent app, in Chromium against a real
@@ -25,7 +24,7 @@ let password: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
+  await buildAgentAppOnce();
   databaseUrl = await createTestDatabase();
   smtpPort = await freePort();
   parley = await startParley({

@@ -1,11 +1,14 @@
 import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { hashPassword } from '../modules/auth/passwords.js';
+import { WEB_DIST } from '../web.js';
 import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { exited, startParley } from '../test/parley-process.js';
 
@@ -16,6 +19,37 @@ export const SCREENSHOTS = resolve(import.meta.dirname, '../../../../artifacts/s
 export function chromiumPath(): string {
   if (process.env.CHROMIUM_PATH) return process.env.CHROMIUM_PATH;
   return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
+}
+
+/**
+ * Builds the agent app once per test run (the server serves what is built). Each e2e file
+ * runs its own `parley start` over apps/web/dist, and a build empties that folder first: a
+ * second build while another file's browser loads the app would pull the files from under
+ * it. The first file here builds, holding a lock directory; the others wait for its marker.
+ * Files of one run share their parent process (vitest's), which names the run.
+ */
+export async function buildAgentAppOnce(): Promise<void> {
+  const run = String(process.ppid);
+  const marker = resolve(WEB_DIST, `.built-by-run-${run}`);
+  const lock = resolve(tmpdir(), `parley-web-build-${run}`);
+  if (existsSync(marker)) return;
+  try {
+    mkdirSync(lock);
+  } catch {
+    // Another file is building: wait for it (a build takes well under a minute).
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(marker)) {
+      if (Date.now() > deadline) throw new Error('the agent app build did not finish');
+      await sleep(250);
+    }
+    return;
+  }
+  try {
+    execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
+    writeFileSync(marker, '');
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 }
 
 /** A built agent app served by its own `parley start` on a fresh database, and a Chromium. */
@@ -33,8 +67,7 @@ export interface AgentApp {
  * users named in `passwords` get those passwords (email → password).
  */
 export async function startAgentApp(passwords: Record<string, string> = {}): Promise<AgentApp> {
-  // The server serves what is built.
-  execFileSync('npm', ['run', 'build', '-w', '@parley/web'], { stdio: 'ignore' });
+  await buildAgentAppOnce();
   const databaseUrl = await createTestDatabase();
   const parley = await startParley({
     NODE_ENV: 'test',

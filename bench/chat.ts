@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { performance, PerformanceObserver } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
@@ -126,6 +126,13 @@ async function drive(options: {
       trace.push(`${(t0 / 1000).toFixed(3)} ${latency.toFixed(1)}`);
     }
   });
+  // The bench's own pauses (its GC) land in the trace too: a slow receipt may be ours.
+  const gc = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries())
+      if (entry.duration >= 10)
+        trace.push(`${(entry.startTime / 1000).toFixed(3)} gc ${entry.duration.toFixed(1)}`);
+  });
+  if (process.env.CHAT_TRACE) gc.observe({ entryTypes: ['gc'] });
   const started = performance.now();
   const total = Math.round(options.rate * options.duration);
   for (let id = 0; id < total; id++) {
@@ -137,6 +144,7 @@ async function drive(options: {
   }
   const deadline = performance.now() + 10_000;
   while (seen.size < total && performance.now() < deadline) await sleep(20);
+  gc.disconnect();
   if (process.env.CHAT_TRACE) appendFileSync(process.env.CHAT_TRACE, `${trace.join('\n')}\n---\n`);
   const duplicates = [...seen.values()].reduce((sum, n) => sum + n - 1, 0);
   return {

@@ -55,6 +55,8 @@ interface Client {
   actor: Actor;
   credential: () => Promise<Actor | null>;
   alive: boolean;
+  /** When this socket is pinged next (spread over the interval: see `firstPing`). */
+  pingAt: number;
   frames: number;
 }
 
@@ -63,8 +65,19 @@ interface VisitorClient {
   socket: Socket;
   visitor: Visitor;
   alive: boolean;
+  pingAt: number;
   frames: number;
 }
+
+/** Pings go out in slices this often, each to the sockets whose turn it is. */
+const PING_TICK_MS = 1_000;
+
+/**
+ * A new socket's first ping, at a random point of the interval: sockets that connected
+ * together (a node restart, thousands of widgets) are then pinged a slice at a time, not in
+ * one loop of thousands of writes that would hold every message behind it.
+ */
+const firstPing = () => Date.now() + Math.random() * PING_EVERY_MS;
 
 /** Registers the websocket plugin; must run before any module adds a websocket route. */
 export async function registerWebsocket(app: App): Promise<void> {
@@ -99,15 +112,18 @@ export function realtimeRoutes(app: App, services: Services): void {
 
   const timers = [
     setInterval(() => {
+      const now = Date.now();
       for (const client of [...clients, ...visitors]) {
+        if (client.pingAt > now) continue;
         if (!client.alive) {
           client.socket.terminate();
           continue;
         }
         client.alive = false;
+        client.pingAt = now + PING_EVERY_MS;
         client.socket.ping();
       }
-    }, PING_EVERY_MS),
+    }, PING_TICK_MS),
     setInterval(() => {
       for (const client of clients) void recheck(client);
     }, RECHECK_EVERY_MS),
@@ -175,6 +191,7 @@ export function realtimeRoutes(app: App, services: Services): void {
           actor,
           credential: credentialOf(request, services),
           alive: true,
+          pingAt: firstPing(),
           frames: 0,
         };
         clients.add(client);
@@ -275,7 +292,14 @@ export function realtimeRoutes(app: App, services: Services): void {
             },
             socket,
           );
-          visitor = { connection, socket, visitor: token, alive: true, frames: 0 };
+          visitor = {
+            connection,
+            socket,
+            visitor: token,
+            alive: true,
+            pingAt: firstPing(),
+            frames: 0,
+          };
           hub.add(connection);
           visitors.add(visitor);
           connection.send({ type: 'ready' });

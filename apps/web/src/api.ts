@@ -27,6 +27,8 @@ import type {
   SavedView,
   SearchResults,
   Team,
+  CustomField,
+  FieldEntity,
 } from '@parley/contract';
 
 /** An error answer from the API: its stable code (shown translated), message and status. */
@@ -98,6 +100,8 @@ export const api = {
   agent: (userId: string) => request<Agent>('GET', `/agents/${userId}`),
   setPresence: (presence: Presence) => request<Agent>('PUT', '/me/presence', { presence }),
   teams: () => request<{ data: Team[] }>('GET', '/teams'),
+  customFields: (entity: FieldEntity) =>
+    request<{ data: CustomField[] }>('GET', `/custom-fields${query({ entity })}`),
   viewCounts: () => request<ViewCounts>('GET', '/views/counts'),
   views: () => request<Page<SavedView>>('GET', '/views'),
   conversations: (filter: ConversationFilter, cursor?: string) =>

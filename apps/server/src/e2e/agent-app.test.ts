@@ -314,6 +314,69 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  it('tags a conversation and fills its custom fields from the details panel', async () => {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    let conversationId: string;
+    try {
+      await client.query(
+        `insert into custom_field_definitions (workspace_id, id, entity, key, label, type, options, position)
+         select id, gen_random_uuid(), 'conversation', 'plan', 'Plan', 'select', '{Free,Pro,Enterprise}'::text[], 0
+           from workspaces where slug = 'demo'
+         union all
+         select id, gen_random_uuid(), 'conversation', 'order_number', 'Order number', 'text', '{}'::text[], 1
+           from workspaces where slug = 'demo'`,
+      );
+      const found = await client.query<{ id: string }>(
+        `select c.id from conversations c join workspaces w on w.id = c.workspace_id
+          where w.slug = 'demo' and c.status = 'open' and c.merged_into_id is null
+          order by c.number limit 1`,
+      );
+      conversationId = found.rows[0]!.id;
+      await client.query(`update conversations set tags = '{delivery}' where id = $1`, [
+        conversationId,
+      ]);
+    } finally {
+      await client.end();
+    }
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${base}/app/conversations/${conversationId}`);
+    const tags = page.getByTestId('tag-editor');
+    await tags.getByText('delivery').waitFor();
+    await page.getByTestId('tag-input').fill('vip');
+    await page.getByTestId('tag-input').press('Enter');
+    await tags.getByText('vip').waitFor();
+    await tags.getByRole('button', { name: 'Remove the tag delivery' }).click();
+    await page.getByLabel('Plan').selectOption('Pro');
+    await page.getByLabel('Order number').fill('  PL-1042 ');
+    await page.getByLabel('Order number').press('Enter');
+    const stored = async () => {
+      const db = new pg.Client({ connectionString: databaseUrl });
+      await db.connect();
+      try {
+        const { rows } = await db.query<{ tags: string[]; custom_fields: object }>(
+          'select tags, custom_fields from conversations where id = $1',
+          [conversationId],
+        );
+        return rows[0];
+      } finally {
+        await db.end();
+      }
+    };
+    await expect
+      .poll(stored, { timeout: 15_000 })
+      .toEqual({ tags: ['vip'], custom_fields: { plan: 'Pro', order_number: 'PL-1042' } });
+    // After a reload the panel shows what was stored.
+    await page.reload();
+    await page.getByTestId('tag-editor').getByText('vip').waitFor();
+    await expect.poll(() => page.getByLabel('Plan').inputValue()).toBe('Pro');
+    expect(await page.getByLabel('Order number').inputValue()).toBe('PL-1042');
+    await expectAccessible(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/details-fields-en.png` });
+    await page.context().close();
+  });
+
   it('assigns several conversations at once', async () => {
     const page = await newPage();
     await signIn(page);

@@ -125,7 +125,9 @@ export function openDatabase<DB>(
   pool.on('connect', (client) => client.on('error', onError));
   const db = new Kysely<DB>({
     dialect: new PostgresDialect({ pool }),
-    plugins: [new CamelCasePlugin()],
+    // Column names only: keys inside JSON values are data (a custom field's `order_number`,
+    // a channel's metadata) and come back as they were written.
+    plugins: [new CamelCasePlugin({ maintainNestedObjectKeys: true })],
   });
 
   return {

@@ -846,6 +846,10 @@ export const en = {
   'profile.absences': 'My absences',
   'profile.absencesHint':
     'Vacations and days off. While you are away you get no new conversations and your open ones go back to the team.',
+  // Tags and custom fields edited in the details panel
+  'panel.removeTag': 'Remove the tag {tag}',
+  'panel.addTag': 'Add a tag…',
+  'panel.fieldEmpty': 'Not set',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -843,4 +843,8 @@ export const fa: Record<MessageKey, string> = {
   'profile.absences': 'غیبت‌های من',
   'profile.absencesHint':
     'مرخصی‌ها و روزهای استراحت. هنگام غیبت گفتگوی تازه‌ای نمی‌گیرید و گفتگوهای باز شما به تیم برمی‌گردد.',
+  // Tags and custom fields edited in the details panel
+  'panel.removeTag': 'حذف برچسب {tag}',
+  'panel.addTag': 'افزودن برچسب…',
+  'panel.fieldEmpty': 'تعیین نشده',
 };

@@ -861,4 +861,8 @@ export const pl: Record<MessageKey, string> = {
   'profile.absences': 'Moje nieobecności',
   'profile.absencesHint':
     'Urlopy i dni wolne. Podczas nieobecności nie dostajesz nowych rozmów, a otwarte wracają do zespołu.',
+  // Tags and custom fields edited in the details panel
+  'panel.removeTag': 'Usuń tag {tag}',
+  'panel.addTag': 'Dodaj tag…',
+  'panel.fieldEmpty': 'Nie ustawiono',
 };

@@ -849,4 +849,8 @@ export const sv: Record<MessageKey, string> = {
   'profile.absences': 'Min frånvaro',
   'profile.absencesHint':
     'Semester och lediga dagar. Medan du är borta får du inga nya konversationer och dina öppna går tillbaka till teamet.',
+  // Tags and custom fields edited in the details panel
+  'panel.removeTag': 'Ta bort taggen {tag}',
+  'panel.addTag': 'Lägg till en tagg…',
+  'panel.fieldEmpty': 'Inte angivet',
 };

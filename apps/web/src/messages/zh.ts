@@ -805,4 +805,8 @@ export const zh: Record<MessageKey, string> = {
   'settings.absences.endBeforeStart': '最后一天不能早于第一天。',
   'profile.absences': '我的缺勤',
   'profile.absencesHint': '休假和请假。缺勤期间不会收到新对话，未结的对话会退回团队。',
+  // Tags and custom fields edited in the details panel
+  'panel.removeTag': '移除标签 {tag}',
+  'panel.addTag': '添加标签…',
+  'panel.fieldEmpty': '未设置',
 };

@@ -4,6 +4,7 @@ import type {
   Channel,
   Conversation,
   ConversationStatus,
+  FieldValues,
   Message,
   Priority,
   Team,
@@ -39,6 +40,7 @@ import { useErrorText, useT } from '../i18n.js';
 import { meQuery } from '../router.js';
 import { realtime, useRealtimeStatus, useViewers } from '../realtime.js';
 import { ChannelIcon, StatusBadge } from './badges.js';
+import { FieldEditors, TagEditor } from './DetailsEditors.js';
 import { DETAILS_INLINE, Drawer, useMediaQuery } from './Drawer.js';
 import {
   CannedPicker,
@@ -399,20 +401,17 @@ export function ConversationPane() {
                 </span>
               </p>
             )}
-            <div>
-              <p className="mb-1">{t('panel.tags')}</p>
-              {c.tags.length === 0 ? (
-                <p className="text-slate-600 dark:text-slate-400">{t('panel.noTags')}</p>
-              ) : (
-                <ul className="flex flex-wrap gap-1">
-                  {c.tags.map((tag) => (
-                    <li key={tag} className="rounded bg-slate-100 px-1.5 text-xs dark:bg-slate-800">
-                      {tag}
-                    </li>
-                  ))}
-                </ul>
-              )}
-            </div>
+            <TagEditor
+              tags={c.tags}
+              pending={update.isPending}
+              onChange={(tags) => update.mutate({ tags })}
+            />
+            <FieldEditors
+              // Stored values were checked against their definitions when written.
+              values={c.customFields as FieldValues}
+              pending={update.isPending}
+              onChange={(customFields) => update.mutate({ customFields })}
+            />
           </section>
         </aside>
       </DetailsContainer>

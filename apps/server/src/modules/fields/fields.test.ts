@@ -29,6 +29,28 @@ async function setup() {
 }
 
 describe('custom fields', () => {
+  it('keeps a key of several words as it was defined, in every answer', async () => {
+    const { as, define, open } = await setup();
+    await define({
+      entity: 'conversation',
+      key: 'order_number',
+      label: 'Numer zamówienia',
+      type: 'text',
+    });
+    const id = await open('Zamówienie nie dotarło');
+    const set = await api(t.app, 'PATCH', `/api/v1/conversations/${id}`, {
+      as,
+      body: { customFields: { order_number: 'PL-1042' } },
+    });
+    expect(set.statusCode, JSON.stringify(set.body)).toBe(200);
+    expect(set.body.customFields).toEqual({ order_number: 'PL-1042' });
+    const read = await api(t.app, 'GET', `/api/v1/conversations/${id}`, { as });
+    expect(read.body.customFields).toEqual({ order_number: 'PL-1042' });
+    const listed = await api(t.app, 'GET', '/api/v1/conversations?limit=50', { as });
+    const row = listed.body.data.find((c: { id: string }) => c.id === id);
+    expect(row.customFields).toEqual({ order_number: 'PL-1042' });
+  });
+
   it('types conversation values, merges them, records each change and filters by them', async () => {
     const { as, define, open } = await setup();
     await define({

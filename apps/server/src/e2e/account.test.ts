@@ -1,13 +1,9 @@
-import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { useRecipientMta } from '../test/mail.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
-import { chromiumPath, SCREENSHOTS, buildAgentAppOnce } from './browser.js';
+import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
 
 /**
  * The account flows and the conversation tools of the agent app, in Chromium against a real
@@ -16,7 +12,7 @@ import { chromiumPath, SCREENSHOTS, buildAgentAppOnce } from './browser.js';
  */
 
 const mta = useRecipientMta();
-let parley: ParleyProcess;
+let app: AgentApp;
 let databaseUrl: string;
 let browser: Browser;
 let base: string;
@@ -24,31 +20,12 @@ let password: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  await buildAgentAppOnce();
-  databaseUrl = await createTestDatabase();
-  smtpPort = await freePort();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(smtpPort),
-    SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}`,
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
-  expect(base).toMatch(/^http/);
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  // Mail Parley sends (replies, resets, invitations) reaches the recipient MTA.
+  app = await startAgentApp({}, { SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}` });
+  ({ databaseUrl, browser, base, password, smtpPort } = app);
 }, 120_000);
 
-afterAll(async () => {
-  await browser.close();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
-});
+afterAll(() => app.stop());
 
 const origin = () => new URL(base).origin;
 
@@ -84,14 +61,6 @@ function linkIn(text: string, path: RegExp): string {
   const found = new RegExp(`https?://\\S+?(${path.source}\\S*)`).exec(text);
   if (!found?.[1]) throw new Error(`no ${path.source} link in: ${text}`);
   return `${origin()}${found[1]}`;
-}
-
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
 }
 
 async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {

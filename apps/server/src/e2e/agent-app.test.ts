@@ -1,17 +1,13 @@
-import AxeBuilder from '@axe-core/playwright';
-import { mkdirSync } from 'node:fs';
 import { createTransport } from 'nodemailer';
 import pg from 'pg';
-import { chromium, type Browser, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestDatabase, dropTestDatabase, freePort, scratchDir } from '../test/harness.js';
 import { useRecipientMta } from '../test/mail.js';
-import { exited, startParley, type ParleyProcess } from '../test/parley-process.js';
-import { chromiumPath, SCREENSHOTS, buildAgentAppOnce } from './browser.js';
+import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
 import { hashPassword } from '../modules/auth/passwords.js';
 
 const mta = useRecipientMta();
-let parley: ParleyProcess;
+let app: AgentApp;
 let databaseUrl: string;
 let browser: Browser;
 let base: string;
@@ -19,31 +15,12 @@ let password: string;
 let smtpPort: number;
 
 beforeAll(async () => {
-  await buildAgentAppOnce();
-  databaseUrl = await createTestDatabase();
-  smtpPort = await freePort();
-  parley = await startParley({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'error',
-    DATABASE_URL: databaseUrl,
-    DATA_DIR: scratchDir(),
-    PORT: String(await freePort()),
-    SMTP_PORT: String(smtpPort),
-    SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}`,
-  });
-  base = /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '';
-  password = /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '';
-  expect(base).toMatch(/^http/);
-  browser = await chromium.launch({ executablePath: chromiumPath(), args: ['--no-sandbox'] });
-  mkdirSync(SCREENSHOTS, { recursive: true });
+  // Mail Parley sends (replies, resets, invitations) reaches the recipient MTA.
+  app = await startAgentApp({}, { SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}` });
+  ({ databaseUrl, browser, base, password, smtpPort } = app);
 }, 120_000);
 
-afterAll(async () => {
-  await browser.close();
-  parley.child.kill('SIGINT');
-  await exited(parley.child);
-  await dropTestDatabase(databaseUrl);
-});
+afterAll(() => app.stop());
 
 /** A page in a context of its own (axe needs one; no cookies shared between tests). */
 async function newPage(): Promise<Page> {
@@ -63,15 +40,6 @@ async function signIn(
   await page.locator('input[type=password]').fill(as.password || password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
-}
-
-/** No serious or critical accessibility violations on the page as it is. */
-async function expectAccessible(page: Page) {
-  const { violations } = await new AxeBuilder({ page }).analyze();
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual(
-    [],
-  );
 }
 
 describe('the agent app', { timeout: 120_000 }, () => {

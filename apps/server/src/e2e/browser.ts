@@ -58,24 +58,32 @@ export interface AgentApp {
   databaseUrl: string;
   /** The demo owner's password, from the banner. */
   password: string;
+  /** Where Parley's SMTP listener takes mail for the demo mailbox. */
+  smtpPort: number;
   browser: Browser;
   stop: () => Promise<void>;
 }
 
 /**
  * Builds the agent app, starts Parley on a new test database and launches Chromium; the demo
- * users named in `passwords` get those passwords (email → password).
+ * users named in `passwords` get those passwords (email → password); `env` adds to Parley's
+ * (e.g. `SMTP_RELAY_URL` for a recipient MTA).
  */
-export async function startAgentApp(passwords: Record<string, string> = {}): Promise<AgentApp> {
+export async function startAgentApp(
+  passwords: Record<string, string> = {},
+  env: Record<string, string> = {},
+): Promise<AgentApp> {
   await buildAgentAppOnce();
   const databaseUrl = await createTestDatabase();
+  const smtpPort = await freePort();
   const parley = await startParley({
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     DATABASE_URL: databaseUrl,
     DATA_DIR: scratchDir(),
     PORT: String(await freePort()),
-    SMTP_PORT: String(await freePort()),
+    SMTP_PORT: String(smtpPort),
+    ...env,
   });
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -91,6 +99,7 @@ export async function startAgentApp(passwords: Record<string, string> = {}): Pro
     base: /Open\s+(http:\/\/\S+)/.exec(parley.banner)?.[1] ?? '',
     password: /Password\s+(\S+)/.exec(parley.banner)?.[1] ?? '',
     databaseUrl,
+    smtpPort,
     browser,
     stop: async () => {
       await browser.close();

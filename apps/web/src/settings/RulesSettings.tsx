@@ -22,6 +22,7 @@ import {
   TextArea,
   TextField,
   useWeekdayName,
+  ItemName,
 } from './ui.js';
 import {
   check,
@@ -75,14 +76,7 @@ function RuleList(props: {
     >
       {(rule) => (
         <>
-          <p className="font-medium">
-            <bdi dir="auto">{rule.name}</bdi>
-            {!rule.enabled && (
-              <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                {t('settings.rules.off')}
-              </span>
-            )}
-          </p>
+          <ItemName name={rule.name} enabled={rule.enabled} />
           <p className={`text-sm ${muted}`}>
             {t('settings.rules.summary', {
               count: Object.keys(rule.conditions).length,

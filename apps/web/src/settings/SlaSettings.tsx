@@ -28,6 +28,7 @@ import {
   SelectField,
   TextArea,
   TextField,
+  ItemName,
 } from './ui.js';
 import {
   check,
@@ -97,14 +98,7 @@ function PolicyList(props: { policies: SlaPolicy[]; onEdit: (policy: SlaPolicy) 
     >
       {(policy) => (
         <>
-          <p className="font-medium">
-            <bdi dir="auto">{policy.name}</bdi>
-            {!policy.enabled && (
-              <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
-                {t('settings.rules.off')}
-              </span>
-            )}
-          </p>
+          <ItemName name={policy.name} enabled={policy.enabled} />
           <p className={`text-sm ${muted}`}>
             {(policy.conditions.priorities ?? []).map((p) => t(`priority.${p}`)).join(', ') ||
               t('settings.sla.anyPriority')}{' '}

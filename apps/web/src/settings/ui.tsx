@@ -461,6 +461,21 @@ export function useWeekdayName() {
     intl.formatDate(new Date(Date.UTC(2024, 0, day)), { weekday: 'short', timeZone: 'UTC' });
 }
 
+/** A listed item's name, marked "off" when it is switched off (rules, SLA policies). */
+export function ItemName(props: { name: string; enabled: boolean }) {
+  const t = useT();
+  return (
+    <p className="font-medium">
+      <bdi dir="auto">{props.name}</bdi>
+      {!props.enabled && (
+        <span className="ms-2 rounded-full bg-slate-200 px-2 py-0.5 text-xs font-normal text-slate-700 dark:bg-slate-800 dark:text-slate-300">
+          {t('settings.rules.off')}
+        </span>
+      )}
+    </p>
+  );
+}
+
 /**
  * The list of an `EditableScreen`: each thing's own lines, then Edit and a two-step Delete
  * (which refreshes `queryKey`; a refusal shows under the list in words).

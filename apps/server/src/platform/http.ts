@@ -249,3 +249,12 @@ export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new AppError('unauthorized', 'Sign in or send an API token');
   return request.actor;
 }
+
+/**
+ * Sends a JSON body the database already wrote (a string, e.g. a list page built by
+ * PostgreSQL): Fastify sends a string as it is, without the response schema's serializer.
+ * The caller vouches that the text has the route's response shape (a test compares it).
+ */
+export function sendJsonText(reply: FastifyReply, json: string): FastifyReply {
+  return reply.type('application/json').send(json);
+}

@@ -25,13 +25,13 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { splitConversation } from './split.service.js';
 import { findLinks, linkConversations, unlinkConversations } from './links.service.js';
-import { actorOf, type App } from '../../platform/http.js';
+import { actorOf, sendJsonText, type App } from '../../platform/http.js';
 import {
   addMessage,
   bulkUpdateConversations,
   createConversationFromApi,
   findAttachment,
-  findConversations,
+  findConversationsPage,
   findMessages,
   findTimeline,
   getConversation,
@@ -54,7 +54,12 @@ export function conversationRoutes(app: App, services: Services): void {
         response: { 200: Page(Conversation), ...errors },
       },
     },
-    async (request) => findConversations({ db, actor: actorOf(request), query: request.query }),
+    // The page comes as JSON text from PostgreSQL: sent as it is.
+    async (request, reply) =>
+      sendJsonText(
+        reply,
+        await findConversationsPage({ db, actor: actorOf(request), query: request.query }),
+      ),
   );
 
   app.post(

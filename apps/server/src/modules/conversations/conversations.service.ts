@@ -20,7 +20,7 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { notify } from '../notifications/notifications.service.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { decodeCursor, toPage } from '../../platform/pagination.js';
+import { decodeCursor, encodeCursor } from '../../platform/pagination.js';
 import { appendMessage, ingest, openNewConversation, type InboundMessage } from './ingest.js';
 import { normalizeIdentity } from '../contacts/identities.js';
 import type { MessagesTable } from './conversations.tables.js';
@@ -210,44 +210,48 @@ export async function findConversationsByIds(props: {
   return (await q.execute()).map(presentConversation);
 }
 
-const priorityRank = { urgent: 0, high: 1, normal: 2, low: 3 } as const;
+/** A timestamp as `toISOString()` writes it (milliseconds, UTC), or null. */
+const isoMs = (column: string) =>
+  sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+/** A timestamp at full precision (microseconds) for a keyset cursor. */
+const isoUs = (column: string) =>
+  sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+
+const lastActivity = {
+  keys: [sql`c.last_activity_at`, sql`c.id`],
+  pageKeys: [sql`p.last_activity_at`, sql`p.id`],
+  cursor: sql`json_build_array(${isoUs('p.last_activity_at')}, p.id)`,
+};
+const created = {
+  keys: [sql`c.created_at`, sql`c.id`],
+  pageKeys: [sql`p.created_at`, sql`p.id`],
+  cursor: sql`json_build_array(${isoUs('p.created_at')}, p.id)`,
+};
 
 /**
  * Sort orders with their keyset: every key is compared as one row, so pages never skip or
- * repeat a conversation. `-priority` is most urgent first, then the oldest waiting.
+ * repeat a conversation. `-priority` is most urgent first, then the oldest waiting. `keys`
+ * order the table, `pageKeys` the selected page (`p`), `cursor` is the last row's keys.
  */
 const sorts = {
-  '-lastActivityAt': { keys: [sql`c.last_activity_at`, sql`c.id`], descending: true },
-  lastActivityAt: { keys: [sql`c.last_activity_at`, sql`c.id`], descending: false },
-  '-createdAt': { keys: [sql`c.created_at`, sql`c.id`], descending: true },
-  createdAt: { keys: [sql`c.created_at`, sql`c.id`], descending: false },
+  '-lastActivityAt': { ...lastActivity, descending: true },
+  lastActivityAt: { ...lastActivity, descending: false },
+  '-createdAt': { ...created, descending: true },
+  createdAt: { ...created, descending: false },
   '-priority': {
     keys: [sql`c.priority_rank`, sql`c.created_at`, sql`c.id`],
+    pageKeys: [sql`p.priority_rank`, sql`p.created_at`, sql`p.id`],
+    cursor: sql`json_build_array(p.priority_rank, ${isoUs('p.created_at')}, p.id)`,
     descending: false,
   },
   // Nearest SLA breach first (overdue ones before them); conversations with no running clock last.
   slaDueAt: {
     keys: [sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`, sql`c.id`],
+    pageKeys: [sql`coalesce(p.sla_due_at, 'infinity'::timestamptz)`, sql`p.id`],
+    cursor: sql`json_build_array(coalesce(${isoUs('p.sla_due_at')}, 'infinity'), p.id)`,
     descending: false,
   },
 } as const;
-
-function cursorOf(
-  sort: ConversationSort,
-  row: {
-    lastActivityAt: Date;
-    createdAt: Date;
-    id: string;
-    priority: Conversation['priority'];
-    slaDueAt: Date | null;
-  },
-) {
-  if (sort === '-priority')
-    return [priorityRank[row.priority], row.createdAt.toISOString(), row.id];
-  if (sort === 'slaDueAt') return [row.slaDueAt?.toISOString() ?? 'infinity', row.id];
-  const at = sort.endsWith('lastActivityAt') ? row.lastActivityAt : row.createdAt;
-  return [at.toISOString(), row.id];
-}
 
 const isCursor = (v: unknown): v is (string | number)[] =>
   Array.isArray(v) &&
@@ -307,14 +311,17 @@ export function filtersOf(query: ConversationListQuery): ConversationFilters {
   return Object.keys(fields).length > 0 ? { ...typed, fields } : typed;
 }
 
-/** Conversations filtered and sorted (latest activity first by default); keyset-paged. */
-export async function findConversations(props: {
+/**
+ * Conversations filtered and sorted (latest activity first by default); keyset-paged. The
+ * page as JSON text, for a route to send as it is.
+ */
+export async function findConversationsPage(props: {
   db: Db;
   actor: Actor;
   query: ConversationListQuery;
-}) {
+}): Promise<string> {
   const { query } = props;
-  return listConversations({
+  return conversationPageJson({
     db: props.db,
     actor: props.actor,
     filters: filtersOf(query),
@@ -324,21 +331,69 @@ export async function findConversations(props: {
   });
 }
 
-export async function listConversations(props: {
+/** The same page as objects. */
+export async function findConversations(
+  props: Parameters<typeof findConversationsPage>[0],
+): Promise<ConversationPage> {
+  return JSON.parse(await findConversationsPage(props)) as ConversationPage;
+}
+
+interface ConversationPage {
+  data: Conversation[];
+  nextCursor: string | null;
+}
+
+/**
+ * `presentConversation` as PostgreSQL writes it, for a row `p` of `pageColumns`: a list page
+ * is then one JSON text from the database, sent as it is (no rows parsed into objects,
+ * no dates converted, nothing serialised again). `conversations.test.ts` checks the two
+ * agree field for field.
+ */
+const conversationJson = sql`json_build_object(
+  'id', p.id, 'number', p.number, 'displayNumber', p.ticket_prefix || p.number,
+  'subject', p.subject, 'status', p.status, 'priority', p.priority, 'channel', p.channel,
+  'language', p.language, 'category', p.category, 'tags', p.tags, 'customFields', p.custom_fields,
+  'contact', json_build_object('id', p.contact_id, 'name', p.contact_name, 'email', p.contact_email,
+                               'phone', p.contact_phone),
+  'teamId', p.team_id, 'assigneeId', p.assignee_id, 'requiredSkills', p.required_skills,
+  'followUpOfId', p.follow_up_of_id, 'mergedIntoId', p.merged_into_id,
+  'messageCount', p.message_count, 'preview', p.preview,
+  'lastActivityAt', ${isoMs('p.last_activity_at')}, 'firstResponseAt', ${isoMs('p.first_response_at')},
+  'resolvedAt', ${isoMs('p.resolved_at')}, 'reopenedCount', p.reopened_count,
+  'slaPolicyId', p.sla_policy_id, 'slaDueAt', ${isoMs('p.sla_due_at')},
+  'slaBreachedAt', ${isoMs('p.sla_breached_at')},
+  'firstResponseDueAt', ${isoMs('p.first_response_due_at')},
+  'nextResponseDueAt', ${isoMs('p.next_response_due_at')},
+  'resolutionDueAt', ${isoMs('p.resolution_due_at')},
+  'createdAt', ${isoMs('p.created_at')}, 'updatedAt', ${isoMs('p.updated_at')})`;
+
+const pageColumns = sql`c.id, c.number, c.subject, c.status, c.priority, c.channel, c.language,
+  c.category, c.tags, c.custom_fields, c.contact_id, c.team_id, c.assignee_id, c.required_skills,
+  c.follow_up_of_id, c.merged_into_id, c.message_count, c.preview, c.last_activity_at,
+  c.first_response_at, c.resolved_at, c.reopened_count, c.sla_policy_id, c.sla_due_at,
+  c.sla_breached_at, c.first_response_due_at, c.next_response_due_at, c.resolution_due_at,
+  c.created_at, c.updated_at, c.contact_name, c.contact_email, c.contact_phone, c.priority_rank,
+  w.ticket_prefix`;
+
+/**
+ * A page of conversations as the JSON text of `{ data, nextCursor }`, in one statement:
+ * PostgreSQL selects the page (keyset, one row more than asked to know whether another
+ * page follows) and writes its JSON and the next cursor. The cursor keeps timestamps to
+ * the microsecond, so a page never repeats or skips a row whose time has more precision
+ * than milliseconds.
+ */
+export async function conversationPageJson(props: {
   db: Db;
   actor: Actor;
   filters: ConversationFilters;
   sort?: ConversationSort | null | undefined;
   limit?: number | undefined;
   cursor?: string | undefined;
-}) {
+}): Promise<string> {
   const limit = props.limit ?? 50;
   const sort: ConversationSort = props.sort ?? '-lastActivityAt';
   const order = sorts[sort];
   const conditions = await filterConditions(props.db, props.actor, props.filters);
-  let q = baseQuery(props.db, props.actor.workspaceId).where(
-    sql<boolean>`${sql.join(conditions, sql` and `)}`,
-  );
   const after = decodeCursor(props.cursor, isCursor);
   if (after) {
     if (after.length !== order.keys.length) {
@@ -349,15 +404,35 @@ export async function listConversations(props: {
     }
     const keys = sql.join(order.keys);
     const values = sql.join(after.map((v) => sql`${v}`));
-    q = q.where(
+    conditions.push(
       order.descending
         ? sql<boolean>`(${keys}) < (${values})`
         : sql<boolean>`(${keys}) > (${values})`,
     );
   }
-  for (const key of order.keys) q = q.orderBy(order.descending ? sql`${key} desc` : key);
-  const rows = await q.limit(limit + 1).execute();
-  return toPage(rows, limit, presentConversation, (row) => cursorOf(sort, row));
+  const direction = order.descending ? sql` desc` : sql``;
+  const orderBy = (keys: readonly RawBuilder<unknown>[]) =>
+    sql.join(keys.map((key) => sql`${key}${direction}`));
+  const { rows } = await sql<{ data: string; cursor: string | null }>`
+    with page as (
+      select ${pageColumns}
+        from conversations c
+        join workspaces w on w.id = c.workspace_id
+       where ${sql.join(conditions, sql` and `)}
+       order by ${orderBy(order.keys)}
+       limit ${limit + 1}
+    ), shown as (
+      select * from page p order by ${orderBy(order.pageKeys)} limit ${limit}
+    )
+    select (select coalesce(json_agg(${conversationJson} order by ${orderBy(order.pageKeys)}), '[]')
+              from shown p)::text as data,
+           case when (select count(*) from page) > ${limit} then
+             (select ${order.cursor}::text from shown p
+               order by ${orderBy(order.pageKeys)} offset ${limit - 1} limit 1)
+           end as cursor`.execute(props.db);
+  const row = rows[0];
+  const cursor = row?.cursor ? encodeCursor(JSON.parse(row.cursor)) : null;
+  return `{"data":${row?.data ?? '[]'},"nextCursor":${cursor === null ? 'null' : JSON.stringify(cursor)}}`;
 }
 
 /**

@@ -1,9 +1,19 @@
+import { Conversation } from '@parley/contract';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import { sql } from 'kysely';
+import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
+import { findConversationsByIds } from './conversations.service.js';
 import { ingest } from './ingest.js';
 
 const t = useTestApp();
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const isConversation = ajv.compile(Conversation);
 
 async function inbox() {
   const { workspace } = await buildWorkspace(t.services);
@@ -109,6 +119,78 @@ describe('conversation list filters and sorts', () => {
       { as },
     );
     expect(mismatched.statusCode).toBe(400);
+  });
+
+  it('writes every row of a page exactly as the conversation is presented elsewhere', async () => {
+    // A page is JSON written by PostgreSQL; the detail and the other lists are presented
+    // in TypeScript. Every field set, with times carrying microseconds, must agree.
+    const { as, ids } = await inbox();
+    const { db } = t.services;
+    const [first, second] = ids as [string, string];
+    const workspaceId = (
+      await db
+        .selectFrom('conversations')
+        .select('workspaceId')
+        .where('id', '=', first)
+        .executeTakeFirstOrThrow()
+    ).workspaceId;
+    const teamId = uuidv7();
+    await sql`insert into teams (workspace_id, id, name, kind) values (${workspaceId}, ${teamId}, 'Faktury', 'finance')`.execute(
+      db,
+    );
+    await sql`
+      update conversations
+         set team_id = ${teamId}, category = 'billing', custom_fields = '{"order_number": "A-1", "vip": true}',
+             required_skills = array[${uuidv7()}::uuid], follow_up_of_id = ${second},
+             first_response_at = '2026-01-01 10:00:00.123456+00', resolved_at = '2026-01-02 11:00:00.999999+00',
+             sla_due_at = '2026-01-03 12:00:00.000001+00', sla_breached_at = '2026-01-03 12:00:01+00',
+             first_response_due_at = '2026-01-01 12:00:00.5+00', next_response_due_at = '2026-01-04 00:00:00+00',
+             resolution_due_at = '2026-01-05 00:00:00.000999+00', reopened_count = 2,
+             contact_name = 'Zoë <script>alert(1)</script> "Ö"', preview = E'line\\nnext \u201cquoted\u201d \u0645\u0631\u062d\u0628\u0627',
+             updated_at = '2026-01-06 00:00:00.654321+00'
+       where id = ${first}`.execute(db);
+    const page = await api(t.app, 'GET', '/api/v1/conversations?sort=createdAt&limit=50', { as });
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^application\/json/);
+    const presented = await findConversationsByIds({ db, workspaceId, ids });
+    const byId = new Map(presented.map((c) => [c.id, c]));
+    expect(page.body.data).toHaveLength(ids.length);
+    for (const row of page.body.data as { id: string }[]) {
+      expect(isConversation(row), ajv.errorsText(isConversation.errors)).toBe(true);
+      expect(row).toEqual(byId.get(row.id));
+    }
+    expect(page.body.data[0]).toMatchObject({ teamId, resolvedAt: '2026-01-02T11:00:00.999Z' });
+  });
+
+  it('pages through times that differ only in microseconds without skipping or repeating', async () => {
+    const { as, ids } = await inbox();
+    // Five conversations within the same millisecond, apart by microseconds.
+    for (const [i, id] of ids.entries()) {
+      await sql`
+        update conversations
+           set created_at = ${`2026-02-01 00:00:00.123${String(100 + i * 100)}+00`}::timestamptz,
+               last_activity_at = ${`2026-02-01 00:00:00.456${String(100 + i * 100)}+00`}::timestamptz,
+               priority = 'normal'
+         where id = ${id}`.execute(t.services.db);
+    }
+    for (const sort of ['createdAt', '-createdAt', '-lastActivityAt', '-priority']) {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const res: { body: { data: { id: string }[]; nextCursor: string | null } } = await api(
+          t.app,
+          'GET',
+          `/api/v1/conversations?sort=${sort}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+          { as },
+        );
+        seen.push(...res.body.data.map((c) => c.id));
+        cursor = res.body.nextCursor;
+        expect(seen.length, `${sort}: a page repeated rows`).toBeLessThanOrEqual(ids.length);
+      } while (cursor);
+      expect(seen, sort).toEqual(
+        sort.startsWith('-') && sort !== '-priority' ? [...ids].reverse() : ids,
+      );
+    }
   });
 
   it('shows the timeline of changes with actors', async () => {

@@ -11,7 +11,7 @@ import {
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
-import { actorOf, type App } from '../../platform/http.js';
+import { actorOf, sendJsonText, type App } from '../../platform/http.js';
 import {
   createView,
   deleteView,
@@ -93,14 +93,17 @@ export function viewRoutes(app: App, services: Services): void {
         response: { 200: Page(Conversation), ...errors },
       },
     },
-    async (request) =>
-      viewConversations({
-        db,
-        actor: actorOf(request),
-        viewId: request.params.id,
-        limit: request.query.limit,
-        cursor: request.query.cursor,
-      }),
+    async (request, reply) =>
+      sendJsonText(
+        reply,
+        await viewConversations({
+          db,
+          actor: actorOf(request),
+          viewId: request.params.id,
+          limit: request.query.limit,
+          cursor: request.query.cursor,
+        }),
+      ),
   );
 
   app.patch(

@@ -14,7 +14,7 @@ import { roleAtLeast, type Actor } from '../../platform/http.js';
 import {
   countConversations,
   filterConditions,
-  listConversations,
+  conversationPageJson,
 } from '../conversations/conversations.service.js';
 import { assertTeam, membership } from '../teams/teams.service.js';
 import type { SavedViewsTable } from './views.tables.js';
@@ -207,7 +207,7 @@ export async function deleteView(props: { db: Db; actor: Actor; viewId: string }
     .execute();
 }
 
-/** A view's conversations, in its sort order, keyset-paged. */
+/** A view's conversations, in its sort order, keyset-paged: the page as JSON text. */
 export async function viewConversations(props: {
   db: Db;
   actor: Actor;
@@ -216,7 +216,7 @@ export async function viewConversations(props: {
   cursor?: string | undefined;
 }) {
   const view = await visibleView(props.db, props.actor, props.viewId);
-  return listConversations({
+  return conversationPageJson({
     db: props.db,
     actor: props.actor,
     filters: view.filters,

@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { AppError } from './errors.js';
 
 export interface StoredBlob {
@@ -31,44 +30,59 @@ export class FileBlobStore implements BlobStore {
     private readonly defaultMaxBytes: number,
   ) {}
 
+  /** Folders known to exist: each is made once per process, not once per blob. */
+  private readonly folders = new Set<string>();
+
   /**
-   * Streams `source` to a temporary file while hashing it, fsyncs, then renames it to its
-   * hash: a blob is either complete and durable or absent. Over `maxBytes` it throws
-   * `payload_too_large` and leaves nothing behind.
+   * Streams `source` to a temporary file while hashing it, fsyncs it, renames it to its
+   * hash and fsyncs the folder, so the name survives a crash too: a blob is either
+   * complete and durable or absent. Over `maxBytes` it throws `payload_too_large` and
+   * leaves nothing behind. One file handle does the writes and the fsync.
    */
   async put(source: Readable | Buffer, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
     const maxBytes = options.maxBytes ?? this.defaultMaxBytes;
-    const tmpDir = join(this.root, 'tmp');
-    await mkdir(tmpDir, { recursive: true });
-    const tmp = join(tmpDir, randomBytes(12).toString('hex'));
+    const tmp = join(await this.folder(join(this.root, 'tmp')), randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        size += chunk.length;
-        if (size > maxBytes) {
-          callback(new AppError('payload_too_large', `The file is larger than ${maxBytes} bytes`));
-          return;
-        }
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    });
     try {
-      const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
-      await pipeline(input, meter, createWriteStream(tmp, { mode: 0o640 }));
-      const handle = await open(tmp, 'r');
-      await handle.sync();
-      await handle.close();
+      const file = await open(tmp, 'wx', 0o640);
+      try {
+        for await (const chunk of Buffer.isBuffer(source) ? [source] : source) {
+          const bytes = chunk as Buffer;
+          size += bytes.length;
+          if (size > maxBytes) {
+            throw new AppError('payload_too_large', `The file is larger than ${maxBytes} bytes`);
+          }
+          hash.update(bytes);
+          await file.write(bytes);
+        }
+        await file.sync();
+      } finally {
+        await file.close();
+      }
       const key = hash.digest('hex');
       const target = this.path(key);
-      await mkdir(join(target, '..'), { recursive: true });
+      const folder = await this.folder(dirname(target));
       await rename(tmp, target);
+      const dir = await open(folder, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
       return { key, size };
     } catch (error) {
       await rm(tmp, { force: true });
       throw error;
     }
+  }
+
+  private async folder(path: string): Promise<string> {
+    if (!this.folders.has(path)) {
+      await mkdir(path, { recursive: true });
+      this.folders.add(path);
+    }
+    return path;
   }
 
   async get(key: string): Promise<Readable> {

@@ -80,12 +80,11 @@ export async function storeInboundEmail(
           })),
         )
         .onConflict((oc) => oc.doNothing())
-        .returning(['workspaceId', 'id']),
+        .returningAll(),
     )
     .selectFrom('filed')
+    .selectAll('filed')
     .select([
-      'filed.workspaceId',
-      'filed.id',
       addJobSql(
         processEmailJob,
         sql`json_build_object('workspaceId', filed.workspace_id, 'inboundEmailId', filed.id)`,
@@ -96,7 +95,13 @@ export async function storeInboundEmail(
   if (inline)
     for (const row of filed)
       services.inline.run(`email:${row.id}`, () =>
-        processInboundEmail(services, { workspaceId: row.workspaceId, inboundEmailId: row.id }),
+        // The row as filed: the inline run need not read it back.
+        processInboundEmail(
+          services,
+          { workspaceId: row.workspaceId, inboundEmailId: row.id },
+          undefined,
+          row,
+        ),
       );
   return {
     stored: filed.map((row) => row.id),

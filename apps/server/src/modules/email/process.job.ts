@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { Selectable } from 'kysely';
 import type { Services } from '../../context.js';
 import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
@@ -8,6 +9,7 @@ import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
 import { mailboxForAddress } from './mailboxes.service.js';
 import { findReplyToken } from './reply-address.js';
+import type { InboundEmailsTable } from './email.tables.js';
 
 const ProcessEmail = Type.Object({ workspaceId: Type.String(), inboundEmailId: Type.String() });
 
@@ -29,13 +31,17 @@ export async function processInboundEmail(
   services: Services,
   { workspaceId, inboundEmailId }: { workspaceId: string; inboundEmailId: string },
   run: { attempt: number; last: boolean } = { attempt: 1, last: false },
+  /** The row as it was just filed, when the caller has it (an inline run). */
+  filed?: Selectable<InboundEmailsTable>,
 ): Promise<void> {
-  const row = await services.db
-    .selectFrom('inboundEmails')
-    .selectAll()
-    .where('workspaceId', '=', workspaceId)
-    .where('id', '=', inboundEmailId)
-    .executeTakeFirst();
+  const row =
+    filed ??
+    (await services.db
+      .selectFrom('inboundEmails')
+      .selectAll()
+      .where('workspaceId', '=', workspaceId)
+      .where('id', '=', inboundEmailId)
+      .executeTakeFirst());
   if (!row || row.status !== 'received') return;
   // Only a row still `received` is finished: the job and an inline run may overlap.
   const finish = (db: Pick<Services['db'], 'updateTable'>) =>

@@ -145,7 +145,7 @@ export const api = {
     request<null>('POST', '/auth/password-reset', body),
   confirmPasswordReset: (body: { token: string; password: string }) =>
     request<undefined>('POST', '/auth/password-reset/confirm', body),
-  acceptInvitation: (body: { token: string; name: string; password: string }) =>
+  acceptInvitation: (body: { token: string; name: string; password: string; locale: string }) =>
     request<Me>('POST', '/invitations/accept', body),
   updateUser: (id: string, body: UserUpdateBody) => request<User>('PATCH', `/users/${id}`, body),
   setAvatar: (id: string, dataUrl: string) =>

@@ -129,8 +129,8 @@ export async function signIn(
   await page.locator('input[type=password]').fill(as.password || app.password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
-  const lang = locale === 'zh' ? 'zh-CN' : locale;
-  if ((await page.evaluate('document.documentElement.lang')) !== lang) {
+  // Stored at once on sign-in (the page may still be fetching that language's strings).
+  if ((await page.evaluate(`localStorage.getItem('parley.locale')`)) !== locale) {
     await page.reload();
     await page.getByTestId('list-title').waitFor();
   }

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Secret, TOTP } from 'otpauth';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,8 +88,20 @@ describe('two-factor sign-in', { timeout: 180_000 }, () => {
     await codes.waitFor();
     recoveryCodes = await codes.locator('li').allTextContents();
     expect(recoveryCodes).toHaveLength(10);
-    await section.getByRole('button', { name: 'Copy' }).waitFor();
-    await section.getByRole('button', { name: 'Download' }).waitFor();
+    // Copied and downloaded as text, with a line saying whose they are.
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write']);
+    await section.getByRole('button', { name: 'Copy' }).click();
+    await section.getByText('Copied.').waitFor();
+    const clipboard = String(await page.evaluate('navigator.clipboard.readText()'));
+    expect(clipboard).toContain(OWNER);
+    for (const code of recoveryCodes) expect(clipboard).toContain(code);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      section.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    expect(download.suggestedFilename()).toBe('parley-recovery-codes.txt');
+    const file = await readFile(await download.path(), 'utf8');
+    expect(file).toBe(clipboard);
     await expectAccessible(page, '[data-testid=two-factor]');
     await section.screenshot({ path: `${SCREENSHOTS}/two-factor-recovery-codes-en.png` });
     await section.getByRole('button', { name: 'I have saved them' }).click();

@@ -165,11 +165,17 @@ function Enrol(props: {
 function RecoveryCodes(props: { codes: string[]; email: string; onDone: () => void }) {
   const t = useT();
   const heading = useFocusOnMount<HTMLHeadingElement>();
+  const list = useRef<HTMLUListElement>(null);
   const [copied, setCopied] = useState(false);
   const text = `${t('twoFactor.fileHeader', { email: props.email })}\n\n${props.codes.join('\n')}\n`;
   const copy = async () => {
-    await navigator.clipboard.writeText(text);
-    setCopied(true);
+    try {
+      await navigator.clipboard.writeText(text);
+      setCopied(true);
+    } catch {
+      // No clipboard (plain http, or refused): select the codes for Ctrl+C instead.
+      if (list.current) window.getSelection()?.selectAllChildren(list.current);
+    }
   };
   const download = () => {
     const url = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
@@ -177,7 +183,7 @@ function RecoveryCodes(props: { codes: string[]; email: string; onDone: () => vo
     link.href = url;
     link.download = 'parley-recovery-codes.txt';
     link.click();
-    URL.revokeObjectURL(url);
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
   };
   return (
     <div className="space-y-3">
@@ -186,6 +192,7 @@ function RecoveryCodes(props: { codes: string[]; email: string; onDone: () => vo
       </h3>
       <p className={muted}>{t('twoFactor.codesIntro')}</p>
       <ul
+        ref={list}
         dir="ltr"
         className="grid grid-cols-2 gap-x-6 gap-y-1 rounded-md bg-slate-100 p-3 font-mono text-sm sm:grid-cols-3 dark:bg-slate-800"
         data-testid="recovery-codes"

@@ -91,7 +91,7 @@ export const pl: Record<MessageKey, string> = {
   'twoFactor.copy': 'Kopiuj',
   'twoFactor.copied': 'Skopiowano.',
   'twoFactor.download': 'Pobierz',
-  'twoFactor.done': 'Zapisałem je',
+  'twoFactor.done': 'Mam je zapisane',
   'twoFactor.fileHeader': 'Kody odzyskiwania Parley dla {email}. Każdy działa tylko raz.',
   'twoFactor.newCodes': 'Nowe kody odzyskiwania',
   'twoFactor.newCodesIntro':

@@ -7,6 +7,7 @@ import { errorStatus } from '@parley/contract';
 import type { Services } from './context.js';
 import { createAuthenticator } from './modules/auth/auth.hooks.js';
 import { authRoutes } from './modules/auth/auth.routes.js';
+import { twoFactorRoutes } from './modules/auth/two-factor.routes.js';
 import { workspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { conversationRoutes } from './modules/conversations/conversations.routes.js';
 import { searchRoutes } from './modules/search/search.routes.js';
@@ -32,6 +33,7 @@ import { createHttpServer, enforceAccess, type App } from './platform/http.js';
 /** Every module's routes. A new module adds its function here. */
 const modules: ((app: App, services: Services) => void)[] = [
   authRoutes,
+  twoFactorRoutes,
   workspaceRoutes,
   conversationRoutes,
   searchRoutes,

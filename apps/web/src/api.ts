@@ -22,6 +22,9 @@ import type {
   Message,
   MessageCreateBody,
   TimelineEvent,
+  TwoFactorChallenge,
+  TwoFactorSetup,
+  TwoFactorStatus,
   User,
   ViewCounts,
   SavedView,
@@ -93,8 +96,11 @@ export type ConversationFilter = Record<string, string | undefined>;
 
 export const api = {
   me: () => request<Me>('GET', '/me'),
+  /** A session (`Me`), or for a user with two-factor sign-in on, the challenge for a code. */
   login: (body: { email: string; password: string; workspace?: string }) =>
-    request<Me>('POST', '/auth/login', body),
+    request<Me | TwoFactorChallenge>('POST', '/auth/login', body),
+  loginTwoFactor: (body: { challengeToken: string; code: string }) =>
+    request<Me>('POST', '/auth/login/two-factor', body),
   logout: () => request<undefined>('POST', '/auth/logout'),
   users: () => request<Page<User>>('GET', '/users?limit=100'),
   agent: (userId: string) => request<Agent>('GET', `/agents/${userId}`),
@@ -139,7 +145,7 @@ export const api = {
     request<null>('POST', '/auth/password-reset', body),
   confirmPasswordReset: (body: { token: string; password: string }) =>
     request<undefined>('POST', '/auth/password-reset/confirm', body),
-  acceptInvitation: (body: { token: string; name: string; password: string }) =>
+  acceptInvitation: (body: { token: string; name: string; password: string; locale: string }) =>
     request<Me>('POST', '/invitations/accept', body),
   updateUser: (id: string, body: UserUpdateBody) => request<User>('PATCH', `/users/${id}`, body),
   setAvatar: (id: string, dataUrl: string) =>
@@ -147,6 +153,14 @@ export const api = {
   removeAvatar: (id: string) => request<User>('DELETE', `/users/${id}/avatar`),
   changePassword: (body: { currentPassword: string; newPassword: string }) =>
     request<undefined>('POST', '/auth/password', body),
+  twoFactor: () => request<TwoFactorStatus>('GET', '/auth/two-factor'),
+  twoFactorSetup: () => request<TwoFactorSetup>('POST', '/auth/two-factor/setup'),
+  twoFactorEnable: (body: { password: string; code: string }) =>
+    request<{ recoveryCodes: string[] }>('POST', '/auth/two-factor/enable', body),
+  twoFactorDisable: (body: { password: string; code: string }) =>
+    request<undefined>('POST', '/auth/two-factor/disable', body),
+  newRecoveryCodes: (code: string) =>
+    request<{ recoveryCodes: string[] }>('POST', '/auth/two-factor/recovery-codes', { code }),
 
   // The customer panel's quick edit.
   updateContact: (id: string, body: ContactUpdateBody) =>

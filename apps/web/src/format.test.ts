@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { initials, relativeTime } from './format.js';
+import { asciiDigits, initials, relativeTime } from './format.js';
 
 describe('format', () => {
   it('says how long ago in the user’s language', () => {
@@ -15,5 +15,11 @@ describe('format', () => {
     expect(initials('مریم رضایی')).toBe('مر');
     expect(initials('张伟')).toBe('张');
     expect(initials(null)).toBe('');
+  });
+
+  it('reads Persian and Arabic-Indic digits as ASCII ones', () => {
+    expect(asciiDigits('۱۲۳ ۴۵۶')).toBe('123 456');
+    expect(asciiDigits('٠٩٨٧٦٥')).toBe('098765');
+    expect(asciiDigits('12ab')).toBe('12ab');
   });
 });

@@ -19,6 +19,13 @@ export function relativeTime(iso: string, locale: string, now = Date.now()): str
   return format.format(Math.round(value), 'year');
 }
 
+/** Persian and Arabic-Indic digits as ASCII, so "۲h" reads as "2h" and "۱۲۳۴۵۶" as a code. */
+export function asciiDigits(text: string): string {
+  return text
+    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
+    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660));
+}
+
 const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
 /** Initials for an avatar: the first letters of the first two words (any script). */

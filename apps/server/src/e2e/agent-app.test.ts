@@ -3,7 +3,13 @@ import pg from 'pg';
 import { type Browser, type Page, type WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useRecipientMta } from '../test/mail.js';
-import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
+import {
+  expectAccessible,
+  SCREENSHOTS,
+  signIn as signInAs,
+  startAgentApp,
+  type AgentApp,
+} from './browser.js';
 import { hashPassword } from '../modules/auth/passwords.js';
 
 const mta = useRecipientMta();
@@ -11,13 +17,12 @@ let app: AgentApp;
 let databaseUrl: string;
 let browser: Browser;
 let base: string;
-let password: string;
 let smtpPort: number;
 
 beforeAll(async () => {
   // Mail Parley sends (replies, resets, invitations) reaches the recipient MTA.
   app = await startAgentApp({}, { SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}` });
-  ({ databaseUrl, browser, base, password, smtpPort } = app);
+  ({ databaseUrl, browser, base, smtpPort } = app);
 }, 120_000);
 
 afterAll(() => app.stop());
@@ -28,19 +33,8 @@ async function newPage(): Promise<Page> {
   return context.newPage();
 }
 
-async function signIn(
-  page: Page,
-  locale = 'en',
-  as = { email: 'owner@demo.localhost', password: '' },
-) {
-  // Strings, not functions: the server's TypeScript has no DOM types.
-  await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill(as.email);
-  await page.locator('input[type=password]').fill(as.password || password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('list-title').waitFor();
-}
+const signIn = (page: Page, locale = 'en', as = { email: 'owner@demo.localhost', password: '' }) =>
+  signInAs(app, page, as, locale);
 
 describe('the agent app', { timeout: 120_000 }, () => {
   it('answers a mail: sign in, open the conversation, reply; the customer gets it threaded', async () => {

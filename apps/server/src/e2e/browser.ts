@@ -110,7 +110,12 @@ export async function startAgentApp(
   };
 }
 
-/** Signs in through the login page in `locale` (the owner unless someone else is given). */
+/**
+ * Signs in through the login page in `locale` (the owner unless someone else is given), and
+ * keeps the app in `locale`: signing in applies the user's saved language, so when that is
+ * another one the page is loaded again (the init script puts `locale` back, as the picker
+ * would).
+ */
 export async function signIn(
   app: Pick<AgentApp, 'base' | 'password'>,
   page: Page,
@@ -124,6 +129,11 @@ export async function signIn(
   await page.locator('input[type=password]').fill(as.password || app.password);
   await page.locator('button[type=submit]').click();
   await page.getByTestId('list-title').waitFor();
+  // Stored at once on sign-in (the page may still be fetching that language's strings).
+  if ((await page.evaluate(`localStorage.getItem('parley.locale')`)) !== locale) {
+    await page.reload();
+    await page.getByTestId('list-title').waitFor();
+  }
 }
 
 /** No serious or critical accessibility violations on the page, or in the part `include` selects. */

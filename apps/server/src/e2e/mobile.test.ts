@@ -1,6 +1,12 @@
 import type { Page, Locator } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
+import {
+  expectAccessible,
+  SCREENSHOTS,
+  signIn as signInAs,
+  startAgentApp,
+  type AgentApp,
+} from './browser.js';
 
 /**
  * The agent app on a phone (390×844) and a tablet (800×1000), against a real `parley start`:
@@ -25,14 +31,7 @@ async function newPage(viewport: { width: number; height: number }) {
   return context.newPage();
 }
 
-async function signIn(page: Page, locale = 'en') {
-  await page.addInitScript(`localStorage.setItem('parley.locale', ${JSON.stringify(locale)})`);
-  await page.goto(`${app.base}/`);
-  await page.getByLabel(/email|e-post|ایمیل|邮箱/i).fill('owner@demo.localhost');
-  await page.locator('input[type=password]').fill(app.password);
-  await page.locator('button[type=submit]').click();
-  await page.getByTestId('list-title').waitFor();
-}
+const signIn = (page: Page, locale = 'en') => signInAs(app, page, undefined, locale);
 
 /** The page does not scroll sideways, and neither does its main scrolling area. */
 async function expectFits(page: Page, where: string) {

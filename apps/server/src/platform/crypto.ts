@@ -28,6 +28,10 @@ export function deriveKey(secret: string, purpose: string, length = 32): Buffer 
   return Buffer.from(hkdfSync('sha256', secret, 'parley', purpose, length));
 }
 
+/** The key a workspace's stored secrets are sealed with (mailbox credentials, widget and 2FA secrets). */
+export const workspaceKey = (secretKey: string, workspaceId: string): Buffer =>
+  deriveKey(secretKey, `workspace:${workspaceId}`);
+
 export function hmac(key: Buffer, value: string): string {
   return createHmac('sha256', key).update(value).digest('base64url');
 }

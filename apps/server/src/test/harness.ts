@@ -127,6 +127,12 @@ export async function api<T = any>(
   return Object.assign(Object.create(null) as object, response, { body: body as T, response });
 }
 
+/** The session cookie a sign-in answer set, as `api()`'s `as.cookie` takes it. */
+export function sessionCookieOf(response: { headers: Record<string, unknown> }): string {
+  const header = [response.headers['set-cookie']].flat().join(';');
+  return /parley_session=([^;]+)/.exec(header)?.[1] ?? '';
+}
+
 /** A TCP port free right now on loopback (the OS picks it), for a server a test starts. */
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {

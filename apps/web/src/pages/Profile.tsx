@@ -18,6 +18,7 @@ import {
   primaryButton,
   secondaryButton,
 } from './forms.js';
+import { TwoFactorSection } from './TwoFactorSection.js';
 
 const emailPreferences = [
   'assigned',
@@ -53,7 +54,7 @@ async function squarePicture(file: File): Promise<string> {
   return webp.startsWith('data:image/webp') ? webp : canvas.toDataURL('image/png');
 }
 
-/** The signed-in person's own settings: picture, name, language, time zone, signature, notifications, password. */
+/** The signed-in person's own settings: picture, name, language, time zone, signature, notifications, password, two-factor sign-in. */
 export function Profile() {
   const t = useT();
   const { data: me } = useSuspenseQuery(meQuery);
@@ -74,6 +75,7 @@ export function Profile() {
         <DetailsForm key={me.user.id} me={me} />
         <MyAbsences user={me.user} />
         <PasswordForm />
+        <TwoFactorSection className={card} email={me.user.email} />
       </main>
     </div>
   );

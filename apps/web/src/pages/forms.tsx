@@ -1,6 +1,7 @@
 import { MessagesSquare } from 'lucide-react';
 import type { ReactNode, SyntheticEvent } from 'react';
 import { LocalePicker } from './LocalePicker.js';
+import { asciiDigits } from '../format.js';
 import { useT } from '../i18n.js';
 
 export const inputClass =
@@ -54,8 +55,12 @@ export function Field(props: {
   onChange: (value: string) => void;
   required?: boolean;
   minLength?: number;
+  maxLength?: number;
   dir?: 'ltr' | 'auto';
   testId?: string;
+  /** A code (one-time or recovery): monospace, no spelling or capitals help, the keyboard given. */
+  code?: { inputMode: 'numeric' | 'text' };
+  autoFocus?: boolean;
 }) {
   return (
     <label className="block text-sm font-medium">
@@ -68,13 +73,63 @@ export function Field(props: {
         autoComplete={props.autoComplete}
         required={props.required ?? true}
         minLength={props.minLength}
+        maxLength={props.maxLength}
         value={props.value}
         onChange={(e) => props.onChange(e.target.value)}
-        className={inputClass}
+        className={props.code ? `${inputClass} font-mono tracking-widest` : inputClass}
         dir={props.dir ?? 'ltr'}
         data-testid={props.testId}
+        {...(props.code
+          ? { inputMode: props.code.inputMode, autoCapitalize: 'off', spellCheck: false }
+          : {})}
+        autoFocus={props.autoFocus}
       />
     </label>
+  );
+}
+
+/** The signed-in or signing-in person's own password (the browser's password manager fills it). */
+export function CurrentPassword(props: {
+  value: string;
+  onChange: (value: string) => void;
+  testId?: string;
+}) {
+  const t = useT();
+  return (
+    <Field
+      label={t('login.password')}
+      type="password"
+      autoComplete="current-password"
+      value={props.value}
+      onChange={props.onChange}
+      testId={props.testId}
+    />
+  );
+}
+
+/** A code as typed, ready to send: Persian or Arabic-Indic digits as ASCII, no spaces. */
+export const typedCode = (text: string) => asciiDigits(text).replace(/\s/g, '');
+
+/**
+ * A one-time code: the authenticator app's 6 digits (numeric keyboard; the browser may offer
+ * the code: `autocomplete="one-time-code"`), a recovery code (letters too), or either.
+ */
+export function CodeField(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  kind: 'app' | 'recovery' | 'either';
+  autoFocus?: boolean;
+  testId?: string;
+}) {
+  const { kind, ...field } = props;
+  return (
+    <Field
+      {...field}
+      code={{ inputMode: kind === 'app' ? 'numeric' : 'text' }}
+      autoComplete={kind === 'recovery' ? 'off' : 'one-time-code'}
+      maxLength={kind === 'app' ? 12 : 24}
+    />
   );
 }
 

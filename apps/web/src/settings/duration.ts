@@ -1,13 +1,7 @@
+import { asciiDigits } from '../format.js';
 import type { Problem, Rule } from './validate.js';
 
 const UNIT_SECONDS = { d: 86_400, h: 3_600, m: 60 } as const;
-
-/** Persian and Arabic-Indic digits as ASCII, so "۲h" reads as "2h". */
-function asciiDigits(text: string): string {
-  return text
-    .replace(/[۰-۹]/g, (d) => String(d.charCodeAt(0) - 0x06f0))
-    .replace(/[٠-٩]/g, (d) => String(d.charCodeAt(0) - 0x0660));
-}
 
 /**
  * A duration typed by a person, in seconds: "1h 30m", "90m", "1.5h", "2d 4h", "1:30"

@@ -119,6 +119,83 @@ export const Me = Type.Object({
 });
 export type Me = Static<typeof Me>;
 
+export const TwoFactorChallenge = Type.Object(
+  {
+    twoFactorRequired: Type.Literal(true),
+    challengeToken: Type.String({
+      description:
+        'Send with a code to POST /auth/login/two-factor; works once, for 5 minutes, and dies after 5 wrong codes',
+    }),
+    expiresAt: Timestamp,
+  },
+  { additionalProperties: false },
+);
+export type TwoFactorChallenge = Static<typeof TwoFactorChallenge>;
+
+export const TwoFactorCode = Type.String({
+  minLength: 6,
+  maxLength: 40,
+  description:
+    'The 6-digit code of the authenticator app, or one of the recovery codes (each works once)',
+});
+
+export const TwoFactorLoginBody = Type.Object(
+  { challengeToken: Type.String({ minLength: 1, maxLength: 200 }), code: TwoFactorCode },
+  { additionalProperties: false },
+);
+export type TwoFactorLoginBody = Static<typeof TwoFactorLoginBody>;
+
+export const TwoFactorStatus = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    enabledAt: Type.Union([Timestamp, Type.Null()]),
+    recoveryCodesLeft: Type.Integer({ description: 'Unused recovery codes' }),
+  },
+  { additionalProperties: false },
+);
+export type TwoFactorStatus = Static<typeof TwoFactorStatus>;
+
+export const TwoFactorSetup = Type.Object(
+  {
+    secret: Type.String({ description: 'Base32, for typing into the app by hand; shown once' }),
+    uri: Type.String({ description: 'The otpauth:// URI (TOTP, SHA1, 6 digits, 30 s)' }),
+    qrSvg: Type.String({ description: 'The URI as a QR code (SVG markup)' }),
+  },
+  { additionalProperties: false },
+);
+export type TwoFactorSetup = Static<typeof TwoFactorSetup>;
+
+export const TwoFactorEnableBody = Type.Object(
+  {
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    code: Type.String({ minLength: 6, maxLength: 20, description: 'A current 6-digit code' }),
+  },
+  { additionalProperties: false },
+);
+export type TwoFactorEnableBody = Static<typeof TwoFactorEnableBody>;
+
+export const TwoFactorDisableBody = Type.Object(
+  { password: Type.String({ minLength: 1, maxLength: 200 }), code: TwoFactorCode },
+  { additionalProperties: false },
+);
+export type TwoFactorDisableBody = Static<typeof TwoFactorDisableBody>;
+
+export const RecoveryCodesBody = Type.Object(
+  { code: TwoFactorCode },
+  { additionalProperties: false },
+);
+export type RecoveryCodesBody = Static<typeof RecoveryCodesBody>;
+
+export const RecoveryCodes = Type.Object(
+  {
+    recoveryCodes: Type.Array(Type.String(), {
+      description: 'Shown once: each signs in once instead of a code; only hashes are kept',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type RecoveryCodes = Static<typeof RecoveryCodes>;
+
 export const PasswordChangeBody = Type.Object(
   { currentPassword: Type.String({ minLength: 1, maxLength: 200 }), newPassword: Password },
   { additionalProperties: false },

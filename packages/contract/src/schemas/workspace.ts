@@ -112,6 +112,12 @@ export const InvitationAcceptBody = Type.Object(
     token: Type.String({ minLength: 10, maxLength: 200 }),
     name: Type.String({ minLength: 1, maxLength: 120 }),
     password: Password,
+    locale: Type.Optional(
+      Type.Union(Locale.anyOf, {
+        description:
+          'The new user’s language (the agent app sends the one it shows); it applies at every sign-in',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -10,6 +10,7 @@ import {
   PasswordResetRequestBody,
   TokenCreateBody,
   TokenCreated,
+  TwoFactorChallenge,
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply } from 'fastify';
@@ -18,9 +19,16 @@ import { actorOf, type App } from '../../platform/http.js';
 import { getUser } from '../workspaces/users.service.js';
 import { getWorkspace } from '../workspaces/workspaces.service.js';
 import { presentUser, presentWorkspace } from '../workspaces/workspaces.presenters.js';
-import { changePassword, login, logout, SESSION_COOKIE } from './auth.service.js';
+import {
+  changePassword,
+  checkLogin,
+  createSession,
+  logout,
+  SESSION_COOKIE,
+} from './auth.service.js';
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js';
 import { createToken, findTokens, revokeToken } from './tokens.service.js';
+import { openTwoFactorChallenge } from './two-factor.service.js';
 
 const errors = ErrorResponses;
 
@@ -39,7 +47,7 @@ export function setSessionCookie(
   });
 }
 
-async function me(
+export async function me(
   services: Services,
   workspaceId: string,
   userId: string,
@@ -60,20 +68,28 @@ export function authRoutes(app: App, services: Services): void {
       schema: {
         tags: ['auth'],
         summary: 'Sign in with email and password; sets the session cookie',
+        description:
+          'For a user with two-factor sign-in on, the answer is a `TwoFactorChallenge` (`twoFactorRequired: true`) instead, and no session: send its token and a code to `POST /auth/login/two-factor`.',
         body: LoginBody,
-        response: { 200: Me, ...errors, 409: ErrorResponse },
+        response: { 200: Type.Union([Me, TwoFactorChallenge]), ...errors, 409: ErrorResponse },
       },
     },
     async (request, reply) => {
-      const session = await login({
+      const user = await checkLogin({
         db: services.db,
         limits: services.limits,
         body: request.body,
         ip: request.ip,
+      });
+      const challenge = await openTwoFactorChallenge({ db: services.db, ...user });
+      if (challenge) return challenge;
+      const session = await createSession(services.db, {
+        ...user,
+        ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       });
       setSessionCookie(reply, services, session.cookie, session.expiresAt);
-      return me(services, session.workspaceId, session.userId, session.csrfToken);
+      return me(services, user.workspaceId, user.userId, session.csrfToken);
     },
   );
 

@@ -62,16 +62,16 @@ export async function createSession(
 }
 
 /**
- * Email + password login. Rate-limited per IP and per account before any work; the
- * same answer and about the same time for a wrong password and an unknown email.
- * An email that works in several workspaces must name one (`workspace_required`).
+ * Email + password: the user they sign in, or an error. Rate-limited per IP and per account
+ * before any work; the same answer and about the same time for a wrong password and an
+ * unknown email. An email that works in several workspaces must name one
+ * (`workspace_required`). The caller makes the session, or the two-factor challenge.
  */
-export async function login(props: {
+export async function checkLogin(props: {
   db: Db;
   limits: RateLimits;
   body: LoginBody;
   ip: string;
-  userAgent: string | null;
 }) {
   const email = props.body.email.toLowerCase();
   await props.limits.consume('login-ip', props.ip, loginLimits.perIp);
@@ -106,13 +106,7 @@ export async function login(props: {
   const user = active[0];
   if (!user) throw new AppError('invalid_credentials', 'Wrong email or password');
   await props.limits.reset('login-account', email, loginLimits.perAccount);
-  const session = await createSession(props.db, {
-    workspaceId: user.workspaceId,
-    userId: user.id,
-    ip: props.ip,
-    userAgent: props.userAgent,
-  });
-  return { ...session, workspaceId: user.workspaceId, userId: user.id };
+  return { workspaceId: user.workspaceId, userId: user.id };
 }
 
 export async function logout(props: { db: Db; cookie: string | undefined }): Promise<void> {

@@ -39,8 +39,44 @@ export interface PasswordResetsTable {
   usedAt: Date | null;
 }
 
+/** A user's TOTP secret: pending until confirmed with a code (`enabledAt` null). */
+export interface UserTwoFactorTable {
+  workspaceId: string;
+  userId: string;
+  /** The base32 secret, sealed with the workspace key (platform/crypto.ts). */
+  secretSealed: string;
+  enabledAt: Date | null;
+  /** The last 30-second step a code was accepted for: a code works once (no replay). */
+  lastUsedStep: ColumnType<number | null, number | null | undefined, number | null>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+}
+
+/** A single-use recovery code: only its HMAC is kept. */
+export interface TwoFactorRecoveryCodesTable {
+  workspaceId: string;
+  userId: string;
+  codeHash: string;
+  usedAt: Date | null;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+}
+
+/** The step between a right password and a session for a user with 2FA on. */
+export interface TwoFactorChallengesTable {
+  workspaceId: string;
+  id: string;
+  userId: string;
+  tokenHash: Buffer;
+  attempts: ColumnType<number, number | undefined, number>;
+  createdAt: ColumnType<Date, Date | undefined, never>;
+  expiresAt: Date;
+  consumedAt: Date | null;
+}
+
 export interface AuthTables {
   passwordResets: PasswordResetsTable;
+  userTwoFactor: UserTwoFactorTable;
+  twoFactorRecoveryCodes: TwoFactorRecoveryCodesTable;
+  twoFactorChallenges: TwoFactorChallengesTable;
   sessions: SessionsTable;
   apiTokens: ApiTokensTable;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { api, useTestApp } from '../../test/harness.js';
+import { api, sessionCookieOf, useTestApp } from '../../test/harness.js';
 import {
   buildUser,
   buildWorkspace,
@@ -9,11 +9,6 @@ import {
 } from '../../test/factories.js';
 
 const t = useTestApp();
-
-function cookieOf(response: { headers: Record<string, unknown> }): string {
-  const header = [response.headers['set-cookie']].flat().join(';');
-  return /parley_session=([^;]+)/.exec(header)?.[1] ?? '';
-}
 
 describe('login', () => {
   it('signs in with email and password and sets an httpOnly SameSite session cookie', async () => {
@@ -28,7 +23,7 @@ describe('login', () => {
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Lax/);
     const me = await api(t.app, 'GET', '/api/v1/me', {
-      as: { cookie: cookieOf(res), csrf: res.body.csrfToken },
+      as: { cookie: sessionCookieOf(res), csrf: res.body.csrfToken },
     });
     expect(me.statusCode).toBe(200);
     expect(me.body.user.id).toBe(owner.id);

@@ -11,7 +11,7 @@ import type { Selectable } from 'kysely';
 import { createPrivateKey } from 'node:crypto';
 import { uuidv7 } from 'uuidv7';
 import type { Db, Tx } from '../../database.js';
-import { decrypt, deriveKey, encrypt, randomToken, safeEqual } from '../../platform/crypto.js';
+import { decrypt, encrypt, randomToken, safeEqual, workspaceKey } from '../../platform/crypto.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
@@ -22,10 +22,6 @@ import { withoutPlusTag } from './reply-address.js';
 
 type MailboxRow = Selectable<MailboxesTable>;
 type ImapStateRow = Pick<Selectable<ImapStateTable>, 'lastPolledAt' | 'lastError'>;
-
-/** The key a workspace's stored secrets are sealed with (derived from SECRET_KEY). */
-export const workspaceKey = (secretKey: string, workspaceId: string) =>
-  deriveKey(secretKey, `workspace:${workspaceId}`);
 
 export function openTransport(
   secretKey: string,

@@ -7,7 +7,7 @@ const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
 
 /**
  * Housekeeping: dispatched (and, for broadcast ones, published) outbox events, expired sessions (agents' and the portal's), portal
- * challenges a day past expiry and idempotency keys are deleted nightly.
+ * and two-factor challenges a day past expiry and idempotency keys are deleted nightly.
  */
 export function outboxJobs(services: Services): JobDefinition[] {
   return [
@@ -30,6 +30,10 @@ export function outboxJobs(services: Services): JobDefinition[] {
           .execute();
         await services.db
           .deleteFrom('portalChallenges')
+          .where('expiresAt', '<', new Date(Date.now() - 86_400_000))
+          .execute();
+        await services.db
+          .deleteFrom('twoFactorChallenges')
           .where('expiresAt', '<', new Date(Date.now() - 86_400_000))
           .execute();
         // Password reset links a day past expiry (a late click still hears "expired" until then).

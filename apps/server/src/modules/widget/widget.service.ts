@@ -16,7 +16,7 @@ import { sql } from 'kysely';
 import { MAX_TEXT } from '@parley/contract';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
-import { decrypt, deriveKey, encrypt, randomToken } from '../../platform/crypto.js';
+import { decrypt, encrypt, randomToken, workspaceKey } from '../../platform/crypto.js';
 import { awaitDurable, executePrepared } from '../../platform/db.js';
 import { AppError, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
@@ -41,9 +41,6 @@ export const widgetLimits = {
   messagesPerIp: { points: 120, windowSeconds: 60 },
   offlinePerIp: { points: 10, windowSeconds: 3600 },
 };
-
-const workspaceKey = (secretKey: string, workspaceId: string) =>
-  deriveKey(secretKey, `workspace:${workspaceId}`);
 
 type SettingsRow = Awaited<ReturnType<typeof settingsRow>>;
 

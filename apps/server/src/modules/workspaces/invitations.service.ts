@@ -106,6 +106,7 @@ export async function acceptInvitation(props: {
   token: string;
   name: string;
   password: string;
+  locale?: string | undefined;
   ip: string | null;
   userAgent: string | null;
 }) {
@@ -130,6 +131,7 @@ export async function acceptInvitation(props: {
       name: props.name,
       role: invitation.role,
       passwordHash,
+      ...(props.locale ? { locale: props.locale } : {}),
     });
     await trx
       .updateTable('invitations')

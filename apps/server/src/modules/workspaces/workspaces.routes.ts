@@ -333,6 +333,7 @@ export function workspaceRoutes(app: App, services: Services): void {
         token: request.body.token,
         name: request.body.name,
         password: request.body.password,
+        locale: request.body.locale,
         ip: request.ip,
         userAgent: request.headers['user-agent'] ?? null,
       });

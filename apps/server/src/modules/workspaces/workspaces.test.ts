@@ -157,10 +157,12 @@ describe('invitations', () => {
     const token = /token=(.+)$/.exec(invite.body.acceptUrl as string)?.[1] ?? '';
     expect((await api(t.app, 'GET', '/api/v1/invitations', { as })).body.data).toHaveLength(1);
     const accepted = await api(t.app, 'POST', '/api/v1/invitations/accept', {
-      body: { token, name: 'Nowa Agentka', password: 'zażółć gęślą jaźń' },
+      body: { token, name: 'Nowa Agentka', password: 'zażółć gęślą jaźń', locale: 'pl' },
     });
     expect(accepted.statusCode).toBe(201);
     expect(accepted.body.user.role).toBe('agent');
+    // The language the invitation page was read in is the new user's (sign-in applies it).
+    expect(accepted.body.user.locale).toBe('pl');
     expect(String(accepted.headers['set-cookie'])).toMatch(/parley_session=/);
     const again = await api(t.app, 'POST', '/api/v1/invitations/accept', {
       body: { token, name: 'Again', password: 'another password' },

@@ -2,7 +2,7 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useState } from 'react';
 import { api, setCsrfToken } from '../../api.js';
-import { useErrorText, useT } from '../../i18n.js';
+import { useErrorText, useLocale, useT } from '../../i18n.js';
 import {
   AuthCard,
   Field,
@@ -21,13 +21,16 @@ export function AcceptInvitation() {
   const errorText = useErrorText();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  // The language the invitee reads this page in becomes their profile's (sign-in applies it).
+  const { locale } = useLocale();
   const [token] = useState(() => new URLSearchParams(window.location.hash.slice(1)).get('token'));
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [repeat, setRepeat] = useState('');
   const [mismatch, setMismatch] = useState(false);
   const accept = useMutation({
-    mutationFn: () => api.acceptInvitation({ token: token ?? '', name: name.trim(), password }),
+    mutationFn: () =>
+      api.acceptInvitation({ token: token ?? '', name: name.trim(), password, locale }),
     onSuccess: async (me) => {
       setCsrfToken(me.csrfToken);
       queryClient.setQueryData(['me'], me);

@@ -1,4 +1,5 @@
 import type {
+  BulkChanges,
   BulkUpdateResult,
   ContactUpdateBody,
   ConversationLink,
@@ -137,7 +138,7 @@ export const api = {
   notifications: () => request<NotificationPage>('GET', '/notifications?limit=30'),
   markNotificationsRead: (body: NotificationReadBody) =>
     request<{ updated: number }>('POST', '/notifications/read', body),
-  bulk: (ids: string[], changes: ConversationUpdateBody) =>
+  bulk: (ids: string[], changes: BulkChanges) =>
     request<BulkUpdateResult>('POST', '/conversations/bulk', { ids, changes }),
 
   // Account: password reset, invitations, profile.

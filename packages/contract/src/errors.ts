@@ -63,6 +63,7 @@ export const errorStatus = {
   team_name_taken: 409,
   skill_taken: 409,
   absence_overlaps: 409,
+  too_many_tags: 409,
   shortcut_taken: 409,
   calendar_name_taken: 409,
   calendar_in_use: 409,

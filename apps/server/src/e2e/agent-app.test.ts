@@ -355,6 +355,56 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.context().close();
   });
 
+  it('tags several conversations at once, and takes a tag off them again', async () => {
+    // Two new conversations of its own, named by their subjects: other tests' live updates
+    // may reorder the list.
+    const subjects = ['Faktura do zamówienia', 'Rabatt på nästa order'];
+    const mail = createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true });
+    for (const [i, subject] of subjects.entries())
+      await mail.sendMail({
+        from: `kund${String(i)}@example.se`,
+        to: 'support@demo.localhost',
+        subject,
+        text: 'Hej!',
+      });
+    const page = await newPage();
+    await signIn(page);
+    await page.getByRole('link', { name: /Unassigned/ }).click();
+    const rows = page.getByTestId('conversation-row');
+    const rowOf = (subject: string) => rows.filter({ hasText: subject });
+    for (const subject of subjects)
+      await vi.waitFor(() => rowOf(subject).waitFor({ timeout: 2_000 }), {
+        timeout: 20_000,
+        interval: 500,
+      });
+    const select = async () => {
+      for (const subject of subjects)
+        await page
+          .locator('li', { has: rowOf(subject) })
+          .getByRole('checkbox')
+          .check();
+    };
+    await select();
+    await page.getByTestId('bulk-tag').click();
+    await page.getByLabel('Add a tag to all').fill('  bulk  tagged ');
+    await page.getByTestId('bulk-tag-add').click();
+    await page.getByRole('status').filter({ hasText: '2 conversations updated' }).waitFor();
+    for (const subject of subjects)
+      await expect.poll(() => rowOf(subject).textContent()).toContain('bulk tagged');
+    expect(await rows.filter({ hasText: 'bulk tagged' }).count()).toBe(2);
+
+    // Off again: the tag is offered for removal because the selected ones carry it.
+    await select();
+    await page.getByTestId('bulk-tag').click();
+    await expectAccessible(page, '[data-testid=bulk-tagger]');
+    await page.screenshot({ path: `${SCREENSHOTS}/bulk-tags-en.png` });
+    await page
+      .getByRole('button', { name: 'Remove the tag bulk tagged from the selected conversations' })
+      .click();
+    await expect.poll(() => rows.filter({ hasText: 'bulk tagged' }).count()).toBe(0);
+    await page.context().close();
+  });
+
   it('escalates a conversation to a specialist team; the timeline says who did it, and where to', async () => {
     // A second team (the demo has one), straight into the database of the running server.
     // And a new, unassigned conversation to escalate, named here rather than picked from a list

@@ -131,6 +131,13 @@ export const en = {
   'bulk.clear': 'Clear selection',
   'bulk.done':
     '{updated, plural, one {# conversation updated} other {# conversations updated}}{failed, plural, =0 {} other {, # failed}}',
+  'bulk.tag': 'Tag',
+  'bulk.addTag': 'Add a tag to all',
+  'bulk.tagPlaceholder': 'Tag name',
+  'bulk.addTagButton': 'Add',
+  'bulk.removeTags': 'Remove from all:',
+  'bulk.removeTag': 'Remove the tag {tag} from the selected conversations',
+  'bulk.noTags': 'None of the selected conversations has tags.',
   'status.new': 'New',
   'status.open': 'Open',
   'status.pending': 'Pending',
@@ -663,6 +670,7 @@ export const en = {
   'error.payload_too_large': 'That is too large: {message}',
   'error.identity_taken': 'Another customer already has that address: {message}',
   'error.last_identity': 'A customer needs at least one way to reach them.',
+  'error.too_many_tags': 'A conversation can carry at most 20 tags.',
   // Manager views: queues, SLA report and forecast
   'manager.nav': 'Manage',
   'manager.notAllowed': 'Only managers and admins can see this. Ask one of them if you need it.',

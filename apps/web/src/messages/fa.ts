@@ -130,6 +130,13 @@ export const fa: Record<MessageKey, string> = {
   'bulk.clear': 'لغو انتخاب',
   'bulk.done':
     '{updated, plural, one {# گفتگو به‌روز شد} other {# گفتگو به‌روز شد}}{failed, plural, =0 {} other {، # مورد ناموفق}}',
+  'bulk.tag': 'برچسب',
+  'bulk.addTag': 'افزودن برچسب به همه',
+  'bulk.tagPlaceholder': 'نام برچسب',
+  'bulk.addTagButton': 'افزودن',
+  'bulk.removeTags': 'حذف از همه:',
+  'bulk.removeTag': 'حذف برچسب {tag} از گفتگوهای انتخاب‌شده',
+  'bulk.noTags': 'هیچ‌یک از گفتگوهای انتخاب‌شده برچسب ندارد.',
   'status.new': 'جدید',
   'status.open': 'باز',
   'status.pending': 'در انتظار مشتری',
@@ -660,6 +667,7 @@ export const fa: Record<MessageKey, string> = {
   'error.payload_too_large': 'این بیش از حد بزرگ است: {message}',
   'error.identity_taken': 'مشتری دیگری این نشانی را دارد: {message}',
   'error.last_identity': 'مشتری دست‌کم به یک راه تماس نیاز دارد.',
+  'error.too_many_tags': 'هر گفتگو حداکثر ۲۰ برچسب می‌تواند داشته باشد.',
   // Manager views: queues, SLA report and forecast
   'manager.nav': 'مدیریت',
   'manager.notAllowed':

@@ -134,6 +134,13 @@ export const pl: Record<MessageKey, string> = {
   'bulk.clear': 'Wyczyść zaznaczenie',
   'bulk.done':
     '{updated, plural, one {Zaktualizowano # rozmowę} few {Zaktualizowano # rozmowy} many {Zaktualizowano # rozmów} other {Zaktualizowano # rozmowy}}{failed, plural, =0 {} other {, błędy: #}}',
+  'bulk.tag': 'Tagi',
+  'bulk.addTag': 'Dodaj tag do wszystkich',
+  'bulk.tagPlaceholder': 'Nazwa tagu',
+  'bulk.addTagButton': 'Dodaj',
+  'bulk.removeTags': 'Usuń ze wszystkich:',
+  'bulk.removeTag': 'Usuń tag {tag} z zaznaczonych rozmów',
+  'bulk.noTags': 'Żadna z zaznaczonych rozmów nie ma tagów.',
   'status.new': 'Nowa',
   'status.open': 'Otwarta',
   'status.pending': 'Oczekuje na klienta',
@@ -671,6 +678,7 @@ export const pl: Record<MessageKey, string> = {
   'error.payload_too_large': 'To jest za duże: {message}',
   'error.identity_taken': 'Inny klient ma już ten adres: {message}',
   'error.last_identity': 'Klient musi mieć co najmniej jeden sposób kontaktu.',
+  'error.too_many_tags': 'Rozmowa może mieć najwyżej 20 tagów.',
   // Manager views: queues, SLA report and forecast
   'manager.nav': 'Zarządzanie',
   'manager.notAllowed':

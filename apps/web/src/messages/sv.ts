@@ -132,6 +132,13 @@ export const sv: Record<MessageKey, string> = {
   'bulk.clear': 'Avmarkera',
   'bulk.done':
     '{updated, plural, one {# konversation uppdaterad} other {# konversationer uppdaterade}}{failed, plural, =0 {} other {, # misslyckades}}',
+  'bulk.tag': 'Tagga',
+  'bulk.addTag': 'Lägg till en tagg på alla',
+  'bulk.tagPlaceholder': 'Taggnamn',
+  'bulk.addTagButton': 'Lägg till',
+  'bulk.removeTags': 'Ta bort från alla:',
+  'bulk.removeTag': 'Ta bort taggen {tag} från de markerade konversationerna',
+  'bulk.noTags': 'Ingen av de markerade konversationerna har taggar.',
   'status.new': 'Ny',
   'status.open': 'Öppen',
   'status.pending': 'Väntar på kund',
@@ -663,6 +670,7 @@ export const sv: Record<MessageKey, string> = {
   'error.payload_too_large': 'Det är för stort: {message}',
   'error.identity_taken': 'En annan kund har redan den adressen: {message}',
   'error.last_identity': 'En kund behöver minst ett sätt att nås på.',
+  'error.too_many_tags': 'En konversation kan ha högst 20 taggar.',
   // Manager views: queues, SLA report and forecast
   'manager.nav': 'Hantera',
   'manager.notAllowed':

@@ -21,6 +21,30 @@ export function tagToAdd(typed: string, tags: readonly string[]): string | null 
   return tags.some((t) => t.toLowerCase() === tag.toLowerCase()) ? null : tag;
 }
 
+/** A tag as a list item with its × (which `label` names for screen readers). */
+export function RemovableTag(props: {
+  tag: string;
+  label: string;
+  pending: boolean;
+  onRemove: () => void;
+  className: string;
+}) {
+  return (
+    <li className={`flex items-center gap-0.5 rounded ps-1.5 text-xs ${props.className}`}>
+      <span dir="auto">{props.tag}</span>
+      <button
+        type="button"
+        disabled={props.pending}
+        onClick={props.onRemove}
+        className="rounded p-0.5 hover:bg-slate-200 disabled:opacity-50 dark:hover:bg-slate-700"
+        aria-label={props.label}
+      >
+        <X aria-hidden className="size-3" />
+      </button>
+    </li>
+  );
+}
+
 /** The conversation's tags: each removable, a new one added with Enter. */
 export function TagEditor(props: {
   tags: string[];
@@ -45,21 +69,14 @@ export function TagEditor(props: {
       ) : (
         <ul className="mb-1 flex flex-wrap gap-1">
           {props.tags.map((tag) => (
-            <li
+            <RemovableTag
               key={tag}
-              className="flex items-center gap-0.5 rounded bg-slate-100 ps-1.5 text-xs dark:bg-slate-800"
-            >
-              <span dir="auto">{tag}</span>
-              <button
-                type="button"
-                disabled={props.pending}
-                onClick={() => props.onChange(props.tags.filter((x) => x !== tag))}
-                className="rounded p-0.5 hover:bg-slate-200 dark:hover:bg-slate-700"
-                aria-label={t('panel.removeTag', { tag })}
-              >
-                <X aria-hidden className="size-3" />
-              </button>
-            </li>
+              tag={tag}
+              label={t('panel.removeTag', { tag })}
+              pending={props.pending}
+              onRemove={() => props.onChange(props.tags.filter((x) => x !== tag))}
+              className="bg-slate-100 dark:bg-slate-800"
+            />
           ))}
         </ul>
       )}

@@ -1,5 +1,5 @@
 import { builtInViews, type BuiltInView } from '@parley/contract/builtin-views';
-import type { Channel, Conversation } from '@parley/contract';
+import type { BulkChanges, Channel, Conversation } from '@parley/contract';
 import {
   useInfiniteQuery,
   useMutation,
@@ -31,6 +31,7 @@ import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
 import { canSeeManagerViews, canSeeSettings } from '../settings/access.js';
 import { ChannelIcon, PriorityLabel, SlaBadge, StatusBadge } from './badges.js';
+import { BulkTagger, tagsIn } from './BulkTags.js';
 import { Drawer, SIDEBAR_INLINE, useMediaQuery } from './Drawer.js';
 import { LocalePicker } from './LocalePicker.js';
 import { NotificationCentre } from './Notifications.js';
@@ -125,12 +126,13 @@ export function Shell() {
     [navigate, view, team],
   );
 
+  const [tagging, setTagging] = useState(false);
   const bulk = useMutation({
-    mutationFn: (changes: { assigneeId?: string; status?: 'resolved' }) =>
-      api.bulk([...selected], changes),
+    mutationFn: (changes: BulkChanges) => api.bulk([...selected], changes),
     onSuccess: async (result) => {
       setNotice(t('bulk.done', { updated: result.updated, failed: result.failed }));
       setSelected(new Set());
+      setTagging(false);
       await queryClient.invalidateQueries({ queryKey: ['conversations'] });
       await queryClient.invalidateQueries({ queryKey: ['view-counts'] });
     },
@@ -416,11 +418,32 @@ export function Shell() {
             </button>
             <button
               type="button"
+              className="rounded-md bg-white px-2 py-1 shadow-sm dark:bg-slate-800"
+              aria-expanded={tagging}
+              onClick={() => setTagging(!tagging)}
+              data-testid="bulk-tag"
+            >
+              {t('bulk.tag')}
+            </button>
+            <button
+              type="button"
               className="ms-auto text-slate-600 underline dark:text-slate-300"
-              onClick={() => setSelected(new Set())}
+              onClick={() => {
+                setSelected(new Set());
+                setTagging(false);
+              }}
             >
               {t('bulk.clear')}
             </button>
+            {tagging && (
+              <BulkTagger
+                selected={rows.filter((c) => selected.has(c.id))}
+                known={tagsIn(rows)}
+                pending={bulk.isPending}
+                onAdd={(tag) => bulk.mutate({ addTags: [tag] })}
+                onRemove={(tag) => bulk.mutate({ removeTags: [tag] })}
+              />
+            )}
           </div>
         )}
         {notice && (

@@ -148,6 +148,10 @@ export type Message = Static<typeof Message>;
 
 export const MAX_SUBJECT = 500;
 export const MAX_TEXT = 100_000;
+/** A conversation carries at most this many tags, each at most `MAX_TAG_LENGTH` long. */
+export const MAX_TAGS = 20;
+export const MAX_TAG_LENGTH = 50;
+const Tag = Type.String({ minLength: 1, maxLength: MAX_TAG_LENGTH });
 
 export const ConversationCreateBody = Type.Object(
   {
@@ -163,9 +167,7 @@ export const ConversationCreateBody = Type.Object(
     text: Type.String({ minLength: 1, maxLength: MAX_TEXT }),
     html: Type.Optional(Type.String({ maxLength: MAX_TEXT * 2 })),
     priority: Type.Optional(Priority),
-    tags: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
-    ),
+    tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS, uniqueItems: true })),
     language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
     customFields: Type.Optional(FieldValues),
   },
@@ -248,35 +250,31 @@ export type ConversationListQuery = Static<typeof ConversationListQuery> & {
   [key: `field.${string}`]: string | undefined;
 };
 
-export const ConversationUpdateBody = Type.Object(
-  {
-    status: Type.Optional(ConversationStatus),
-    priority: Type.Optional(Priority),
-    subject: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SUBJECT })),
-    assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
-    teamId: Type.Optional(
-      Type.Union([Id, Type.Null()], { description: 'A team of this workspace, or null for none' }),
-    ),
-    requiredSkills: Type.Optional(
-      Type.Array(RequiredSkill, {
-        maxItems: 20,
-        description:
-          'Replaces the required skills: skill ids, or { type, value } of defined skills',
-      }),
-    ),
-    tags: Type.Optional(
-      Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 20, uniqueItems: true }),
-    ),
-    category: Type.Optional(
-      Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()]),
-    ),
-    language: Type.Optional(
-      Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()]),
-    ),
-    customFields: Type.Optional(FieldValues),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
+/** What a PATCH may change (each optional); the bulk change adds `addTags`/`removeTags`. */
+const conversationChanges = {
+  status: Type.Optional(ConversationStatus),
+  priority: Type.Optional(Priority),
+  subject: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SUBJECT })),
+  assigneeId: Type.Optional(Type.Union([Id, Type.Null()])),
+  teamId: Type.Optional(
+    Type.Union([Id, Type.Null()], { description: 'A team of this workspace, or null for none' }),
+  ),
+  requiredSkills: Type.Optional(
+    Type.Array(RequiredSkill, {
+      maxItems: 20,
+      description: 'Replaces the required skills: skill ids, or { type, value } of defined skills',
+    }),
+  ),
+  tags: Type.Optional(Type.Array(Tag, { maxItems: MAX_TAGS, uniqueItems: true })),
+  category: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()])),
+  language: Type.Optional(Type.Union([Type.String({ minLength: 2, maxLength: 10 }), Type.Null()])),
+  customFields: Type.Optional(FieldValues),
+};
+
+export const ConversationUpdateBody = Type.Object(conversationChanges, {
+  additionalProperties: false,
+  minProperties: 1,
+});
 export type ConversationUpdateBody = Static<typeof ConversationUpdateBody>;
 
 export const MessageCreateBody = Type.Object(
@@ -310,10 +308,37 @@ export type MessageListQuery = Static<typeof MessageListQuery>;
 
 export const BULK_LIMIT = 1000;
 
+/**
+ * A bulk change: anything a PATCH takes, plus tags added to and removed from each
+ * conversation's own set (`tags` replaces the set instead, so it goes with neither).
+ */
+export const BulkChanges = Type.Object(
+  {
+    ...conversationChanges,
+    addTags: Type.Optional(
+      Type.Array(Tag, {
+        minItems: 1,
+        maxItems: MAX_TAGS,
+        description:
+          'Added to each conversation that lacks them (trimmed; compared ignoring case); a conversation that would end up with more than 20 tags fails with too_many_tags',
+      }),
+    ),
+    removeTags: Type.Optional(
+      Type.Array(Tag, {
+        minItems: 1,
+        maxItems: MAX_TAGS,
+        description: 'Removed from each conversation that has them (compared ignoring case)',
+      }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type BulkChanges = Static<typeof BulkChanges>;
+
 export const BulkUpdateBody = Type.Object(
   {
     ids: Type.Array(Id, { minItems: 1, maxItems: BULK_LIMIT, uniqueItems: true }),
-    changes: ConversationUpdateBody,
+    changes: BulkChanges,
   },
   { additionalProperties: false },
 );

@@ -85,7 +85,10 @@ export function conversationRoutes(app: App, services: Services): void {
       config: { access: { role: 'agent' } },
       schema: {
         tags: ['conversations'],
-        summary: 'Apply one change (assign, status, priority, tags) to up to 1,000 conversations',
+        summary:
+          'Apply one change (assign, status, priority, tags) to up to 1,000 conversations, each atomically',
+        description:
+          "`changes` takes what PATCH takes, plus `addTags` and `removeTags`: applied to each conversation's own tags under its lock (compared ignoring case; `tags` replaces the whole set and goes with neither). A conversation whose tags would not change is left as it is (no timeline entry, no event). Per-conversation failures (`conversation_not_found`, `too_many_tags`…) are reported in `results`; bad input is a 400 for the whole request.",
         body: BulkUpdateBody,
         response: { 200: BulkUpdateResult, ...errors },
       },

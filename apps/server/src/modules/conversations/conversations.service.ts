@@ -6,6 +6,7 @@ import type {
   ConversationListQuery,
   ConversationSort,
   ConversationUpdateBody,
+  BulkChanges,
   BulkUpdateBody,
   BulkUpdateResult,
   Message,
@@ -13,6 +14,7 @@ import type {
   MessageListQuery,
   TimelineEvent,
 } from '@parley/contract';
+import { MAX_TAGS } from '@parley/contract';
 import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { fieldFilterJson, findFields, validateFieldValues } from '../fields/fields.service.js';
 import type { Db, Tx } from '../../database.js';
@@ -605,23 +607,55 @@ export async function updateConversation(props: {
   });
 }
 
-/** A change as stored: custom fields checked, required skills resolved to sorted ids. */
-type CheckedChanges = Omit<ConversationUpdateBody, 'requiredSkills'> & {
+/**
+ * A change as stored: custom fields checked, required skills resolved to sorted ids, tags to
+ * add or remove trimmed and without repeats.
+ */
+type CheckedChanges = Omit<BulkChanges, 'requiredSkills'> & {
   requiredSkills?: string[];
 };
 
+const invalidChange = (path: string, message: string) =>
+  new AppError('validation_failed', message, {
+    details: { issues: [{ path: `body.changes.${path}`, message }] },
+  });
+
+/** Tags to add or remove as given: trimmed, inner spaces folded, repeats (ignoring case) dropped. */
+function cleanTags(tags: string[] | undefined, path: string): string[] | undefined {
+  if (!tags) return undefined;
+  const clean: string[] = [];
+  for (const typed of tags) {
+    const tag = typed.trim().replace(/\s+/g, ' ');
+    if (!tag) throw invalidChange(path, 'A tag cannot be blank');
+    if (!clean.some((t) => sameTag(t, tag))) clean.push(tag);
+  }
+  return clean;
+}
+
+const sameTag = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
 /**
  * Custom field values checked against the workspace's definitions (unknown keys refused);
- * required skills named by id or { type, value } resolved to ids (unknown ones refused).
+ * required skills named by id or { type, value } resolved to ids (unknown ones refused);
+ * tags to add and remove cleaned, and refused with a whole new set or in both lists.
  */
 async function checkedChanges(
   db: Db | Tx,
   workspaceId: string,
-  changes: ConversationUpdateBody,
+  changes: BulkChanges,
 ): Promise<CheckedChanges> {
-  const { customFields, requiredSkills, ...rest } = changes;
+  const { customFields, requiredSkills, addTags, removeTags, ...rest } = changes;
+  const add = cleanTags(addTags, 'addTags');
+  const remove = cleanTags(removeTags, 'removeTags');
+  if (rest.tags && (add || remove))
+    throw invalidChange('tags', 'Give tags (the whole set) or addTags/removeTags, not both');
+  const both = add?.find((tag) => remove?.some((r) => sameTag(r, tag)));
+  if (both !== undefined)
+    throw invalidChange('removeTags', `The tag "${both}" cannot be both added and removed`);
   return {
     ...rest,
+    ...(add ? { addTags: add } : {}),
+    ...(remove ? { removeTags: remove } : {}),
     ...(customFields
       ? {
           customFields: validateFieldValues(
@@ -637,12 +671,32 @@ async function checkedChanges(
   };
 }
 
+/**
+ * A conversation's tags after `add` and `remove` (ignoring case; the order kept, new ones
+ * last); `409 too_many_tags` when adding would take it past the limit.
+ */
+function editedTags(current: string[], add: string[] = [], remove: string[] = []): string[] {
+  const kept = current.filter((tag) => !remove.some((r) => sameTag(r, tag)));
+  const added = add.filter((tag) => !kept.some((k) => sameTag(k, tag)));
+  if (added.length > 0 && kept.length + added.length > MAX_TAGS)
+    throw new AppError(
+      'too_many_tags',
+      `A conversation carries at most ${String(MAX_TAGS)} tags; this one would have ${String(kept.length + added.length)}`,
+    );
+  return [...kept, ...added];
+}
+
 /** Timeline entry types of plain field changes (the rest are `conversation.<field>_changed`). */
 const changeTypes: Record<string, string> = {
   assigneeId: 'conversation.assigned',
   teamId: 'conversation.team_changed',
   requiredSkills: 'conversation.required_skills_changed',
 };
+
+const tagDiff = (from: string[], to: string[]) => ({
+  added: to.filter((tag) => !from.includes(tag)),
+  removed: from.filter((tag) => !to.includes(tag)),
+});
 
 /**
  * Writes checked `changes` to a conversation already locked in `trx` (`before` is its row),
@@ -655,10 +709,18 @@ async function changeConversation(
   before: Awaited<ReturnType<typeof assertConversation>>,
   changes: CheckedChanges,
 ): Promise<void> {
-  const { customFields, ...plain } = changes;
+  const { customFields, addTags, removeTags, ...rest } = changes;
+  // Tags added and removed apply to this conversation's own set, read under its lock.
+  const plain =
+    addTags || removeTags ? { ...rest, tags: editedTags(before.tags, addTags, removeTags) } : rest;
   const fieldDiffs = Object.entries(customFields ?? {}).filter(
     ([key, value]) => JSON.stringify(before.customFields[key] ?? null) !== JSON.stringify(value),
   );
+  const diffs = Object.entries(plain).filter(
+    ([key, value]) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
+  );
+  // Nothing differs: nothing is written (not even the update time).
+  if (diffs.length === 0 && fieldDiffs.length === 0) return;
   await trx
     .updateTable('conversations')
     .set({
@@ -677,14 +739,15 @@ async function changeConversation(
     .where('workspaceId', '=', actor.workspaceId)
     .where('id', '=', before.id)
     .execute();
-  const diffs = Object.entries(plain).filter(
-    ([key, value]) => JSON.stringify(before[key as keyof typeof before]) !== JSON.stringify(value),
-  );
-  if (diffs.length === 0 && fieldDiffs.length === 0) return;
   const entries = [
     ...diffs.map(([field, value]) => ({
       type: changeTypes[field] ?? `conversation.${field}_changed`,
-      data: { from: before[field as keyof typeof before] ?? null, to: value },
+      data: {
+        from: before[field as keyof typeof before] ?? null,
+        to: value,
+        // Tags: what was added and removed, so the timeline says it without comparing lists.
+        ...(field === 'tags' ? tagDiff(before.tags, value as string[]) : {}),
+      },
     })),
     ...fieldDiffs.map(([key, value]) => ({
       type: 'conversation.custom_field_changed',

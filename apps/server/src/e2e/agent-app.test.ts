@@ -334,6 +334,18 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.getByTestId('tag-editor').getByText('vip').waitFor();
     await expect.poll(() => page.getByLabel('Plan').inputValue()).toBe('Pro');
     expect(await page.getByLabel('Order number').inputValue()).toBe('PL-1042');
+    // The timeline says who changed what, between the messages.
+    const changes = page.locator('[data-kind=change]');
+    await expect
+      .poll(() => changes.allTextContents())
+      .toEqual(
+        expect.arrayContaining([
+          expect.stringContaining('Olivia Owner added tag vip'),
+          expect.stringContaining('Olivia Owner removed tag delivery'),
+          expect.stringContaining('Olivia Owner set Plan to Pro'),
+          expect.stringContaining('Olivia Owner set Order number to PL-1042'),
+        ]),
+      );
     await expectAccessible(page);
     await page.screenshot({ path: `${SCREENSHOTS}/details-fields-en.png` });
     await page.context().close();

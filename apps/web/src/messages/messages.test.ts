@@ -43,6 +43,7 @@ const sample = {
   meaning: 'the ticket number',
   field: 'Email',
   tag: 'TAG',
+  tags: 'a, b',
 };
 
 describe('message catalogs', () => {

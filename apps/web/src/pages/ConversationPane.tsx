@@ -17,6 +17,7 @@ import {
   Lock,
   Merge,
   PanelRightOpen,
+  History,
   Paperclip,
   Pencil,
   Route,
@@ -49,6 +50,7 @@ import {
   mentionedIds,
   mentionQuery,
 } from './ComposerTools.js';
+import { changeTypes, describeChange } from './change-text.js';
 import { describeRouting, routingTypes } from './routing-text.js';
 
 // Merge, split, links and the customer's quick edit load with their first use.
@@ -119,6 +121,12 @@ export function ConversationPane() {
     refetchInterval: 10_000,
   });
   const teams = useQuery({ queryKey: ['teams'], queryFn: api.teams, staleTime: 60_000 });
+  // The custom fields' labels, for their changes in the timeline (the details panel's query).
+  const fields = useQuery({
+    queryKey: ['custom-fields', 'conversation'],
+    queryFn: () => api.customFields('conversation'),
+    staleTime: 60_000,
+  });
 
   const refresh = async () => {
     await Promise.all([
@@ -246,10 +254,13 @@ export function ConversationPane() {
         <Timeline
           conversation={c}
           messages={messages.data?.data ?? []}
-          events={(events.data?.data ?? []).filter((e) => routingTypes.has(e.type))}
+          events={(events.data?.data ?? []).filter(
+            (e) => routingTypes.has(e.type) || changeTypes.has(e.type),
+          )}
           meId={me.user.id}
           users={users.data?.data ?? []}
           teams={teams.data?.data ?? []}
+          fields={fields.data?.data ?? []}
           onSplit={setSplitting}
         />
         <Presence viewers={viewers} />
@@ -531,39 +542,40 @@ function Escalate({
   );
 }
 
-/** One routing decision in words: what happened, and why (rule, strategy, load). */
-function RoutingEntry({
-  event,
-  users,
-  teams,
-}: {
+/** A line of the timeline that is not a message: an icon, what happened, when, and why. */
+function SystemEntry(props: {
   event: TimelineEvent;
-  users: { id: string; name: string }[];
-  teams: { id: string; name: string }[];
+  kind: 'routing' | 'change';
+  lines: string[];
+  details: string[];
 }) {
-  const t = useT();
   const intl = useIntl();
-  const { line, details } = describeRouting(event, {
-    t,
-    formatNumber: (n) => intl.formatNumber(n),
-    user: (id) => users.find((u) => u.id === id)?.name ?? null,
-    team: (id) => teams.find((x) => x.id === id)?.name ?? null,
-  });
+  const Icon = props.kind === 'routing' ? Route : History;
   return (
     <li
-      data-kind="routing"
-      data-type={event.type}
+      data-kind={props.kind}
+      data-type={props.event.type}
       className="mx-auto flex max-w-3xl items-start gap-2 text-xs text-slate-600 dark:text-slate-300"
     >
-      <Route aria-hidden className="mt-0.5 size-3.5 shrink-0 text-slate-500" />
+      <Icon aria-hidden className="mt-0.5 size-3.5 shrink-0 text-slate-500" />
       <div>
-        <p>
-          <span className="font-medium text-slate-700 dark:text-slate-200">{line}</span>{' '}
-          <time dateTime={event.createdAt}>
-            {intl.formatDate(event.createdAt, { timeStyle: 'short' })}
-          </time>
-        </p>
-        {details.map((detail) => (
+        {props.lines.map((line, i) => (
+          <p key={line}>
+            {/* Isolated, so a right-to-left tag or name at its end keeps the time after it. */}
+            <span className="font-medium text-slate-700 [unicode-bidi:isolate] dark:text-slate-200">
+              {line}
+            </span>
+            {i === 0 && (
+              <>
+                {' '}
+                <time dateTime={props.event.createdAt}>
+                  {intl.formatDate(props.event.createdAt, { timeStyle: 'short' })}
+                </time>
+              </>
+            )}
+          </p>
+        ))}
+        {props.details.map((detail) => (
           <p key={detail} dir="auto">
             {detail}
           </p>
@@ -573,6 +585,43 @@ function RoutingEntry({
   );
 }
 
+interface Names {
+  users: { id: string; name: string }[];
+  teams: { id: string; name: string }[];
+  fields: { key: string; label: string; type: string }[];
+}
+
+/**
+ * A routing decision (what happened, and why: rule, strategy, load) or a change of the
+ * conversation (status, priority, assignee, team, tags, custom fields: who, and to what).
+ */
+function EventEntry({ event, names }: { event: TimelineEvent; names: Names }) {
+  const t = useT();
+  const intl = useIntl();
+  const user = (id: unknown) => names.users.find((u) => u.id === id)?.name ?? null;
+  const team = (id: unknown) => names.teams.find((x) => x.id === id)?.name ?? null;
+  if (routingTypes.has(event.type)) {
+    const { line, details } = describeRouting(event, {
+      t,
+      formatNumber: (n) => intl.formatNumber(n),
+      user,
+      team,
+    });
+    return <SystemEntry event={event} kind="routing" lines={[line]} details={details} />;
+  }
+  const lines = describeChange(event, {
+    t,
+    user,
+    team,
+    field: (key) => names.fields.find((f) => f.key === key) ?? null,
+    list: (items) => intl.formatList(items, { type: 'conjunction' }),
+    formatNumber: (n) => intl.formatNumber(n),
+    formatDate: (date) => intl.formatDate(date, { dateStyle: 'medium', timeZone: 'UTC' }),
+  });
+  if (lines.length === 0) return null;
+  return <SystemEntry event={event} kind="change" lines={lines} details={[]} />;
+}
+
 function Timeline({
   conversation,
   messages,
@@ -580,6 +629,7 @@ function Timeline({
   meId,
   users,
   teams,
+  fields,
   onSplit,
 }: {
   conversation: Conversation;
@@ -588,6 +638,7 @@ function Timeline({
   meId: string;
   users: { id: string; name: string }[];
   teams: { id: string; name: string }[];
+  fields: { key: string; label: string; type: string }[];
   onSplit: (message: Message) => void;
 }) {
   const t = useT();
@@ -598,7 +649,7 @@ function Timeline({
     // return only a cleanup function.
     end.current?.scrollIntoView({ block: 'end' });
   }, [messages.length, events.length]);
-  // Messages and routing decisions in time order (a message first at the same instant).
+  // Messages, routing decisions and changes in time order (a message first at the same instant).
   const items = [
     ...messages.map((m) => ({ at: m.createdAt, order: 0, message: m, event: null })),
     ...events.map((e) => ({ at: e.createdAt, order: 1, message: null, event: e })),
@@ -621,7 +672,9 @@ function Timeline({
       <ol className="space-y-4">
         {items.map(({ message: m, event }) => {
           if (!m)
-            return <RoutingEntry key={`e${event.id}`} event={event} users={users} teams={teams} />;
+            return (
+              <EventEntry key={`e${event.id}`} event={event} names={{ users, teams, fields }} />
+            );
           const inbound = m.kind === 'inbound';
           const note = m.kind === 'note';
           return (

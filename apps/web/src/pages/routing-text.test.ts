@@ -1,37 +1,8 @@
-import type { TimelineEvent } from '@parley/contract';
-import { createIntl } from 'react-intl';
 import { describe, expect, it } from 'vitest';
-import { en, type MessageKey } from '../messages/en.js';
+import { en } from '../messages/en.js';
 import { pl } from '../messages/pl.js';
 import { describeRouting } from './routing-text.js';
-
-const names: Record<string, string> = { u1: 'Anna', u2: 'Bo', t1: 'Support', t2: 'Specialists' };
-
-function words(locale: string, messages: Record<string, string>) {
-  const intl = createIntl({
-    locale,
-    messages,
-    onError: (e) => {
-      throw e;
-    },
-  });
-  return {
-    t: (key: MessageKey, values?: Record<string, string | number>) =>
-      intl.formatMessage({ id: key }, values),
-    formatNumber: (n: number) => intl.formatNumber(n),
-    user: (id: unknown) => (typeof id === 'string' ? (names[id] ?? null) : null),
-    team: (id: unknown) => (typeof id === 'string' ? (names[id] ?? null) : null),
-  };
-}
-
-const event = (type: string, data: Record<string, unknown>, actorId: string | null = null) =>
-  ({
-    id: 1,
-    type,
-    actor: { type: actorId ? 'user' : 'system', id: actorId },
-    data,
-    createdAt: '2026-11-22T10:00:00.000Z',
-  }) as TimelineEvent;
+import { timelineEvent as event, timelineWords as words } from './timeline-fixtures.js';
 
 describe('routing decisions in words', () => {
   const english = words('en', en);

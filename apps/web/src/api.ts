@@ -85,7 +85,8 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   return json as T;
 }
 
-const query = (params: Record<string, string | number | undefined>) => {
+/** A query string of the parameters that have a value (`?a=1&b=x`, or nothing). */
+export const query = (params: Record<string, string | number | undefined>) => {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params))
     if (value !== undefined && value !== '') search.set(key, String(value));
@@ -95,6 +96,24 @@ const query = (params: Record<string, string | number | undefined>) => {
 
 export type ConversationFilter = Record<string, string | undefined>;
 
+/**
+ * Every page of a cursor-paged list, as one page: for pickers of a workspace's people (a few
+ * hundred at most, 200 a request), so nobody past the first page is missing.
+ */
+export async function allPages<T>(path: string, params: Record<string, string>): Promise<Page<T>> {
+  const data: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await request<Page<T>>(
+      'GET',
+      `${path}${query({ ...params, limit: 200, cursor })}`,
+    );
+    data.push(...page.data);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+  return { data, nextCursor: null };
+}
+
 export const api = {
   me: () => request<Me>('GET', '/me'),
   /** A session (`Me`), or for a user with two-factor sign-in on, the challenge for a code. */
@@ -103,7 +122,8 @@ export const api = {
   loginTwoFactor: (body: { challengeToken: string; code: string }) =>
     request<Me>('POST', '/auth/login/two-factor', body),
   logout: () => request<undefined>('POST', '/auth/logout'),
-  users: () => request<Page<User>>('GET', '/users?limit=100'),
+  /** Everyone in the workspace, by name. */
+  users: () => allPages<User>('/users', { sort: 'name' }),
   agent: (userId: string) => request<Agent>('GET', `/agents/${userId}`),
   setPresence: (presence: Presence) => request<Agent>('PUT', '/me/presence', { presence }),
   teams: () => request<{ data: Team[] }>('GET', '/teams'),

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -329,6 +330,63 @@ describe('settings', { timeout: 180_000 }, () => {
       fullPage: true,
     });
     await phone.context().close();
+  });
+
+  it('pages through hundreds of people, and finds one by name or email', async () => {
+    // 230 more people in the demo workspace, straight into the running server's database.
+    const db = new pg.Client({ connectionString: app.databaseUrl });
+    await db.connect();
+    try {
+      await db.query(
+        `insert into users (workspace_id, id, email, name, role)
+         select w.id, gen_random_uuid(), 'crowd' || n || '@demo.localhost',
+                'Crowd ' || lpad(n::text, 3, '0'), 'agent'
+           from workspaces w, generate_series(1, 230) n where w.slug = 'demo'`,
+      );
+    } finally {
+      await db.end();
+    }
+    const page = await newPage();
+    await signIn(page);
+    let total = 0;
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const answer: { data: unknown[]; nextCursor: string | null } = await apiGet(
+        page,
+        `/users?limit=200${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      total += answer.data.length;
+      cursor = answer.nextCursor;
+    }
+    expect(total).toBeGreaterThan(230);
+    await page.goto(`${app.base}/app/settings/users`);
+    const rows = page.getByTestId('user-row');
+    await expect.poll(() => page.getByTestId('people-shown').textContent()).toBe('50 people shown');
+    expect(await rows.count()).toBe(50);
+    // Fifty more at a time, by name, until everyone is there.
+    for (let shown = 50; shown < total; shown += 50) {
+      await page.getByTestId('people-more').click();
+      await expect.poll(() => rows.count()).toBe(Math.min(shown + 50, total));
+    }
+    expect(await page.getByTestId('people-more').count()).toBe(0);
+    const names = await rows.locator('bdi[dir=auto]').allTextContents();
+    const crowd = names.filter((n) => n.startsWith('Crowd '));
+    expect(crowd).toHaveLength(230);
+    expect(crowd).toEqual([...crowd].sort());
+
+    // The search asks the server, by name or by email.
+    await page.getByTestId('people-search').fill('crowd 21');
+    await expect
+      .poll(() => rows.locator('bdi[dir=auto]').allTextContents())
+      .toEqual(Array.from({ length: 10 }, (_, i) => `Crowd 21${String(i)}`));
+    expect(await page.getByTestId('people-more').count()).toBe(0);
+    await page.getByTestId('people-search').fill('crowd7@demo');
+    await expect.poll(() => rows.locator('bdi[dir=auto]').allTextContents()).toEqual(['Crowd 007']);
+    await expectAccessible(page);
+    await page.screenshot({ path: `${SCREENSHOTS}/settings-people-en.png`, fullPage: true });
+    await page.getByTestId('people-search').fill('nobody like this');
+    await page.getByText('Nobody’s name or email contains “nobody like this”.').waitFor();
+    await page.context().close();
   });
 
   it('is not offered to agents, and the server’s refusal reads as a sentence', async () => {

@@ -1,3 +1,4 @@
+import { sql, type SelectQueryBuilder } from 'kysely';
 import { AppError } from './errors.js';
 
 /** Opaque list cursors: the last row's sort key, base64url-encoded JSON. */
@@ -38,3 +39,30 @@ export function toPage<Row, Item>(
 }
 
 export const isString = (value: unknown): value is string => typeof value === 'string';
+
+const isNameCursor = (v: unknown): v is [string, string] =>
+  Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string');
+
+/**
+ * Keyset paging by name: the rows of `q` after `cursor` by `lower(name)` (as PostgreSQL lowers
+ * it), then `id`, `limit + 1` of them. `q` selects `lower(name)` as `sortName`, so the page's
+ * cursor (`[sortName, id]`) compares exactly as the query does.
+ */
+export function rowsByName<DB, TB extends keyof DB, O extends { sortName: string; id: string }>(
+  q: SelectQueryBuilder<DB, TB, O>,
+  cursor: string | undefined,
+  limit: number,
+): Promise<O[]> {
+  const after = decodeCursor(cursor, isNameCursor);
+  const from = after
+    ? q.where(sql<boolean>`(lower(name), id) > (${after[0]}, ${after[1]}::uuid)`)
+    : q;
+  return from
+    .orderBy(sql`lower(name)`)
+    .orderBy(sql`id`)
+    .limit(limit + 1)
+    .execute();
+}
+
+/** The cursor of a row paged by `rowsByName`. */
+export const nameCursorOf = (row: { sortName: string; id: string }) => [row.sortName, row.id];

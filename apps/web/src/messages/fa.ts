@@ -408,6 +408,10 @@ export const fa: Record<MessageKey, string> = {
   'settings.users.intro':
     'چه کسانی در این فضای کاری کار می‌کنند، نقششان چیست و چه کسانی دعوت شده‌اند.',
   'settings.users.people': 'افراد',
+  'settings.users.find': 'یافتن فرد',
+  'settings.users.findPlaceholder': 'نام یا ایمیل',
+  'settings.users.noMatch': 'نام یا ایمیل هیچ‌کس «{q}» را ندارد.',
+  'settings.users.shown': '{count, plural, one {# نفر نمایش داده شد} other {# نفر نمایش داده شد}}',
   'settings.users.you': '(شما)',
   'settings.users.roleOf': 'نقش {name}',
   'settings.users.deactivated': 'غیرفعال',

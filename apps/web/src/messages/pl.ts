@@ -417,6 +417,11 @@ export const pl: Record<MessageKey, string> = {
     'Klienci dostają automatyczną odpowiedź z numerem zgłoszenia.',
   'settings.users.intro': 'Kto pracuje w tej przestrzeni, jakie ma role i kto jest zaproszony.',
   'settings.users.people': 'Osoby',
+  'settings.users.find': 'Znajdź osobę',
+  'settings.users.findPlaceholder': 'Imię, nazwisko lub e-mail',
+  'settings.users.noMatch': 'Nikt nie ma „{q}” w imieniu, nazwisku ani adresie e-mail.',
+  'settings.users.shown':
+    '{count, plural, one {Na liście # osoba} few {Na liście # osoby} many {Na liście # osób} other {Na liście # osoby}}',
   'settings.users.you': '(ty)',
   'settings.users.roleOf': 'Rola: {name}',
   'settings.users.deactivated': 'Dezaktywowany',

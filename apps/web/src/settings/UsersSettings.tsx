@@ -1,6 +1,13 @@
 import type { InvitationCreated, Role, User } from '@parley/contract';
-import { useMutation, useQuery, useQueryClient, useSuspenseQuery } from '@tanstack/react-query';
-import { useState, type SyntheticEvent } from 'react';
+import {
+  keepPreviousData,
+  useInfiniteQuery,
+  useMutation,
+  useQuery,
+  useQueryClient,
+  useSuspenseQuery,
+} from '@tanstack/react-query';
+import { useDeferredValue, useState, type SyntheticEvent } from 'react';
 import { useIntl } from 'react-intl';
 import { useT } from '../i18n.js';
 import { meQuery } from '../router.js';
@@ -31,16 +38,41 @@ export function UsersSettings() {
   );
 }
 
+/** People in pages of this many, by name. */
+const PEOPLE_PAGE = 50;
+
 function People() {
   const t = useT();
   const { data: me } = useSuspenseQuery(meQuery);
-  const users = useQuery({ queryKey: ['settings', 'users'], queryFn: settingsApi.users });
+  const [typed, setTyped] = useState('');
+  const q = useDeferredValue(typed.trim());
+  const users = useInfiniteQuery({
+    queryKey: ['settings', 'users', 'people', q],
+    queryFn: ({ pageParam }) => settingsApi.people({ q, cursor: pageParam, limit: PEOPLE_PAGE }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+    // A new search keeps the last list on screen until its answer comes.
+    placeholderData: keepPreviousData,
+  });
+  const people = users.data?.pages.flatMap((page) => page.data) ?? [];
   return (
     <Card>
       <h3 className="mb-3 font-medium">{t('settings.users.people')}</h3>
+      <TextField
+        className="mb-2 max-w-sm"
+        label={t('settings.users.find')}
+        type="search"
+        value={typed}
+        onChange={setTyped}
+        placeholder={t('settings.users.findPlaceholder')}
+        data-testid="people-search"
+      />
       <QueryState pending={users.isPending} error={users.error} />
+      {users.isSuccess && people.length === 0 && (
+        <p className={`text-sm ${muted}`}>{t('settings.users.noMatch', { q })}</p>
+      )}
       <ul className="divide-y divide-slate-200 dark:divide-slate-800" data-testid="users-list">
-        {users.data?.data.map((user) => (
+        {people.map((user) => (
           <UserRow
             key={user.id}
             user={user}
@@ -49,6 +81,24 @@ function People() {
           />
         ))}
       </ul>
+      {people.length > 0 && (
+        <div className="mt-3 flex flex-wrap items-center gap-3">
+          <p className={`text-sm ${muted}`} role="status" data-testid="people-shown">
+            {t('settings.users.shown', { count: people.length })}
+          </p>
+          {users.hasNextPage && (
+            <button
+              type="button"
+              className={secondaryButton}
+              disabled={users.isFetchingNextPage}
+              onClick={() => void users.fetchNextPage()}
+              data-testid="people-more"
+            >
+              {t('list.more')}
+            </button>
+          )}
+        </div>
+      )}
     </Card>
   );
 }

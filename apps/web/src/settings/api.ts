@@ -45,14 +45,18 @@ import type {
   Workspace,
   WorkspaceUpdateBody,
 } from '@parley/contract';
-import { request, type Page } from '../api.js';
+import { allPages, query, request, type Page } from '../api.js';
 
 /** The administration endpoints the settings screens use (loaded with them, not at first load). */
 export const settingsApi = {
   workspace: () => request<Workspace>('GET', '/workspace'),
   updateWorkspace: (body: WorkspaceUpdateBody) => request<Workspace>('PATCH', '/workspace', body),
 
-  users: () => request<Page<User>>('GET', '/users?limit=200'),
+  /** Everyone in the workspace, by name (for pickers). */
+  users: () => allPages<User>('/users', { sort: 'name' }),
+  /** People by name, page by page, optionally those whose name or email contains `q`. */
+  people: (params: { q: string; cursor: string | undefined; limit: number }) =>
+    request<Page<User>>('GET', `/users${query({ ...params, sort: 'name' })}`),
   updateUser: (id: string, body: UserUpdateBody) => request<User>('PATCH', `/users/${id}`, body),
   invitations: () => request<{ data: Invitation[] }>('GET', '/invitations'),
   invite: (body: InvitationCreateBody) => request<InvitationCreated>('POST', '/invitations', body),

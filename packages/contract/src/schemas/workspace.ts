@@ -66,9 +66,24 @@ export type UserUpdateBody = Static<typeof UserUpdateBody>;
 export const UserListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    cursor: Type.Optional(
+      Type.String({ maxLength: 400, description: 'nextCursor of the page before (same sort)' }),
+    ),
     role: Type.Optional(Role),
     status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('deactivated')])),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Names or emails containing this (case-insensitive for Latin letters)',
+      }),
+    ),
+    sort: Type.Optional(
+      Type.Union([Type.Literal('created'), Type.Literal('name')], {
+        default: 'created',
+        description: 'created: oldest first (by id); name: by name, case-insensitive, then id',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

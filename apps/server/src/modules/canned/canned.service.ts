@@ -13,6 +13,7 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { render } from '../conversations/acknowledgements.js';
 import type { CannedResponsesTable } from './canned.tables.js';
+import { containsPattern } from '../../platform/like.js';
 
 function present(row: Selectable<CannedResponsesTable>): CannedResponse {
   return {
@@ -65,7 +66,7 @@ export async function listCanned(props: {
   let q = visible(props.db, props.actor);
   const text = props.query.q?.trim();
   if (text) {
-    const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = containsPattern(text);
     q = q.where((eb) =>
       eb.or([eb('title', 'ilike', like), eb('shortcut', 'ilike', like), eb('body', 'ilike', like)]),
     );

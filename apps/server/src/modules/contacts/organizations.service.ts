@@ -13,10 +13,11 @@ import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { decodeCursor, toPage } from '../../platform/pagination.js';
+import { nameCursorOf, rowsByName, toPage } from '../../platform/pagination.js';
 import { contactColumns, presentContacts } from './contacts.api.js';
 import type { OrganizationsTable } from './contacts.tables.js';
 import { normalizeDomains } from './domains.js';
+import { escapeLike } from '../../platform/like.js';
 
 const columns = ['id', 'name', 'domains', 'attributes', 'notes', 'createdAt', 'updatedAt'] as const;
 
@@ -30,11 +31,7 @@ function present(row: OrganizationRow): Organization {
   };
 }
 
-const isCursor = (v: unknown): v is [string, string] =>
-  Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string');
-
-/** `%`, `_` and `\` taken literally in a LIKE pattern. */
-const likePrefix = (text: string) => `${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const likePrefix = (text: string) => `${escapeLike(text)}%`;
 
 /** Organizations by name (case-insensitive), optionally those whose name starts with `q`; keyset-paged. */
 export async function findOrganizations(props: {
@@ -50,18 +47,11 @@ export async function findOrganizations(props: {
     .where('workspaceId', '=', props.workspaceId);
   if (props.query.q !== undefined)
     q = q.where(sql<boolean>`lower(name) like ${likePrefix(props.query.q.toLowerCase())}`);
-  const after = decodeCursor(props.query.cursor, isCursor);
-  if (after) q = q.where(sql<boolean>`(lower(name), id) > (${after[0]}, ${after[1]}::uuid)`);
-  const rows = await q
-    .orderBy(sql`lower(name)`)
-    .orderBy('id')
-    .limit(limit + 1)
-    .execute();
   return toPage(
-    rows,
+    await rowsByName(q, props.query.cursor, limit),
     limit,
     ({ sortName: _, ...row }) => present(row),
-    (row) => [row.sortName, row.id],
+    nameCursorOf,
   );
 }
 

@@ -5,6 +5,7 @@ import type { Actor } from '../../platform/http.js';
 import { contactSummarySql } from '../conversations/contact-summary.js';
 import { findConversationsByIds } from '../conversations/conversations.service.js';
 import { normalizeForSearch, queryTerms, snippet } from './text.js';
+import { containsPattern } from '../../platform/like.js';
 
 /** How many matching messages are considered at most: common words stay bounded. */
 const CANDIDATES = 500;
@@ -76,7 +77,7 @@ export async function search(props: {
   // trigram (pg_trgm sees no trigrams in Persian or Chinese under the C ctype: an `ilike`
   // there would read every contact). Each part is its own index lookup, never one OR.
   const partial = /[A-Za-z0-9]{3}/.test(q);
-  const like = (value: string) => `%${escapeLike(value)}%`;
+  const like = containsPattern;
   const summary = contactSummarySql(workspaceId, sql<string>`c.id`);
   const contactLookup = sql<{
     id: string;
@@ -166,8 +167,4 @@ export async function search(props: {
     })),
     capped: messages.rows.length >= CANDIDATES || subjects.rows.length >= CANDIDATES,
   };
-}
-
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -5,15 +5,23 @@ import type {
   UserListQuery,
   UserUpdateBody,
 } from '@parley/contract';
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { Db, Tx } from '../../database.js';
 import { readBlob, type BlobStore } from '../../platform/blobs.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
+import { containsPattern } from '../../platform/like.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
+import {
+  decodeCursor,
+  isString,
+  nameCursorOf,
+  rowsByName,
+  toPage,
+} from '../../platform/pagination.js';
 import { handBackConversations } from '../conversations/hand-back.service.js';
 import { notificationPreferences, presentUser } from './workspaces.presenters.js';
+import type { UsersTable } from './workspaces.tables.js';
 
 export async function getUser(props: { db: Db | Tx; workspaceId: string; userId: string }) {
   const row = await props.db
@@ -26,18 +34,37 @@ export async function getUser(props: { db: Db | Tx; workspaceId: string; userId:
   return row;
 }
 
+/**
+ * The workspace's people, optionally of one role or status and whose name or email contains
+ * `q`; oldest first, or by name (`sort=name`: `lower(name)` as PostgreSQL lowers it, then id);
+ * keyset-paged either way.
+ */
 export async function findUsers(props: { db: Db; workspaceId: string; query: UserListQuery }) {
-  const limit = props.query.limit ?? 50;
-  const after = decodeCursor(props.query.cursor, isString);
-  let q = props.db.selectFrom('users').selectAll().where('workspaceId', '=', props.workspaceId);
-  if (props.query.role) q = q.where('role', '=', props.query.role);
-  if (props.query.status) q = q.where('status', '=', props.query.status);
+  const { query } = props;
+  const limit = query.limit ?? 50;
+  let q = props.db
+    .selectFrom('users')
+    .selectAll()
+    .select(sql<string>`lower(name)`.as('sortName'))
+    .where('workspaceId', '=', props.workspaceId);
+  if (query.role) q = q.where('role', '=', query.role);
+  if (query.status) q = q.where('status', '=', query.status);
+  const text = query.q?.trim();
+  if (text) {
+    const like = containsPattern(text);
+    q = q.where((eb) => eb.or([eb('name', 'ilike', like), eb('email', 'ilike', like)]));
+  }
+  const present = ({ sortName: _, ...row }: { sortName: string } & Selectable<UsersTable>) =>
+    presentUser(row);
+  if (query.sort === 'name')
+    return toPage(await rowsByName(q, query.cursor, limit), limit, present, nameCursorOf);
+  const after = decodeCursor(query.cursor, isString);
   if (after) q = q.where('id', '>', after);
   const rows = await q
     .orderBy('id')
     .limit(limit + 1)
     .execute();
-  return toPage(rows, limit, presentUser, (row) => row.id);
+  return toPage(rows, limit, present, (row) => row.id);
 }
 
 /**

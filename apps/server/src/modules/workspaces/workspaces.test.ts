@@ -1,3 +1,4 @@
+import { uuidv7 } from 'uuidv7';
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildUser, buildWorkspace, sessionFor, tokenFor } from '../../test/factories.js';
@@ -68,6 +69,91 @@ describe('users', () => {
     expect(bad.statusCode).toBe(400);
     const wrongType = await api(t.app, 'GET', '/api/v1/users?limit=many', { as });
     expect(wrongType.body.error.code).toBe('validation_failed');
+  });
+
+  it('pages through hundreds of people by name, and finds them by name or email', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    // 240 people in one statement (the factory hashes a password per person).
+    const names = Array.from({ length: 240 }, (_, i) =>
+      i % 3 === 0 ? `agent ${String(i).padStart(3, '0')}` : `Agent ${String(i).padStart(3, '0')}`,
+    );
+    names.push('Zahra 100%_done', 'زهرا احمدی', '王芳');
+    await t.services.db
+      .insertInto('users')
+      .values(
+        names.map((name, i) => ({
+          id: uuidv7(),
+          workspaceId: workspace.id,
+          email: `p${String(i)}@people.example`,
+          name,
+          role: 'agent' as const,
+          passwordHash: null,
+        })),
+      )
+      .execute();
+    await buildUser(t.services, { name: 'Agent 000 elsewhere' }); // another workspace
+    const as = await tokenFor(t.services, owner);
+    const all = async (query: string) => {
+      const seen: { name: string; id: string }[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await api(
+          t.app,
+          'GET',
+          `/api/v1/users?${query}${cursor ? `&cursor=${cursor}` : ''}`,
+          { as },
+        );
+        expect(res.statusCode, JSON.stringify(res.body)).toBe(200);
+        seen.push(...(res.body.data as { name: string; id: string }[]));
+        cursor = res.body.nextCursor as string | null;
+        pages += 1;
+      } while (cursor);
+      return { seen, pages };
+    };
+    const byName = await all('sort=name&limit=100');
+    expect(byName.pages).toBe(3);
+    expect(byName.seen).toHaveLength(names.length + 1); // and the owner
+    expect(new Set(byName.seen.map((u) => u.id)).size).toBe(byName.seen.length);
+    // Case-insensitive for Latin letters: "agent 003" between "Agent 002" and "Agent 004".
+    const agents = byName.seen.filter((u) => /^agent \d+$/i.test(u.name)).map((u) => u.name);
+    expect(agents.slice(0, 5)).toEqual([
+      'agent 000',
+      'Agent 001',
+      'Agent 002',
+      'agent 003',
+      'Agent 004',
+    ]);
+    expect(agents).toHaveLength(240);
+    const created = await all('limit=200');
+    expect(created.pages).toBe(2);
+    expect(created.seen.map((u) => u.id)).toEqual(created.seen.map((u) => u.id).sort());
+
+    const find = async (q: string) =>
+      (
+        (await api(t.app, 'GET', `/api/v1/users?sort=name&q=${encodeURIComponent(q)}`, { as })).body
+          .data as { name: string }[]
+      ).map((u) => u.name);
+    expect(await find('AGENT 12')).toEqual(Array.from({ length: 10 }, (_, i) => names[120 + i]));
+    expect(await find('p241@people')).toEqual(['زهرا احمدی']);
+    expect(await find('زهرا')).toEqual(['زهرا احمدی']);
+    expect(await find('芳')).toEqual(['王芳']);
+    // % and _ are letters here, not patterns.
+    expect(await find('100%_')).toEqual(['Zahra 100%_done']);
+    expect(await find('%')).toEqual(['Zahra 100%_done']);
+
+    // A cursor of the other order is refused rather than misread.
+    const first = await api(t.app, 'GET', '/api/v1/users?limit=5', { as });
+    const mixed = await api(
+      t.app,
+      'GET',
+      `/api/v1/users?sort=name&cursor=${first.body.nextCursor as string}`,
+      { as },
+    );
+    expect(mixed.statusCode).toBe(400);
+    expect(mixed.body.error.code).toBe('validation_failed');
+    const badSort = await api(t.app, 'GET', '/api/v1/users?sort=email', { as });
+    expect(badSort.statusCode).toBe(400);
   });
 
   it('an admin changes a role; the change is audited', async () => {

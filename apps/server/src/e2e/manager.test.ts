@@ -201,7 +201,12 @@ describe('manager views', { timeout: 240_000 }, () => {
     await page.getByTestId('sla-table').waitFor();
     await expectAccessible(page);
     await page.getByLabel('Team').selectOption({ label: 'Night desk' });
-    await page.getByTestId('forecast-table').waitFor();
+    // The one still waiting, by its number and subject, linked to it in the team's queue.
+    const forecastLink = page.getByTestId('forecast-table').locator('tbody tr a');
+    await expect.poll(() => forecastLink.textContent()).toMatch(/^\D*\d+Night question [1-3]$/);
+    const href = (await forecastLink.getAttribute('href')) ?? '';
+    expect(queued.some((id) => href.includes(`/conversations/${id}`))).toBe(true);
+    expect(href).toContain(`team=${nightDesk}`);
     await page.context().close();
   });
 

@@ -27,7 +27,7 @@ import {
 } from './logic.js';
 import { useNow, useRefetchInterval } from './live.js';
 import { ManagerFrame } from './ManagerFrame.js';
-import { HeadRow, rowClass, td } from './table.js';
+import { HeadRow, NumberAndSubject, rowClass, td } from './table.js';
 
 export function Queues() {
   const t = useT();
@@ -343,10 +343,7 @@ function WaitingRow(props: {
           className="flex items-center gap-2 text-sm font-medium text-indigo-700 hover:underline dark:text-indigo-300"
         >
           <ChannelIcon channel={c.channel as Channel} className="size-4 shrink-0" />
-          <span dir="ltr" className="shrink-0 tabular-nums">
-            {c.displayNumber}
-          </span>
-          <span className="truncate">{c.subject || t('list.noSubject')}</span>
+          <NumberAndSubject displayNumber={c.displayNumber} subject={c.subject} />
         </Link>
         <p className={`flex flex-wrap gap-x-2 text-xs ${muted}`}>
           <span>{c.contact.name ?? c.contact.email ?? c.contact.phone}</span>

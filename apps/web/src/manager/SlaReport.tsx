@@ -18,7 +18,7 @@ import {
   type Period,
 } from './logic.js';
 import { ManagerFrame } from './ManagerFrame.js';
-import { HeadRow, rowClass, td as cell } from './table.js';
+import { HeadRow, NumberAndSubject, rowClass, td as cell } from './table.js';
 import { useRefetchInterval } from './live.js';
 
 const td = `${cell} tabular-nums`;
@@ -328,14 +328,14 @@ function Forecast() {
                 <tbody>
                   {forecast.data.conversations.map((c) => (
                     <tr key={c.id} className={rowClass}>
-                      <th scope="row" className={`${td} text-start`}>
+                      <th scope="row" className={`${td} max-w-xs text-start`}>
                         <Link
                           to="/conversations/$id"
                           params={{ id: c.id }}
-                          search={{ view: 'unassigned' }}
-                          className="font-medium text-indigo-700 hover:underline dark:text-indigo-300"
+                          search={{ view: 'unassigned', team: teamId }}
+                          className="flex gap-2 font-medium text-indigo-700 hover:underline dark:text-indigo-300"
                         >
-                          {t('manager.forecast.number', { number: c.number })}
+                          <NumberAndSubject displayNumber={c.displayNumber} subject={c.subject} />
                         </Link>
                       </th>
                       <td className={td}>{intl.formatNumber(c.position + 1)}</td>

@@ -1,3 +1,4 @@
+import { useT } from '../i18n.js';
 import { muted } from '../settings/ui.js';
 
 /** The manager screens' tables: cells and rows alike. */
@@ -17,5 +18,20 @@ export function HeadRow({ labels }: { labels: readonly string[] }) {
         ))}
       </tr>
     </thead>
+  );
+}
+
+/** A conversation as the manager screens link it: its number (left to right) and subject. */
+export function NumberAndSubject(props: { displayNumber: string; subject: string }) {
+  const t = useT();
+  return (
+    <>
+      <span dir="ltr" className="shrink-0 tabular-nums">
+        {props.displayNumber}
+      </span>
+      <span className="min-w-0 truncate" dir="auto">
+        {props.subject || t('list.noSubject')}
+      </span>
+    </>
   );
 }

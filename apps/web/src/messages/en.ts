@@ -770,7 +770,6 @@ export const en = {
   'manager.forecast.reach': 'Expected to be reached',
   'manager.forecast.due': 'Due',
   'manager.forecast.risk': 'Risk',
-  'manager.forecast.number': '#{number}',
   'manager.forecast.nobody': 'Nobody available',
   'manager.forecast.noDue': 'No due time',
   'manager.forecast.atRisk': 'Will breach',

@@ -768,7 +768,6 @@ export const fa: Record<MessageKey, string> = {
   'manager.forecast.reach': 'زمان رسیدن کارشناس',
   'manager.forecast.due': 'موعد',
   'manager.forecast.risk': 'خطر',
-  'manager.forecast.number': '#{number}',
   'manager.forecast.nobody': 'کسی در دسترس نیست',
   'manager.forecast.noDue': 'بدون موعد',
   'manager.forecast.atRisk': 'نقض خواهد شد',

@@ -785,7 +785,6 @@ export const pl: Record<MessageKey, string> = {
   'manager.forecast.reach': 'Agent dotrze',
   'manager.forecast.due': 'Termin',
   'manager.forecast.risk': 'Ryzyko',
-  'manager.forecast.number': '#{number}',
   'manager.forecast.nobody': 'Nikt nie jest dostępny',
   'manager.forecast.noDue': 'Bez terminu',
   'manager.forecast.atRisk': 'Przekroczy termin',

@@ -771,7 +771,6 @@ export const sv: Record<MessageKey, string> = {
   'manager.forecast.reach': 'Väntas nås',
   'manager.forecast.due': 'Förfaller',
   'manager.forecast.risk': 'Risk',
-  'manager.forecast.number': '#{number}',
   'manager.forecast.nobody': 'Ingen tillgänglig',
   'manager.forecast.noDue': 'Ingen förfallotid',
   'manager.forecast.atRisk': 'Kommer att brytas',

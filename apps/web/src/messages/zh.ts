@@ -736,7 +736,6 @@ export const zh: Record<MessageKey, string> = {
   'manager.forecast.reach': '预计处理时间',
   'manager.forecast.due': '到期',
   'manager.forecast.risk': '风险',
-  'manager.forecast.number': '#{number}',
   'manager.forecast.nobody': '无人可用',
   'manager.forecast.noDue': '无到期时间',
   'manager.forecast.atRisk': '将会违约',

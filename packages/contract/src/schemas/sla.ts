@@ -321,6 +321,8 @@ export const TeamSlaForecast = Type.Object(
         {
           id: Id,
           number: Type.Integer(),
+          displayNumber: Type.String({ description: 'The number with the ticket prefix' }),
+          subject: Type.String(),
           position: Type.Integer({ description: 'In the queue, from 0' }),
           expectedReachAt: Type.Union([Timestamp, Type.Null()], {
             description: 'When an agent is expected to reach it (null: nobody is available)',

@@ -40,17 +40,26 @@ export async function teamForecast(props: {
   const now = props.now ?? new Date();
   const team = await assertTeam(db, workspaceId, teamId);
   const queue = await db
-    .selectFrom('conversations')
-    .select(['id', 'number', 'firstResponseDueAt', 'slaDueAt'])
-    .where('workspaceId', '=', workspaceId)
-    .where('teamId', '=', teamId)
-    .where('assigneeId', 'is', null)
-    .where('status', 'in', ['new', 'open'])
-    .orderBy('priorityRank')
-    .orderBy('createdAt')
-    .orderBy('id')
+    .selectFrom('conversations as c')
+    .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
+    .select([
+      'c.id',
+      'c.number',
+      'c.subject',
+      'c.firstResponseDueAt',
+      'c.slaDueAt',
+      'w.ticketPrefix',
+    ])
+    .where('c.workspaceId', '=', workspaceId)
+    .where('c.teamId', '=', teamId)
+    .where('c.assigneeId', 'is', null)
+    .where('c.status', 'in', ['new', 'open'])
+    .orderBy('c.priorityRank')
+    .orderBy('c.createdAt')
+    .orderBy('c.id')
     .limit(500)
     .execute();
+  const queued = new Map(queue.map((c) => [c.id, c]));
   const available = await db
     .selectFrom('teamMembers as m')
     .innerJoin('users as u', (j) =>
@@ -154,6 +163,8 @@ export async function teamForecast(props: {
     conversations: entries.map((e) => ({
       id: e.id,
       number: e.number,
+      displayNumber: `${queued.get(e.id)?.ticketPrefix ?? ''}${String(e.number)}`,
+      subject: queued.get(e.id)?.subject ?? '',
       position: e.position,
       expectedReachAt: iso(e.expectedReachAt),
       dueAt: iso(e.dueAt),

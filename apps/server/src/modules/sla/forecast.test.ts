@@ -143,6 +143,12 @@ describe('SLA prediction', () => {
       .map((c) => c.id);
     // Positions 0–3 are reached within 45 minutes; 4 and later only after their due time.
     expect(atRisk).toEqual(ids.slice(4));
+    // Each named as the agent app shows it: the number with the prefix, and the subject.
+    expect(forecast.body.conversations[0]).toMatchObject({
+      id: ids[0],
+      displayNumber: `${workspace.ticketPrefix}${String(forecast.body.conversations[0].number)}`,
+      subject: 'Waiting 0',
+    });
     expect(forecast.body.staffing).toMatchObject({ targetSeconds: 3600, goal: 0.8 });
 
     // The job's part: each at-risk conversation announced once, while almost no time elapsed.

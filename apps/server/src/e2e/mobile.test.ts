@@ -150,6 +150,8 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     await row.click();
     await page.getByRole('heading', { name: 'Where is my order #A-77812?' }).waitFor();
     expect(await page.getByTestId('conversation-list').isVisible()).toBe(false);
+    // No keyboard, no keyboard shortcut to speak of.
+    expect(await page.getByTestId('composer-hint').isVisible()).toBe(false);
     await page
       .getByTestId('composer')
       .fill(
@@ -251,6 +253,9 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     await page.goto(`${app.base}/app/?view=open`);
     await page.getByTestId('conversation-row').first().click();
     await page.getByTestId('composer').waitFor();
+    // With a mouse the composer says how to send from the keyboard.
+    expect(await page.getByTestId('composer-hint').textContent()).toBe('Ctrl+Enter sends');
+    expect(await page.getByTestId('composer-hint').isVisible()).toBe(true);
     // List and conversation side by side; the sidebar and the details on demand.
     expect(await page.getByTestId('conversation-list').isVisible()).toBe(true);
     expect(await page.getByRole('complementary').count()).toBe(0);
@@ -281,6 +286,21 @@ describe('the agent app on a phone and a tablet', { timeout: 180_000 }, () => {
     expect(await desktop.getByTestId('menu-open').count()).toBe(0);
     await desktop.getByRole('navigation', { name: 'Views' }).waitFor();
     await desktop.context().close();
+
+    // A touch screen as wide as a desktop: no keyboard hint either.
+    const touch = await app.browser.newContext({
+      viewport: { width: 1280, height: 860 },
+      hasTouch: true,
+      isMobile: true,
+    });
+    const tablet = await touch.newPage();
+    await signIn(tablet);
+    await tablet.goto(`${app.base}/app/?view=open`);
+    await tablet.getByTestId('conversation-row').first().click();
+    await tablet.getByTestId('composer').waitFor();
+    expect(await tablet.evaluate('matchMedia("(pointer: coarse)").matches')).toBe(true);
+    expect(await tablet.getByTestId('composer-hint').isVisible()).toBe(false);
+    await touch.close();
   });
 
   it('is right to left in Persian at phone width, and fits in Chinese', async () => {

@@ -178,7 +178,7 @@ export const en = {
   'composer.send': 'Send',
   'composer.sendAndResolve': 'Send and resolve',
   'composer.addNote': 'Add note',
-  'composer.hint': 'Ctrl+Enter sends',
+  'composer.hint': '{keys} sends',
   'realtime.reconnecting': 'Reconnecting… changes will appear when the connection is back.',
   'presence.label': 'Your status',
   'presence.online': 'Online',

@@ -177,7 +177,7 @@ export const fa: Record<MessageKey, string> = {
   'composer.send': 'ارسال',
   'composer.sendAndResolve': 'ارسال و حل',
   'composer.addNote': 'افزودن یادداشت',
-  'composer.hint': 'Ctrl+Enter ارسال می‌کند',
+  'composer.hint': '{keys} ارسال می‌کند',
   'realtime.reconnecting': 'در حال اتصال دوباره… تغییرات پس از برقراری اتصال نمایش داده می‌شوند.',
   'presence.label': 'وضعیت شما',
   'presence.online': 'در دسترس',

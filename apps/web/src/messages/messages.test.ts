@@ -44,6 +44,7 @@ const sample = {
   field: 'Email',
   tag: 'TAG',
   tags: 'a, b',
+  keys: 'Ctrl+Enter',
 };
 
 describe('message catalogs', () => {

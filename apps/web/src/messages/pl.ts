@@ -182,7 +182,7 @@ export const pl: Record<MessageKey, string> = {
   'composer.send': 'Wyślij',
   'composer.sendAndResolve': 'Wyślij i rozwiąż',
   'composer.addNote': 'Dodaj notatkę',
-  'composer.hint': 'Ctrl+Enter wysyła',
+  'composer.hint': '{keys} wysyła',
   'realtime.reconnecting': 'Łączenie ponownie… zmiany pojawią się po przywróceniu połączenia.',
   'presence.label': 'Twój status',
   'presence.online': 'Dostępny',

@@ -179,7 +179,7 @@ export const sv: Record<MessageKey, string> = {
   'composer.send': 'Skicka',
   'composer.sendAndResolve': 'Skicka och lös',
   'composer.addNote': 'Lägg till anteckning',
-  'composer.hint': 'Ctrl+Enter skickar',
+  'composer.hint': '{keys} skickar',
   'realtime.reconnecting': 'Ansluter igen… ändringar visas när anslutningen är tillbaka.',
   'presence.label': 'Din status',
   'presence.online': 'Tillgänglig',

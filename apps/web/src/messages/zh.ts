@@ -170,7 +170,7 @@ export const zh: Record<MessageKey, string> = {
   'composer.send': '发送',
   'composer.sendAndResolve': '发送并解决',
   'composer.addNote': '添加备注',
-  'composer.hint': 'Ctrl+Enter 发送',
+  'composer.hint': '{keys} 发送',
   'realtime.reconnecting': '正在重新连接……连接恢复后将显示最新变化。',
   'presence.label': '你的状态',
   'presence.online': '在线',

@@ -1,6 +1,6 @@
 import type { User } from '@parley/contract';
 import { describe, expect, it } from 'vitest';
-import { mentionCandidates, mentionedIds, mentionQuery } from './ComposerTools.js';
+import { mentionCandidates, mentionedIds, mentionQuery, sendKeys } from './ComposerTools.js';
 
 const user = (id: string, name: string, status = 'active') =>
   ({ id, name, status, email: `${id}@x`, role: 'agent' }) as unknown as User;
@@ -33,5 +33,17 @@ describe('mentions', () => {
       ['2', 'Sven Lindqvist'],
     ]);
     expect(mentionedIds('@Ola Nowak kan du kolla?', chosen)).toEqual(['1']);
+  });
+});
+
+describe('the send shortcut', () => {
+  it('is named as the keyboard labels it: ⌘ on Apple devices, Ctrl elsewhere', () => {
+    expect(sendKeys('MacIntel')).toBe('⌘+Enter');
+    expect(sendKeys('macOS')).toBe('⌘+Enter');
+    expect(sendKeys('iPad')).toBe('⌘+Enter');
+    expect(sendKeys('Win32')).toBe('Ctrl+Enter');
+    expect(sendKeys('Linux x86_64')).toBe('Ctrl+Enter');
+    expect(sendKeys('Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) Safari/605')).toBe('⌘+Enter');
+    expect(sendKeys('')).toBe('Ctrl+Enter');
   });
 });

@@ -6,6 +6,20 @@ import { api } from '../api.js';
 import { useErrorText, useT } from '../i18n.js';
 
 /**
+ * The keys that send from the composer (it takes Ctrl or ⌘ with Enter), as the keyboard of
+ * `platform` (userAgentData's platform, else the user agent) labels them: ⌘ on Apple devices.
+ */
+export function sendKeys(platform: string): string {
+  return /mac|iphone|ipad|ipod/i.test(platform) ? '⌘+Enter' : 'Ctrl+Enter';
+}
+
+/** This browser's platform, for `sendKeys` (userAgentData is Chromium's; others say it in the user agent). */
+export function browserPlatform(): string {
+  const data = (navigator as Navigator & { userAgentData?: { platform?: string } }).userAgentData;
+  return data?.platform || navigator.userAgent;
+}
+
+/**
  * Canned responses for the composer: search (title, shortcut, text), ↑/↓ and Enter, filled
  * for this conversation by the server and handed to `onInsert`.
  */

@@ -44,11 +44,13 @@ import { ChannelIcon, StatusBadge } from './badges.js';
 import { FieldEditors, TagEditor } from './DetailsEditors.js';
 import { DETAILS_INLINE, Drawer, useMediaQuery } from './Drawer.js';
 import {
+  browserPlatform,
   CannedPicker,
   MentionSuggestions,
   mentionCandidates,
   mentionedIds,
   mentionQuery,
+  sendKeys,
 } from './ComposerTools.js';
 import { changeTypes, describeChange } from './change-text.js';
 import { describeRouting, routingTypes } from './routing-text.js';
@@ -1036,7 +1038,13 @@ function Composer({
             }}
           />
         )}
-        <span className="text-xs text-slate-600 dark:text-slate-400">{t('composer.hint')}</span>
+        {/* Only where there is a keyboard: not on a touch screen (coarse pointer) or a phone. */}
+        <span
+          className="text-xs text-slate-600 max-sm:hidden pointer-coarse:hidden dark:text-slate-400"
+          data-testid="composer-hint"
+        >
+          {t('composer.hint', { keys: sendKeys(browserPlatform()) })}
+        </span>
         {/* The send buttons wrap together, at the end, when the line is short. */}
         <span className="ms-auto flex gap-2">
           {mode === 'reply' && (

@@ -234,10 +234,32 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     await dentist.waitFor();
     await expectAccessible(page);
     await screenshot(page, 'profile-absences-en.png');
+    // Changed in place: checked before it is sent, then its days and reason.
+    await dentist.getByTestId('absence-edit').click();
+    const form = page.getByTestId('absence-edit-form');
+    expect(await form.getByTestId('absence-start').inputValue()).toBe(inDays(60));
+    expect(await form.getByTestId('absence-end').inputValue()).toBe(inDays(61));
+    await form.getByTestId('absence-end').fill(inDays(59));
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.getByText('The last day cannot be before the first.').waitFor();
+    await form.getByTestId('absence-end').fill(inDays(63));
+    await form.getByTestId('absence-reason').fill('Dentist, then rest');
+    await expectAccessible(page);
+    await screenshot(page, 'profile-absence-edit-en.png');
+    await form.getByRole('button', { name: 'Save' }).click();
+    await form.waitFor({ state: 'detached' });
+    await dentist.filter({ hasText: 'Dentist, then rest' }).waitFor();
+    const ola = await userId(page, 'ola@demo.localhost');
+    const changed = (await apiGet<{ data: Absence[] }>(page, `/absences?userId=${ola}`)).data.find(
+      (a) => a.reason === 'Dentist, then rest',
+    );
+    // Four whole days in her zone; the delegate her manager chose for the other one is kept.
+    expect(
+      (Date.parse(changed?.endsAt ?? '') - Date.parse(changed?.startsAt ?? '')) / 86_400_000,
+    ).toBe(4);
     await dentist.getByRole('button', { name: /^Delete/ }).click();
     await dentist.getByTestId('confirm-delete').click();
     await dentist.waitFor({ state: 'detached' });
-    const ola = await userId(page, 'ola@demo.localhost');
     const absences = await apiGet<{ data: Absence[] }>(page, `/absences?userId=${ola}`);
     expect(absences.data.map((a) => a.reason)).toEqual(['Vacation']);
     await page.context().close();

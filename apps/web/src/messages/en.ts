@@ -918,6 +918,7 @@ export const en = {
   'settings.absences.delegateHint': 'Else back to the team queue.',
   'settings.absences.noDelegate': 'The team queue',
   'settings.absences.endBeforeStart': 'The last day cannot be before the first.',
+  'settings.absences.change': 'Change the absence',
   'profile.absences': 'My absences',
   'profile.absencesHint':
     'Vacations and days off. While you are away you get no new conversations and your open ones go back to the team.',

@@ -914,6 +914,7 @@ export const fa: Record<MessageKey, string> = {
   'settings.absences.delegateHint': 'وگرنه به صف تیم برمی‌گردند.',
   'settings.absences.noDelegate': 'صف تیم',
   'settings.absences.endBeforeStart': 'آخرین روز نمی‌تواند پیش از نخستین روز باشد.',
+  'settings.absences.change': 'تغییر غیبت',
   'profile.absences': 'غیبت‌های من',
   'profile.absencesHint':
     'مرخصی‌ها و روزهای استراحت. هنگام غیبت گفتگوی تازه‌ای نمی‌گیرید و گفتگوهای باز شما به تیم برمی‌گردد.',

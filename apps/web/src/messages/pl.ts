@@ -936,6 +936,7 @@ export const pl: Record<MessageKey, string> = {
   'settings.absences.delegateHint': 'W przeciwnym razie wracają do kolejki zespołu.',
   'settings.absences.noDelegate': 'Kolejka zespołu',
   'settings.absences.endBeforeStart': 'Ostatni dzień nie może być przed pierwszym.',
+  'settings.absences.change': 'Zmień nieobecność',
   'profile.absences': 'Moje nieobecności',
   'profile.absencesHint':
     'Urlopy i dni wolne. Podczas nieobecności nie dostajesz nowych rozmów, a otwarte wracają do zespołu.',

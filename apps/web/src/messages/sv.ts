@@ -920,6 +920,7 @@ export const sv: Record<MessageKey, string> = {
   'settings.absences.delegateHint': 'Annars tillbaka till teamets kö.',
   'settings.absences.noDelegate': 'Teamets kö',
   'settings.absences.endBeforeStart': 'Sista dagen kan inte vara före den första.',
+  'settings.absences.change': 'Ändra frånvaron',
   'profile.absences': 'Min frånvaro',
   'profile.absencesHint':
     'Semester och lediga dagar. Medan du är borta får du inga nya konversationer och dina öppna går tillbaka till teamet.',

@@ -873,6 +873,7 @@ export const zh: Record<MessageKey, string> = {
   'settings.absences.delegateHint': '否则退回团队队列。',
   'settings.absences.noDelegate': '团队队列',
   'settings.absences.endBeforeStart': '最后一天不能早于第一天。',
+  'settings.absences.change': '修改缺勤',
   'profile.absences': '我的缺勤',
   'profile.absencesHint': '休假和请假。缺勤期间不会收到新对话，未结的对话会退回团队。',
   // Tags and custom fields edited in the details panel

@@ -10,6 +10,7 @@ import {
   muted,
   Outcome,
   QueryState,
+  secondaryButton,
   SelectField,
   TextField,
 } from './ui.js';
@@ -49,6 +50,22 @@ export function Absences(props: {
   };
   const delegateName = (id: string | null) => props.delegates?.find((d) => d.id === id)?.name;
   const now = Date.now();
+  const [editing, setEditing] = useState<string | null>(null);
+  const today = dayIn(new Date(), props.timeZone);
+  /** The form that adds an absence, or changes `absence`. */
+  const form = (absence?: Absence) => (
+    <AbsenceForm
+      userId={props.userId}
+      delegates={props.delegates}
+      today={today}
+      timeZone={props.timeZone}
+      {...(absence ? { absence, onCancel: () => setEditing(null) } : {})}
+      onDone={async () => {
+        setEditing(null);
+        await refresh();
+      }}
+    />
+  );
   return (
     <div className="space-y-3">
       <QueryState pending={absences.isPending} error={absences.error} />
@@ -60,6 +77,12 @@ export function Absences(props: {
           const text = when(absence);
           const current = new Date(absence.startsAt).getTime() <= now;
           const delegate = delegateName(absence.delegateId);
+          if (editing === absence.id)
+            return (
+              <li key={absence.id} className="py-2" data-testid="absence-row">
+                {form(absence)}
+              </li>
+            );
           return (
             <li
               key={absence.id}
@@ -83,6 +106,15 @@ export function Absences(props: {
                   </p>
                 )}
               </div>
+              <button
+                type="button"
+                className={secondaryButton}
+                onClick={() => setEditing(absence.id)}
+                aria-label={t('settings.editItem', { name: text })}
+                data-testid="absence-edit"
+              >
+                {t('settings.edit')}
+              </button>
               <DeleteButton
                 name={text}
                 pending={remove.isPending}
@@ -93,42 +125,78 @@ export function Absences(props: {
         })}
       </ul>
       <Outcome error={remove.error} />
-      <AbsenceForm
-        userId={props.userId}
-        delegates={props.delegates}
-        onAdded={refresh}
-        today={new Intl.DateTimeFormat('en-CA', { timeZone: props.timeZone }).format(new Date())}
-      />
+      {editing === null && form()}
     </div>
   );
 }
 
 type AbsenceFields = 'startDate' | 'endDate' | 'reason';
 
+/** The calendar day (YYYY-MM-DD) an instant falls on in `timeZone`. */
+export const dayIn = (at: Date, timeZone: string) =>
+  new Intl.DateTimeFormat('en-CA', { timeZone }).format(at);
+
+/**
+ * An absence as the form's whole days in `timeZone`: the day it starts and the last day it
+ * covers (an all-day one ends at the midnight after it; one ending at 12:00 covers that day).
+ */
+export function absenceDays(absence: Pick<Absence, 'startsAt' | 'endsAt'>, timeZone: string) {
+  return {
+    startDate: dayIn(new Date(absence.startsAt), timeZone),
+    endDate: dayIn(new Date(new Date(absence.endsAt).getTime() - 1), timeZone),
+  };
+}
+
+/**
+ * Adds an absence, or (given `absence`) changes one: whole days in the person's zone, the
+ * reason and, where offered, the delegate. The last day may not be before the first.
+ */
 function AbsenceForm(props: {
   userId: string;
   delegates: { id: string; name: string }[] | undefined;
   today: string;
-  onAdded: () => Promise<void>;
+  timeZone: string;
+  absence?: Absence;
+  onCancel?: () => void;
+  onDone: () => Promise<void>;
 }) {
   const t = useT();
+  const { absence } = props;
   const empty = { startDate: props.today, endDate: props.today, reason: '', delegateId: '' };
-  const [values, setValues] = useState(empty);
+  const [values, setValues] = useState(
+    absence
+      ? {
+          ...absenceDays(absence, props.timeZone),
+          reason: absence.reason ?? '',
+          delegateId: absence.delegateId ?? '',
+        }
+      : empty,
+  );
   const [problems, setProblems] = useState<Problems<AbsenceFields>>({});
   const set = (key: keyof typeof values) => (value: string) =>
     setValues((v) => ({ ...v, [key]: value }));
-  const add = useMutation({
-    mutationFn: () =>
-      settingsApi.createAbsence({
-        userId: props.userId,
+  const save = useMutation({
+    mutationFn: () => {
+      const body = {
         startDate: values.startDate,
         endDate: values.endDate,
         reason: values.reason.trim() || null,
-        ...(values.delegateId ? { delegateId: values.delegateId } : {}),
-      }),
+      };
+      // Without a choice of delegate on screen, the one set (by a manager) stays.
+      return absence
+        ? settingsApi.updateAbsence(absence.id, {
+            ...body,
+            ...(props.delegates ? { delegateId: values.delegateId || null } : {}),
+          })
+        : settingsApi.createAbsence({
+            userId: props.userId,
+            ...body,
+            ...(values.delegateId ? { delegateId: values.delegateId } : {}),
+          });
+    },
     onSuccess: async () => {
       setValues(empty);
-      await props.onAdded();
+      await props.onDone();
     },
   });
   const submit = (event: SyntheticEvent) => {
@@ -141,16 +209,20 @@ function AbsenceForm(props: {
     if (!found.endDate && values.endDate < values.startDate)
       found.endDate = { key: 'settings.absences.endBeforeStart' };
     setProblems(found);
-    if (isValid(found)) add.mutate();
+    if (isValid(found)) save.mutate();
   };
+  const title = absence ? t('settings.absences.change') : t('settings.absences.add');
   return (
     <form
       noValidate
       onSubmit={submit}
-      aria-label={t('settings.absences.add')}
-      className="grid gap-3 border-t border-slate-200 pt-3 sm:grid-cols-2 dark:border-slate-800"
+      aria-label={title}
+      className={`grid gap-3 sm:grid-cols-2 ${
+        absence ? '' : 'border-t border-slate-200 pt-3 dark:border-slate-800'
+      }`}
+      data-testid={absence ? 'absence-edit-form' : 'absence-form'}
     >
-      <h4 className="text-sm font-medium sm:col-span-2">{t('settings.absences.add')}</h4>
+      <h4 className="text-sm font-medium sm:col-span-2">{title}</h4>
       <TextField
         label={t('settings.absences.from')}
         type="date"
@@ -191,8 +263,12 @@ function AbsenceForm(props: {
         />
       )}
       <div className="space-y-2 sm:col-span-2">
-        <FormButtons pending={add.isPending} save={t('settings.absences.addButton')} />
-        <Outcome error={add.error} />
+        <FormButtons
+          pending={save.isPending}
+          save={absence ? undefined : t('settings.absences.addButton')}
+          onCancel={props.onCancel}
+        />
+        <Outcome error={save.error} />
       </div>
     </form>
   );

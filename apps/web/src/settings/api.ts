@@ -1,6 +1,7 @@
 import type {
   Absence,
   AbsenceCreateBody,
+  AbsenceUpdateBody,
   AcknowledgementTemplate,
   Agent,
   AgentCapacityBody,
@@ -102,6 +103,8 @@ export const settingsApi = {
       `/absences?userId=${userId}&from=${encodeURIComponent(new Date().toISOString())}&limit=100`,
     ),
   createAbsence: (body: AbsenceCreateBody) => request<Absence>('POST', '/absences', body),
+  updateAbsence: (id: string, body: AbsenceUpdateBody) =>
+    request<Absence>('PATCH', `/absences/${id}`, body),
   deleteAbsence: (id: string) => request<undefined>('DELETE', `/absences/${id}`),
 
   skills: () => request<{ data: Skill[] }>('GET', '/skills'),

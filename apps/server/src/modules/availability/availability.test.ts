@@ -404,6 +404,51 @@ describe('absences', () => {
     expect(list.body.data).toEqual([]);
   });
 
+  it('are changed by their person or a manager: days, reason, delegate; never ending before they start', async () => {
+    const { anna, bo, asAnna, asBo, asManager } = await setup();
+    const created = await api(t.app, 'POST', '/api/v1/absences', {
+      as: asAnna,
+      body: { startDate: '2099-08-03', endDate: '2099-08-07', reason: 'Urlop' },
+    });
+    expect(created.statusCode).toBe(201);
+    const url = `/api/v1/absences/${created.body.id as string}`;
+    const changed = await api(t.app, 'PATCH', url, {
+      as: asAnna,
+      body: { startDate: '2099-08-04', endDate: '2099-08-11', reason: 'Urlop nad morzem' },
+    });
+    expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
+    expect(changed.body).toMatchObject({
+      allDay: true,
+      startsAt: '2099-08-04T00:00:00.000Z', // Anna has no zone of her own: UTC
+      endsAt: '2099-08-12T00:00:00.000Z',
+      reason: 'Urlop nad morzem',
+    });
+    const byManager = await api(t.app, 'PATCH', url, {
+      as: asManager,
+      body: { delegateId: bo.id, reason: null },
+    });
+    expect(byManager.body).toMatchObject({ delegateId: bo.id, reason: null });
+    // Refused, and nothing changed: the last day before the first, a peer's hand.
+    for (const [as, body, status, code] of [
+      [asAnna, { startDate: '2099-08-10', endDate: '2099-08-09' }, 400, 'validation_failed'],
+      [asAnna, { endsAt: '2099-08-04T00:00:00Z' }, 400, 'validation_failed'],
+      [asAnna, { startDate: '2099-08-10' }, 400, 'validation_failed'],
+      [asBo, { reason: 'Mine now' }, 403, 'forbidden'],
+    ] as const) {
+      const res = await api(t.app, 'PATCH', url, { as, body });
+      expect(res.statusCode, JSON.stringify(body)).toBe(status);
+      expect(res.body.error.code).toBe(code);
+    }
+    const kept = await api(t.app, 'GET', url, { as: asAnna });
+    expect(kept.body).toMatchObject({
+      userId: anna.id,
+      startsAt: '2099-08-04T00:00:00.000Z',
+      endsAt: '2099-08-12T00:00:00.000Z',
+      delegateId: bo.id,
+      reason: null,
+    });
+  });
+
   it('takes whole days in the agent’s own time zone', async () => {
     const { anna, asAnna } = await setup();
     await api(t.app, 'PUT', `/api/v1/agents/${anna.id}/schedule`, {

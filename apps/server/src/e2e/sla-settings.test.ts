@@ -262,6 +262,31 @@ describe('business hours, SLA policies and absences', { timeout: 180_000 }, () =
     await dentist.waitFor({ state: 'detached' });
     const absences = await apiGet<{ data: Absence[] }>(page, `/absences?userId=${ola}`);
     expect(absences.data.map((a) => a.reason)).toEqual(['Vacation']);
+
+    // Her working hours, on the same page: set hours in her zone (limits stay her manager's).
+    const hours = page.getByTestId('my-hours');
+    await hours.getByLabel('Works set hours').check();
+    await hours.getByLabel('Time zone').fill('Europe/Atlantis');
+    await hours.getByRole('button', { name: 'Save' }).click();
+    await hours.getByText('Choose a time zone from the list', { exact: false }).waitFor();
+    await hours.getByLabel('Time zone').fill('Europe/Warsaw');
+    await hours.getByRole('button', { name: 'Save' }).click();
+    await hours.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    const agent = await apiGet<{ schedule: { timeZone: string; weeklyHours: object } | null }>(
+      page,
+      `/agents/${ola}`,
+    );
+    expect(agent.schedule?.timeZone).toBe('Europe/Warsaw');
+    expect(Object.keys(agent.schedule?.weeklyHours ?? {})).toEqual(
+      expect.arrayContaining(['mon', 'fri']),
+    );
+    await expectAccessible(page);
+    await screenshot(page, 'profile-hours-en.png');
+    // A reload shows what was stored.
+    await page.reload();
+    await expect
+      .poll(() => page.getByTestId('my-hours').getByLabel('Time zone').inputValue())
+      .toBe('Europe/Warsaw');
     await page.context().close();
   });
 });

@@ -922,6 +922,9 @@ export const en = {
   'profile.absences': 'My absences',
   'profile.absencesHint':
     'Vacations and days off. While you are away you get no new conversations and your open ones go back to the team.',
+  'profile.hours': 'My working hours',
+  'profile.hoursHint':
+    'New conversations are routed to you inside these hours, while you are online. Your limits and skills are set by a manager.',
   // Tags and custom fields edited in the details panel
   'panel.removeTag': 'Remove the tag {tag}',
   'panel.addTag': 'Add a tag…',

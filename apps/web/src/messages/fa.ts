@@ -918,6 +918,9 @@ export const fa: Record<MessageKey, string> = {
   'profile.absences': 'غیبت‌های من',
   'profile.absencesHint':
     'مرخصی‌ها و روزهای استراحت. هنگام غیبت گفتگوی تازه‌ای نمی‌گیرید و گفتگوهای باز شما به تیم برمی‌گردد.',
+  'profile.hours': 'ساعت‌های کاری من',
+  'profile.hoursHint':
+    'در این ساعت‌ها، وقتی در دسترس هستید، گفتگوهای تازه به شما سپرده می‌شود. سقف‌ها و مهارت‌های شما را مدیر تعیین می‌کند.',
   // Tags and custom fields edited in the details panel
   'panel.removeTag': 'حذف برچسب {tag}',
   'panel.addTag': 'افزودن برچسب…',

@@ -940,6 +940,9 @@ export const pl: Record<MessageKey, string> = {
   'profile.absences': 'Moje nieobecności',
   'profile.absencesHint':
     'Urlopy i dni wolne. Podczas nieobecności nie dostajesz nowych rozmów, a otwarte wracają do zespołu.',
+  'profile.hours': 'Moje godziny pracy',
+  'profile.hoursHint':
+    'W tych godzinach, gdy jesteś dostępny(-a), trafiają do Ciebie nowe rozmowy. Limity i umiejętności ustawia kierownik.',
   // Tags and custom fields edited in the details panel
   'panel.removeTag': 'Usuń tag {tag}',
   'panel.addTag': 'Dodaj tag…',

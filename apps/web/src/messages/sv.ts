@@ -924,6 +924,9 @@ export const sv: Record<MessageKey, string> = {
   'profile.absences': 'Min frånvaro',
   'profile.absencesHint':
     'Semester och lediga dagar. Medan du är borta får du inga nya konversationer och dina öppna går tillbaka till teamet.',
+  'profile.hours': 'Mina arbetstider',
+  'profile.hoursHint':
+    'Inom de här tiderna, när du är online, skickas nya konversationer till dig. Dina gränser och färdigheter ställs in av en chef.',
   // Tags and custom fields edited in the details panel
   'panel.removeTag': 'Ta bort taggen {tag}',
   'panel.addTag': 'Lägg till en tagg…',

@@ -876,6 +876,8 @@ export const zh: Record<MessageKey, string> = {
   'settings.absences.change': '修改缺勤',
   'profile.absences': '我的缺勤',
   'profile.absencesHint': '休假和请假。缺勤期间不会收到新对话，未结的对话会退回团队。',
+  'profile.hours': '我的工作时间',
+  'profile.hoursHint': '在这些时间内且您在线时，新会话会分配给您。您的上限和技能由经理设置。',
   // Tags and custom fields edited in the details panel
   'panel.removeTag': '移除标签 {tag}',
   'panel.addTag': '添加标签…',

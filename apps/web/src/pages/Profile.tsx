@@ -9,6 +9,7 @@ import { localeNames, locales, useErrorText, useLocale, useT } from '../i18n.js'
 import type { MessageKey } from '../messages/en.js';
 import { meQuery } from '../router.js';
 import { Absences } from '../settings/Absences.js';
+import { ScheduleForm } from '../settings/ScheduleForm.js';
 import { timeZones } from '../timezones.js';
 import {
   Field,
@@ -73,6 +74,7 @@ export function Profile() {
         <h1 className="text-xl font-semibold">{t('profile.title')}</h1>
         <PictureSection user={me.user} />
         <DetailsForm key={me.user.id} me={me} />
+        {me.user.role !== 'collaborator' && <MyHours user={me.user} />}
         <MyAbsences user={me.user} />
         <PasswordForm />
         <TwoFactorSection className={card} email={me.user.email} />
@@ -285,6 +287,32 @@ function DetailsForm({ me }: { me: Me }) {
         {t('profile.save')}
       </button>
     </form>
+  );
+}
+
+/**
+ * Your own working hours (routing offers you conversations inside them): the server lets
+ * everyone set their own; limits and skills stay with managers.
+ */
+function MyHours({ user }: { user: User }) {
+  const t = useT();
+  const queryClient = useQueryClient();
+  const agent = useQuery({ queryKey: ['agent', user.id], queryFn: () => api.agent(user.id) });
+  return (
+    <section aria-labelledby="hours-heading" className={card} data-testid="my-hours">
+      <h2 id="hours-heading" className="font-semibold">
+        {t('profile.hours')}
+      </h2>
+      <p className="text-sm text-slate-600 dark:text-slate-400">{t('profile.hoursHint')}</p>
+      {agent.data && (
+        <ScheduleForm
+          agent={agent.data}
+          fallbackZone={user.timeZone}
+          // The absences below count their days in these hours' zone.
+          onSaved={(saved) => queryClient.setQueryData(['agent', user.id], saved)}
+        />
+      )}
+    </section>
   );
 }
 

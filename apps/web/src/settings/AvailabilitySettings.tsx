@@ -2,11 +2,9 @@ import type { Agent, ChannelLimits, User } from '@parley/contract';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type SyntheticEvent } from 'react';
 import { useT } from '../i18n.js';
-import { isTimeZone } from '../timezones.js';
 import { Absences } from './Absences.js';
+import { ScheduleForm } from './ScheduleForm.js';
 import { settingsApi } from './api.js';
-import { hasHours, hoursForm, hoursProblems, officeHours, weeklyHours } from './hours.js';
-import { TimeZoneField, WeeklyHoursEditor } from './HoursFields.js';
 import { channels } from './rules.js';
 import {
   Card,
@@ -89,70 +87,15 @@ function useAgentSave<A>(agent: Agent, run: (arg: A) => Promise<Agent>) {
 
 function ScheduleCard({ agent, fallbackZone }: { agent: Agent; fallbackZone: string }) {
   const t = useT();
-  const [on, setOn] = useState(agent.schedule !== null);
-  const [zone, setZone] = useState(agent.schedule?.timeZone ?? fallbackZone);
-  const [hours, setHours] = useState(
-    agent.schedule ? hoursForm(agent.schedule.weeklyHours) : officeHours(),
-  );
-  const [tried, setTried] = useState(false);
-  const [problem, setProblem] = useState<{ zone?: Problem; hours?: Problem }>({});
-  const save = useAgentSave(agent, (schedule: boolean) =>
-    schedule
-      ? settingsApi.setSchedule(agent.userId, {
-          timeZone: zone.trim(),
-          weeklyHours: weeklyHours(hours),
-        })
-      : settingsApi.clearSchedule(agent.userId),
-  );
-  const submit = (event: SyntheticEvent) => {
-    event.preventDefault();
-    setTried(true);
-    const found: typeof problem = {};
-    if (on) {
-      if (!isTimeZone(zone.trim())) found.zone = { key: 'settings.invalid.timeZone' };
-      if (Object.keys(hoursProblems(hours)).length > 0)
-        found.hours = { key: 'settings.invalid.hoursBelow' };
-      else if (!hasHours(hours)) found.hours = { key: 'settings.invalid.noHours' };
-    }
-    setProblem(found);
-    if (!found.zone && !found.hours) save.mutate(on);
-  };
+  const queryClient = useQueryClient();
   return (
     <Card label={t('settings.availability.schedule')}>
       <h3 className="mb-1 font-medium">{t('settings.availability.schedule')}</h3>
-      <form noValidate onSubmit={submit} className="space-y-4" data-testid="schedule-form">
-        <CheckboxField
-          label={t('settings.availability.hasSchedule')}
-          hint={t('settings.availability.hasScheduleHint')}
-          checked={on}
-          onChange={setOn}
-        />
-        {on && (
-          <>
-            <div className="max-w-sm">
-              <TimeZoneField
-                label={t('settings.calendars.timeZone')}
-                value={zone}
-                onChange={setZone}
-                problem={problem.zone}
-              />
-            </div>
-            <WeeklyHoursEditor
-              legend={t('settings.availability.hours')}
-              value={hours}
-              onChange={setHours}
-              showProblems={tried}
-            />
-            {problem.hours && (
-              <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-                {t(problem.hours.key)}
-              </p>
-            )}
-          </>
-        )}
-        <FormButtons pending={save.isPending} />
-        <Outcome error={save.error} done={save.isSuccess ? t('settings.saved') : null} />
-      </form>
+      <ScheduleForm
+        agent={agent}
+        fallbackZone={fallbackZone}
+        onSaved={(saved) => queryClient.setQueryData(agentKey(agent.userId), saved)}
+      />
     </Card>
   );
 }

@@ -211,6 +211,46 @@ describe('working hours', () => {
     expect(cleared.body.schedule).toBeNull();
   });
 
+  it('are set by their agent (the profile), who may not set her own limits or skills nor anyone’s hours', async () => {
+    const { anna, bo, asAnna, asManager } = await setup();
+    const hours: Schedule = {
+      timeZone: 'Asia/Tehran',
+      weeklyHours: { sat: [{ from: '08:00', to: '16:00' }], sun: [{ from: '08:00', to: '16:00' }] },
+    };
+    const own = await api(t.app, 'PUT', `/api/v1/agents/${anna.id}/schedule`, {
+      as: asAnna,
+      body: hours,
+    });
+    expect(own.statusCode, JSON.stringify(own.body)).toBe(200);
+    expect(own.body.schedule).toEqual(hours);
+    const refused = [
+      await api(t.app, 'PUT', `/api/v1/agents/${bo.id}/schedule`, { as: asAnna, body: hours }),
+      await api(t.app, 'DELETE', `/api/v1/agents/${bo.id}/schedule`, { as: asAnna }),
+      await api(t.app, 'PUT', `/api/v1/agents/${anna.id}/capacity`, {
+        as: asAnna,
+        body: { limits: { chat: 9 } },
+      }),
+      await api(t.app, 'PUT', `/api/v1/agents/${anna.id}/skills`, {
+        as: asAnna,
+        body: { skills: [] },
+      }),
+    ];
+    for (const res of refused) {
+      expect(res.statusCode).toBe(403);
+      expect(res.body.error.code).toBe('forbidden');
+    }
+    const annaNow = await api(t.app, 'GET', `/api/v1/agents/${anna.id}`, { as: asManager });
+    expect(annaNow.body.capacity.limits).toEqual({});
+    const boNow = await api(t.app, 'GET', `/api/v1/agents/${bo.id}`, { as: asManager });
+    expect(boNow.body.schedule).toBeNull();
+    // A manager sets anyone's.
+    const byManager = await api(t.app, 'PUT', `/api/v1/agents/${bo.id}/schedule`, {
+      as: asManager,
+      body: hours,
+    });
+    expect(byManager.body.schedule).toEqual(hours);
+  });
+
   it('gives the same answer in SQL (for routing) as isAvailable, across DST changes', async () => {
     const { workspace, asManager } = await setup();
     const schedules: Schedule[] = [

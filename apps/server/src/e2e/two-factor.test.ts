@@ -135,6 +135,11 @@ describe('two-factor sign-in', { timeout: 180_000 }, () => {
     await code.fill(codeAt(0));
     await page.locator('button[type=submit]').click();
     await page.getByTestId('list-title').waitFor();
+    // The People screen tells an admin whose two-factor sign-in is on (no reset of one's own).
+    await page.goto(`${app.base}/app/settings/users`);
+    const own = page.getByTestId('user-row').filter({ hasText: OWNER });
+    await own.getByTestId('two-factor-on').waitFor();
+    expect(await own.getByRole('button', { name: /Reset two-factor/ }).count()).toBe(0);
     await page.context().close();
   });
 

@@ -421,6 +421,11 @@ export const en = {
   'settings.users.reactivate': 'Reactivate',
   'settings.users.deactivateName': 'Deactivate {name}',
   'settings.users.reactivateName': 'Reactivate {name}',
+  'settings.users.twoFactorOn': '2FA on',
+  'settings.users.resetTwoFactor': 'Reset two-factor',
+  'settings.users.resetTwoFactorOf': 'Reset two-factor sign-in of {name}',
+  'settings.users.confirmResetTwoFactor':
+    'Turn off two-factor sign-in for {name}? They sign in with their password alone until they set it up again.',
   'settings.users.invite': 'Invite someone',
   'settings.users.email': 'Email',
   'settings.users.nameOptional': 'Name (optional)',

@@ -419,6 +419,11 @@ export const fa: Record<MessageKey, string> = {
   'settings.users.reactivate': 'فعال کردن دوباره',
   'settings.users.deactivateName': 'غیرفعال کردن {name}',
   'settings.users.reactivateName': 'فعال کردن دوبارهٔ {name}',
+  'settings.users.twoFactorOn': 'ورود دومرحله\u200cای فعال',
+  'settings.users.resetTwoFactor': 'بازنشانی ورود دومرحله\u200cای',
+  'settings.users.resetTwoFactorOf': 'بازنشانی ورود دومرحله\u200cای {name}',
+  'settings.users.confirmResetTwoFactor':
+    'ورود دومرحله\u200cای {name} خاموش شود؟ تا راه\u200cاندازی دوباره، فقط با گذرواژه وارد می\u200cشود.',
   'settings.users.invite': 'دعوت از یک نفر',
   'settings.users.email': 'ایمیل',
   'settings.users.nameOptional': 'نام (اختیاری)',

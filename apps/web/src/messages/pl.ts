@@ -429,6 +429,11 @@ export const pl: Record<MessageKey, string> = {
   'settings.users.reactivate': 'Aktywuj ponownie',
   'settings.users.deactivateName': 'Dezaktywuj: {name}',
   'settings.users.reactivateName': 'Aktywuj ponownie: {name}',
+  'settings.users.twoFactorOn': '2FA włączone',
+  'settings.users.resetTwoFactor': 'Zresetuj 2FA',
+  'settings.users.resetTwoFactorOf': 'Zresetuj logowanie dwuetapowe: {name}',
+  'settings.users.confirmResetTwoFactor':
+    'Wyłączyć logowanie dwuetapowe dla: {name}? Do ponownej konfiguracji wystarczy samo hasło.',
   'settings.users.invite': 'Zaproś kogoś',
   'settings.users.email': 'E-mail',
   'settings.users.nameOptional': 'Imię i nazwisko (opcjonalnie)',

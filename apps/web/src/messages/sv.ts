@@ -422,6 +422,11 @@ export const sv: Record<MessageKey, string> = {
   'settings.users.reactivate': 'Aktivera igen',
   'settings.users.deactivateName': 'Inaktivera {name}',
   'settings.users.reactivateName': 'Aktivera {name} igen',
+  'settings.users.twoFactorOn': '2FA på',
+  'settings.users.resetTwoFactor': 'Återställ tvåstegsinloggning',
+  'settings.users.resetTwoFactorOf': 'Återställ tvåstegsinloggningen för {name}',
+  'settings.users.confirmResetTwoFactor':
+    'Stänga av tvåstegsinloggningen för {name}? Hen loggar in med bara lösenordet tills den ställs in igen.',
   'settings.users.invite': 'Bjud in någon',
   'settings.users.email': 'E-post',
   'settings.users.nameOptional': 'Namn (valfritt)',

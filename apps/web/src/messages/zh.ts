@@ -405,6 +405,11 @@ export const zh: Record<MessageKey, string> = {
   'settings.users.reactivate': '重新启用',
   'settings.users.deactivateName': '停用 {name}',
   'settings.users.reactivateName': '重新启用 {name}',
+  'settings.users.twoFactorOn': '已开启两步验证',
+  'settings.users.resetTwoFactor': '重置两步验证',
+  'settings.users.resetTwoFactorOf': '重置 {name} 的两步验证',
+  'settings.users.confirmResetTwoFactor':
+    '要关闭 {name} 的两步验证吗?在重新设置之前,对方只需密码即可登录。',
   'settings.users.invite': '邀请成员',
   'settings.users.email': '邮箱',
   'settings.users.nameOptional': '姓名（可选）',

@@ -111,6 +111,10 @@ function UserRow({ user, actorRole, self }: { user: User; actorRole: Role; self:
       settingsApi.updateUser(user.id, changes),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['settings', 'users'] }),
   });
+  const resetTwoFactor = useMutation({
+    mutationFn: () => settingsApi.resetTwoFactor(user.id),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['settings', 'users'] }),
+  });
   const editable = !self && canManageUser(actorRole, user.role);
   const roles = grantableRoles(actorRole);
   const deactivated = user.status === 'deactivated';
@@ -130,6 +134,14 @@ function UserRow({ user, actorRole, self }: { user: User; actorRole: Role; self:
       {deactivated && (
         <span className="rounded-full bg-slate-200 px-2 py-0.5 text-xs text-slate-700 dark:bg-slate-800 dark:text-slate-300">
           {t('settings.users.deactivated')}
+        </span>
+      )}
+      {user.twoFactorEnabled && (
+        <span
+          className="rounded-full bg-emerald-100 px-2 py-0.5 text-xs text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200"
+          data-testid="two-factor-on"
+        >
+          {t('settings.users.twoFactorOn')}
         </span>
       )}
       {editable ? (
@@ -167,9 +179,18 @@ function UserRow({ user, actorRole, self }: { user: User; actorRole: Role; self:
           {t(deactivated ? 'settings.users.reactivate' : 'settings.users.deactivate')}
         </button>
       )}
-      {update.error != null && (
+      {editable && user.twoFactorEnabled && (
+        // A lost phone: the person signs in with the password alone and sets it up again.
+        <DeleteButton
+          verb="resetTwoFactor"
+          name={user.name}
+          pending={resetTwoFactor.isPending}
+          onConfirm={() => resetTwoFactor.mutate()}
+        />
+      )}
+      {(update.error ?? resetTwoFactor.error) != null && (
         <div className="basis-full">
-          <Outcome error={update.error} />
+          <Outcome error={update.error ?? resetTwoFactor.error} />
         </div>
       )}
     </li>

@@ -59,6 +59,7 @@ export const settingsApi = {
   people: (params: { q: string; cursor: string | undefined; limit: number }) =>
     request<Page<User>>('GET', `/users${query({ ...params, sort: 'name' })}`),
   updateUser: (id: string, body: UserUpdateBody) => request<User>('PATCH', `/users/${id}`, body),
+  resetTwoFactor: (id: string) => request<undefined>('DELETE', `/users/${id}/two-factor`),
   invitations: () => request<{ data: Invitation[] }>('GET', '/invitations'),
   invite: (body: InvitationCreateBody) => request<InvitationCreated>('POST', '/invitations', body),
   revokeInvitation: (id: string) => request<undefined>('DELETE', `/invitations/${id}`),

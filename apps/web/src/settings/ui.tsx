@@ -320,32 +320,52 @@ export function CheckboxField(props: {
   );
 }
 
-/** Delete (or revoke) in two steps: the button asks, a second button confirms (no browser dialog). */
+/** The words of a two-step destructive button: its label, its accessible name, the question. */
+const verbs = {
+  delete: {
+    label: 'settings.delete',
+    item: 'settings.deleteItem',
+    confirm: 'settings.confirmDelete',
+  },
+  revoke: {
+    label: 'settings.revoke',
+    item: 'settings.revokeItem',
+    confirm: 'settings.confirmRevoke',
+  },
+  resetTwoFactor: {
+    label: 'settings.users.resetTwoFactor',
+    item: 'settings.users.resetTwoFactorOf',
+    confirm: 'settings.users.confirmResetTwoFactor',
+  },
+} as const;
+
+/**
+ * Delete (revoke, reset) in two steps: the button asks, a second button confirms (no
+ * browser dialog).
+ */
 export function DeleteButton(props: {
   name: string;
   onConfirm: () => void;
   pending?: boolean;
-  verb?: 'delete' | 'revoke';
+  verb?: keyof typeof verbs;
 }) {
   const t = useT();
   const [asking, setAsking] = useState(false);
-  const revoke = props.verb === 'revoke';
+  const words = verbs[props.verb ?? 'delete'];
   if (!asking)
     return (
       <button
         type="button"
         className={dangerButton}
         onClick={() => setAsking(true)}
-        aria-label={t(revoke ? 'settings.revokeItem' : 'settings.deleteItem', { name: props.name })}
+        aria-label={t(words.item, { name: props.name })}
       >
-        {t(revoke ? 'settings.revoke' : 'settings.delete')}
+        {t(words.label)}
       </button>
     );
   return (
     <span className="inline-flex flex-wrap items-center gap-2">
-      <span className="text-sm">
-        {t(revoke ? 'settings.confirmRevoke' : 'settings.confirmDelete', { name: props.name })}
-      </span>
+      <span className="text-sm">{t(words.confirm, { name: props.name })}</span>
       <button
         type="button"
         className={dangerButton}
@@ -356,7 +376,7 @@ export function DeleteButton(props: {
           setAsking(false);
         }}
       >
-        {t(revoke ? 'settings.revoke' : 'settings.delete')}
+        {t(words.label)}
       </button>
       <button type="button" className={secondaryButton} onClick={() => setAsking(false)}>
         {t('settings.cancel')}

@@ -84,6 +84,11 @@ export const User = Type.Object(
     avatarUrl: Type.Union([Type.String(), Type.Null()], {
       description: 'The profile picture (same-origin path; changes when the picture does)',
     }),
+    twoFactorEnabled: Type.Optional(
+      Type.Boolean({
+        description: 'Whether their two-factor sign-in is on: in the people list, for admins only',
+      }),
+    ),
     createdAt: Timestamp,
   },
   { additionalProperties: false },

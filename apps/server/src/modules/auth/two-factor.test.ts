@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 import { describe, expect, it } from 'vitest';
-import { api, sessionCookieOf, useTestApp, type ApiResponse } from '../../test/harness.js';
+import { api, sessionCookieOf, useTestApp, type ApiResponse, type As } from '../../test/harness.js';
 import {
   buildUser,
   buildWorkspace,
@@ -408,6 +408,21 @@ describe('turning two-factor off, new recovery codes, admin reset', () => {
       as: asAdmin,
     });
     expect(seen.body).toMatchObject({ enabled: true, recoveryCodesLeft: 10 });
+    // The people list says whose 2FA is on to admins, and nothing of it to agents.
+    const people = async (as: As) =>
+      (
+        (await api(t.app, 'GET', '/api/v1/users?limit=100', { as })).body.data as {
+          id: string;
+          twoFactorEnabled?: boolean;
+        }[]
+      ).map((u) => [u.id, u.twoFactorEnabled]);
+    expect(await people(asAdmin)).toEqual(
+      expect.arrayContaining([
+        [target.user.id, true],
+        [agent.id, false],
+      ]),
+    );
+    expect((await people(asAgent)).every(([, on]) => on === undefined)).toBe(true);
 
     const byAgent = await api(t.app, 'DELETE', `/api/v1/users/${target.user.id}/two-factor`, {
       as: asAgent,
@@ -441,6 +456,7 @@ describe('turning two-factor off, new recovery codes, admin reset', () => {
       as: asAdmin,
     });
     expect(twice.body.error.code).toBe('two_factor_not_enabled');
+    expect(await people(asAdmin)).toEqual(expect.arrayContaining([[target.user.id, false]]));
 
     // Not an owner's (unless by an owner), and not one's own.
     const ownerAs = await sessionFor(t.services, owner);

@@ -39,13 +39,24 @@ export async function getUser(props: { db: Db | Tx; workspaceId: string; userId:
  * `q`; oldest first, or by name (`sort=name`: `lower(name)` as PostgreSQL lowers it, then id);
  * keyset-paged either way.
  */
-export async function findUsers(props: { db: Db; workspaceId: string; query: UserListQuery }) {
+export async function findUsers(props: {
+  db: Db;
+  workspaceId: string;
+  query: UserListQuery;
+  /** Say whose two-factor sign-in is on (an admin's list). */
+  withTwoFactor?: boolean;
+}) {
   const { query } = props;
   const limit = query.limit ?? 50;
   let q = props.db
     .selectFrom('users')
     .selectAll()
     .select(sql<string>`lower(name)`.as('sortName'))
+    .select(
+      sql<boolean>`exists (select 1 from user_two_factor f
+                            where f.workspace_id = users.workspace_id and f.user_id = users.id
+                              and f.enabled_at is not null)`.as('twoFactorEnabled'),
+    )
     .where('workspaceId', '=', props.workspaceId);
   if (query.role) q = q.where('role', '=', query.role);
   if (query.status) q = q.where('status', '=', query.status);
@@ -54,8 +65,14 @@ export async function findUsers(props: { db: Db; workspaceId: string; query: Use
     const like = containsPattern(text);
     q = q.where((eb) => eb.or([eb('name', 'ilike', like), eb('email', 'ilike', like)]));
   }
-  const present = ({ sortName: _, ...row }: { sortName: string } & Selectable<UsersTable>) =>
-    presentUser(row);
+  const present = ({
+    sortName: _,
+    twoFactorEnabled,
+    ...row
+  }: { sortName: string; twoFactorEnabled: boolean } & Selectable<UsersTable>) => ({
+    ...presentUser(row),
+    ...(props.withTwoFactor ? { twoFactorEnabled } : {}),
+  });
   if (query.sort === 'name')
     return toPage(await rowsByName(q, query.cursor, limit), limit, present, nameCursorOf);
   const after = decodeCursor(query.cursor, isString);

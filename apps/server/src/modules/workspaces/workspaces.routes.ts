@@ -20,7 +20,7 @@ import {
 } from '@parley/contract';
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
-import { actorOf, type App } from '../../platform/http.js';
+import { actorOf, roleAtLeast, type App } from '../../platform/http.js';
 import { setSessionCookie } from '../auth/auth.routes.js';
 import {
   acceptInvitation,
@@ -135,8 +135,15 @@ export function workspaceRoutes(app: App, services: Services): void {
         response: { 200: Page(User), ...errors },
       },
     },
-    async (request) =>
-      findUsers({ db, workspaceId: actorOf(request).workspaceId, query: request.query }),
+    async (request) => {
+      const actor = actorOf(request);
+      return findUsers({
+        db,
+        workspaceId: actor.workspaceId,
+        query: request.query,
+        withTwoFactor: roleAtLeast(actor.role, 'admin'),
+      });
+    },
   );
 
   app.get(

@@ -350,8 +350,11 @@ export async function bulkSeed(
   } finally {
     client.release();
   }
-  await sql`analyze conversations`.execute(services.db);
-  await sql`analyze messages`.execute(services.db);
+  // What autovacuum would do before anyone used the data: statistics for the planner, and
+  // the visibility map, without which no index-only scan skips the heap (search over a
+  // freshly seeded million ran four times slower, p95 220 ms instead of 52, until a vacuum).
+  for (const table of ['contacts', 'conversations', 'messages'])
+    await sql`vacuum (analyze) ${sql.table(table)}`.execute(services.db);
   return {
     workspaceId,
     conversations: total,

@@ -174,12 +174,16 @@ function rssMbOf(pid: number | undefined): number {
 }
 
 /** CPU seconds a process has used (Linux /proc; 0 where there is none). */
-export function cpuSecondsOf(pid: number | undefined): number {
+export function cpuSecondsOf(pid: number | undefined, withEndedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks
+    // utime, stime in clock ticks; cutime, cstime are the children that ended (and were
+    // waited for) — a PostgreSQL backend's CPU moves there when its connection closes.
+    const own = Number(fields[11]) + Number(fields[12]);
+    const ended = withEndedChildren ? Number(fields[13]) + Number(fields[14]) : 0;
+    return (own + ended) / 100;
   } catch {
     return 0;
   }
@@ -195,7 +199,7 @@ export function postgresCpuSeconds(): number | null {
     const postmaster = Number(
       readFileSync(resolve(root, 'data/bench/postgres/postmaster.pid'), 'utf8').split('\n')[0],
     );
-    let total = cpuSecondsOf(postmaster);
+    let total = cpuSecondsOf(postmaster, true);
     for (const entry of readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       try {

@@ -7,8 +7,11 @@ import { findConversationsByIds } from '../conversations/conversations.service.j
 import { normalizeForSearch, queryTerms, snippet } from './text.js';
 import { containsPattern } from '../../platform/like.js';
 
-/** How many matching messages are considered at most: common words stay bounded. */
-const CANDIDATES = 500;
+/**
+ * How many matching messages (and subjects) are considered at most: common words stay
+ * bounded. Each candidate is a heap row read at random, the bulk of a common word's cost.
+ */
+const CANDIDATES = 200;
 /** Rows a GIN lookup returns at most for one word (gin_fuzzy_search_limit). */
 const GIN_LIMIT = 5000;
 
@@ -60,16 +63,25 @@ export async function search(props: {
         from conversations, websearch_to_tsquery('simple', ${tsquery}) query
        where workspace_id = ${workspaceId} and search @@ query
        limit ${CANDIDATES}`.execute(trx),
-      sql<{ conversationId: string; text: string; rank: number }>`
+      // Ranked here, and only each conversation's best message of the best ones comes
+      // back with its text (a few dozen rows, not every candidate's text).
+      sql<{ conversationId: string; text: string; rank: number; found: number }>`
       with candidates as (
-        select conversation_id, text, search
+        select id, conversation_id, search
           from messages
          where workspace_id = ${workspaceId}
            and search @@ websearch_to_tsquery('simple', ${tsquery})
          limit ${CANDIDATES}
+      ), best as (
+        select distinct on (conversation_id) id, conversation_id,
+               ts_rank(search, websearch_to_tsquery('simple', ${tsquery})) as rank
+          from candidates
+         order by conversation_id, rank desc
       )
-      select conversation_id, text, ts_rank(search, websearch_to_tsquery('simple', ${tsquery})) as rank
-        from candidates`.execute(trx),
+      select b.conversation_id, m.text, b.rank, (select count(*) from candidates)::int as found
+        from (select * from best order by rank desc limit ${limit * 2}) b
+        join messages m on m.workspace_id = ${workspaceId} and m.id = b.id
+       order by b.rank desc`.execute(trx),
     ]);
   });
   // Contacts on another connection, at the same time: names by full text (every script),
@@ -165,6 +177,6 @@ export async function search(props: {
       email: c.email,
       phone: c.phone,
     })),
-    capped: messages.rows.length >= CANDIDATES || subjects.rows.length >= CANDIDATES,
+    capped: (messages.rows[0]?.found ?? 0) >= CANDIDATES || subjects.rows.length >= CANDIDATES,
   };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { conversationPageJson } from '../apps/server/src/modules/conversations/conversations.service.js';
 import { httpLoad, loop } from './lib/measure.js';
 import { startParley, tokenFor } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
@@ -43,6 +44,30 @@ export const scenario: Scenario = {
     });
     await pool.end();
 
+    // The statement the endpoint runs (the page as JSON, written by PostgreSQL), through the
+    // service in this process: what HTTP, authentication and the web node add is the rest.
+    const service = await loop({
+      concurrency: CONNECTIONS,
+      duration,
+      run: async (i) => {
+        await conversationPageJson({
+          db: db.services.db,
+          actor: {
+            workspaceId: db.workspaceId,
+            userId: agents[i % agents.length] ?? '',
+            role: 'agent',
+            via: 'token',
+            scopes: ['read'],
+            csrfToken: null,
+            credentialId: 'bench',
+          },
+          filters: { status: 'open', assignee: 'me' },
+          sort: '-priority',
+          limit: 50,
+        });
+      },
+    });
+
     const parley = await startParley(db.url);
     let n = 0;
     const api = await httpLoad({
@@ -68,6 +93,7 @@ export const scenario: Scenario = {
       ],
       notes: [
         `${CONNECTIONS} connections; ${api.errors} errors; ${api.throughput} pages/s over HTTP, ${bare.throughput}/s bare`,
+        `the endpoint's own statement (the page as JSON) through the service, no HTTP: p50 / p99 ${service.p50} / ${service.p99} ms, ${service.throughput}/s`,
       ],
     };
   },

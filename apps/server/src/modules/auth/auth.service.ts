@@ -152,18 +152,30 @@ export async function changePassword(props: {
       .where('workspaceId', '=', props.workspaceId)
       .where('id', '=', props.userId)
       .execute();
-    let others = trx
-      .deleteFrom('sessions')
-      .where('workspaceId', '=', props.workspaceId)
-      .where('userId', '=', props.userId);
-    if (props.currentCredentialId.startsWith('session:')) {
-      others = others.where(
-        'tokenHash',
-        '!=',
-        Buffer.from(props.currentCredentialId.slice(8), 'hex'),
-      );
-    }
-    await others.execute();
+    await signOutOtherSessions(trx, props);
   });
   credentialCache.clear();
+}
+
+/**
+ * Ends every session of a user but the one making the request (a password changed, two-factor
+ * sign-in turned on: a session opened with less than that is no longer good enough). The
+ * caller clears `credentialCache` after its commit.
+ */
+export async function signOutOtherSessions(
+  trx: Tx,
+  props: { workspaceId: string; userId: string; currentCredentialId: string },
+): Promise<void> {
+  let others = trx
+    .deleteFrom('sessions')
+    .where('workspaceId', '=', props.workspaceId)
+    .where('userId', '=', props.userId);
+  if (props.currentCredentialId.startsWith('session:')) {
+    others = others.where(
+      'tokenHash',
+      '!=',
+      Buffer.from(props.currentCredentialId.slice(8), 'hex'),
+    );
+  }
+  await others.execute();
 }

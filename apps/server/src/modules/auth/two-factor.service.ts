@@ -23,7 +23,13 @@ import {
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import type { Actor } from '../../platform/http.js';
 import type { RateLimits } from '../../platform/rate-limit.js';
-import { createSession, loginLimits, parseCredential } from './auth.service.js';
+import {
+  createSession,
+  loginLimits,
+  parseCredential,
+  signOutOtherSessions,
+} from './auth.service.js';
+import { credentialCache } from './credential-cache.js';
 import { verifyPassword } from './passwords.js';
 
 /** What every authenticator app supports: RFC 6238 with SHA1, 6 digits, 30-second steps. */
@@ -355,8 +361,14 @@ export async function enableTwoFactor(
       .where('userId', '=', actor.userId)
       .execute();
     await audit(trx, { actor, action: 'user.two_factor_enabled', userId: actor.userId });
+    // Sessions opened with the password alone end; this one, which proved the code, stays.
+    await signOutOtherSessions(trx, {
+      ...ownIds(actor),
+      currentCredentialId: actor.credentialId,
+    });
     return replaceRecoveryCodes(trx, { secretKey: props.secretKey, ...ownIds(actor) });
   });
+  credentialCache.clear();
   return { recoveryCodes };
 }
 

@@ -188,6 +188,21 @@ describe('two-factor enrolment', () => {
     expect(res.statusCode).toBe(409);
     expect(res.body.error.code).toBe('two_factor_setup_required');
   });
+
+  it('ends the user’s other sessions when it is turned on, and keeps the one that proved the code', async () => {
+    const user = await buildUser(t.services);
+    const here = await sessionFor(t.services, user);
+    const elsewhere = await sessionFor(t.services, user);
+    expect((await api(t.app, 'GET', '/api/v1/me', { as: elsewhere })).statusCode).toBe(200);
+    const setup = await api(t.app, 'POST', '/api/v1/auth/two-factor/setup', { as: here });
+    const enable = await api(t.app, 'POST', '/api/v1/auth/two-factor/enable', {
+      as: here,
+      body: { password: FACTORY_PASSWORD, code: codeAt(setup.body.secret as string) },
+    });
+    expect(enable.statusCode).toBe(200);
+    expect((await api(t.app, 'GET', '/api/v1/me', { as: elsewhere })).statusCode).toBe(401);
+    expect((await api(t.app, 'GET', '/api/v1/me', { as: here })).statusCode).toBe(200);
+  });
 });
 
 describe('signing in with two-factor', () => {

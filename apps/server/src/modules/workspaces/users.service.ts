@@ -52,10 +52,14 @@ export async function findUsers(props: {
     .selectFrom('users')
     .selectAll()
     .select(sql<string>`lower(name)`.as('sortName'))
+    // Looked up only for the list that shows it (the pickers read every page).
     .select(
-      sql<boolean>`exists (select 1 from user_two_factor f
-                            where f.workspace_id = users.workspace_id and f.user_id = users.id
-                              and f.enabled_at is not null)`.as('twoFactorEnabled'),
+      (props.withTwoFactor
+        ? sql<boolean>`exists (select 1 from user_two_factor f
+                                where f.workspace_id = users.workspace_id and f.user_id = users.id
+                                  and f.enabled_at is not null)`
+        : sql<boolean>`false`
+      ).as('twoFactorEnabled'),
     )
     .where('workspaceId', '=', props.workspaceId);
   if (query.role) q = q.where('role', '=', query.role);

@@ -17,7 +17,12 @@ export function decodeCursor<T>(
   } catch {
     // fall through to the error below
   }
-  throw new AppError('validation_failed', 'The cursor is invalid; start from the first page', {
+  throw invalidCursor();
+}
+
+/** A cursor this list did not give (tampered, or from another version): 400. */
+export function invalidCursor(): AppError {
+  return new AppError('validation_failed', 'The cursor is invalid; start from the first page', {
     details: { issues: [{ path: 'querystring.cursor', message: 'is invalid' }] },
   });
 }

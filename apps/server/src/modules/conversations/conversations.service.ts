@@ -23,7 +23,7 @@ import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { notify } from '../notifications/notifications.service.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { decodeCursor, encodeCursor } from '../../platform/pagination.js';
+import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/pagination.js';
 import { appendMessage, ingest, openNewConversation, type InboundMessage } from './ingest.js';
 import { normalizeIdentity } from '../contacts/identities.js';
 import type { MessagesTable } from './conversations.tables.js';
@@ -221,11 +221,13 @@ const isoUs = (column: string) =>
   sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const lastActivity = {
+  kinds: ['time', 'id'],
   keys: [sql`c.last_activity_at`, sql`c.id`],
   pageKeys: [sql`p.last_activity_at`, sql`p.id`],
   cursor: sql`json_build_array(${isoUs('p.last_activity_at')}, p.id)`,
 };
 const created = {
+  kinds: ['time', 'id'],
   keys: [sql`c.created_at`, sql`c.id`],
   pageKeys: [sql`p.created_at`, sql`p.id`],
   cursor: sql`json_build_array(${isoUs('p.created_at')}, p.id)`,
@@ -242,6 +244,7 @@ const sorts = {
   '-createdAt': { ...created, descending: true },
   createdAt: { ...created, descending: false },
   '-priority': {
+    kinds: ['rank', 'time', 'id'],
     keys: [sql`c.priority_rank`, sql`c.created_at`, sql`c.id`],
     pageKeys: [sql`p.priority_rank`, sql`p.created_at`, sql`p.id`],
     cursor: sql`json_build_array(p.priority_rank, ${isoUs('p.created_at')}, p.id)`,
@@ -249,6 +252,7 @@ const sorts = {
   },
   // Nearest SLA breach first (overdue ones before them); conversations with no running clock last.
   slaDueAt: {
+    kinds: ['time', 'id'],
     keys: [sql`coalesce(c.sla_due_at, 'infinity'::timestamptz)`, sql`c.id`],
     pageKeys: [sql`coalesce(p.sla_due_at, 'infinity'::timestamptz)`, sql`p.id`],
     cursor: sql`json_build_array(coalesce(${isoUs('p.sla_due_at')}, 'infinity'), p.id)`,
@@ -261,6 +265,23 @@ const isCursor = (v: unknown): v is (string | number)[] =>
   v.length >= 2 &&
   v.length <= 3 &&
   v.every((x) => typeof x === 'string' || typeof x === 'number');
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Whether a decoded cursor's values are what its sort's keys hold, so a tampered one is a
+ * 400 rather than a database error: a timestamp (or `infinity`), a conversation id, a
+ * priority rank.
+ */
+function fitsKeys(values: (string | number)[], kinds: readonly string[]): boolean {
+  return values.every((value, i) => {
+    const kind = kinds[i];
+    if (kind === 'rank') return Number.isInteger(value) && Number(value) >= 0 && Number(value) <= 3;
+    if (typeof value !== 'string') return false;
+    if (kind === 'id') return UUID.test(value);
+    return value === 'infinity' || !Number.isNaN(Date.parse(value));
+  });
+}
 
 /**
  * The filters as SQL conditions on `conversations c` (all must hold), shared by lists,
@@ -406,6 +427,7 @@ export async function conversationPageJson(props: {
         'The cursor belongs to another sort order; start from the first page',
       );
     }
+    if (!fitsKeys(after, order.kinds)) throw invalidCursor();
     const keys = sql.join(order.keys);
     const values = sql.join(after.map((v) => sql`${v}`));
     conditions.push(

@@ -119,6 +119,22 @@ describe('conversation list filters and sorts', () => {
       { as },
     );
     expect(mismatched.statusCode).toBe(400);
+    // A cursor whose values are not what the sort's keys hold is refused, not a 500.
+    const forged = (values: unknown[]) => Buffer.from(JSON.stringify(values)).toString('base64url');
+    for (const [sort, values] of [
+      ['createdAt', ['not a time', '01a2073c-206d-7deb-86fc-47b409af0e37']],
+      ['createdAt', ['2026-01-01T00:00:00Z', 'not-an-id']],
+      ['-priority', [9, '2026-01-01T00:00:00Z', '01a2073c-206d-7deb-86fc-47b409af0e37']],
+    ] as const) {
+      const res = await api(
+        t.app,
+        'GET',
+        `/api/v1/conversations?sort=${sort}&cursor=${forged([...values])}`,
+        { as },
+      );
+      expect(res.statusCode, JSON.stringify(values)).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
   });
 
   it('writes every row of a page exactly as the conversation is presented elsewhere', async () => {

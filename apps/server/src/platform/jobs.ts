@@ -59,15 +59,69 @@ export async function enqueue<P extends TSchema>(
   payload: Static<P>,
   options: EnqueueOptions = {},
 ): Promise<void> {
+  checkPayload(type, payload);
+  await sql`select ${addJobSql(type, sql`${JSON.stringify(payload)}::json`, options)}`.execute(
+    executor,
+  );
+}
+
+function checkPayload<P extends TSchema>(type: JobType<P>, payload: Static<P>): void {
   if (!Value.Check(type.payload, payload)) {
     const first = Value.Errors(type.payload, payload).First();
     throw new TypeError(
       `invalid payload for job ${type.name}: ${first?.path ?? ''} ${first?.message ?? ''}`,
     );
   }
-  await sql`select ${addJobSql(type, sql`${JSON.stringify(payload)}::json`, options)}`.execute(
-    executor,
-  );
+}
+
+/** A job to add with others in one statement (`addJobsQuery`), as `graphile_worker.job_spec`. */
+export interface JobSpec {
+  identifier: string;
+  payload: unknown;
+  queue_name: string | null;
+  run_at: string | null;
+  max_attempts: number;
+  job_key: string | null;
+  priority: number;
+}
+
+/** A job for `addJobsQuery`, its payload checked now as `enqueue` checks it. */
+export function jobSpec<P extends TSchema>(
+  type: JobType<P>,
+  payload: Static<P>,
+  options: EnqueueOptions = {},
+): JobSpec {
+  checkPayload(type, payload);
+  return {
+    identifier: type.name,
+    payload,
+    queue_name: options.queueName ?? null,
+    run_at: options.runAt?.toISOString() ?? null,
+    max_attempts: options.maxAttempts ?? type.maxAttempts ?? 25,
+    job_key: options.jobKey ?? null,
+    priority: options.priority ?? 0,
+  };
+}
+
+/**
+ * Adds jobs in one statement (`graphile_worker.add_jobs`, for a `pg` client) with `enqueue`'s
+ * meaning: a pending job with the same key is replaced. Of several with one key, the last
+ * counts (one statement may not write a row twice).
+ */
+export function addJobsQuery(specs: JobSpec[]): { text: string; values: unknown[] } {
+  const keyed = new Map<string, JobSpec>();
+  const unkeyed: JobSpec[] = [];
+  for (const spec of specs) {
+    if (spec.job_key === null) unkeyed.push(spec);
+    else keyed.set(spec.job_key, spec);
+  }
+  return {
+    text: `select count(*) from graphile_worker.add_jobs(array(
+             select row(identifier, payload, queue_name, run_at, max_attempts, job_key, priority, null)::graphile_worker.job_spec
+               from json_to_recordset($1::json) as s(identifier text, payload json, queue_name text,
+                    run_at timestamptz, max_attempts smallint, job_key text, priority smallint)))`,
+    values: [JSON.stringify([...unkeyed, ...keyed.values()])],
+  };
 }
 
 /**

@@ -1,9 +1,12 @@
+import { Type } from '@sinclair/typebox';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { pino } from 'pino';
 import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../test/harness.js';
 import { buildWorkspace } from '../test/factories.js';
 import { createBroadcaster, type BroadcastMessage } from './broadcast.js';
+import { jobSpec } from './jobs.js';
 import { OutboxDispatcher, recordEvent, recordEvents, type DomainEvent } from './outbox.js';
 
 const t = useTestApp();
@@ -116,6 +119,99 @@ describe('transactional outbox', () => {
     await dispatcher.drain();
     expect(seen).toEqual(['b1', 'b2', 'a1', 'a2']);
     expect(await pendingCount(workspace.id)).toBe(0);
+  });
+
+  it('delivers different aggregates side by side, each still in order', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    const seen: string[] = [];
+    // A's first event waits until B's has been delivered: one at a time, it never would be.
+    let bDelivered!: () => void;
+    const bSeen = new Promise<void>((resolve) => (bDelivered = resolve));
+    dispatcher.subscribe('test.side_by_side', 'test', async (e) => {
+      if (e.workspaceId !== workspace.id) return;
+      const tag = (e.data as { tag: string }).tag;
+      if (tag === 'a1') {
+        const timeout = new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('B was not delivered while A waited')), 5_000),
+        );
+        await Promise.race([bSeen, timeout]);
+      }
+      seen.push(tag);
+      if (tag === 'b1') bDelivered();
+    });
+    const ev = (aggregateId: string, tag: string) => ({
+      workspaceId: workspace.id,
+      aggregateType: 'conv',
+      aggregateId,
+      type: 'test.side_by_side',
+      data: { tag },
+    });
+    await recordEvents(t.services.db, [ev('A', 'a1'), ev('A', 'a2'), ev('B', 'b1')]);
+    await dispatcher.drain();
+    expect(seen).toEqual(['b1', 'a1', 'a2']);
+    expect(await pendingCount(workspace.id)).toBe(0);
+    // Delivered at the first attempt: nothing failed waiting for the other aggregate.
+    const attempts = await t.services.db
+      .selectFrom('outboxEvents')
+      .select('attempts')
+      .where('workspaceId', '=', workspace.id)
+      .where('type', '=', 'test.side_by_side')
+      .execute();
+    expect(attempts.map((row) => row.attempts)).toEqual([0, 0, 0]);
+  });
+
+  it('adds the jobs a handler queues with its event, and none for an event that failed', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    const jobType = { name: 'test.outbox_job', payload: Type.Object({ tag: Type.String() }) };
+    let failB = true;
+    dispatcher.subscribe('test.queues', 'test', (e, context) => {
+      if (e.workspaceId !== workspace.id) return;
+      const tag = (e.data as { tag: string }).tag;
+      // Two events of A queue the same key: the later payload is the one kept.
+      context.enqueue(jobType, { tag }, { jobKey: `test-outbox:${workspace.id}:${e.aggregateId}` });
+      if (tag === 'b1' && failB) {
+        failB = false;
+        throw new Error('temporary failure');
+      }
+    });
+    const ev = (aggregateId: string, tag: string) => ({
+      workspaceId: workspace.id,
+      aggregateType: 'conv',
+      aggregateId,
+      type: 'test.queues',
+      data: { tag },
+    });
+    const jobs = () =>
+      sql<{ key: string; payload: { tag: string } }>`
+        select key, payload from graphile_worker._private_jobs
+         where key like ${`test-outbox:${workspace.id}:%`} order by key`
+        .execute(t.services.db)
+        .then((result) => result.rows);
+    await recordEvents(t.services.db, [ev('A', 'a1'), ev('B', 'b1'), ev('A', 'a2')]);
+    await dispatcher.drain();
+    expect(await jobs()).toEqual([
+      { key: `test-outbox:${workspace.id}:A`, payload: { tag: 'a2' } },
+    ]);
+    // A payload its job's schema refuses never reaches the queue.
+    expect(() => jobSpec(jobType, { tag: 3 } as unknown as { tag: string })).toThrow(
+      /invalid payload for job test.outbox_job/,
+    );
+    // B's retry queues its job.
+    await t.services.db
+      .updateTable('outboxEvents')
+      .set({ nextAttemptAt: new Date() })
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    await dispatcher.drain();
+    expect(await jobs()).toEqual([
+      { key: `test-outbox:${workspace.id}:A`, payload: { tag: 'a2' } },
+      { key: `test-outbox:${workspace.id}:B`, payload: { tag: 'b1' } },
+    ]);
+    await sql`delete from graphile_worker._private_jobs where key like ${`test-outbox:${workspace.id}:%`}`.execute(
+      t.services.db,
+    );
   });
 
   it('delivers each event once when two nodes dispatch at the same time', async () => {

@@ -2,6 +2,8 @@ import { sql, type Generated, type QueryExecutorProvider } from 'kysely';
 import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
 import { prepared } from './db.js';
+import type { Static, TSchema } from '@sinclair/typebox';
+import { addJobsQuery, jobSpec, type EnqueueOptions, type JobSpec, type JobType } from './jobs.js';
 import type { Logger } from './logger.js';
 
 /** A domain event as subscribers receive it. */
@@ -25,7 +27,21 @@ export interface NewEvent {
   broadcast?: boolean;
 }
 
-export type EventHandler = (event: DomainEvent) => Promise<void>;
+/** What a handler may do inside the subscriber lane's transaction. */
+export interface DeliveryContext {
+  /**
+   * Queues a job that is added in the lane's transaction with this event's `dispatched`
+   * mark: it exists exactly when the event counts as delivered (a handler that fails, or a
+   * crash before the commit, adds nothing, and the event comes again). One statement adds the
+   * jobs of a whole batch; of several with one job key, the last wins, as `enqueue` would.
+   */
+  enqueue<P extends TSchema>(type: JobType<P>, payload: Static<P>, options?: EnqueueOptions): void;
+}
+
+export type EventHandler = (event: DomainEvent, context: DeliveryContext) => Promise<void> | void;
+
+/** Events of different aggregates a subscriber batch delivers at once (each in order). */
+const DELIVERY_CONCURRENCY = 8;
 
 /**
  * Records events in the caller's transaction (the transactional outbox): they exist only
@@ -307,31 +323,53 @@ export class OutboxDispatcher {
         await client.query('rollback');
         return 0;
       }
-      const done: number[] = [];
-      const blocked = new Set<string>();
+      // Each aggregate's events in order; different aggregates side by side, so a batch takes
+      // as long as its slowest aggregate, not as long as all its handlers' round trips.
+      const byAggregate = new Map<string, OutboxRow[]>();
       for (const row of rows) {
-        const aggregate = `${row.aggregate_type}:${row.aggregate_id}`;
-        if (blocked.has(aggregate)) continue;
-        try {
-          await this.deliver(this.eventOf(row));
-          done.push(row.id);
-        } catch (error) {
-          blocked.add(aggregate);
-          const delaySeconds = Math.min(2 ** row.attempts, 3600);
-          this.log.warn(
-            { err: error, eventId: row.id, type: row.type },
-            'event handler failed; retrying later',
-          );
-          await client.query(
-            `update outbox_events
-                set attempts = attempts + 1, last_error = $2,
-                    next_attempt_at = now() + make_interval(secs => $3)
-              where id = $1`,
-            [row.id, String(error).slice(0, 2000), delaySeconds],
-          );
-        }
+        const aggregate = `${row.workspace_id}:${row.aggregate_type}:${row.aggregate_id}`;
+        const list = byAggregate.get(aggregate);
+        if (list) list.push(row);
+        else byAggregate.set(aggregate, [row]);
       }
-      // Mark what went through and commit: one round trip.
+      const done: number[] = [];
+      const jobs: JobSpec[] = [];
+      const deliverInOrder = async (events: OutboxRow[]) => {
+        for (const row of events) {
+          const queued: JobSpec[] = [];
+          try {
+            await this.deliver(this.eventOf(row), {
+              enqueue: (type, payload, options) => queued.push(jobSpec(type, payload, options)),
+            });
+          } catch (error) {
+            // Its later events wait: they go after this one is retried.
+            const delaySeconds = Math.min(2 ** row.attempts, 3600);
+            this.log.warn(
+              { err: error, eventId: row.id, type: row.type },
+              'event handler failed; retrying later',
+            );
+            await client.query(
+              `update outbox_events
+                  set attempts = attempts + 1, last_error = $2,
+                      next_attempt_at = now() + make_interval(secs => $3)
+                where id = $1`,
+              [row.id, String(error).slice(0, 2000), delaySeconds],
+            );
+            return;
+          }
+          done.push(row.id);
+          jobs.push(...queued);
+        }
+      };
+      const groups = [...byAggregate.values()];
+      await Promise.all(
+        Array.from({ length: Math.min(DELIVERY_CONCURRENCY, groups.length) }, async () => {
+          for (let group = groups.shift(); group; group = groups.shift())
+            await deliverInOrder(group);
+        }),
+      );
+      // The handlers' jobs, then the marks and the commit: one round trip each.
+      if (jobs.length > 0) await client.query(addJobsQuery(jobs));
       await simpleBatch(client, [
         ...(done.length > 0
           ? [
@@ -350,9 +388,9 @@ export class OutboxDispatcher {
     }
   }
 
-  private async deliver(event: DomainEvent): Promise<void> {
+  private async deliver(event: DomainEvent, context: DeliveryContext): Promise<void> {
     for (const key of [event.type, '*']) {
-      for (const { handle } of this.handlers.get(key) ?? []) await handle(event);
+      for (const { handle } of this.handlers.get(key) ?? []) await handle(event, context);
     }
   }
 

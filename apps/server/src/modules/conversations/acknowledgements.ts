@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Services } from '../../context.js';
-import { defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
+import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { appendMessage } from './ingest.js';
 import type { AcknowledgementTemplate, AcknowledgementTemplateBody } from '@parley/contract';
@@ -219,11 +219,10 @@ export const acknowledgeJob = {
 
 /** On `conversation.created` (from a customer, not automatic mail): queue the acknowledgement. */
 export function acknowledgementSubscriber(services: Services): void {
-  services.outbox.subscribe('conversation.created', 'acknowledge', async (event) => {
+  services.outbox.subscribe('conversation.created', 'acknowledge', (event, context) => {
     const data = event.data as { automated?: boolean };
     if (data.automated) return;
-    await enqueue(
-      services.db,
+    context.enqueue(
       acknowledgeJob,
       { workspaceId: event.workspaceId, conversationId: event.aggregateId },
       { jobKey: `ack:${event.aggregateId}` },

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
-import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
-import type { DomainEvent } from '../../platform/outbox.js';
+import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import type { DomainEvent, DeliveryContext } from '../../platform/outbox.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
 import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
@@ -49,12 +49,11 @@ export const notifyAgentJob = { name: 'email.notify', payload: NotifyAgent, maxA
  * the conversation's team) and sends.
  */
 export function notifySubscribers(services: Services): void {
-  services.outbox.subscribe('conversation.updated', 'email-notify-assigned', async (event) => {
+  services.outbox.subscribe('conversation.updated', 'email-notify-assigned', (event, context) => {
     const data = event.data as { changes?: { assigneeId?: unknown }; actorId?: unknown };
     const assigneeId = data.changes?.assigneeId;
     if (typeof assigneeId !== 'string' || assigneeId === data.actorId) return;
-    await enqueue(
-      services.db,
+    context.enqueue(
       notifyAgentJob,
       {
         workspaceId: event.workspaceId,
@@ -67,27 +66,30 @@ export function notifySubscribers(services: Services): void {
       { jobKey: `email-notify:${String(event.id)}` },
     );
   });
-  services.outbox.subscribe('conversation.escalated', 'email-notify-escalated', async (event) => {
-    const data = event.data as { leadIds?: unknown; actorId?: unknown };
-    const leads = Array.isArray(data.leadIds)
-      ? data.leadIds.filter((id): id is string => typeof id === 'string' && id !== data.actorId)
-      : [];
-    for (const userId of leads)
-      await enqueue(
-        services.db,
-        notifyAgentJob,
-        {
-          workspaceId: event.workspaceId,
-          eventId: event.id,
-          kind: 'escalated',
-          conversationId: event.aggregateId,
-          userId,
-          actorId: typeof data.actorId === 'string' ? data.actorId : null,
-        },
-        { jobKey: `email-notify:${String(event.id)}:${userId}` },
-      );
-  });
-  services.outbox.subscribe('message.created', 'email-notify-replied', async (event) => {
+  services.outbox.subscribe(
+    'conversation.escalated',
+    'email-notify-escalated',
+    (event, context) => {
+      const data = event.data as { leadIds?: unknown; actorId?: unknown };
+      const leads = Array.isArray(data.leadIds)
+        ? data.leadIds.filter((id): id is string => typeof id === 'string' && id !== data.actorId)
+        : [];
+      for (const userId of leads)
+        context.enqueue(
+          notifyAgentJob,
+          {
+            workspaceId: event.workspaceId,
+            eventId: event.id,
+            kind: 'escalated',
+            conversationId: event.aggregateId,
+            userId,
+            actorId: typeof data.actorId === 'string' ? data.actorId : null,
+          },
+          { jobKey: `email-notify:${String(event.id)}:${userId}` },
+        );
+    },
+  );
+  services.outbox.subscribe('message.created', 'email-notify-replied', async (event, context) => {
     const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
     if (data.kind !== 'inbound' || data.automated || !data.messageId) return;
     const conversation = await services.db
@@ -97,8 +99,7 @@ export function notifySubscribers(services: Services): void {
       .where('id', '=', event.aggregateId)
       .executeTakeFirst();
     if (!conversation?.assigneeId) return;
-    await enqueue(
-      services.db,
+    context.enqueue(
       notifyAgentJob,
       {
         workspaceId: event.workspaceId,
@@ -113,37 +114,37 @@ export function notifySubscribers(services: Services): void {
   });
 
   // SLA warnings and breaches: the assignee and the team's leads (the event names them).
-  const slaNotice = (kind: 'slaWarning' | 'slaBreached') => async (event: DomainEvent) => {
-    const data = event.data as {
-      target?: 'firstResponse' | 'nextResponse' | 'resolution';
-      dueAt?: string | null;
-      policyName?: string;
-      assigneeId?: string | null;
-      leadIds?: string[];
-    };
-    if (!data.target) return;
-    const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
-      (id): id is string => typeof id === 'string',
-    );
-    for (const userId of users)
-      await enqueue(
-        services.db,
-        notifyAgentJob,
-        {
-          workspaceId: event.workspaceId,
-          eventId: event.id,
-          kind,
-          conversationId: event.aggregateId,
-          userId,
-          sla: {
-            target: data.target,
-            dueAt: data.dueAt ?? null,
-            policyName: data.policyName ?? '',
-          },
-        },
-        { jobKey: `email-notify:${String(event.id)}:${userId}` },
+  const slaNotice =
+    (kind: 'slaWarning' | 'slaBreached') => (event: DomainEvent, context: DeliveryContext) => {
+      const data = event.data as {
+        target?: 'firstResponse' | 'nextResponse' | 'resolution';
+        dueAt?: string | null;
+        policyName?: string;
+        assigneeId?: string | null;
+        leadIds?: string[];
+      };
+      if (!data.target) return;
+      const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
+        (id): id is string => typeof id === 'string',
       );
-  };
+      for (const userId of users)
+        context.enqueue(
+          notifyAgentJob,
+          {
+            workspaceId: event.workspaceId,
+            eventId: event.id,
+            kind,
+            conversationId: event.aggregateId,
+            userId,
+            sla: {
+              target: data.target,
+              dueAt: data.dueAt ?? null,
+              policyName: data.policyName ?? '',
+            },
+          },
+          { jobKey: `email-notify:${String(event.id)}:${userId}` },
+        );
+    };
   services.outbox.subscribe(
     'conversation.sla_warning',
     'email-notify-sla',

@@ -6,7 +6,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
 import { AppError } from '../../platform/errors.js';
-import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { deliver, mailboxFor, routeFor } from './mailer.js';
 import {
@@ -34,7 +34,7 @@ const LEASE_MINUTES = 10;
  * acknowledgements): queue its delivery, one pending job per message.
  */
 export function emailOutboundSubscriber(services: Services): void {
-  services.outbox.subscribe('message.created', 'email-send', async (event) => {
+  services.outbox.subscribe('message.created', 'email-send', async (event, context) => {
     const data = event.data as { messageId?: string; kind?: string };
     if (data.kind !== 'outbound' || !data.messageId) return;
     const message = await services.db
@@ -44,8 +44,7 @@ export function emailOutboundSubscriber(services: Services): void {
       .where('id', '=', data.messageId)
       .executeTakeFirst();
     if (message?.channel !== 'email' || message.deliveryStatus !== 'queued') return;
-    await enqueue(
-      services.db,
+    context.enqueue(
       sendEmailJob,
       { workspaceId: event.workspaceId, messageId: data.messageId },
       { jobKey: `email-send:${data.messageId}` },

@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
+import type { DeliveryContext } from '../../platform/outbox.js';
 import type { SendMailOptions } from 'nodemailer';
 import type { Services } from '../../context.js';
-import { defineJob, enqueue, type JobContext, type JobDefinition } from '../../platform/jobs.js';
+import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
@@ -25,22 +26,21 @@ export const systemMailJob = { name: 'email.system', payload: SystemMail, maxAtt
  * link, accept token) is never copied into the job queue.
  */
 export function systemMailSubscribers(services: Services): void {
-  const queue = async (event: { id: number; workspaceId: string }) =>
-    enqueue(
-      services.db,
+  const queue = (event: { id: number; workspaceId: string }, context: DeliveryContext) => {
+    context.enqueue(
       systemMailJob,
       { workspaceId: event.workspaceId, eventId: event.id },
       { jobKey: `email-system:${String(event.id)}` },
     );
-  services.outbox.subscribe('portal.access_requested', 'email-portal-access', async (event) => {
-    if ((event.data as { channel?: string }).channel === 'email') await queue(event);
+  };
+  services.outbox.subscribe('portal.access_requested', 'email-portal-access', (event, context) => {
+    if ((event.data as { channel?: string }).channel === 'email') queue(event, context);
   });
   services.outbox.subscribe('invitation.created', 'email-invitation', queue);
   // A team's staffing below its SLA goal: each lead, with the numbers.
-  services.outbox.subscribe('team.sla_staffing_alert', 'email-staffing-alert', async (event) => {
+  services.outbox.subscribe('team.sla_staffing_alert', 'email-staffing-alert', (event, context) => {
     for (const userId of (event.data as { leadIds?: string[] }).leadIds ?? [])
-      await enqueue(
-        services.db,
+      context.enqueue(
         systemMailJob,
         { workspaceId: event.workspaceId, eventId: event.id, userId },
         { jobKey: `email-system:${String(event.id)}:${userId}` },

@@ -1,8 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import webpush from 'web-push';
 import type { Services } from '../../context.js';
-import { defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
-import type { DomainEvent } from '../../platform/outbox.js';
+import { defineJob, type JobDefinition } from '../../platform/jobs.js';
+import type { DomainEvent, DeliveryContext } from '../../platform/outbox.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationTexts } from '../email/notify.templates.js';
 import { numberTag } from '../email/outbound.js';
@@ -34,43 +34,44 @@ type PushPayload = typeof pushSendJob.payload.static;
 
 /** SLA warnings, predicted and real breaches: a push to each recipient's browsers. */
 export function pushSubscribers(services: Services): void {
-  const notice = (kind: 'slaWarning' | 'slaBreached') => async (event: DomainEvent) => {
-    const data = event.data as {
-      target?: 'firstResponse' | 'nextResponse' | 'resolution';
-      dueAt?: string | null;
-      policyName?: string;
-      assigneeId?: string | null;
-      leadIds?: string[];
-    };
-    if (!data.target) return;
-    const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
-      (id): id is string => typeof id === 'string',
-    );
-    if (users.length === 0) return;
-    const subscribed = await services.db
-      .selectFrom('pushSubscriptions')
-      .select('userId')
-      .distinct()
-      .where('workspaceId', '=', event.workspaceId)
-      .where('userId', 'in', users)
-      .execute();
-    for (const { userId } of subscribed)
-      await enqueue(
-        services.db,
-        pushSendJob,
-        {
-          workspaceId: event.workspaceId,
-          eventId: event.id,
-          userId,
-          kind,
-          conversationId: event.aggregateId,
-          target: data.target,
-          dueAt: data.dueAt ?? null,
-          policyName: data.policyName ?? '',
-        },
-        { jobKey: `push:${String(event.id)}:${userId}` },
+  const notice =
+    (kind: 'slaWarning' | 'slaBreached') =>
+    async (event: DomainEvent, context: DeliveryContext) => {
+      const data = event.data as {
+        target?: 'firstResponse' | 'nextResponse' | 'resolution';
+        dueAt?: string | null;
+        policyName?: string;
+        assigneeId?: string | null;
+        leadIds?: string[];
+      };
+      if (!data.target) return;
+      const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
+        (id): id is string => typeof id === 'string',
       );
-  };
+      if (users.length === 0) return;
+      const subscribed = await services.db
+        .selectFrom('pushSubscriptions')
+        .select('userId')
+        .distinct()
+        .where('workspaceId', '=', event.workspaceId)
+        .where('userId', 'in', users)
+        .execute();
+      for (const { userId } of subscribed)
+        context.enqueue(
+          pushSendJob,
+          {
+            workspaceId: event.workspaceId,
+            eventId: event.id,
+            userId,
+            kind,
+            conversationId: event.aggregateId,
+            target: data.target,
+            dueAt: data.dueAt ?? null,
+            policyName: data.policyName ?? '',
+          },
+          { jobKey: `push:${String(event.id)}:${userId}` },
+        );
+    };
   services.outbox.subscribe('conversation.sla_warning', 'push-sla', notice('slaWarning'));
   services.outbox.subscribe('conversation.sla_at_risk', 'push-sla', notice('slaWarning'));
   services.outbox.subscribe('conversation.sla_breached', 'push-sla', notice('slaBreached'));

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { DeliveryContext } from '../../platform/outbox.js';
 import type { Services } from '../../context.js';
 import { cancelJob, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
 import { nextWorkStart } from '../availability/schedule.js';
@@ -161,11 +162,10 @@ function drainTeams(services: Services, workspaceId: string, teamIds: Iterable<s
  */
 export function routingSubscribers(services: Services): void {
   const { outbox } = services;
-  outbox.subscribe('conversation.created', 'routing-route', async (event) => {
+  outbox.subscribe('conversation.created', 'routing-route', (event, context) => {
     const data = event.data as { automated?: boolean };
     if (data.automated) return;
-    await enqueue(
-      services.db,
+    context.enqueue(
       routeJob,
       { workspaceId: event.workspaceId, conversationId: event.aggregateId },
       { jobKey: `routing.route:${event.aggregateId}` },
@@ -255,15 +255,15 @@ export function routingSubscribers(services: Services): void {
     await scheduleHoursStart(services, event.workspaceId, event.aggregateId);
   });
 
-  const absenceEnd = async (
+  const absenceEnd = (
     event: { workspaceId: string; aggregateId: string; data: unknown },
+    context: DeliveryContext,
     now: boolean,
   ) => {
     const absence = (event.data as { absence?: { id: string; endsAt: string } }).absence;
     if (!absence) return;
     const endsAt = new Date(absence.endsAt);
-    await enqueue(
-      services.db,
+    context.enqueue(
       drainJob,
       { workspaceId: event.workspaceId, userId: event.aggregateId },
       {
@@ -272,7 +272,13 @@ export function routingSubscribers(services: Services): void {
       },
     );
   };
-  outbox.subscribe('absence.created', 'routing-absence-end', (event) => absenceEnd(event, false));
-  outbox.subscribe('absence.updated', 'routing-absence-end', (event) => absenceEnd(event, false));
-  outbox.subscribe('absence.deleted', 'routing-absence-end', (event) => absenceEnd(event, true));
+  outbox.subscribe('absence.created', 'routing-absence-end', (event, context) =>
+    absenceEnd(event, context, false),
+  );
+  outbox.subscribe('absence.updated', 'routing-absence-end', (event, context) =>
+    absenceEnd(event, context, false),
+  );
+  outbox.subscribe('absence.deleted', 'routing-absence-end', (event, context) =>
+    absenceEnd(event, context, true),
+  );
 }

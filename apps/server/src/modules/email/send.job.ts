@@ -4,10 +4,10 @@ import { sql } from 'kysely';
 import type { Readable } from 'node:stream';
 import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
-import type { Db, Tx } from '../../database.js';
+import type { Db } from '../../database.js';
+import { prepared } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
-import { recordEvent } from '../../platform/outbox.js';
 import { deliver, mailboxFor, routeFor } from './mailer.js';
 import {
   describeSmtpError,
@@ -54,6 +54,31 @@ export function emailOutboundSubscriber(services: Services): void {
 
 type DeliveryStatus = 'sent' | 'failed';
 
+/** What one send reads, in one statement (raw SQL: the names as PostgreSQL returns them). */
+interface SendContext {
+  id: string;
+  workspaceId: string;
+  conversationId: string;
+  seq: number;
+  kind: string;
+  channel: string;
+  authorType: string;
+  authorId: string | null;
+  text: string;
+  html: string | null;
+  attachments: Attachment[];
+  metadata: Record<string, unknown>;
+  deliveryStatus: string | null;
+  number: number;
+  subject: string;
+  contactEmail: string | null;
+  ticketPrefix: string;
+  workspaceName: string;
+  undeliverable: boolean;
+  undeliverableReason: string | null;
+  thread: { kind: string; messageId: string }[];
+}
+
 /**
  * Ends a queued message's delivery: its status, what to add to its metadata (the lease is
  * dropped) and a `message.delivery_changed` event, in one transaction. Only a `queued`
@@ -65,35 +90,33 @@ async function finish(
   status: DeliveryStatus,
   metadata: Record<string, unknown>,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
-    const updated = await trx
-      .updateTable('messages')
-      .set({
-        deliveryStatus: status,
-        metadata: sql<string>`(metadata - 'sending') || ${JSON.stringify(metadata)}::jsonb`,
-      })
-      .where('workspaceId', '=', message.workspaceId)
-      .where('id', '=', message.id)
-      .where('deliveryStatus', '=', 'queued')
-      .returning('id')
-      .executeTakeFirst();
-    if (!updated) return;
-    await recordEvent(trx, {
-      workspaceId: message.workspaceId,
-      aggregateType: 'conversation',
-      aggregateId: message.conversationId,
-      type: 'message.delivery_changed',
-      data: {
-        messageId: message.id,
-        seq: message.seq,
-        deliveryStatus: status,
-        ...(typeof metadata.deliveryError === 'string'
-          ? { deliveryError: metadata.deliveryError }
-          : {}),
-      },
-      broadcast: true,
-    });
-  });
+  const data = {
+    messageId: message.id,
+    seq: message.seq,
+    deliveryStatus: status,
+    ...(typeof metadata.deliveryError === 'string'
+      ? { deliveryError: metadata.deliveryError }
+      : {}),
+  };
+  // The status and its event (with the NOTIFY) in one statement: both or neither.
+  await prepared(sql`
+    with updated as (
+      update messages
+         set delivery_status = ${status}::text,
+             metadata = (metadata - 'sending') || ${JSON.stringify(metadata)}::jsonb
+       where workspace_id = ${message.workspaceId}::uuid and id = ${message.id}::uuid
+         and delivery_status = 'queued'
+      returning workspace_id, conversation_id
+    ), events as (
+      insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
+      select workspace_id, 'conversation', conversation_id::text, 'message.delivery_changed',
+             ${JSON.stringify(data)}::jsonb, true
+        from updated
+      returning 1
+    )
+    select (select count(*) from (select pg_notify('parley_outbox', '') from events limit 1) n) as notified`).execute(
+    db,
+  );
 }
 
 /**
@@ -103,43 +126,37 @@ async function finish(
  * answer threads back even if we crash right after the SMTP server accepted the mail.
  */
 async function claim(
-  trx: Tx,
+  db: Db,
   props: {
     workspaceId: string;
     messageId: string;
-    conversationId: string;
     jobId: string;
     domain: string;
   },
 ): Promise<string | null> {
   const fresh = `${uuidv7()}@${props.domain}`;
-  const row = await sql<{ outboundId: string }>`
-    update messages
-       set metadata = metadata || jsonb_build_object(
-             'messageId', coalesce(metadata->>'messageId', ${fresh}::text),
-             'sendAttempts', coalesce((metadata->>'sendAttempts')::int, 0) + 1,
-             'sending', jsonb_build_object(
-               'jobId', ${props.jobId}::text,
-               'until', now() + make_interval(mins => ${LEASE_MINUTES})))
-     where workspace_id = ${props.workspaceId} and id = ${props.messageId}
-       and delivery_status = 'queued'
-       and (not metadata ? 'sending'
-            or metadata->'sending'->>'jobId' = ${props.jobId}
-            or (metadata->'sending'->>'until')::timestamptz < now())
-    returning metadata->>'messageId' as outbound_id`.execute(trx);
-  const outboundId = row.rows[0]?.outboundId;
-  if (!outboundId) return null;
-  await trx
-    .insertInto('conversationThreadKeys')
-    .values({
-      workspaceId: props.workspaceId,
-      channel: 'email',
-      key: outboundId,
-      conversationId: props.conversationId,
-    })
-    .onConflict((oc) => oc.columns(['workspaceId', 'channel', 'key']).doNothing())
-    .execute();
-  return outboundId;
+  const row = await prepared(sql<{ outboundId: string }>`
+    with claimed as (
+      update messages
+         set metadata = metadata || jsonb_build_object(
+               'messageId', coalesce(metadata->>'messageId', ${fresh}::text),
+               'sendAttempts', coalesce((metadata->>'sendAttempts')::int, 0) + 1,
+               'sending', jsonb_build_object(
+                 'jobId', ${props.jobId}::text,
+                 'until', now() + make_interval(mins => ${LEASE_MINUTES}::int)))
+       where workspace_id = ${props.workspaceId}::uuid and id = ${props.messageId}::uuid
+         and delivery_status = 'queued'
+         and (not metadata ? 'sending'
+              or metadata->'sending'->>'jobId' = ${props.jobId}::text
+              or (metadata->'sending'->>'until')::timestamptz < now())
+      returning workspace_id, conversation_id, metadata->>'messageId' as outbound_id
+    ), keyed as (
+      insert into conversation_thread_keys (workspace_id, channel, key, conversation_id)
+      select workspace_id, 'email', outbound_id, conversation_id from claimed
+      on conflict (workspace_id, channel, key) do nothing
+    )
+    select outbound_id from claimed`).execute(db);
+  return row.rows[0]?.outboundId ?? null;
 }
 
 async function openAttachments(
@@ -175,54 +192,42 @@ export async function sendEmail(
 ): Promise<void> {
   const { db } = services;
   const { workspaceId } = props;
-  const message = await db
-    .selectFrom('messages')
-    .select([
-      'id',
-      'workspaceId',
-      'conversationId',
-      'seq',
-      'kind',
-      'channel',
-      'authorType',
-      'authorId',
-      'text',
-      'html',
-      'attachments',
-      'metadata',
-      'deliveryStatus',
-    ])
-    .where('workspaceId', '=', workspaceId)
-    .where('id', '=', props.messageId)
-    .executeTakeFirst();
+  // The message, its conversation, whether the address bounced and the thread's earlier
+  // Message-IDs: one statement.
+  const { rows } = await prepared(sql<SendContext>`
+    select m.id, m.workspace_id, m.conversation_id, m.seq, m.kind, m.channel, m.author_type,
+           m.author_id, m.text, m.html, m.attachments, m.metadata, m.delivery_status,
+           c.number, c.subject, c.contact_email, w.ticket_prefix, w.name as workspace_name,
+           (select i.undeliverable_reason from contact_identities i
+             where i.workspace_id = c.workspace_id and i.kind = 'email'
+               and i.value = c.contact_email and i.undeliverable_at is not null) as undeliverable_reason,
+           exists (select 1 from contact_identities i
+                    where i.workspace_id = c.workspace_id and i.kind = 'email'
+                      and i.value = c.contact_email and i.undeliverable_at is not null) as undeliverable,
+           coalesce((select json_agg(json_build_object('kind', t.kind, 'messageId', t.metadata->>'messageId')
+                                     order by t.seq)
+                       from messages t
+                      where t.workspace_id = m.workspace_id and t.conversation_id = m.conversation_id
+                        and t.channel = 'email' and t.id <> m.id and t.metadata ? 'messageId'
+                        and (t.kind = 'inbound' or t.delivery_status = 'sent')), '[]') as thread
+      from messages m
+      join conversations c on c.workspace_id = m.workspace_id and c.id = m.conversation_id
+      join workspaces w on w.id = m.workspace_id
+     where m.workspace_id = ${workspaceId}::uuid and m.id = ${props.messageId}::uuid`).execute(db);
+  const message = rows[0];
   if (!message || message.kind !== 'outbound' || message.channel !== 'email') return;
   if (message.deliveryStatus !== 'queued') return;
+  const conversation = message;
   const fail = (reason: string, extra: Record<string, unknown> = {}) =>
     finish(db, message, 'failed', { deliveryError: reason, ...extra });
 
-  const conversation = await db
-    .selectFrom('conversations as c')
-    .innerJoin('workspaces as w', 'w.id', 'c.workspaceId')
-    .select(['c.number', 'c.subject', 'c.contactEmail', 'w.ticketPrefix', 'w.name'])
-    .where('c.workspaceId', '=', workspaceId)
-    .where('c.id', '=', message.conversationId)
-    .executeTakeFirst();
-  if (!conversation) return;
   if (!conversation.contactEmail) {
     await fail('The contact has no email address');
     return;
   }
-  const undeliverable = await db
-    .selectFrom('contactIdentities')
-    .select('undeliverableReason')
-    .where('workspaceId', '=', workspaceId)
-    .where('kind', '=', 'email')
-    .where('value', '=', conversation.contactEmail)
-    .where('undeliverableAt', 'is not', null)
-    .executeTakeFirst();
-  if (undeliverable) {
+  if (message.undeliverable) {
     await fail(
-      `${conversation.contactEmail} bounced earlier (${undeliverable.undeliverableReason ?? 'permanent failure'}); it works again when the customer writes from it`,
+      `${conversation.contactEmail} bounced earlier (${message.undeliverableReason ?? 'permanent failure'}); it works again when the customer writes from it`,
     );
     return;
   }
@@ -237,15 +242,12 @@ export async function sendEmail(
     return;
   }
 
-  const outboundId = await db.transaction().execute((trx) =>
-    claim(trx, {
-      workspaceId,
-      messageId: message.id,
-      conversationId: message.conversationId,
-      jobId: context.jobId,
-      domain: messageIdDomain(mailbox.address),
-    }),
-  );
+  const outboundId = await claim(db, {
+    workspaceId,
+    messageId: message.id,
+    jobId: context.jobId,
+    domain: messageIdDomain(mailbox.address),
+  });
   if (!outboundId) {
     const now = await db
       .selectFrom('messages')
@@ -257,17 +259,7 @@ export async function sendEmail(
     return;
   }
 
-  const thread = await db
-    .selectFrom('messages')
-    .select(['kind', sql<string>`metadata->>'messageId'`.as('messageId')])
-    .where('workspaceId', '=', workspaceId)
-    .where('conversationId', '=', message.conversationId)
-    .where('channel', '=', 'email')
-    .where('id', '!=', message.id)
-    .where(sql<boolean>`metadata ? 'messageId'`)
-    .where((eb) => eb.or([eb('kind', '=', 'inbound'), eb('deliveryStatus', '=', 'sent')]))
-    .orderBy('seq')
-    .execute();
+  const thread = message.thread;
   const inReplyTo = thread.filter((m) => m.kind === 'inbound').at(-1)?.messageId;
   const metadata = message.metadata;
   const automatic = message.authorType === 'system' || metadata.automatic === true;
@@ -312,7 +304,7 @@ export async function sendEmail(
 
   try {
     const info = await deliver(route, {
-      from: { name: mailbox.displayName ?? conversation.name, address: mailbox.address },
+      from: { name: mailbox.displayName ?? conversation.workspaceName, address: mailbox.address },
       to: conversation.contactEmail,
       subject,
       text: bodies.text,

@@ -20,6 +20,11 @@ export interface Broadcaster {
   subscribe(listener: BroadcastListener): () => void;
   /** For /readyz: false while the shared bus is unreachable. */
   healthy(): Promise<boolean>;
+  /**
+   * Listeners are in this process only (no Redis): a publish reaches them at once and cannot
+   * fail on the way, and no other node listens.
+   */
+  readonly inProcess: boolean;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,7 @@ export function createBroadcaster(
 }
 
 class LocalBroadcaster implements Broadcaster {
+  readonly inProcess = true;
   private readonly emitter = new EventEmitter().setMaxListeners(0);
 
   publish(message: BroadcastMessage): Promise<void> {
@@ -58,6 +64,7 @@ class LocalBroadcaster implements Broadcaster {
 }
 
 class RedisBroadcaster implements Broadcaster {
+  readonly inProcess = false;
   private readonly pub: Redis;
   private readonly sub: Redis;
   private readonly local = new LocalBroadcaster();

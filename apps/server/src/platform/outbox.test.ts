@@ -313,8 +313,10 @@ describe('the broadcast lane', () => {
     const { workspace } = await buildWorkspace(t.services);
     const bus = createBroadcaster(null, log);
     let failures = 1;
+    // A shared bus (Redis) that fails once: an in-process one cannot fail on the way.
     const flaky = {
       ...bus,
+      inProcess: false,
       publish: (message: BroadcastMessage) => {
         if (message.workspaceId === workspace.id && failures > 0) {
           failures--;

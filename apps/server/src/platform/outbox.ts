@@ -89,7 +89,7 @@ interface OutboxRow {
  * change that caused an event, never the lane behind it. (Subscribers write in their own,
  * durable transactions.) One round trip: a simple query may hold two statements.
  */
-const LANE_BEGIN = 'begin; set local synchronous_commit = off';
+const LANE_BEGIN = ['begin', 'set local synchronous_commit = off'];
 
 /**
  * Several statements in one round trip (the simple query protocol; no parameters, so only
@@ -99,12 +99,13 @@ const LANE_BEGIN = 'begin; set local synchronous_commit = off';
 async function simpleBatch<R extends object>(
   client: pg.PoolClient,
   statements: string[],
+  /** Whose rows to return (by position among the statements); the last one's by default. */
+  rowsOf = statements.length - 1,
 ): Promise<R[]> {
   // pg resolves a multi-statement text to one result per statement (its typings know one).
   const results = (await client.query(statements.join(';\n'))) as unknown as
     pg.QueryResult<R> | pg.QueryResult<R>[];
-  const last = Array.isArray(results) ? results.at(-1) : results;
-  return last?.rows ?? [];
+  return (Array.isArray(results) ? results : [results])[rowsOf]?.rows ?? [];
 }
 
 /** An integer for SQL text (batch sizes, event ids): anything else is a bug. */
@@ -262,28 +263,36 @@ export class OutboxDispatcher {
    */
   async publishBatch(): Promise<number> {
     const client = await this.pool.connect();
-    try {
-      // Begin, take the lane's lock and mark the batch: one round trip.
-      const rows = await simpleBatch<OutboxRow>(client, [
-        LANE_BEGIN,
-        `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox_broadcast')) as ok)
+    const mark = `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox_broadcast')) as ok)
          update outbox_events set published_at = now()
           where id in (select id from outbox_events
                         where broadcast and published_at is null and (select ok from lane)
                         order by id limit ${int(this.options.batchSize ?? 200)})
-         returning id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts`,
-      ]);
-      rows.sort((a, b) => a.id - b.id);
+         returning id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts`;
+    const publishInOrder = (rows: OutboxRow[]) =>
       // In order, on one connection: the bus keeps the order it was given.
-      await Promise.all(
-        rows.map((row) =>
-          this.broadcaster.publish({
-            type: row.type,
-            workspaceId: row.workspace_id,
-            event: this.eventOf(row),
-          }),
-        ),
+      Promise.all(
+        rows
+          .sort((a, b) => a.id - b.id)
+          .map((row) =>
+            this.broadcaster.publish({
+              type: row.type,
+              workspaceId: row.workspace_id,
+              event: this.eventOf(row),
+            }),
+          ),
       );
+    try {
+      if (this.broadcaster.inProcess) {
+        // Listeners in this process only: a publish cannot fail on the way and no other node
+        // listens, so the batch is marked and committed in one round trip, then published.
+        const rows = await simpleBatch<OutboxRow>(client, [...LANE_BEGIN, mark, 'commit'], 2);
+        await publishInOrder(rows);
+        return rows.length;
+      }
+      // Begin, take the lane's lock and mark the batch: one round trip.
+      const rows = await simpleBatch<OutboxRow>(client, [...LANE_BEGIN, mark]);
+      await publishInOrder(rows);
       await client.query('commit');
       return rows.length;
     } catch (error) {
@@ -302,7 +311,7 @@ export class OutboxDispatcher {
       // holds the lock (or nothing is due). An event waits while an earlier one of its
       // aggregate is still pending (failed and backing off): that keeps order per aggregate.
       const rows = await simpleBatch<OutboxRow>(client, [
-        LANE_BEGIN,
+        ...LANE_BEGIN,
         `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox')) as ok)
          select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
            from outbox_events e

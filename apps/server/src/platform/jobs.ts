@@ -238,6 +238,9 @@ export async function startWorker(options: {
   const workerIds = new Set<string>();
   events.on('worker:create', ({ worker }) => workerIds.add(worker.workerId));
   events.on('worker:stop', ({ worker }) => workerIds.delete(worker.workerId));
+  // The local queue locks the jobs it fetches in the pool's name: the pool beats too.
+  events.on('pool:create', ({ workerPool }) => workerIds.add(workerPool.id));
+  events.on('pool:release', ({ workerPool }) => workerIds.delete(workerPool.id));
   const runner: Runner = await run({
     pgPool: pool,
     taskList,
@@ -247,6 +250,16 @@ export async function startWorker(options: {
     pollInterval: 2_000,
     logger: workerLogger(log),
     events,
+    preset: {
+      worker: {
+        // Jobs come in batches (one statement locks up to `concurrency + 1` of them) and
+        // completions go in batches too: under load, one round trip per batch instead of two
+        // per job. A crash may run a finished job again (at least once, as always).
+        localQueue: { size: concurrency + 1 },
+        completeJobBatchDelay: 0,
+        failJobBatchDelay: 0,
+      },
+    },
   });
   const liveness = await startLiveness({ pool, workerIds, log });
   return {

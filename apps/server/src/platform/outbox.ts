@@ -1,4 +1,4 @@
-import { sql, type Generated, type QueryExecutorProvider } from 'kysely';
+import { sql, type Generated, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
 import { prepared } from './db.js';
@@ -54,16 +54,24 @@ export async function recordEvents(
   if (events.length === 0) return;
   // Columns as arrays: one statement text for any number of events, kept prepared.
   await prepared(sql`
-    with inserted as (
+    with inserted as (${insertEventsSql(events)})
+    select pg_notify('parley_outbox', '') from inserted limit 1`).execute(executor);
+}
+
+/**
+ * The insert of `events` (`returning 1`), for a statement that writes other rows too: put it
+ * in a CTE and select `pg_notify('parley_outbox', '')` from it (limit 1), as `recordEvents`
+ * does. One text for any number of events (columns as arrays).
+ */
+export function insertEventsSql(events: NewEvent[]): RawBuilder<unknown> {
+  return sql`
       insert into outbox_events (workspace_id, aggregate_type, aggregate_id, type, data, broadcast)
       select * from unnest(
         ${events.map((e) => e.workspaceId)}::uuid[], ${events.map((e) => e.aggregateType)}::text[],
         ${events.map((e) => e.aggregateId)}::text[], ${events.map((e) => e.type)}::text[],
         ${events.map((e) => JSON.stringify(e.data ?? {}))}::jsonb[],
         ${events.map((e) => e.broadcast ?? false)}::boolean[])
-      returning 1
-    )
-    select pg_notify('parley_outbox', '') from inserted limit 1`).execute(executor);
+      returning 1`;
 }
 
 export function recordEvent(executor: QueryExecutorProvider, event: NewEvent): Promise<void> {

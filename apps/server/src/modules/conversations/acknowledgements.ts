@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import type { Services } from '../../context.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { recordEvent } from '../../platform/outbox.js';
+import { recordSystemTimelineAndEvents } from './conversations.service.js';
 import { appendMessage } from './ingest.js';
 import type { AcknowledgementTemplate, AcknowledgementTemplateBody } from '@parley/contract';
 import type { Db } from '../../database.js';
@@ -255,11 +256,14 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             acknowledgementsEnabled: boolean;
             contactTimeZone: string | null;
             workspaceTimeZone: string;
+            templates: Record<string, { subject: string; body: string }> | null;
           }>`
             select c.number, c.subject, c.channel, c.language, p.name as contact_name, p.language as contact_language,
                    w.ticket_prefix as prefix, w.name as workspace_name, w.slug, w.default_locale,
                    w.acknowledgements_enabled, p.attributes->>'timeZone' as contact_time_zone,
                    w.time_zone as workspace_time_zone,
+                   (select json_object_agg(t.locale, json_build_object('subject', t.subject, 'body', t.body))
+                      from acknowledgement_templates t where t.workspace_id = c.workspace_id) as templates,
                    exists (select 1 from conversation_events e
                             where e.workspace_id = c.workspace_id and e.conversation_id = c.id
                               and e.type = 'conversation.acknowledged') as acknowledged
@@ -276,12 +280,8 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             conversation.contactLanguage,
             conversation.defaultLocale,
           );
-          const own = await trx
-            .selectFrom('acknowledgementTemplates')
-            .select(['subject', 'body'])
-            .where('workspaceId', '=', workspaceId)
-            .where('locale', '=', locale)
-            .executeTakeFirst();
+          // The workspace's own wording for this language, if it has one.
+          const own = conversation.templates?.[locale];
           const template = { ...defaultTemplates[locale], ...own };
           // The SLA's expected first answer, when a policy applies (computed here: the SLA's
           // own job may not have run yet).
@@ -338,25 +338,22 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             at: new Date(),
             deliveryStatus: 'queued',
           });
-          await trx
-            .insertInto('conversationEvents')
-            .values({
-              workspaceId,
-              conversationId,
-              type: 'conversation.acknowledged',
-              actorType: 'system',
-              actorId: null,
-              data: JSON.stringify({ messageId: stored.id, locale }),
-            })
-            .execute();
-          await recordEvent(trx, {
+          await recordSystemTimelineAndEvents(
+            trx,
             workspaceId,
-            aggregateType: 'conversation',
-            aggregateId: conversationId,
-            type: 'message.created',
-            data: { messageId: stored.id, seq: stored.seq, kind: 'outbound', automatic: true },
-            broadcast: true,
-          });
+            conversationId,
+            [{ type: 'conversation.acknowledged', data: { messageId: stored.id, locale } }],
+            [
+              {
+                workspaceId,
+                aggregateType: 'conversation',
+                aggregateId: conversationId,
+                type: 'message.created',
+                data: { messageId: stored.id, seq: stored.seq, kind: 'outbound', automatic: true },
+                broadcast: true,
+              },
+            ],
+          );
           context.log.debug({ conversationId, locale }, 'acknowledgement queued');
         });
       },

@@ -22,7 +22,12 @@ import { prepared } from '../../platform/db.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { notify } from '../notifications/notifications.service.js';
-import { recordEvent } from '../../platform/outbox.js';
+import {
+  insertEventsSql,
+  recordEvent,
+  recordEvents,
+  type NewEvent,
+} from '../../platform/outbox.js';
 import { decodeCursor, encodeCursor, invalidCursor } from '../../platform/pagination.js';
 import { appendMessage, ingest, openNewConversation, type InboundMessage } from './ingest.js';
 import { normalizeIdentity } from '../contacts/identities.js';
@@ -1095,6 +1100,32 @@ export async function recordSystemTimeline(
       })),
     )
     .execute();
+}
+
+/**
+ * System timeline entries and outbox events in one statement (one round trip instead of two),
+ * in the caller's transaction.
+ */
+export async function recordSystemTimelineAndEvents(
+  trx: Tx,
+  workspaceId: string,
+  conversationId: string,
+  entries: { type: string; data: unknown }[],
+  events: NewEvent[],
+): Promise<void> {
+  if (entries.length === 0 || events.length === 0) {
+    await recordSystemTimeline(trx, workspaceId, conversationId, entries);
+    await recordEvents(trx, events);
+    return;
+  }
+  await prepared(sql`
+    with timeline as (
+      insert into conversation_events (workspace_id, conversation_id, type, actor_type, actor_id, data)
+      select ${workspaceId}::uuid, ${conversationId}::uuid, t, 'system', null, d
+        from unnest(${entries.map((e) => e.type)}::text[],
+                    ${entries.map((e) => JSON.stringify(e.data))}::jsonb[]) as x(t, d)
+    ), inserted as (${insertEventsSql(events)})
+    select pg_notify('parley_outbox', '') from inserted limit 1`).execute(trx);
 }
 
 export async function findTimeline(props: {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../database.js';
-import { recordEvents, type NewEvent } from '../../platform/outbox.js';
+import type { NewEvent } from '../../platform/outbox.js';
 import { availableSql } from '../availability/availability.sql.js';
 import { eligibleAgents } from '../availability/eligible.js';
 import {
@@ -10,7 +10,7 @@ import {
   type ConversationRow,
 } from './arrival.js';
 import { orderCandidates, why } from './decide.js';
-import { recordSystemTimeline } from '../conversations/conversations.service.js';
+import { recordSystemTimelineAndEvents } from '../conversations/conversations.service.js';
 
 /**
  * Why routing ran: a new conversation (rules apply), a queue drain (the team is set), or a
@@ -76,37 +76,32 @@ export async function routeIn(
       'contactId',
       'category',
       'customFields',
+      // The outbox delivers at least once: an arrival already decided (queued, not routed) is
+      // not decided again; the queue's drains take it from there.
+      trigger === 'arrival'
+        ? sql<boolean>`exists (
+            select 1 from conversation_events e
+             where e.workspace_id = conversations.workspace_id
+               and e.conversation_id = conversations.id
+               and e.type in ('conversation.routed', 'conversation.queued', 'conversation.not_routed')
+               and e.data->>'trigger' = 'arrival')`.as('decided')
+        : sql<boolean>`false`.as('decided'),
     ])
     .where('workspaceId', '=', workspaceId)
     .where('id', '=', conversationId)
     .forUpdate();
   if (trigger === 'drain') lock = lock.skipLocked();
-  const conversation: ConversationRow | undefined = await lock.executeTakeFirst();
-  if (!conversation) return { outcome: 'skipped', reason: trigger === 'drain' ? 'locked' : 'gone' };
+  const locked = await lock.executeTakeFirst();
+  if (!locked) return { outcome: 'skipped', reason: trigger === 'drain' ? 'locked' : 'gone' };
+  const { decided, ...row } = locked;
+  const conversation: ConversationRow = row;
   if (conversation.assigneeId) return { outcome: 'skipped', reason: 'assigned' };
   if (conversation.status === 'resolved' || conversation.status === 'closed')
     return { outcome: 'skipped', reason: 'closed' };
   if (trigger === 'drain' && conversation.status !== 'new' && conversation.status !== 'open')
     return { outcome: 'skipped', reason: 'not_queued' };
 
-  // The outbox delivers at least once: an arrival already decided (queued, not routed) is not
-  // decided again; the queue's drains take it from there.
-  if (trigger === 'arrival') {
-    const decided = await trx
-      .selectFrom('conversationEvents')
-      .select('id')
-      .where('workspaceId', '=', workspaceId)
-      .where('conversationId', '=', conversationId)
-      .where('type', 'in', [
-        'conversation.routed',
-        'conversation.queued',
-        'conversation.not_routed',
-      ])
-      .where(sql<boolean>`data->>'trigger' = 'arrival'`)
-      .limit(1)
-      .executeTakeFirst();
-    if (decided) return { outcome: 'skipped', reason: 'already_routed' };
-  }
+  if (decided) return { outcome: 'skipped', reason: 'already_routed' };
 
   const events: NewEvent[] = [];
   const timeline: { type: string; data: Record<string, unknown> }[] = [];
@@ -162,7 +157,6 @@ export async function routeIn(
   }
 
   const finish = async (outcome: RouteOutcome): Promise<RouteOutcome> => {
-    await recordSystemTimeline(trx, workspaceId, conversationId, timeline);
     if (Object.keys(changes).length > 0)
       events.unshift({
         workspaceId,
@@ -172,7 +166,7 @@ export async function routeIn(
         data: { changes, routed: true, actorId: null },
         broadcast: true,
       });
-    await recordEvents(trx, events);
+    await recordSystemTimelineAndEvents(trx, workspaceId, conversationId, timeline, events);
     return outcome;
   };
 

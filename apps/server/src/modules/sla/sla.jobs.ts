@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Services } from '../../context.js';
 import { prepared } from '../../platform/db.js';
 import { addJobSql, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
-import type { DomainEvent } from '../../platform/outbox.js';
+import type { DeliveryContext, DomainEvent } from '../../platform/outbox.js';
 import { announceForecast, teamsWithRunningQueues } from './forecast.service.js';
 import { checkJobKey, evaluateConversationSla, noteStatus, slaCheckJob } from './sla.service.js';
 
@@ -32,15 +32,48 @@ const relevant = ['status', 'priority', 'teamId', 'tags', 'category', 'channel',
  * job key (a burst makes one). Policy, calendar and team-calendar changes re-evaluate the
  * workspace's open conversations.
  */
+/** How long a node trusts what it read about a workspace's policies. */
+const POLICIES_TTL_MS = 5_000;
+
+/**
+ * Whether a workspace has an enabled SLA policy, remembered a few seconds per process. Only
+ * a shortcut: when it says yes, the check is queued and finds out for itself; when no, the
+ * statement that would queue it asks the database again.
+ */
+function workspacesWithPolicies(services: Services): (workspaceId: string) => Promise<boolean> {
+  const known = new Map<string, { has: boolean; until: number }>();
+  return async (workspaceId) => {
+    const hit = known.get(workspaceId);
+    if (hit && hit.until > Date.now()) return hit.has;
+    const row = await services.db
+      .selectFrom('slaPolicies')
+      .select('id')
+      .where('workspaceId', '=', workspaceId)
+      .where('enabled', '=', true)
+      .limit(1)
+      .executeTakeFirst();
+    if (known.size >= 10_000) known.clear();
+    known.set(workspaceId, { has: row !== undefined, until: Date.now() + POLICIES_TTL_MS });
+    return row !== undefined;
+  };
+}
+
 export function slaSubscribers(services: Services): void {
   const { outbox, db } = services;
-  const evaluateSoon = async (event: DomainEvent) => {
-    // A workspace without SLA policies, on a conversation that never had one: nothing to do
-    // (one indexed look-up instead of a job, in the statement that enqueues it otherwise).
+  const withPolicies = workspacesWithPolicies(services);
+  const evaluateSoon = async (event: DomainEvent, context: DeliveryContext) => {
     const payload: Static<typeof slaCheckJob.payload> = {
       workspaceId: event.workspaceId,
       conversationId: event.aggregateId,
     };
+    // A workspace with enabled policies: the check is queued with the event's batch.
+    if (await withPolicies(event.workspaceId)) {
+      context.enqueue(slaCheckJob, payload, { jobKey: checkJobKey(event.aggregateId) });
+      return;
+    }
+    // Without (as far as this node knew a moment ago), and on a conversation that never had
+    // one: nothing to do — one indexed look-up instead of a job, in the statement that
+    // enqueues it otherwise.
     await prepared(sql`
       select ${addJobSql(slaCheckJob, sql`${JSON.stringify(payload)}::json`, {
         jobKey: checkJobKey(event.aggregateId),
@@ -54,7 +87,7 @@ export function slaSubscribers(services: Services): void {
 
   outbox.subscribe('conversation.created', 'sla-evaluate', evaluateSoon);
 
-  outbox.subscribe('conversation.updated', 'sla-evaluate', async (event) => {
+  outbox.subscribe('conversation.updated', 'sla-evaluate', async (event, context) => {
     const changes = (event.data as { changes?: Record<string, unknown> }).changes ?? {};
     if (typeof changes.status === 'string')
       await noteStatus(db, {
@@ -63,14 +96,15 @@ export function slaSubscribers(services: Services): void {
         status: changes.status,
         at: new Date(event.createdAt),
       });
-    if (relevant.some((field) => field in changes)) await evaluateSoon(event);
+    if (relevant.some((field) => field in changes)) await evaluateSoon(event, context);
   });
 
-  outbox.subscribe('message.created', 'sla-evaluate', async (event) => {
-    const data = event.data as { kind?: string };
+  outbox.subscribe('message.created', 'sla-evaluate', async (event, context) => {
+    const data = event.data as { kind?: string; seq?: number };
     if (data.kind === 'note') return;
-    // A customer's message reopens a pending (or resolved) conversation, silently.
-    if (data.kind === 'inbound')
+    // A customer's message reopens a pending (or resolved) conversation, silently. (The
+    // first message of a conversation finds nothing paused.)
+    if (data.kind === 'inbound' && data.seq !== 1)
       await noteStatus(db, {
         workspaceId: event.workspaceId,
         conversationId: event.aggregateId,
@@ -78,7 +112,7 @@ export function slaSubscribers(services: Services): void {
         at: new Date(event.createdAt),
         ifPausedIn: ['pending', 'resolved'],
       });
-    await evaluateSoon(event);
+    await evaluateSoon(event, context);
   });
 
   outbox.subscribe('conversation.merged', 'sla-evaluate', evaluateSoon);

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import type { DomainEvent, DeliveryContext } from '../../platform/outbox.js';
+import { slaNoticeOf } from '../sla/notice.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
 import { deliverOrRetry, mailboxFor, reportUnroutable, routeFor } from './mailer.js';
@@ -116,18 +117,9 @@ export function notifySubscribers(services: Services): void {
   // SLA warnings and breaches: the assignee and the team's leads (the event names them).
   const slaNotice =
     (kind: 'slaWarning' | 'slaBreached') => (event: DomainEvent, context: DeliveryContext) => {
-      const data = event.data as {
-        target?: 'firstResponse' | 'nextResponse' | 'resolution';
-        dueAt?: string | null;
-        policyName?: string;
-        assigneeId?: string | null;
-        leadIds?: string[];
-      };
-      if (!data.target) return;
-      const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
-        (id): id is string => typeof id === 'string',
-      );
-      for (const userId of users)
+      const notice = slaNoticeOf(event);
+      if (!notice) return;
+      for (const userId of notice.users)
         context.enqueue(
           notifyAgentJob,
           {
@@ -136,11 +128,7 @@ export function notifySubscribers(services: Services): void {
             kind,
             conversationId: event.aggregateId,
             userId,
-            sla: {
-              target: data.target,
-              dueAt: data.dueAt ?? null,
-              policyName: data.policyName ?? '',
-            },
+            sla: { target: notice.target, dueAt: notice.dueAt, policyName: notice.policyName },
           },
           { jobKey: `email-notify:${String(event.id)}:${userId}` },
         );

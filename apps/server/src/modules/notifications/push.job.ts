@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { slaNoticeOf } from '../sla/notice.js';
 import webpush from 'web-push';
 import type { Services } from '../../context.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
@@ -37,17 +38,9 @@ export function pushSubscribers(services: Services): void {
   const notice =
     (kind: 'slaWarning' | 'slaBreached') =>
     async (event: DomainEvent, context: DeliveryContext) => {
-      const data = event.data as {
-        target?: 'firstResponse' | 'nextResponse' | 'resolution';
-        dueAt?: string | null;
-        policyName?: string;
-        assigneeId?: string | null;
-        leadIds?: string[];
-      };
-      if (!data.target) return;
-      const users = [...new Set([data.assigneeId, ...(data.leadIds ?? [])])].filter(
-        (id): id is string => typeof id === 'string',
-      );
+      const notice = slaNoticeOf(event);
+      if (!notice) return;
+      const users = notice.users;
       if (users.length === 0) return;
       const subscribed = await services.db
         .selectFrom('pushSubscriptions')
@@ -65,9 +58,9 @@ export function pushSubscribers(services: Services): void {
             userId,
             kind,
             conversationId: event.aggregateId,
-            target: data.target,
-            dueAt: data.dueAt ?? null,
-            policyName: data.policyName ?? '',
+            target: notice.target,
+            dueAt: notice.dueAt,
+            policyName: notice.policyName,
           },
           { jobKey: `push:${String(event.id)}:${userId}` },
         );

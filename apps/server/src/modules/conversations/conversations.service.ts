@@ -913,6 +913,7 @@ export async function addMessage(props: {
         messageId: stored.id,
         seq: stored.seq,
         kind: body.kind === 'reply' ? 'outbound' : 'note',
+        channel: conversation.channel,
       },
       broadcast: true,
     });

@@ -91,8 +91,14 @@ export function notifySubscribers(services: Services): void {
     },
   );
   services.outbox.subscribe('message.created', 'email-notify-replied', async (event, context) => {
-    const data = event.data as { messageId?: string; kind?: string; automated?: boolean };
-    if (data.kind !== 'inbound' || data.automated || !data.messageId) return;
+    const data = event.data as {
+      messageId?: string;
+      kind?: string;
+      automated?: boolean;
+      seq?: number;
+    };
+    // The first message opens the conversation: not a reply (as in the app's notifications).
+    if (data.kind !== 'inbound' || data.automated || !data.messageId || data.seq === 1) return;
     const conversation = await services.db
       .selectFrom('conversations')
       .select('assigneeId')

@@ -35,15 +35,20 @@ const LEASE_MINUTES = 10;
  */
 export function emailOutboundSubscriber(services: Services): void {
   services.outbox.subscribe('message.created', 'email-send', async (event, context) => {
-    const data = event.data as { messageId?: string; kind?: string };
+    const data = event.data as { messageId?: string; kind?: string; channel?: string };
     if (data.kind !== 'outbound' || !data.messageId) return;
-    const message = await services.db
-      .selectFrom('messages')
-      .select(['channel', 'deliveryStatus'])
-      .where('workspaceId', '=', event.workspaceId)
-      .where('id', '=', data.messageId)
-      .executeTakeFirst();
-    if (message?.channel !== 'email' || message.deliveryStatus !== 'queued') return;
+    if (data.channel !== undefined) {
+      // The event says the channel (the job checks the rest when it runs).
+      if (data.channel !== 'email') return;
+    } else {
+      const message = await services.db
+        .selectFrom('messages')
+        .select(['channel', 'deliveryStatus'])
+        .where('workspaceId', '=', event.workspaceId)
+        .where('id', '=', data.messageId)
+        .executeTakeFirst();
+      if (message?.channel !== 'email' || message.deliveryStatus !== 'queued') return;
+    }
     context.enqueue(
       sendEmailJob,
       { workspaceId: event.workspaceId, messageId: data.messageId },

@@ -64,17 +64,22 @@ async function blast(options: {
   return { sent, errors, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Waits until no job is due and no event undelivered: what an earlier run left is done. */
+/** Whether a job is due (or running) or an event undelivered: the pipeline is at work. */
+async function busy(db: BenchDatabase): Promise<boolean> {
+  const { rows } = await sql<{ busy: boolean }>`
+    select exists (select 1 from graphile_worker.jobs where run_at <= now() + interval '1 minute'
+                     and attempts < max_attempts)
+        or exists (select 1 from outbox_events where dispatched_at is null) as busy`.execute(
+    db.services.db,
+  );
+  return rows[0]?.busy ?? false;
+}
+
+/** Waits until what an earlier run left is done. */
 async function settle(db: BenchDatabase): Promise<void> {
   const deadline = performance.now() + 300_000;
   while (performance.now() < deadline) {
-    const { rows } = await sql<{ busy: boolean }>`
-      select exists (select 1 from graphile_worker.jobs where run_at <= now() + interval '1 minute'
-                       and attempts < max_attempts)
-          or exists (select 1 from outbox_events where dispatched_at is null) as busy`.execute(
-      db.services.db,
-    );
-    if (!rows[0]?.busy) return;
+    if (!(await busy(db))) return;
     await sleep(200);
   }
   throw new Error('work left by an earlier run did not finish in 5 minutes');
@@ -138,30 +143,21 @@ export const scenario: Scenario = {
       const started = performance.now();
       const cpuBefore = { parley: parley.cpuSeconds(), postgres: postgresCpuSeconds() };
       const sentStats = await blast({ port, to, duration: context.duration, run });
-      // The clock runs until the last one is stored, then until the last acknowledgement
-      // has gone out (the whole pipeline: routing, SLA, acknowledgement, sending).
+      // The clock runs until the last one is stored, then until nothing is left to do (the
+      // whole pipeline: routing, SLA, acknowledgement, sending). The polls are index look-ups,
+      // so the bench's own questions cost PostgreSQL next to nothing; the run's mails are
+      // counted once, at the end.
       const deadline = performance.now() + 180_000;
       for (;;) {
-        const { rows } = await sql<{ done: number; pending: number; acked: number }>`
-          select count(*) filter (where e.status <> 'received')::int as done,
-                 count(*) filter (where e.status = 'received')::int as pending,
-                 count(*) filter (where exists (
-                   select 1 from messages m
-                    where m.workspace_id = e.workspace_id and m.conversation_id = e.conversation_id
-                      and m.kind = 'outbound' and m.delivery_status in ('sent', 'failed')))::int as acked
-            from inbound_emails e where e.message_id like ${`bench-${run}-%`}`.execute(
-          db.services.db,
-        );
-        const row = rows[0] ?? { done: 0, pending: 0, acked: 0 };
-        stored = row.done;
-        // Stored: the moment nothing is left to process.
-        if (row.pending > 0 || result.seconds === 0)
-          result = { ...sentStats, seconds: (performance.now() - started) / 1000 };
-        acknowledged = row.acked;
-        acknowledgedSeconds = (performance.now() - started) / 1000;
-        if ((row.pending === 0 && acknowledged >= row.done) || performance.now() > deadline) break;
+        const { rows } = await sql<{ pending: number }>`
+          select count(*)::int as pending from inbound_emails
+           where workspace_id = ${db.workspaceId} and status = 'received'`.execute(db.services.db);
+        if ((rows[0]?.pending ?? 0) === 0 || performance.now() > deadline) break;
         await sleep(50);
       }
+      result = { ...sentStats, seconds: (performance.now() - started) / 1000 };
+      while ((await busy(db)) && performance.now() < deadline) await sleep(100);
+      acknowledgedSeconds = (performance.now() - started) / 1000;
       const postgresAfter = postgresCpuSeconds();
       cpu = {
         parley: parley.cpuSeconds() - cpuBefore.parley,
@@ -170,6 +166,17 @@ export const scenario: Scenario = {
             ? null
             : postgresAfter - cpuBefore.postgres,
       };
+      const { rows } = await sql<{ done: number; acked: number }>`
+        select count(*) filter (where e.status <> 'received')::int as done,
+               count(*) filter (where exists (
+                 select 1 from messages m
+                  where m.workspace_id = e.workspace_id and m.conversation_id = e.conversation_id
+                    and m.kind = 'outbound' and m.delivery_status = 'sent'))::int as acked
+          from inbound_emails e where e.message_id like ${`bench-${run}-%`}`.execute(
+        db.services.db,
+      );
+      stored = rows[0]?.done ?? 0;
+      acknowledged = rows[0]?.acked ?? 0;
     } finally {
       await parley.stop();
       await relay.stop();

@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -31,7 +31,24 @@ describe('content-addressed blob store', () => {
     const error = await store.put(Buffer.alloc(101)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AppError);
     expect((error as AppError).code).toBe('payload_too_large');
+    const streamed = await store
+      .put(Readable.from([Buffer.alloc(60), Buffer.alloc(60)]))
+      .catch((e: unknown) => e);
+    expect((streamed as AppError).code).toBe('payload_too_large');
     expect(readdirSync(join(root, 'tmp'))).toEqual([]);
+  });
+
+  it('does not write bytes it already holds again', async () => {
+    const root = scratchDir();
+    const store = new FileBlobStore(root, 1024 * 1024);
+    const logo = Buffer.from('<svg>Parley — لوگو — 标志</svg>');
+    const { key } = await store.put(logo);
+    const file = join(root, key.slice(0, 2), key.slice(2, 4), key);
+    const before = statSync(file);
+    expect(await store.put(Buffer.from(logo))).toEqual({ key, size: logo.length });
+    // The same file, not a new copy renamed over it.
+    expect(statSync(file).ino).toBe(before.ino);
+    expect(await text(await store.get(key))).toBe(logo.toString());
   });
 
   it('treats keys that are not hashes as absent (no path traversal)', async () => {

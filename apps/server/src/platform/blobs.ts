@@ -37,10 +37,24 @@ export class FileBlobStore implements BlobStore {
    * Streams `source` to a temporary file while hashing it, fsyncs it, renames it to its
    * hash and fsyncs the folder, so the name survives a crash too: a blob is either
    * complete and durable or absent. Over `maxBytes` it throws `payload_too_large` and
-   * leaves nothing behind. One file handle does the writes and the fsync.
+   * leaves nothing behind. One file handle does the writes and the fsync. Bytes already
+   * stored under their hash are not written again.
    */
   async put(source: Readable | Buffer, options: { maxBytes?: number } = {}): Promise<StoredBlob> {
     const maxBytes = options.maxBytes ?? this.defaultMaxBytes;
+    if (Buffer.isBuffer(source)) {
+      // Bytes in hand (an attachment, an upload): when the same bytes are stored already (a
+      // logo in every signature, a file sent twice), only their folder is synced, for a name
+      // another put may have just renamed into it.
+      if (source.length > maxBytes)
+        throw new AppError('payload_too_large', `The file is larger than ${maxBytes} bytes`);
+      const key = createHash('sha256').update(source).digest('hex');
+      const target = this.path(key);
+      if (await this.has(key)) {
+        await syncFolder(dirname(target));
+        return { key, size: source.length };
+      }
+    }
     const tmp = join(await this.folder(join(this.root, 'tmp')), randomBytes(12).toString('hex'));
     const hash = createHash('sha256');
     let size = 0;
@@ -64,12 +78,7 @@ export class FileBlobStore implements BlobStore {
       const target = this.path(key);
       const folder = await this.folder(dirname(target));
       await rename(tmp, target);
-      const dir = await open(folder, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
+      await syncFolder(folder);
       return { key, size };
     } catch (error) {
       await rm(tmp, { force: true });
@@ -104,6 +113,16 @@ export class FileBlobStore implements BlobStore {
 
   private path(key: string): string {
     return join(this.root, key.slice(0, 2), key.slice(2, 4), key);
+  }
+}
+
+/** Makes the names in a folder durable (a rename into it survives an OS crash). */
+async function syncFolder(folder: string): Promise<void> {
+  const dir = await open(folder, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
   }
 }
 

@@ -14,6 +14,13 @@ const BODY =
     .slice(0, 5 * 1024);
 const ATTACHMENT = randomBytes(20 * 1024);
 
+/** Each mail's own attachment: different bytes, as most are (the store keeps the same once). */
+function attachmentFor(run: string, i: number): Buffer {
+  const content = Buffer.from(ATTACHMENT);
+  content.write(`${run}:${String(i)}:`, 0, 'latin1');
+  return content;
+}
+
 const perMail = (seconds: number, mails: number) =>
   mails === 0 ? '—' : ((seconds * 1000) / mails).toFixed(2);
 
@@ -48,7 +55,7 @@ async function blast(options: {
               to: options.to,
               subject: `Zamówienie ${String(i)}`,
               text: BODY,
-              attachments: [{ filename: 'faktura.pdf', content: ATTACHMENT }],
+              attachments: [{ filename: 'faktura.pdf', content: attachmentFor(options.run, i) }],
               messageId: `<bench-${options.run}-${String(i)}@bench.example.com>`,
             });
             sent++;

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { defineJob, type JobContext, type JobDefinition } from '../../platform/jobs.js';
 import type { DomainEvent, DeliveryContext } from '../../platform/outbox.js';
+import { customerReplyOf } from '../notifications/notifications.service.js';
 import { slaNoticeOf } from '../sla/notice.js';
 import { chooseLocale, render } from '../conversations/acknowledgements.js';
 import { notificationPreferences } from '../workspaces/workspaces.presenters.js';
@@ -91,21 +92,8 @@ export function notifySubscribers(services: Services): void {
     },
   );
   services.outbox.subscribe('message.created', 'email-notify-replied', async (event, context) => {
-    const data = event.data as {
-      messageId?: string;
-      kind?: string;
-      automated?: boolean;
-      seq?: number;
-    };
-    // The first message opens the conversation: not a reply (as in the app's notifications).
-    if (data.kind !== 'inbound' || data.automated || !data.messageId || data.seq === 1) return;
-    const conversation = await services.db
-      .selectFrom('conversations')
-      .select('assigneeId')
-      .where('workspaceId', '=', event.workspaceId)
-      .where('id', '=', event.aggregateId)
-      .executeTakeFirst();
-    if (!conversation?.assigneeId) return;
+    const reply = await customerReplyOf(services.db, event);
+    if (!reply) return;
     context.enqueue(
       notifyAgentJob,
       {
@@ -113,8 +101,8 @@ export function notifySubscribers(services: Services): void {
         eventId: event.id,
         kind: 'customerReplied',
         conversationId: event.aggregateId,
-        userId: conversation.assigneeId,
-        messageId: data.messageId,
+        userId: reply.assigneeId,
+        messageId: reply.messageId,
       },
       { jobKey: `email-notify:${String(event.id)}` },
     );

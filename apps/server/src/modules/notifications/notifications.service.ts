@@ -10,7 +10,7 @@ import { uuidv7 } from 'uuidv7';
 import type { Services } from '../../context.js';
 import type { Db, Tx } from '../../database.js';
 import type { Actor } from '../../platform/http.js';
-import { recordEvents } from '../../platform/outbox.js';
+import { recordEvents, type DomainEvent } from '../../platform/outbox.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 
 export interface NewNotification {
@@ -244,31 +244,59 @@ export function notificationSubscribers(services: Services): void {
     });
   }
   services.outbox.subscribe('message.created', 'notify-customer-replied', async (event) => {
-    const data = event.data as {
-      messageId?: string;
-      kind?: string;
-      automated?: boolean;
-      seq?: number;
-    };
-    // The first message opens the conversation: not a reply. (Read at dispatch time, the
-    // assignee may already be someone assigned after it arrived; "assigned" covers them.)
-    if (data.kind !== 'inbound' || data.automated || !data.messageId || data.seq === 1) return;
-    const conversation = await services.db
-      .selectFrom('conversations')
-      .select(['assigneeId', 'messageCount'])
-      .where('workspaceId', '=', event.workspaceId)
-      .where('id', '=', event.aggregateId)
-      .executeTakeFirst();
-    if (!conversation?.assigneeId) return;
+    const reply = await customerReplyOf(services.db, event);
+    if (!reply) return;
     await notify(services.db, [
       {
         workspaceId: event.workspaceId,
-        userId: conversation.assigneeId,
+        userId: reply.assigneeId,
         type: 'customer_replied',
         conversationId: event.aggregateId,
-        data: { messageId: data.messageId },
+        data: { messageId: reply.messageId },
         source: `event:${String(event.id)}`,
       },
     ]);
   });
+}
+
+/** Per delivered event: its subscribers (the app's and the email's) share one read. */
+const replies = new WeakMap<DomainEvent, Promise<CustomerReply | null>>();
+
+interface CustomerReply {
+  messageId: string;
+  assigneeId: string;
+}
+
+/**
+ * A `message.created` that is a customer's reply to a conversation someone is assigned:
+ * the message and the assignee, else null. The first message opens the conversation (not a
+ * reply); automatic mail is no reply either. Read at dispatch time, the assignee may already
+ * be someone assigned after it arrived; "assigned" covers them.
+ */
+export function customerReplyOf(db: Db, event: DomainEvent): Promise<CustomerReply | null> {
+  let reply = replies.get(event);
+  if (!reply) {
+    reply = readCustomerReply(db, event);
+    replies.set(event, reply);
+  }
+  return reply;
+}
+
+async function readCustomerReply(db: Db, event: DomainEvent): Promise<CustomerReply | null> {
+  const data = event.data as {
+    messageId?: string;
+    kind?: string;
+    automated?: boolean;
+    seq?: number;
+  };
+  if (data.kind !== 'inbound' || data.automated || !data.messageId || data.seq === 1) return null;
+  const conversation = await db
+    .selectFrom('conversations')
+    .select('assigneeId')
+    .where('workspaceId', '=', event.workspaceId)
+    .where('id', '=', event.aggregateId)
+    .executeTakeFirst();
+  return conversation?.assigneeId
+    ? { messageId: data.messageId, assigneeId: conversation.assigneeId }
+    : null;
 }

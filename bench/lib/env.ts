@@ -15,7 +15,7 @@ import {
 import { openRuntime, type Runtime } from '../../apps/server/src/runtime.js';
 import { migrations } from '../../apps/server/src/migrations/index.js';
 
-const root = resolve(import.meta.dirname, '../..');
+export const root = resolve(import.meta.dirname, '../..');
 const latestMigration = Object.keys(migrations).at(-1) ?? '';
 export const log = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'warn' });
 
@@ -282,6 +282,28 @@ export function startParley(
 /** The hello-world baselines: raw node:http and Fastify, each in its own process. */
 export function startHello(kind: 'node' | 'fastify'): Promise<Server> {
   return serve([resolve(import.meta.dirname, `hello-${kind}.mjs`)], {}, /listening (\d+)/);
+}
+
+/**
+ * The email floor (raw-smtp.ts): an smtp-server that keeps each mail's bytes and writes a new
+ * ticket's rows by hand before answering 250.
+ */
+export function startRawSmtp(env: {
+  databaseUrl: string;
+  workspaceId: string;
+  mailboxId: string;
+  blobDir: string;
+}): Promise<Server> {
+  return serve(
+    ['--import', 'tsx', resolve(import.meta.dirname, 'raw-smtp.ts')],
+    {
+      DATABASE_URL: env.databaseUrl,
+      WORKSPACE_ID: env.workspaceId,
+      MAILBOX_ID: env.mailboxId,
+      BLOB_DIR: env.blobDir,
+    },
+    /listening (\d+)/,
+  );
 }
 
 /** The chat baseline: a bare `ws` relay from visitors to agents, in its own process. */

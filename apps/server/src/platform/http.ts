@@ -1,6 +1,7 @@
 import type { Role, TokenScope } from '@parley/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv, type ErrorObject } from 'ajv';
+import { SerializerSelector } from '@fastify/fast-json-stringify-compiler';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, {
   type FastifyBaseLogger,
@@ -8,6 +9,7 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifyServerOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -105,9 +107,56 @@ function validators() {
   return { body, text };
 }
 
+/**
+ * Route schemas are compiled when a route is first used, not all at start: compiling every
+ * validator and response serializer was half of a start's CPU (seconds on these machines),
+ * paid again by every test that builds the app. http.test.ts compiles them all once, so a
+ * broken schema still fails the tests rather than its first request.
+ */
+function lazySerializers(): NonNullable<
+  NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']
+>['buildSerializer'] {
+  const selector = SerializerSelector();
+  return (externalSchemas, options) => {
+    const compile = selector(externalSchemas, options);
+    return (route) => {
+      let serialize: ((data: unknown) => string) | undefined;
+      return (data: unknown) => (serialize ??= compile(route))(data);
+    };
+  };
+}
+
+const validatorsOf = new WeakMap<object, ReturnType<typeof validators>>();
+
+/**
+ * Compiles every route's validators and response serializers now, as they would be on first
+ * use, so that a broken schema fails a test instead of a request. Returns how many it compiled.
+ */
+export function compileRouteSchemas(app: object): number {
+  const ajv = validatorsOf.get(app);
+  if (!ajv) throw new Error('not an app made by createHttpServer');
+  const serializer = SerializerSelector()();
+  let compiled = 0;
+  for (const route of registeredRoutes(app)) {
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
+      if (schema[part] === undefined) continue;
+      (part === 'body' ? ajv.body : ajv.text).compile(schema[part] as object);
+      compiled++;
+    }
+    const responses = (schema.response ?? {}) as Record<string, unknown>;
+    for (const [httpStatus, response] of Object.entries(responses)) {
+      serializer({ schema: response, method: route.method, url: route.url, httpStatus });
+      compiled++;
+    }
+  }
+  return compiled;
+}
+
 export function createHttpServer(config: Config, log: Logger): App {
   const ajv = validators();
   const app = Fastify({
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers() } },
     loggerInstance: log,
     genReqId: () => uuidv7(),
     requestIdHeader: 'x-request-id',
@@ -119,15 +168,27 @@ export function createHttpServer(config: Config, log: Logger): App {
 
   const routes: RouteEntry[] = [];
   routeTables.set(app, routes);
+  validatorsOf.set(app, ajv);
   app.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) {
       routes.push({ method, url: route.url, config: route.config ?? {}, schema: route.schema });
     }
   });
 
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? ajv.body : ajv.text).compile(schema),
-  );
+  app.setValidatorCompiler(({ schema, httpPart }) => {
+    let validate: ValidateFunction | undefined;
+    const lazy = Object.assign(
+      (data: unknown, context?: Parameters<ValidateFunction>[1]) => {
+        validate ??= (httpPart === 'body' ? ajv.body : ajv.text).compile(schema);
+        const valid = validate(data, context);
+        lazy.errors = validate.errors;
+        return valid;
+      },
+      // Fastify hands the parent over (so Ajv may coerce a root value) to functions with this.
+      { schemaEnv: true, errors: null as ErrorObject[] | null | undefined },
+    );
+    return lazy;
+  });
   app.setSchemaErrorFormatter((errors, dataVar) => validationError(errors, dataVar));
   app.decorateRequest('actor', null);
 

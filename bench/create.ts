@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { httpLoad, loop } from './lib/measure.js';
-import { inRawTransaction, insertTicketRaw } from './lib/raw-ticket.js';
-import { sql } from 'kysely';
-import { describeCpu, startParley, tokenFor, withCpu, type BenchDatabase } from './lib/env.js';
+import { forgetTickets, inRawTransaction, insertTicketRaw } from './lib/raw-ticket.js';
+import { describeCpu, startParley, tokenFor, withCpu } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
 
 const CONCURRENCY = 16;
@@ -13,38 +12,6 @@ const CONCURRENCY = 16;
  * events, all in one transaction) beside raw PostgreSQL doing the same inserts in one
  * transaction per ticket, with the same concurrency.
  */
-/**
- * Deletes the tickets a run made and the work they queued (routing, acknowledgement jobs;
- * undelivered events): the seeded data stays as it was, and the next scenario does not
- * inherit thousands of their jobs (`email` waits for earlier work before its clock starts).
- */
-async function forget(db: BenchDatabase, run: string): Promise<void> {
-  await db.services.db.transaction().execute(async (tx) => {
-    const { rows } = await sql<{ id: string; contactId: string }>`
-      select id, contact_id from conversations
-       where workspace_id = ${db.workspaceId}
-         and (contact_email like ${`raw-${run}-%`} or contact_email like ${`api-${run}-%`})`.execute(
-      tx,
-    );
-    const ids = rows.map((row) => row.id);
-    // A conversation's jobs are keyed `<task>:<conversation id>`.
-    await sql`
-      select graphile_worker.complete_jobs(array(
-        select id from graphile_worker.jobs where right(key, 36) = any(${ids}::text[])))`.execute(
-      tx,
-    );
-    await sql`delete from outbox_events where aggregate_id::text = any(${ids}::text[])`.execute(tx);
-    await sql`
-      delete from conversations
-       where workspace_id = ${db.workspaceId} and id = any(${ids}::uuid[])`.execute(tx);
-    await sql`
-      delete from contacts
-       where workspace_id = ${db.workspaceId} and id = any(${rows.map((row) => row.contactId)}::uuid[])`.execute(
-      tx,
-    );
-  });
-}
-
 export const scenario: Scenario = {
   name: 'create',
   description: 'POST /api/v1/conversations, 16 concurrent, beside the same inserts in raw SQL',
@@ -99,7 +66,8 @@ export const scenario: Scenario = {
         }),
       parley,
     ).finally(() => parley.stop());
-    await forget(db, run);
+    // The seeded data stays as it was; the next scenario does not inherit these tickets' jobs.
+    await forgetTickets(db.services.db, db.workspaceId, [`raw-${run}-%`, `api-${run}-%`]);
 
     const share = ratio(api.throughput, raw.throughput) ?? 0;
     return {

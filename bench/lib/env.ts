@@ -324,6 +324,8 @@ export function startRawSmtp(env: {
   workspaceId: string;
   mailboxId: string;
   blobDir: string;
+  /** Names the run's customers (`floor-<run>-…`), so they can be deleted after it. */
+  run: string;
 }): Promise<Server> {
   return serve(
     ['--import', 'tsx', resolve(import.meta.dirname, 'raw-smtp.ts')],
@@ -332,6 +334,7 @@ export function startRawSmtp(env: {
       WORKSPACE_ID: env.workspaceId,
       MAILBOX_ID: env.mailboxId,
       BLOB_DIR: env.blobDir,
+      RUN: env.run,
     },
     /listening (\d+)/,
   );

@@ -2,7 +2,7 @@
 // by hand: keep the raw bytes durably (a file, fsynced, renamed into place, its folder
 // synced) and write the rows of a new ticket (raw-ticket.ts) with the mail's filing row in
 // one transaction. Nothing is parsed, routed or acknowledged: a floor, not a helpdesk.
-// Run by the email scenario with DATABASE_URL, WORKSPACE_ID, MAILBOX_ID and BLOB_DIR.
+// Run by the email scenario with DATABASE_URL, WORKSPACE_ID, MAILBOX_ID, BLOB_DIR and RUN.
 import { createHash } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ const env = (name: string): string => {
 const workspaceId = env('WORKSPACE_ID');
 const mailboxId = env('MAILBOX_ID');
 const dir = env('BLOB_DIR');
+const run = env('RUN');
 await mkdir(dir, { recursive: true });
 const pool = new pg.Pool({ connectionString: env('DATABASE_URL'), max: 8 });
 
@@ -55,7 +56,7 @@ async function file(bytes: Buffer, from: string, to: string[]): Promise<void> {
     );
     await insertTicketRaw(client, {
       workspaceId,
-      email: `floor-${uuidv7()}@bench.example.com`,
+      email: `floor-${run}-${uuidv7()}@bench.example.com`,
       name: 'Bench Customer',
       subject: 'Zamówienie',
       text: BODY,

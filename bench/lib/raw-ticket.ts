@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type pg from 'pg';
+import type { Services } from '../../apps/server/src/context.js';
 import { uuidv7 } from 'uuidv7';
 import { searchTextFor } from '../../apps/server/src/modules/search/text.js';
 
@@ -118,4 +120,40 @@ export async function inRawTransaction(
   } finally {
     client.release();
   }
+}
+
+/**
+ * Deletes the tickets whose customer's address matches one of `patterns` (SQL `like`) and
+ * the work they queued (their jobs, their undelivered events): what a scenario made for its
+ * own measurement does not stay in the seeded data, nor leave thousands of jobs to the next
+ * scenario (`email` waits for earlier work before its clock starts).
+ */
+export async function forgetTickets(
+  db: Services['db'],
+  workspaceId: string,
+  patterns: string[],
+): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    const { rows } = await sql<{ id: string; contactId: string }>`
+      select id, contact_id from conversations
+       where workspace_id = ${workspaceId} and contact_email like any(${patterns}::text[])`.execute(
+      tx,
+    );
+    const ids = rows.map((row) => row.id);
+    // A conversation's jobs are keyed `<task>:<conversation id>`.
+    await sql`
+      select graphile_worker.complete_jobs(array(
+        select id from graphile_worker.jobs where right(key, 36) = any(${ids}::text[])))`.execute(
+      tx,
+    );
+    await sql`delete from outbox_events where aggregate_id::text = any(${ids}::text[])`.execute(tx);
+    await sql`
+      delete from conversations where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])`.execute(
+      tx,
+    );
+    await sql`
+      delete from contacts
+       where workspace_id = ${workspaceId}
+         and id = any(${rows.map((row) => row.contactId)}::uuid[])`.execute(tx);
+  });
 }

@@ -100,6 +100,19 @@ interface OutboxRow {
 const LANE_BEGIN = ['begin', 'set local synchronous_commit = off'];
 
 /**
+ * A lane's lock, tried in a statement of its own before the statement that reads the lane's
+ * rows, which tests `LANE_HELD`. Both in one statement raced: its snapshot is taken before
+ * the lock is tried, so when the node that held the lock committed in between, the lock
+ * was free but the snapshot still showed that node's batch as waiting, and it went out
+ * twice. A later statement's snapshot sees every commit made before the lock was granted.
+ */
+const laneBegin = (lock: string) => [
+  ...LANE_BEGIN,
+  `select set_config('parley.lane_held', pg_try_advisory_xact_lock(hashtext('${lock}'))::text, true)`,
+];
+const LANE_HELD = `current_setting('parley.lane_held', true) = 'true'`;
+
+/**
  * Several statements in one round trip (the simple query protocol; no parameters, so only
  * for text built from our own integers): each round trip to PostgreSQL costs more CPU than
  * the lanes' small statements themselves. Returns the last statement's rows.
@@ -271,10 +284,10 @@ export class OutboxDispatcher {
    */
   async publishBatch(): Promise<number> {
     const client = await this.pool.connect();
-    const mark = `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox_broadcast')) as ok)
-         update outbox_events set published_at = now()
+    const begin = laneBegin('parley_outbox_broadcast');
+    const mark = `update outbox_events set published_at = now()
           where id in (select id from outbox_events
-                        where broadcast and published_at is null and (select ok from lane)
+                        where broadcast and published_at is null and ${LANE_HELD}
                         order by id limit ${int(this.options.batchSize ?? 200)})
          returning id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts`;
     const publishInOrder = (rows: OutboxRow[]) =>
@@ -294,12 +307,12 @@ export class OutboxDispatcher {
       if (this.broadcaster.inProcess) {
         // Listeners in this process only: a publish cannot fail on the way and no other node
         // listens, so the batch is marked and committed in one round trip, then published.
-        const rows = await simpleBatch<OutboxRow>(client, [...LANE_BEGIN, mark, 'commit'], 2);
+        const rows = await simpleBatch<OutboxRow>(client, [...begin, mark, 'commit'], begin.length);
         await publishInOrder(rows);
         return rows.length;
       }
       // Begin, take the lane's lock and mark the batch: one round trip.
-      const rows = await simpleBatch<OutboxRow>(client, [...LANE_BEGIN, mark]);
+      const rows = await simpleBatch<OutboxRow>(client, [...begin, mark]);
       await publishInOrder(rows);
       await client.query('commit');
       return rows.length;
@@ -319,11 +332,10 @@ export class OutboxDispatcher {
       // holds the lock (or nothing is due). An event waits while an earlier one of its
       // aggregate is still pending (failed and backing off): that keeps order per aggregate.
       const rows = await simpleBatch<OutboxRow>(client, [
-        ...LANE_BEGIN,
-        `with lane as (select pg_try_advisory_xact_lock(hashtext('parley_outbox')) as ok)
-         select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
+        ...laneBegin('parley_outbox'),
+        `select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
            from outbox_events e
-          where (select ok from lane)
+          where ${LANE_HELD}
             and e.dispatched_at is null and e.next_attempt_at <= now()
             and not exists (
               select 1 from outbox_events p

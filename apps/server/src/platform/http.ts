@@ -107,6 +107,10 @@ function validators() {
   return { body, text };
 }
 
+/** Bodies are checked strictly; query strings, params and headers with coercion. */
+const ajvFor = (ajv: ReturnType<typeof validators>, httpPart: string | undefined) =>
+  httpPart === 'body' ? ajv.body : ajv.text;
+
 /**
  * Route schemas are compiled when a route is first used, not all at start: compiling every
  * validator and response serializer was half of a start's CPU (seconds on these machines),
@@ -141,7 +145,7 @@ export function compileRouteSchemas(app: object): number {
     const schema = (route.schema ?? {}) as Record<string, unknown>;
     for (const part of ['body', 'querystring', 'params', 'headers'] as const) {
       if (schema[part] === undefined) continue;
-      (part === 'body' ? ajv.body : ajv.text).compile(schema[part] as object);
+      ajvFor(ajv, part).compile(schema[part] as object);
       compiled++;
     }
     const responses = (schema.response ?? {}) as Record<string, unknown>;
@@ -179,7 +183,7 @@ export function createHttpServer(config: Config, log: Logger): App {
     let validate: ValidateFunction | undefined;
     const lazy = Object.assign(
       (data: unknown, context?: Parameters<ValidateFunction>[1]) => {
-        validate ??= (httpPart === 'body' ? ajv.body : ajv.text).compile(schema);
+        validate ??= ajvFor(ajv, httpPart).compile(schema);
         const valid = validate(data, context);
         lazy.errors = validate.errors;
         return valid;

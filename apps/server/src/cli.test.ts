@@ -160,45 +160,40 @@ describe('parley CLI', { timeout: 120_000 }, () => {
     }
   });
 
-  // Its subject is the embedded server, whatever TEST_DATABASE_URL says: a run against another
-  // server (CI's second pass) would only repeat the embedded pass's minute of it.
-  it.skipIf(process.env.TEST_DATABASE_URL !== undefined)(
-    'runs on its embedded PostgreSQL: first start seeds, second reuses, a killed process is recovered',
-    async () => {
-      const dataDir = scratchDir();
-      const env = {
-        ...base,
-        DATA_DIR: dataDir,
-        PORT: '0',
-        EMBEDDED_PG_PORT: String(await freePort()),
-      };
-      const first = await startParley(env);
-      const password = field(first.banner, 'Password');
-      expect(first.banner).toContain(`embedded PostgreSQL in ${dataDir}/postgres`);
-      expect((await fetch(`${field(first.banner, 'Open')}/readyz`)).status).toBe(200);
-      first.child.kill('SIGINT');
-      expect(await first.exited.catch(() => 'rejected'), first.output()).toBe(0);
-      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  it('runs on its embedded PostgreSQL: first start seeds, second reuses, a killed process is recovered', async () => {
+    const dataDir = scratchDir();
+    const env = {
+      ...base,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      EMBEDDED_PG_PORT: String(await freePort()),
+    };
+    const first = await startParley(env);
+    const password = field(first.banner, 'Password');
+    expect(first.banner).toContain(`embedded PostgreSQL in ${dataDir}/postgres`);
+    expect((await fetch(`${field(first.banner, 'Open')}/readyz`)).status).toBe(200);
+    first.child.kill('SIGINT');
+    expect(await first.exited.catch(() => 'rejected'), first.output()).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
 
-      const second = await startParley(env);
-      expect(field(second.banner, 'Password')).toBe(password);
-      const users = await fetch(`${field(second.banner, 'Open')}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: 'owner@demo.localhost', password }),
-      });
-      expect(users.status).toBe(200);
-      // SIGKILL leaves PostgreSQL running; the next start adopts it instead of failing.
-      second.child.kill('SIGKILL');
-      await second.exited.catch(() => undefined);
-      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
-      const third = await startParley(env);
-      expect((await fetch(`${field(third.banner, 'Open')}/readyz`)).status).toBe(200);
-      third.child.kill('SIGINT');
-      expect(await third.exited.catch(() => 'rejected'), third.output()).toBe(0);
-      expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
-    },
-  );
+    const second = await startParley(env);
+    expect(field(second.banner, 'Password')).toBe(password);
+    const users = await fetch(`${field(second.banner, 'Open')}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'owner@demo.localhost', password }),
+    });
+    expect(users.status).toBe(200);
+    // SIGKILL leaves PostgreSQL running; the next start adopts it instead of failing.
+    second.child.kill('SIGKILL');
+    await second.exited.catch(() => undefined);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(true);
+    const third = await startParley(env);
+    expect((await fetch(`${field(third.banner, 'Open')}/readyz`)).status).toBe(200);
+    third.child.kill('SIGINT');
+    expect(await third.exited.catch(() => 'rejected'), third.output()).toBe(0);
+    expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
+  });
 
   it('says clearly when the postgres user cannot reach DATA_DIR (as root; otherwise the folder is ours)', async () => {
     const privateDir = join(scratchDir(), 'private');

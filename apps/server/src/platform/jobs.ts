@@ -11,7 +11,7 @@ import {
   type WorkerEvents,
 } from 'graphile-worker';
 import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
-import type pg from 'pg';
+import pg from 'pg';
 import type { Logger } from './logger.js';
 
 /** A kind of job: its name and payload schema. Enough to enqueue one. */
@@ -74,7 +74,7 @@ function checkPayload<P extends TSchema>(type: JobType<P>, payload: Static<P>): 
   }
 }
 
-/** A job to add with others in one statement (`addJobsQuery`), as `graphile_worker.job_spec`. */
+/** A job to add with others in one statement (`addJobsStatement`), as `graphile_worker.job_spec`. */
 export interface JobSpec {
   identifier: string;
   payload: unknown;
@@ -85,7 +85,7 @@ export interface JobSpec {
   priority: number;
 }
 
-/** A job for `addJobsQuery`, its payload checked now as `enqueue` checks it. */
+/** A job for `addJobsStatement`, its payload checked now as `enqueue` checks it. */
 export function jobSpec<P extends TSchema>(
   type: JobType<P>,
   payload: Static<P>,
@@ -104,24 +104,23 @@ export function jobSpec<P extends TSchema>(
 }
 
 /**
- * Adds jobs in one statement (`graphile_worker.add_jobs`, for a `pg` client) with `enqueue`'s
- * meaning: a pending job with the same key is replaced. Of several with one key, the last
- * counts (one statement may not write a row twice).
+ * Adds jobs in one statement (`graphile_worker.add_jobs`) with `enqueue`'s meaning: a
+ * pending job with the same key is replaced. Of several with one key, the last counts (one
+ * statement may not write a row twice). The specs are a quoted literal in the text, so the
+ * statement can go with others in one simple-protocol round trip.
  */
-export function addJobsQuery(specs: JobSpec[]): { text: string; values: unknown[] } {
+export function addJobsStatement(specs: JobSpec[]): string {
   const keyed = new Map<string, JobSpec>();
   const unkeyed: JobSpec[] = [];
   for (const spec of specs) {
     if (spec.job_key === null) unkeyed.push(spec);
     else keyed.set(spec.job_key, spec);
   }
-  return {
-    text: `select count(*) from graphile_worker.add_jobs(array(
+  const json = pg.escapeLiteral(JSON.stringify([...unkeyed, ...keyed.values()]));
+  return `select count(*) from graphile_worker.add_jobs(array(
              select row(identifier, payload, queue_name, run_at, max_attempts, job_key, priority, null)::graphile_worker.job_spec
-               from json_to_recordset($1::json) as s(identifier text, payload json, queue_name text,
-                    run_at timestamptz, max_attempts smallint, job_key text, priority smallint)))`,
-    values: [JSON.stringify([...unkeyed, ...keyed.values()])],
-  };
+               from json_to_recordset(${json}::json) as s(identifier text, payload json, queue_name text,
+                    run_at timestamptz, max_attempts smallint, job_key text, priority smallint)))`;
 }
 
 /**
@@ -253,10 +252,11 @@ export async function startWorker(options: {
     preset: {
       worker: {
         // Jobs come in batches (one statement locks up to `concurrency + 1` of them) and
-        // completions go in batches too: under load, one round trip per batch instead of two
-        // per job. A crash may run a finished job again (at least once, as always).
+        // completions go in batches too, gathered for a few milliseconds: under load, one
+        // round trip per batch instead of two per job. A crash may run a finished job again
+        // (at least once, as always).
         localQueue: { size: concurrency + 1 },
-        completeJobBatchDelay: 0,
+        completeJobBatchDelay: 5,
         failJobBatchDelay: 0,
       },
     },

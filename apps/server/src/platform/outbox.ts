@@ -3,7 +3,13 @@ import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
 import { prepared } from './db.js';
 import type { Static, TSchema } from '@sinclair/typebox';
-import { addJobsQuery, jobSpec, type EnqueueOptions, type JobSpec, type JobType } from './jobs.js';
+import {
+  addJobsStatement,
+  jobSpec,
+  type EnqueueOptions,
+  type JobSpec,
+  type JobType,
+} from './jobs.js';
 import type { Logger } from './logger.js';
 
 /** A domain event as subscribers receive it. */
@@ -146,6 +152,8 @@ class Lane {
   constructor(
     /** One batch; returns how many events it handled (0: nothing left, or another node has it). */
     private readonly batch: () => Promise<number>,
+    /** A batch this full may have left work behind; a shorter one took all there was. */
+    private readonly batchSize: number,
     private readonly isStopping: () => boolean,
     private readonly log: Logger,
     private readonly what: string,
@@ -165,10 +173,14 @@ class Lane {
     });
   }
 
-  /** Runs batches until nothing due is left. */
+  /**
+   * Runs batches until nothing due is left. A batch shorter than the batch size took all
+   * there was when it ran, so no empty batch is run to find that out (a round trip per
+   * pass): what commits later notifies, and its kick runs the next pass.
+   */
   async drain(): Promise<void> {
     try {
-      while ((await this.batch()) > 0 && !this.isStopping()) {
+      while ((await this.batch()) >= this.batchSize && !this.isStopping()) {
         /* keep going while batches are full of work */
       }
     } catch (error) {
@@ -202,6 +214,9 @@ export class OutboxDispatcher {
   /** stop() was called: a drain in progress ends after its current batch. */
   private stopping = false;
   private readonly broadcastLane: Lane;
+  private get batchSize(): number {
+    return this.options.batchSize ?? 200;
+  }
   private readonly subscriberLane: Lane;
 
   constructor(
@@ -211,8 +226,9 @@ export class OutboxDispatcher {
     private readonly options: { pollMs?: number; batchSize?: number } = {},
   ) {
     const stopping = () => this.stopping;
-    this.broadcastLane = new Lane(() => this.publishBatch(), stopping, log, 'broadcast');
-    this.subscriberLane = new Lane(() => this.dispatchBatch(), stopping, log, 'dispatch');
+    const size = this.batchSize;
+    this.broadcastLane = new Lane(() => this.publishBatch(), size, stopping, log, 'broadcast');
+    this.subscriberLane = new Lane(() => this.dispatchBatch(), size, stopping, log, 'dispatch');
   }
 
   /** `type` is an event name or `*` for all. Handlers should be quick: slow work belongs in a job. */
@@ -288,7 +304,7 @@ export class OutboxDispatcher {
     const mark = `update outbox_events set published_at = now()
           where id in (select id from outbox_events
                         where broadcast and published_at is null and ${LANE_HELD}
-                        order by id limit ${int(this.options.batchSize ?? 200)})
+                        order by id limit ${int(this.batchSize)})
          returning id, workspace_id, aggregate_type, aggregate_id, type, data, broadcast, created_at, attempts`;
     const publishInOrder = (rows: OutboxRow[]) =>
       // In order, on one connection: the bus keeps the order it was given.
@@ -346,7 +362,7 @@ export class OutboxDispatcher {
                  and p.id < e.id
                  and p.next_attempt_at > now())
           order by e.id
-          limit ${int(this.options.batchSize ?? 200)}`,
+          limit ${int(this.batchSize)}`,
       ]);
       if (rows.length === 0) {
         await client.query('rollback');
@@ -397,9 +413,9 @@ export class OutboxDispatcher {
             await deliverInOrder(group);
         }),
       );
-      // The handlers' jobs, then the marks and the commit: one round trip each.
-      if (jobs.length > 0) await client.query(addJobsQuery(jobs));
+      // The handlers' jobs, the marks and the commit: one round trip.
       await simpleBatch(client, [
+        ...(jobs.length > 0 ? [addJobsStatement(jobs)] : []),
         ...(done.length > 0
           ? [
               `update outbox_events set dispatched_at = now()

@@ -254,6 +254,7 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
             defaultLocale: string;
             acknowledged: boolean;
             acknowledgementsEnabled: boolean;
+            slaPolicies: boolean;
             contactTimeZone: string | null;
             workspaceTimeZone: string;
             templates: Record<string, { subject: string; body: string }> | null;
@@ -266,7 +267,9 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
                       from acknowledgement_templates t where t.workspace_id = c.workspace_id) as templates,
                    exists (select 1 from conversation_events e
                             where e.workspace_id = c.workspace_id and e.conversation_id = c.id
-                              and e.type = 'conversation.acknowledged') as acknowledged
+                              and e.type = 'conversation.acknowledged') as acknowledged,
+                   exists (select 1 from sla_policies s
+                            where s.workspace_id = c.workspace_id and s.enabled) as sla_policies
               from conversations c
               join contacts p on p.workspace_id = c.workspace_id and p.id = c.contact_id
               join workspaces w on w.id = c.workspace_id
@@ -284,9 +287,10 @@ export function acknowledgementJobs(services: Services): JobDefinition[] {
           const own = conversation.templates?.[locale];
           const template = { ...defaultTemplates[locale], ...own };
           // The SLA's expected first answer, when a policy applies (computed here: the SLA's
-          // own job may not have run yet).
-          const expected = (await expectedTimes(trx, { workspaceId, conversationId }))
-            .firstResponseBy;
+          // own job may not have run yet); a workspace without policies skips the reads.
+          const expected = conversation.slaPolicies
+            ? (await expectedTimes(trx, { workspaceId, conversationId })).firstResponseBy
+            : null;
           const expectedResponse = expected
             ? formatExpected(
                 expected,

@@ -55,8 +55,11 @@ export async function applyArrival(
   let defaultTeam: ArrivalDecision['defaultTeam'] = null;
   let escalatedFrom: ArrivalDecision['escalatedFrom'] = null;
   let languageSkill: ArrivalDecision['languageSkill'] = null;
-  const facts = await factsOf(trx, workspaceId, conversation, at);
-  for (const row of await findRuleRows(trx, workspaceId, true)) {
+  const rules = await findRuleRows(trx, workspaceId, true);
+  // Read only when there are rules to match them (a round trip saved without rules).
+  const facts = rules.length > 0 ? await factsOf(trx, workspaceId, conversation, at) : null;
+  for (const row of rules) {
+    if (!facts) break;
     const match = matchRule(facts, row);
     if (!match.matched) continue;
     rule = { id: row.id, name: row.name, held: match.held };

@@ -100,11 +100,16 @@ export function slaSubscribers(services: Services): void {
   });
 
   outbox.subscribe('message.created', 'sla-evaluate', async (event, context) => {
-    const data = event.data as { kind?: string; seq?: number };
+    const data = event.data as { kind?: string; seq?: number; automatic?: boolean };
     if (data.kind === 'note') return;
-    // A customer's message reopens a pending (or resolved) conversation, silently. (The
-    // first message of a conversation finds nothing paused.)
-    if (data.kind === 'inbound' && data.seq !== 1)
+    // Nothing for a clock in these, and each would cost a round trip per conversation:
+    // - a conversation's first message: its `conversation.created`, recorded in the same
+    //   transaction, queued the check already;
+    // - the automatic acknowledgement: it is not a response (no first-response time, no
+    //   status change), so the clocks stand as they were.
+    if ((data.kind === 'inbound' && data.seq === 1) || data.automatic === true) return;
+    // A customer's message reopens a pending (or resolved) conversation, silently.
+    if (data.kind === 'inbound')
       await noteStatus(db, {
         workspaceId: event.workspaceId,
         conversationId: event.aggregateId,

@@ -5,6 +5,7 @@ import type { Broadcaster } from './platform/broadcast.js';
 import type { Config } from './platform/config.js';
 import type { Logger } from './platform/logger.js';
 import type { InlineJobs } from './platform/jobs.js';
+import type { Mailers } from './platform/mailers.js';
 import type { OutboxDispatcher } from './platform/outbox.js';
 import type { RateLimits } from './platform/rate-limit.js';
 
@@ -20,4 +21,6 @@ export interface Services {
   outbox: OutboxDispatcher;
   /** Jobs this process runs right after enqueueing them (`InlineJobs`). */
   inline: InlineJobs;
+  /** Outgoing SMTP connections, pooled per route. */
+  mailers: Mailers;
 }

@@ -9,6 +9,7 @@ import type { Config } from './platform/config.js';
 import { openDatabase } from './platform/db.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './platform/embedded-postgres.js';
 import { InlineJobs, startWorker, type Worker } from './platform/jobs.js';
+import { Mailers } from './platform/mailers.js';
 import type { Logger } from './platform/logger.js';
 import { migrateToLatest } from './platform/migrate.js';
 import { OutboxDispatcher } from './platform/outbox.js';
@@ -48,6 +49,7 @@ export async function openRuntime(
   const limits = new RateLimits(config.redisUrl, options.namespace);
   const outbox = new OutboxDispatcher(pool, broadcaster, log);
   const inline = new InlineJobs(pool, log, config.workerConcurrency);
+  const mailers = new Mailers();
   const services: Services = {
     config,
     log,
@@ -58,6 +60,7 @@ export async function openRuntime(
     limits,
     outbox,
     inline,
+    mailers,
   };
   for (const subscribe of moduleSubscribers) subscribe(services);
   return {
@@ -65,6 +68,7 @@ export async function openRuntime(
     embedded,
     async close(closeOptions = {}) {
       await inline.drain();
+      mailers.close();
       await outbox.stop();
       await broadcaster.close();
       limits.close();

@@ -1,12 +1,13 @@
 import type { DkimSettings, SmtpTransport } from '@parley/contract';
 import { sql, type Selectable } from 'kysely';
-import { createTransport, type SendMailOptions } from 'nodemailer';
-import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import type { SendMailOptions } from 'nodemailer';
+import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
 import type { Services } from '../../context.js';
 import type { Db } from '../../database.js';
 import type { MailboxesTable } from './email.tables.js';
 import { openDkim, openTransport } from './mailboxes.service.js';
 import type { JobContext } from '../../platform/jobs.js';
+import type { Mailers } from '../../platform/mailers.js';
 import { describeSmtpError, isPermanent, relayTransport } from './outbound.js';
 
 /**
@@ -43,40 +44,15 @@ export function routeFor(services: Services, mailbox: MailboxRow): MailRoute {
 }
 
 /**
- * Sends one mail over a route (a fresh connection, closed after). Passwords and keys never
- * reach a log: the transport is built without a logger, and errors are the caller's to
- * describe (describeSmtpError) without the AUTH exchange.
+ * Sends one mail over a route, on the route's pooled connections (`Mailers`). Errors are the
+ * caller's to describe (describeSmtpError), without the AUTH exchange.
  */
-export async function deliver(
+export function deliver(
+  mailers: Mailers,
   route: { transport: SmtpTransport; dkim: DkimSettings | null },
   mail: SendMailOptions,
-): Promise<SMTPTransport.SentMessageInfo> {
-  const { transport, dkim } = route;
-  const mailer = createTransport({
-    host: transport.host,
-    port: transport.port,
-    secure: transport.secure ?? false,
-    ...(transport.user ? { auth: { user: transport.user, pass: transport.password ?? '' } } : {}),
-    ...(dkim
-      ? {
-          dkim: {
-            domainName: dkim.domainName,
-            keySelector: dkim.keySelector,
-            privateKey: dkim.privateKey,
-          },
-        }
-      : {}),
-    connectionTimeout: 30_000,
-    greetingTimeout: 30_000,
-    socketTimeout: 120_000,
-    logger: false,
-    debug: false,
-  });
-  try {
-    return await mailer.sendMail(mail);
-  } finally {
-    mailer.close();
-  }
+): Promise<SMTPPool.SentMessageInfo> {
+  return mailers.send(route, mail);
 }
 
 /** The mailbox a conversation's mail came to (the newest inbound), else the workspace's first. */
@@ -117,13 +93,14 @@ export async function mailboxFor(
  * words, nothing else) or throws so the job is retried with backoff.
  */
 export async function deliverOrRetry(
+  mailers: Mailers,
   context: JobContext,
   job: { name: string; maxAttempts: number },
   route: { transport: SmtpTransport; dkim: DkimSettings | null },
   mail: SendMailOptions,
 ): Promise<boolean> {
   try {
-    await deliver(route, mail);
+    await deliver(mailers, route, mail);
     return true;
   } catch (error) {
     const reason = describeSmtpError(error);

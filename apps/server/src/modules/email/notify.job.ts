@@ -301,7 +301,7 @@ export async function notifyAgent(
     `</div>`,
   ].join('\n');
   const domain = messageIdDomain(mailbox.address);
-  await deliverOrRetry(context, notifyAgentJob, route, {
+  await deliverOrRetry(services.mailers, context, notifyAgentJob, route, {
     from: { name: mailbox.displayName ?? conversation.workspaceName, address: mailbox.address },
     to: { name: user.name, address: user.email },
     replyTo: replyAddress(config.secretKey, {

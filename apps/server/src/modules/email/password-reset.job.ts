@@ -43,7 +43,7 @@ export async function sendPasswordResets(
       minutes: String(RESET_MINUTES),
     };
     const text = render(texts.passwordResetBody, values);
-    await deliverOrRetry(context, passwordResetJob, route, {
+    await deliverOrRetry(services.mailers, context, passwordResetJob, route, {
       from: { name: mailbox.displayName ?? user.workspaceName, address: mailbox.address },
       to: { name: user.name, address: user.email },
       subject: render(texts.passwordResetSubject, values).replace(/[\r\n]+/g, ' '),

@@ -308,7 +308,7 @@ export async function sendEmail(
   const refs = references(thread.map((m) => m.messageId));
 
   try {
-    const info = await deliver(route, {
+    const info = await deliver(services.mailers, route, {
       from: { name: mailbox.displayName ?? conversation.workspaceName, address: mailbox.address },
       to: conversation.contactEmail,
       subject,

@@ -219,7 +219,7 @@ export async function sendSystemMail(
     .select('name')
     .where('id', '=', props.workspaceId)
     .executeTakeFirstOrThrow();
-  await deliverOrRetry(context, systemMailJob, route, {
+  await deliverOrRetry(services.mailers, context, systemMailJob, route, {
     ...built.mail,
     from: { name: mailbox.displayName ?? workspace.name, address: mailbox.address },
     messageId: `<system.${String(props.eventId)}${props.userId ? `.${props.userId}` : ''}@${messageIdDomain(mailbox.address)}>`,

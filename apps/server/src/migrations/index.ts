@@ -26,6 +26,7 @@ import * as m0026 from './0026_canned_responses.js';
 import * as m0027 from './0027_account.js';
 import * as m0029 from './0029_outbox_broadcast_lane.js';
 import * as m0030 from './0030_two_factor.js';
+import * as m0031 from './0031_outbox_queue_upkeep.js';
 
 /** Every migration, in order. A new one is a new file added here; applied ones never change. */
 export const migrations: Record<string, Migration> = {
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '0027_account': m0027,
   '0029_outbox_broadcast_lane': m0029,
   '0030_two_factor': m0030,
+  '0031_outbox_queue_upkeep': m0031,
 };

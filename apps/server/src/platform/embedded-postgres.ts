@@ -75,7 +75,9 @@ export async function startEmbeddedPostgres(options: {
     '-l',
     join(pgDir, 'server.log'),
     '-o',
-    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${socketDirFor(pgDir)}'`,
+    // Autovacuum looks at each database every 5 s, not every minute: the outbox is a queue
+    // whose reads slow down with every row version a vacuum has not removed yet.
+    `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='${socketDirFor(pgDir)}' -c autovacuum_naptime=5s`,
   ]).catch(async (error: unknown) => {
     const tail = await readFile(join(pgDir, 'server.log'), 'utf8').catch(() => '');
     const reason = /could not bind|Address already in use/.test(tail)

@@ -346,21 +346,26 @@ export class OutboxDispatcher {
     try {
       // Begin, the lane's lock and its batch in one round trip: no rows when another node
       // holds the lock (or nothing is due). An event waits while an earlier one of its
-      // aggregate is still pending (failed and backing off): that keeps order per aggregate.
+      // aggregate failed and is backing off: that keeps order per aggregate. Those failed
+      // ones are few (`outbox_failing_idx` holds them alone) and read once per batch, so a
+      // batch costs the same however long the backlog behind it.
       const rows = await simpleBatch<OutboxRow>(client, [
         ...laneBegin('parley_outbox'),
-        `select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
+        `with failing as materialized (
+           select workspace_id, aggregate_type, aggregate_id, min(id) as first_id
+             from outbox_events
+            where dispatched_at is null and attempts > 0 and next_attempt_at > now()
+            group by workspace_id, aggregate_type, aggregate_id)
+         select e.id, e.workspace_id, e.aggregate_type, e.aggregate_id, e.type, e.data, e.broadcast, e.created_at, e.attempts
            from outbox_events e
           where ${LANE_HELD}
             and e.dispatched_at is null and e.next_attempt_at <= now()
             and not exists (
-              select 1 from outbox_events p
-               where p.dispatched_at is null
-                 and p.workspace_id = e.workspace_id
-                 and p.aggregate_type = e.aggregate_type
-                 and p.aggregate_id = e.aggregate_id
-                 and p.id < e.id
-                 and p.next_attempt_at > now())
+              select 1 from failing f
+               where f.workspace_id = e.workspace_id
+                 and f.aggregate_type = e.aggregate_type
+                 and f.aggregate_id = e.aggregate_id
+                 and f.first_id < e.id)
           order by e.id
           limit ${int(this.batchSize)}`,
       ]);

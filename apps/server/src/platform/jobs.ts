@@ -123,6 +123,30 @@ export function addJobsStatement(specs: JobSpec[]): string {
                     run_at timestamptz, max_attempts smallint, job_key text, priority smallint)))`;
 }
 
+/** A value quoted for SQL text (`enqueueWhere` conditions, which carry no parameters). */
+export const sqlLiteral = (value: string): string => pg.escapeLiteral(value);
+
+/**
+ * A job added only where `condition` (SQL text, values quoted with `sqlLiteral`) holds when
+ * the statement runs: a statement of its own, for a simple-protocol round trip with others.
+ */
+export function conditionalJobStatement(spec: JobSpec, condition: string): string {
+  const text = (value: string | null) => (value === null ? 'null' : sqlLiteral(value));
+  const int = (value: number) => {
+    if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
+    return String(value);
+  };
+  return `select graphile_worker.add_job(
+      identifier => ${text(spec.identifier)},
+      payload => ${text(JSON.stringify(spec.payload))}::json,
+      queue_name => ${text(spec.queue_name)},
+      run_at => ${text(spec.run_at)}::timestamptz,
+      max_attempts => ${int(spec.max_attempts)}::smallint,
+      job_key => ${text(spec.job_key)},
+      priority => ${int(spec.priority)}::smallint
+    ) where ${condition}`;
+}
+
 /**
  * `graphile_worker.add_job(…)` as an SQL expression, for a statement that writes rows and
  * enqueues their jobs in one round trip (`select add_job(…) from inserted`). The payload is

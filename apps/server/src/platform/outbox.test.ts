@@ -6,7 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { useTestApp } from '../test/harness.js';
 import { buildWorkspace } from '../test/factories.js';
 import { createBroadcaster, type BroadcastMessage } from './broadcast.js';
-import { jobSpec } from './jobs.js';
+import { jobSpec, sqlLiteral } from './jobs.js';
 import { OutboxDispatcher, recordEvent, recordEvents, type DomainEvent } from './outbox.js';
 
 const t = useTestApp();
@@ -210,6 +210,50 @@ describe('transactional outbox', () => {
       { key: `test-outbox:${workspace.id}:B`, payload: { tag: 'b1' } },
     ]);
     await sql`delete from graphile_worker._private_jobs where key like ${`test-outbox:${workspace.id}:%`}`.execute(
+      t.services.db,
+    );
+  });
+
+  it('adds a conditional job only where its condition holds when the lane commits', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const dispatcher = new OutboxDispatcher(t.services.pool, createBroadcaster(null, log), log);
+    const jobType = { name: 'test.outbox_if', payload: Type.Object({ tag: Type.String() }) };
+    dispatcher.subscribe('test.maybe', 'test', (e, context) => {
+      if (e.workspaceId !== workspace.id) return;
+      const tag = (e.data as { tag: string }).tag;
+      // Quotes and backslashes in values and payloads travel as literals.
+      context.enqueueWhere(
+        `exists (select 1 from workspaces where id = ${sqlLiteral(workspace.id)}::uuid
+                  and ${sqlLiteral(tag)} like 'yes%')`,
+        jobType,
+        { tag: `${tag} — O'Brien \\ "x"` },
+        { jobKey: `test-outbox-if:${workspace.id}:${tag}` },
+      );
+    });
+    const ev = (tag: string) => ({
+      workspaceId: workspace.id,
+      aggregateType: 'conv',
+      aggregateId: tag,
+      type: 'test.maybe',
+      data: { tag },
+    });
+    await recordEvents(t.services.db, [ev("yes'1"), ev('no'), ev('yes 2')]);
+    await dispatcher.drain();
+    const { rows } = await sql<{ key: string; payload: { tag: string } }>`
+      select key, payload from graphile_worker._private_jobs
+       where key like ${`test-outbox-if:${workspace.id}:%`} order by key`.execute(t.services.db);
+    expect(rows).toEqual([
+      {
+        key: `test-outbox-if:${workspace.id}:yes 2`,
+        payload: { tag: `yes 2 — O'Brien \\ "x"` },
+      },
+      {
+        key: `test-outbox-if:${workspace.id}:yes'1`,
+        payload: { tag: `yes'1 — O'Brien \\ "x"` },
+      },
+    ]);
+    expect(await pendingCount(workspace.id)).toBe(0);
+    await sql`delete from graphile_worker._private_jobs where key like ${`test-outbox-if:${workspace.id}:%`}`.execute(
       t.services.db,
     );
   });

@@ -5,6 +5,7 @@ import { prepared } from './db.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
   addJobsStatement,
+  conditionalJobStatement,
   jobSpec,
   type EnqueueOptions,
   type JobSpec,
@@ -42,6 +43,18 @@ export interface DeliveryContext {
    * jobs of a whole batch; of several with one job key, the last wins, as `enqueue` would.
    */
   enqueue<P extends TSchema>(type: JobType<P>, payload: Static<P>, options?: EnqueueOptions): void;
+  /**
+   * Like `enqueue`, but the job is added only where `condition` holds when the lane commits:
+   * SQL text whose values are quoted with `sqlLiteral` (it goes with the commit, in one
+   * round trip, so it carries no parameters). For a job that is usually not needed, without
+   * a round trip of its own to find out.
+   */
+  enqueueWhere<P extends TSchema>(
+    condition: string,
+    type: JobType<P>,
+    payload: Static<P>,
+    options?: EnqueueOptions,
+  ): void;
 }
 
 export type EventHandler = (event: DomainEvent, context: DeliveryContext) => Promise<void> | void;
@@ -384,12 +397,18 @@ export class OutboxDispatcher {
       }
       const done: number[] = [];
       const jobs: JobSpec[] = [];
+      const conditionalJobs: string[] = [];
       const deliverInOrder = async (events: OutboxRow[]) => {
         for (const row of events) {
           const queued: JobSpec[] = [];
+          const conditional: string[] = [];
           try {
             await this.deliver(this.eventOf(row), {
               enqueue: (type, payload, options) => queued.push(jobSpec(type, payload, options)),
+              enqueueWhere: (condition, type, payload, options) =>
+                conditional.push(
+                  conditionalJobStatement(jobSpec(type, payload, options), condition),
+                ),
             });
           } catch (error) {
             // Its later events wait: they go after this one is retried.
@@ -409,6 +428,7 @@ export class OutboxDispatcher {
           }
           done.push(row.id);
           jobs.push(...queued);
+          conditionalJobs.push(...conditional);
         }
       };
       const groups = [...byAggregate.values()];
@@ -420,6 +440,7 @@ export class OutboxDispatcher {
       );
       // The handlers' jobs, the marks and the commit: one round trip.
       await simpleBatch(client, [
+        ...conditionalJobs,
         ...(jobs.length > 0 ? [addJobsStatement(jobs)] : []),
         ...(done.length > 0
           ? [

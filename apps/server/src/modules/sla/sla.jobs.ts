@@ -1,8 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { Services } from '../../context.js';
-import { prepared } from '../../platform/db.js';
-import { addJobSql, defineJob, enqueue, type JobDefinition } from '../../platform/jobs.js';
+import {
+  addJobSql,
+  defineJob,
+  enqueue,
+  sqlLiteral,
+  type JobDefinition,
+} from '../../platform/jobs.js';
 import type { DeliveryContext, DomainEvent } from '../../platform/outbox.js';
 import { announceForecast, teamsWithRunningQueues } from './forecast.service.js';
 import { checkJobKey, evaluateConversationSla, noteStatus, slaCheckJob } from './sla.service.js';
@@ -72,16 +77,16 @@ export function slaSubscribers(services: Services): void {
       return;
     }
     // Without (as far as this node knew a moment ago), and on a conversation that never had
-    // one: nothing to do — one indexed look-up instead of a job, in the statement that
-    // enqueues it otherwise.
-    await prepared(sql`
-      select ${addJobSql(slaCheckJob, sql`${JSON.stringify(payload)}::json`, {
-        jobKey: checkJobKey(event.aggregateId),
-      })}
-       where exists (select 1 from sla_policies where workspace_id = ${event.workspaceId}::uuid and enabled)
-          or exists (select 1 from conversations where workspace_id = ${event.workspaceId}::uuid
-                        and id = ${event.aggregateId}::uuid and sla_policy_id is not null)`).execute(
-      db,
+    // one: nothing to do. The database decides when the lane commits (two indexed
+    // look-ups), so a policy created a moment ago is not missed, at no round trip of its own.
+    const workspace = sqlLiteral(event.workspaceId);
+    context.enqueueWhere(
+      `exists (select 1 from sla_policies where workspace_id = ${workspace}::uuid and enabled)
+        or exists (select 1 from conversations where workspace_id = ${workspace}::uuid
+                      and id = ${sqlLiteral(event.aggregateId)}::uuid and sla_policy_id is not null)`,
+      slaCheckJob,
+      payload,
+      { jobKey: checkJobKey(event.aggregateId) },
     );
   };
 

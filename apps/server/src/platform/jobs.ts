@@ -126,24 +126,26 @@ export function addJobsStatement(specs: JobSpec[]): string {
 /** A value quoted for SQL text (`enqueueWhere` conditions, which carry no parameters). */
 export const sqlLiteral = (value: string): string => pg.escapeLiteral(value);
 
+/** An integer for SQL text (batch sizes, ids): anything else is a bug. */
+export function sqlInteger(value: number): string {
+  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
+  return String(value);
+}
+
 /**
  * A job added only where `condition` (SQL text, values quoted with `sqlLiteral`) holds when
  * the statement runs: a statement of its own, for a simple-protocol round trip with others.
  */
 export function conditionalJobStatement(spec: JobSpec, condition: string): string {
   const text = (value: string | null) => (value === null ? 'null' : sqlLiteral(value));
-  const int = (value: number) => {
-    if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
-    return String(value);
-  };
   return `select graphile_worker.add_job(
       identifier => ${text(spec.identifier)},
       payload => ${text(JSON.stringify(spec.payload))}::json,
       queue_name => ${text(spec.queue_name)},
       run_at => ${text(spec.run_at)}::timestamptz,
-      max_attempts => ${int(spec.max_attempts)}::smallint,
+      max_attempts => ${sqlInteger(spec.max_attempts)}::smallint,
       job_key => ${text(spec.job_key)},
-      priority => ${int(spec.priority)}::smallint
+      priority => ${sqlInteger(spec.priority)}::smallint
     ) where ${condition}`;
 }
 

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Mailers } from './mailers.js';
 
 /** A loopback MTA that counts its connections and keeps the subjects of what it accepted. */
-async function startMta() {
+async function startMta(options: { answerAfterMs?: number } = {}) {
   const seen = { connections: 0, open: 0, subjects: [] as string[] };
   const server = new SMTPServer({
     authOptional: true,
@@ -24,7 +24,7 @@ async function startMta() {
       stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       stream.on('end', () => {
         seen.subjects.push(/^Subject: (.*)$/m.exec(raw)?.[1]?.trim() ?? '');
-        callback();
+        setTimeout(callback, options.answerAfterMs ?? 0);
       });
     },
   });
@@ -97,6 +97,19 @@ describe('Mailers (pooled outgoing SMTP)', () => {
     await mailers.send(mta.route, mail('second'));
     expect(mta.seen.subjects).toEqual(['first', 'second']);
     expect(mta.seen.connections).toBe(2);
+  });
+
+  it('never closes a pool while it is sending or has mail waiting, however slow the server', async () => {
+    const mta = await startMta({ answerAfterMs: 300 });
+    const mailers = new Mailers({ idleMs: 40, connections: 1 });
+    cleanup.push(mta.close, () => mailers.close());
+    // One connection: the second mail waits in the pool's queue while the first is answered.
+    const sent = await Promise.all([
+      mailers.send(mta.route, mail('slow 1')),
+      mailers.send(mta.route, mail('slow 2')),
+    ]);
+    expect(sent.map((info) => info.response.slice(0, 3))).toEqual(['250', '250']);
+    expect(mta.seen.subjects).toEqual(['slow 1', 'slow 2']);
   });
 
   it('still delivers after the server dropped an idle connection', async () => {

@@ -14,7 +14,10 @@ type PooledMailer = Transporter<SMTPPool.SentMessageInfo, SMTPPool.Options>;
  * keys never reach a log: transports are built without a logger.
  */
 export class Mailers {
-  private readonly pools = new Map<string, { mailer: PooledMailer; usedAt: number }>();
+  private readonly pools = new Map<
+    string,
+    { mailer: PooledMailer; usedAt: number; sending: number }
+  >();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(
@@ -52,16 +55,23 @@ export class Mailers {
       // Map order is use order: the first entry is the least recently used.
       this.pools.delete(key);
     } else {
-      entry = { mailer: this.open(route), usedAt: 0 };
-      const oldest = this.pools.keys().next();
-      if (!oldest.done && this.pools.size >= (this.options.maxPools ?? 100)) {
-        this.pools.get(oldest.value)?.mailer.close();
-        this.pools.delete(oldest.value);
+      entry = { mailer: this.open(route), usedAt: 0, sending: 0 };
+      const [oldestKey, oldest] = this.pools.entries().next().value ?? [];
+      // The least recently used goes, unless it is still sending (then there are a few more
+      // pools than the limit for a while).
+      if (oldestKey && oldest?.sending === 0 && this.pools.size >= (this.options.maxPools ?? 100)) {
+        oldest.mailer.close();
+        this.pools.delete(oldestKey);
       }
     }
     entry.usedAt = Date.now();
+    entry.sending++;
     this.pools.set(key, entry);
-    return entry.mailer.sendMail(mail);
+    const sending = entry;
+    return entry.mailer.sendMail(mail).finally(() => {
+      sending.sending--;
+      sending.usedAt = Date.now();
+    });
   }
 
   private open(route: { transport: SmtpTransport; dkim: DkimSettings | null }): PooledMailer {
@@ -95,11 +105,11 @@ export class Mailers {
     });
   }
 
-  /** Closes the pools nobody used for `idleMs`. */
+  /** Closes the pools nobody used for `idleMs` (a slow send in progress counts as use). */
   private sweep(): void {
     const before = Date.now() - this.idleMs;
     for (const [key, entry] of this.pools) {
-      if (entry.usedAt >= before) continue;
+      if (entry.usedAt >= before || entry.sending > 0) continue;
       entry.mailer.close();
       this.pools.delete(key);
     }

@@ -7,6 +7,7 @@ import {
   addJobsStatement,
   conditionalJobStatement,
   jobSpec,
+  sqlInteger as int,
   type EnqueueOptions,
   type JobSpec,
   type JobType,
@@ -146,12 +147,6 @@ async function simpleBatch<R extends object>(
   const results = (await client.query(statements.join(';\n'))) as unknown as
     pg.QueryResult<R> | pg.QueryResult<R>[];
   return (Array.isArray(results) ? results : [results])[rowsOf]?.rows ?? [];
-}
-
-/** An integer for SQL text (batch sizes, event ids): anything else is a bug. */
-function int(value: number): string {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${String(value)}`);
-  return String(value);
 }
 
 /**

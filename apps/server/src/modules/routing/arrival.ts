@@ -1,8 +1,7 @@
-import type { Channel, Priority } from '@parley/contract';
+import type { Channel, Priority, RoutingActions, RoutingConditions } from '@parley/contract';
 import { sql } from 'kysely';
 import type { Tx } from '../../database.js';
 import { baseLanguage, matchRule, type ConversationFacts, type RuleMatch } from './match.js';
-import { findRuleRows } from './rules.service.js';
 
 // What routing decides only when a conversation arrives, before any agent is picked: the
 // first matching rule (team, required skills, priority, tags, whether it escalates), the
@@ -55,7 +54,24 @@ export async function applyArrival(
   let defaultTeam: ArrivalDecision['defaultTeam'] = null;
   let escalatedFrom: ArrivalDecision['escalatedFrom'] = null;
   let languageSkill: ArrivalDecision['languageSkill'] = null;
-  const rules = await findRuleRows(trx, workspaceId, true);
+  // The enabled rules in the order they are tried (position, then creation: ids are v7) and
+  // the default team, in one round trip.
+  const { rows } = await sql<{
+    rules: { id: string; name: string; conditions: RoutingConditions; actions: RoutingActions }[];
+    defaultTeam: { id: string; name: string } | null;
+  }>`
+    select coalesce((
+             select json_agg(json_build_object('id', r.id, 'name', r.name,
+                                               'conditions', r.conditions, 'actions', r.actions)
+                             order by r.position, r.id)
+               from routing_rules r
+              where r.workspace_id = ${workspaceId} and r.enabled), '[]') as rules,
+           (select json_build_object('id', t.id, 'name', t.name)
+              from teams t
+             where t.workspace_id = ${workspaceId} and (t.settings->>'isDefault')::boolean
+             order by t.created_at, t.id
+             limit 1) as default_team`.execute(trx);
+  const rules = rows[0]?.rules ?? [];
   // Read only when there are rules to match them (a round trip saved without rules).
   const facts = rules.length > 0 ? await factsOf(trx, workspaceId, conversation, at) : null;
   for (const row of rules) {
@@ -101,15 +117,7 @@ export async function applyArrival(
   }
   // No rule and no team: the workspace's default team, if one is marked.
   if (!rule && !current.teamId) {
-    const fallback = await trx
-      .selectFrom('teams')
-      .select(['id', 'name'])
-      .where('workspaceId', '=', workspaceId)
-      .where(sql<boolean>`(settings->>'isDefault')::boolean`)
-      .orderBy('createdAt')
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
+    const fallback = rows[0]?.defaultTeam;
     if (fallback) {
       current.teamId = changes.teamId = fallback.id;
       defaultTeam = { id: fallback.id, name: fallback.name, reason: 'no_rule_matched' };

@@ -32,10 +32,14 @@ export function presentRule(row: RoutingRuleRow): RoutingRule {
 }
 
 /** The workspace's rules in the order they are tried: position, then creation (ids are v7). */
-export function findRuleRows(db: Db | Tx, workspaceId: string, onlyEnabled = false) {
-  let query = db.selectFrom('routingRules').selectAll().where('workspaceId', '=', workspaceId);
-  if (onlyEnabled) query = query.where('enabled', '=', true);
-  return query.orderBy('position').orderBy('id').execute();
+function findRuleRows(db: Db | Tx, workspaceId: string) {
+  return db
+    .selectFrom('routingRules')
+    .selectAll()
+    .where('workspaceId', '=', workspaceId)
+    .orderBy('position')
+    .orderBy('id')
+    .execute();
 }
 
 export async function findRules(props: { db: Db; workspaceId: string }): Promise<RoutingRule[]> {

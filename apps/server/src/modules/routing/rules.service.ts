@@ -31,19 +31,16 @@ export function presentRule(row: RoutingRuleRow): RoutingRule {
   };
 }
 
-/** The workspace's rules in the order they are tried: position, then creation (ids are v7). */
-function findRuleRows(db: Db | Tx, workspaceId: string) {
-  return db
+export async function findRules(props: { db: Db; workspaceId: string }): Promise<RoutingRule[]> {
+  // In the order they are tried: position, then creation (ids are v7).
+  const rows = await props.db
     .selectFrom('routingRules')
     .selectAll()
-    .where('workspaceId', '=', workspaceId)
+    .where('workspaceId', '=', props.workspaceId)
     .orderBy('position')
     .orderBy('id')
     .execute();
-}
-
-export async function findRules(props: { db: Db; workspaceId: string }): Promise<RoutingRule[]> {
-  return (await findRuleRows(props.db, props.workspaceId)).map(presentRule);
+  return rows.map(presentRule);
 }
 
 async function assertRule(db: Db | Tx, workspaceId: string, ruleId: string, lock = false) {

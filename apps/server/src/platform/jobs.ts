@@ -278,11 +278,12 @@ export async function startWorker(options: {
     preset: {
       worker: {
         // Jobs come in batches (one statement locks up to `concurrency + 1` of them) and
-        // completions go in batches too, gathered for a few milliseconds: under load, one
-        // round trip per batch instead of two per job. A crash may run a finished job again
-        // (at least once, as always).
+        // completions go in batches too: under load, one round trip per batch instead of two
+        // per job. A crash may run a finished job again (at least once, as always). Gathering
+        // completions for a few ms more would keep a finished job's row a little after its
+        // work is visible, which callers that look for a pending retry would misread.
         localQueue: { size: concurrency + 1 },
-        completeJobBatchDelay: 5,
+        completeJobBatchDelay: 0,
         failJobBatchDelay: 0,
       },
     },

@@ -72,20 +72,22 @@ export function widgetScriptRoutes(app: App, dist = WIDGET_DIST): void {
 }
 
 /**
- * Serves the agent app at /app: its files (hashed assets cached for a year, index.html never),
- * and index.html for every other /app path, so the client's routes survive a reload. `/` goes
- * there. Without a build, /app says how to make one.
+ * Serves the agent app at /app and the customer portal's page at /portal/<slug>/…: their
+ * files (hashed assets cached for a year, the pages never), index.html for every other /app
+ * path, so the client's routes survive a reload, and portal.html for every portal path. `/`
+ * goes to the agent app. Without a build, both say how to make one.
  */
 export async function webRoutes(app: App, dist = WEB_DIST): Promise<void> {
   const config = { access: 'public' as const };
   app.get('/', { config, schema: { hide: true } }, (_request, reply) => reply.redirect('/app/'));
   if (!existsSync(resolve(dist, 'index.html'))) {
-    app.get('/app/*', { config, schema: { hide: true } }, (_request, reply) =>
+    const notBuilt = (_request: FastifyRequest, reply: FastifyReply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
-        .send('The agent app is not built yet: run `npm run build -w @parley/web`, then reload.'),
-    );
+        .send('The agent app is not built yet: run `npm run build -w @parley/web`, then reload.');
+    for (const path of ['/app/*', '/portal/:slug', '/portal/:slug/*'])
+      app.get(path, { config, schema: { hide: true } }, notBuilt);
     return;
   }
   // The static plugin's own routes (one per file) are public like the pages.
@@ -110,6 +112,12 @@ export async function webRoutes(app: App, dist = WEB_DIST): Promise<void> {
   const page = (_request: FastifyRequest, reply: FastifyReply) =>
     reply.header('cache-control', 'no-cache').sendFile('index.html');
   app.get('/app', { config, schema: { hide: true } }, (_request, reply) => reply.redirect('/app/'));
+  // The customer portal: the acknowledgement's ticket link and the access mail's magic link
+  // land here (`/portal/<slug>/tickets/<n>`, `/portal/<slug>/verify#token=…`).
+  const portal = (_request: FastifyRequest, reply: FastifyReply) =>
+    reply.header('cache-control', 'no-cache').sendFile('portal.html');
+  app.get('/portal/:slug', { config, schema: { hide: true } }, portal);
+  app.get('/portal/:slug/*', { config, schema: { hide: true } }, portal);
   app.get('/app/', { config, schema: { hide: true } }, page);
   app.get('/app/*', { config, schema: { hide: true } }, page);
   // A missing asset (an old build's file name) is a 404, never the page in its place.

@@ -1,9 +1,15 @@
 import { createTransport } from 'nodemailer';
-import pg from 'pg';
 import { type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { useRecipientMta } from '../test/mail.js';
-import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './browser.js';
+import {
+  expectAccessible,
+  linkIn as linkInMail,
+  queryRows,
+  SCREENSHOTS,
+  startAgentApp,
+  type AgentApp,
+} from './browser.js';
 
 /**
  * The account flows and the conversation tools of the agent app, in Chromium against a real
@@ -13,7 +19,6 @@ import { expectAccessible, SCREENSHOTS, startAgentApp, type AgentApp } from './b
 
 const mta = useRecipientMta();
 let app: AgentApp;
-let databaseUrl: string;
 let browser: Browser;
 let base: string;
 let password: string;
@@ -22,7 +27,7 @@ let smtpPort: number;
 beforeAll(async () => {
   // Mail Parley sends (replies, resets, invitations) reaches the recipient MTA.
   app = await startAgentApp({}, { SMTP_RELAY_URL: `smtp://127.0.0.1:${String(mta.port)}` });
-  ({ databaseUrl, browser, base, password, smtpPort } = app);
+  ({ browser, base, password, smtpPort } = app);
 }, 120_000);
 
 afterAll(() => app.stop());
@@ -44,6 +49,9 @@ async function signIn(page: Page, email = 'owner@demo.localhost', secret = passw
   await page.getByTestId('list-title').waitFor();
 }
 
+const linkIn = (text: string, path: RegExp) => linkInMail(app, text, path);
+const query = <T>(text: string, values: unknown[] = []) => queryRows<T>(app, text, values);
+
 /** The first mail to `address` whose text matches, once it arrived. */
 function mailTo(address: string, match: RegExp) {
   return vi.waitFor(
@@ -54,23 +62,6 @@ function mailTo(address: string, match: RegExp) {
     },
     { timeout: 30_000, interval: 250 },
   );
-}
-
-/** A link from a mail, on this server (the mail names PUBLIC_URL's host). */
-function linkIn(text: string, path: RegExp): string {
-  const found = new RegExp(`https?://\\S+?(${path.source}\\S*)`).exec(text);
-  if (!found?.[1]) throw new Error(`no ${path.source} link in: ${text}`);
-  return `${origin()}${found[1]}`;
-}
-
-async function query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-  const db = new pg.Client({ connectionString: databaseUrl });
-  await db.connect();
-  try {
-    return (await db.query(text, values)).rows as T[];
-  } finally {
-    await db.end();
-  }
 }
 
 describe('account flows and conversation tools', { timeout: 180_000 }, () => {

@@ -153,3 +153,25 @@ export async function apiGet<T>(app: Pick<AgentApp, 'base'>, page: Page, path: s
   expect(response.status(), path).toBe(200);
   return (await response.json()) as T;
 }
+
+/** A link from a mail, on the app's server (the mail names PUBLIC_URL's host, maybe not its port). */
+export function linkIn(app: Pick<AgentApp, 'base'>, text: string, path: RegExp): string {
+  const found = new RegExp(`https?://\\S+?(${path.source}\\S*)`).exec(text);
+  if (!found?.[1]) throw new Error(`no ${path.source} link in: ${text}`);
+  return `${new URL(app.base).origin}${found[1]}`;
+}
+
+/** Rows of one SQL statement on the app's database (a connection of its own). */
+export async function queryRows<T>(
+  app: Pick<AgentApp, 'databaseUrl'>,
+  text: string,
+  values: unknown[] = [],
+): Promise<T[]> {
+  const db = new pg.Client({ connectionString: app.databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query(text, values)).rows as T[];
+  } finally {
+    await db.end();
+  }
+}

@@ -54,6 +54,7 @@ import {
 } from './ComposerTools.js';
 import { changeTypes, describeChange } from './change-text.js';
 import { describeRouting, routingTypes } from './routing-text.js';
+import { MessageBody } from './MessageBody.js';
 
 // Merge, split, links and the customer's quick edit load with their first use.
 const actions = () => import('./ConversationActions.js');
@@ -726,18 +727,7 @@ function Timeline({
                   </span>
                 )}
               </div>
-              {/* The server's sanitize-html allow-list made this safe; text stays text. */}
-              {m.html ? (
-                <div
-                  className="message-html text-sm break-words"
-                  dir="auto"
-                  dangerouslySetInnerHTML={{ __html: m.html }}
-                />
-              ) : (
-                <p className="whitespace-pre-wrap text-sm break-words" dir="auto">
-                  {m.text}
-                </p>
-              )}
+              <MessageBody html={m.html} text={m.text} />
               {m.attachments.length > 0 && (
                 <ul aria-label={t('message.attachments')} className="mt-2 flex flex-wrap gap-2">
                   {m.attachments.map((a) => (

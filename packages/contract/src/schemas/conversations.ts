@@ -195,7 +195,8 @@ export const ConversationSort = Type.Union(
 export type ConversationSort = Static<typeof ConversationSort>;
 
 /** The filters a list or a saved view applies (every one optional, all must hold). */
-const filterProperties = {
+/** The filters of a conversation list, shared by search (`field.<key>=` pairs come on top). */
+export const conversationFilterProperties = {
   status: Type.Optional(ConversationStatus),
   assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
   contactId: Type.Optional(Id),
@@ -207,6 +208,7 @@ const filterProperties = {
   createdAfter: Type.Optional(Type.String({ format: 'date-time' })),
   createdBefore: Type.Optional(Type.String({ format: 'date-time' })),
   updatedAfter: Type.Optional(Type.String({ format: 'date-time' })),
+  updatedBefore: Type.Optional(Type.String({ format: 'date-time' })),
   slaBreached: Type.Optional(
     Type.Boolean({ description: 'true: an SLA target was breached; false: none was' }),
   ),
@@ -216,10 +218,12 @@ const filterProperties = {
 };
 
 const FieldFilter = Type.String({ minLength: 1, maxLength: 200 });
+/** `field.plan=enterprise`: custom field filters in a query string. */
+export const fieldFilterPatterns = { '^field\\.[a-z][a-z0-9_]{0,39}$': FieldFilter };
 
 export const ConversationFilters = Type.Object(
   {
-    ...filterProperties,
+    ...conversationFilterProperties,
     fields: Type.Optional(
       Type.Record(FieldKey, FieldFilter, {
         maxProperties: 10,
@@ -237,13 +241,12 @@ export const ConversationListQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    ...filterProperties,
+    ...conversationFilterProperties,
     sort: Type.Optional(ConversationSort),
   },
   {
     additionalProperties: false,
-    // `field.plan=enterprise`: custom field filters in the query string.
-    patternProperties: { '^field\\.[a-z][a-z0-9_]{0,39}$': FieldFilter },
+    patternProperties: fieldFilterPatterns,
   },
 );
 export type ConversationListQuery = Static<typeof ConversationListQuery> & {

@@ -1,5 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Conversation, ConversationStatus } from './conversations.js';
+import {
+  Conversation,
+  conversationFilterProperties,
+  fieldFilterPatterns,
+} from './conversations.js';
 import { Id } from './common.js';
 
 export const SearchQuery = Type.Object(
@@ -9,12 +13,22 @@ export const SearchQuery = Type.Object(
       maxLength: 200,
       description: 'Words, "a phrase", or a ticket number (#1042)',
     }),
-    status: Type.Optional(ConversationStatus),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 50, default: 20 })),
+    cursor: Type.Optional(
+      Type.String({ pattern: '^[0-9]{1,3}$', description: 'nextCursor of the previous page' }),
+    ),
+    ...conversationFilterProperties,
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    description:
+      'The words, and the same filters as the conversation list (`field.<key>=value` included)',
+    patternProperties: fieldFilterPatterns,
+  },
 );
-export type SearchQuery = Static<typeof SearchQuery>;
+export type SearchQuery = Static<typeof SearchQuery> & {
+  [key: `field.${string}`]: string | undefined;
+};
 
 export const SearchResults = Type.Object({
   conversations: Type.Array(
@@ -39,5 +53,8 @@ export const SearchResults = Type.Object({
   ),
   /** Candidates were capped: the most relevant of the first matches are shown. */
   capped: Type.Boolean(),
+  nextCursor: Type.Union([Type.String(), Type.Null()], {
+    description: 'The next page of conversations (contacts come on the first page only)',
+  }),
 });
 export type SearchResults = Static<typeof SearchResults>;

@@ -4,6 +4,7 @@ import type {
   ConversationCreateBody,
   ConversationFilters,
   ConversationListQuery,
+  SearchQuery,
   ConversationSort,
   ConversationUpdateBody,
   BulkChanges,
@@ -206,15 +207,17 @@ export async function getConversation(props: {
 }
 
 /** Conversations by id, presented, in no particular order (for search results). */
+/** These conversations (any order), those of them that meet `conditions` (`filterConditions`). */
 export async function findConversationsByIds(props: {
   db: Db;
   workspaceId: string;
   ids: string[];
-  status?: Conversation['status'];
+  conditions?: RawBuilder<boolean>[];
 }): Promise<Conversation[]> {
   if (props.ids.length === 0) return [];
   let q = baseQuery(props.db, props.workspaceId).where('c.id', 'in', props.ids);
-  if (props.status) q = q.where('c.status', '=', props.status);
+  if (props.conditions?.length)
+    q = q.where(sql<boolean>`${sql.join(props.conditions, sql` and `)}`);
   return (await q.execute()).map(presentConversation);
 }
 
@@ -312,6 +315,7 @@ export async function filterConditions(
   if (filters.createdAfter) add(sql`c.created_at >= ${new Date(filters.createdAfter)}`);
   if (filters.createdBefore) add(sql`c.created_at < ${new Date(filters.createdBefore)}`);
   if (filters.updatedAfter) add(sql`c.updated_at >= ${new Date(filters.updatedAfter)}`);
+  if (filters.updatedBefore) add(sql`c.updated_at < ${new Date(filters.updatedBefore)}`);
   if (filters.slaBreached === true) add(sql`c.sla_breached_at is not null`);
   if (filters.slaBreached === false) add(sql`c.sla_breached_at is null`);
   if (filters.slaDueBefore) add(sql`c.sla_due_at < ${new Date(filters.slaDueBefore)}`);
@@ -325,9 +329,12 @@ export async function filterConditions(
   return conditions;
 }
 
-/** The filters of a list query: its own properties plus `field.<key>=value` pairs. */
-export function filtersOf(query: ConversationListQuery): ConversationFilters {
-  const paging = new Set(['limit', 'cursor', 'sort']);
+/**
+ * The filters of a list or search query: its own properties plus `field.<key>=value` pairs
+ * (paging, sort and the search words are not filters).
+ */
+export function filtersOf(query: ConversationListQuery | SearchQuery): ConversationFilters {
+  const paging = new Set(['limit', 'cursor', 'sort', 'q']);
   const filters: Record<string, unknown> = {};
   const fields: Record<string, string> = {};
   for (const [key, value] of Object.entries(query)) {

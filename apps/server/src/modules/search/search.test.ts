@@ -1,8 +1,11 @@
+import type { SearchResults } from '@parley/contract';
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
 import { buildWorkspace, tokenFor } from '../../test/factories.js';
 import { articleParagraphs } from '../demo/demo.conversations.js';
 import { ingest } from '../conversations/ingest.js';
+import { search } from './search.service.js';
 import { normalizeForSearch, snippet } from './text.js';
 
 const t = useTestApp();
@@ -129,6 +132,169 @@ describe('GET /api/v1/search', () => {
       as: await tokenFor(t.services, owner),
     });
     expect(res.body.conversations).toEqual([]);
+  });
+
+  it('filters before it cuts the page, with every filter of the conversation list', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const as = await tokenFor(t.services, owner);
+    const write = (i: number, channel: 'email' | 'sms') =>
+      ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel,
+        from:
+          channel === 'sms'
+            ? { kind: 'phone', value: '+48 600 100 200' }
+            : { kind: 'email', value: `klient${String(i)}@example.pl` },
+        subject: `Paczka ${String(i)}`,
+        // The email ones rank higher: the word twice.
+        text: channel === 'sms' ? 'Gdzie jest paczka?' : 'Paczka, paczka: nie dotarła.',
+      });
+    for (let i = 0; i < 12; i++) await write(i, 'email');
+    const sms = await write(99, 'sms');
+    const ids = async (query: string) =>
+      (
+        (await api(t.app, 'GET', `/api/v1/search?q=paczka&limit=3&${query}`, { as }))
+          .body as SearchResults
+      ).conversations.map((c) => c.conversation.id);
+    expect(await ids('channel=sms')).toEqual([sms.conversationId]);
+    await api(t.app, 'PATCH', `/api/v1/conversations/${sms.conversationId}`, {
+      as,
+      body: { status: 'pending', tags: ['kurier'], priority: 'urgent' },
+    });
+    expect(await ids('status=pending')).toEqual([sms.conversationId]);
+    expect(await ids('tag=kurier')).toEqual([sms.conversationId]);
+    expect(await ids('priority=urgent&status=pending')).toEqual([sms.conversationId]);
+    expect(await ids('priority=urgent&status=open')).toEqual([]);
+    expect(await ids(`updatedBefore=${encodeURIComponent('2000-01-01T00:00:00Z')}`)).toEqual([]);
+    const bad = await api(t.app, 'GET', '/api/v1/search?q=paczka&status=waiting', { as });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body.error.code).toBe('validation_failed');
+  });
+
+  it('pages through the ranked results without repeats', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const as = await tokenFor(t.services, owner);
+    const all: string[] = [];
+    for (let i = 0; i < 11; i++) {
+      const result = await ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'email',
+        from: { kind: 'email', value: `kund${String(i)}@example.se` },
+        subject: `Ärende ${String(i)}`,
+        text: `Kundservice ${'fråga '.repeat(i)}`,
+      });
+      all.push(result.conversationId);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = '';
+    let pages = 0;
+    while (cursor !== null) {
+      const res = await api(
+        t.app,
+        'GET',
+        `/api/v1/search?q=kundservice&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+        { as },
+      );
+      expect(res.statusCode).toBe(200);
+      seen.push(
+        ...res.body.conversations.map((c: { conversation: { id: string } }) => c.conversation.id),
+      );
+      cursor = res.body.nextCursor as string | null;
+      pages++;
+    }
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect([...seen].sort()).toEqual([...all].sort());
+  });
+
+  it('finds a ticket by its number with the prefix, and a merged one’s by the one it went into', async () => {
+    const { workspace, as } = await workspaceWithArticles();
+    await t.services.db
+      .updateTable('workspaces')
+      .set({ ticketPrefix: 'PRL-' })
+      .where('id', '=', workspace.id)
+      .execute();
+    const first = async (q: string) =>
+      (await api(t.app, 'GET', `/api/v1/search?q=${encodeURIComponent(q)}`, { as })).body
+        .conversations[0] as { matchedIn: string; conversation: { number: number } } | undefined;
+    expect(await first('PRL-1003')).toMatchObject({
+      matchedIn: 'number',
+      conversation: { number: 1003 },
+    });
+    expect(await first('prl-1003')).toMatchObject({ conversation: { number: 1003 } });
+    const byNumber = async (n: number) =>
+      t.services.db
+        .selectFrom('conversations')
+        .select('id')
+        .where('workspaceId', '=', workspace.id)
+        .where('number', '=', n)
+        .executeTakeFirstOrThrow();
+    const [source, target] = [await byNumber(1001), await byNumber(1002)];
+    const merged = await api(t.app, 'POST', `/api/v1/conversations/${source.id}/merge`, {
+      as,
+      body: { into: target.id },
+    });
+    expect(merged.statusCode).toBe(200);
+    expect(await first('#1001')).toMatchObject({
+      matchedIn: 'number',
+      conversation: { number: 1002 },
+    });
+  });
+
+  it('finds the one message with two words that are each everywhere', async () => {
+    // 1,000 messages say "paczka" and 1,000 others "kurier". With the index's sample limited to
+    // 20 rows a word, the one message with both survives the sample about 1 time in 600: a
+    // search that trusted the sample would find nothing; a short sample is looked up whole.
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const bulk = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'email',
+      from: { kind: 'email', value: 'hurt@example.pl' },
+      subject: 'Hurt',
+      text: 'zamówienie hurtowe',
+    });
+    await sql`
+      insert into messages (workspace_id, id, conversation_id, seq, kind, author_type, channel, text)
+      select ${workspace.id}, gen_random_uuid(), ${bulk.conversationId}, 1 + g, 'inbound',
+             'contact', 'email',
+             case g % 20 when 0 then 'paczka ' when 1 then 'kurier ' else 'faktura ' end || g
+        from generate_series(1, 20000) g`.execute(t.services.db);
+    const mine = await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'email',
+      from: { kind: 'email', value: 'ola@example.pl' },
+      subject: 'Pytanie',
+      text: 'Czy kurier zabrał już moją paczkę? Paczka miała wyjść wczoraj.',
+    });
+    // Sampling applies to the index's posting trees, not to its list of pending insertions.
+    await sql`select gin_clean_pending_list('messages_search_idx')`.execute(t.services.db);
+    await sql`analyze messages`.execute(t.services.db);
+    const actor = {
+      workspaceId: workspace.id,
+      userId: owner.id,
+      role: 'owner' as const,
+      via: 'token' as const,
+      scopes: ['read' as const],
+      csrfToken: null,
+      credentialId: 'test',
+    };
+    // The case only arises where the planner reads the word index (not a scan of the table).
+    const plan = await sql<{ 'QUERY PLAN': string }>`
+      explain select m.id from messages m
+       where m.workspace_id = ${workspace.id}
+         and m.search @@ websearch_to_tsquery('simple', 'kurier paczka') limit 200`.execute(
+      t.services.db,
+    );
+    expect(plan.rows.map((r) => r['QUERY PLAN']).join('\n')).toContain('messages_search_idx');
+    for (let i = 0; i < 3; i++) {
+      const results = await search({
+        db: t.services.db,
+        actor,
+        query: { q: 'kurier paczka' },
+        ginLimit: 20,
+      });
+      expect(results.conversations.map((c) => c.conversation.id)).toEqual([mine.conversationId]);
+    }
   });
 
   it('survives hostile and empty-meaning queries', async () => {

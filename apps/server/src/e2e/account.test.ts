@@ -174,6 +174,40 @@ describe('account flows and conversation tools', { timeout: 180_000 }, () => {
     await page.context().close();
   });
 
+  it('shows a reply without its quoted history, and the whole mail on request', async () => {
+    await createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
+      from: 'Erik Lund <erik@example.se>',
+      to: 'support@demo.localhost',
+      subject: 'Re: Leverans',
+      text: 'Tack, paketet kom fram.\n\nDen 20 nov. 2026 skrev Demo Support:\n> Paketet är på väg.',
+      html: '<div dir="ltr">Tack, <b>paketet</b> kom fram.</div><div class="gmail_quote"><div class="gmail_attr">Den 20 nov. 2026 skrev Demo Support:</div><blockquote class="gmail_quote">Paketet är på väg.</blockquote></div>',
+    });
+    const [row] = await vi.waitFor(
+      async () => {
+        const rows = await query<{ id: string }>(
+          `select id from conversations where contact_email = 'erik@example.se'`,
+        );
+        expect(rows).toHaveLength(1);
+        return rows;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const page = await newPage();
+    await signIn(page);
+    await page.goto(`${origin()}/app/conversations/${row?.id ?? ''}`);
+    const timeline = page.getByTestId('timeline');
+    await timeline.getByText('kom fram').waitFor();
+    expect(await timeline.getByText('Paketet är på väg.').count()).toBe(0);
+    await timeline.getByRole('button', { name: 'Show the quoted text' }).click();
+    await timeline.getByText('Paketet är på väg.').waitFor();
+    await page.screenshot({ path: `${SCREENSHOTS}/message-quoted-en.png` });
+    await timeline.getByRole('button', { name: 'Hide the quoted text' }).click();
+    await vi.waitFor(async () =>
+      expect(await timeline.getByText('Paketet är på väg.').count()).toBe(0),
+    );
+    await page.context().close();
+  });
+
   it('merges one conversation into another and splits a message out, from the conversation pane', async () => {
     const send = (mail: Record<string, unknown>) =>
       createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({

@@ -976,6 +976,8 @@ export const en = {
   'error.portal_challenge_expired': 'The code or link has expired. Ask for a new one.',
   'error.portal_challenge_used': 'This code or link was already used. Ask for a new one.',
   'error.portal_challenge_locked': 'Too many wrong codes. Ask for a new one.',
+  'message.showQuoted': 'Show the quoted text',
+  'message.hideQuoted': 'Hide the quoted text',
 } as const;
 
 export type MessageKey = keyof typeof en;

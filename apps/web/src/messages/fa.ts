@@ -972,4 +972,6 @@ export const fa: Record<MessageKey, string> = {
   'error.portal_challenge_expired': 'کد یا پیوند منقضی شده است. کد تازه‌ای بخواهید.',
   'error.portal_challenge_used': 'این کد یا پیوند پیش‌تر به کار رفته است. کد تازه‌ای بخواهید.',
   'error.portal_challenge_locked': 'کدهای نادرست بسیار زیاد. کد تازه‌ای بخواهید.',
+  'message.showQuoted': 'نمایش متن نقل‌قول‌شده',
+  'message.hideQuoted': 'پنهان کردن متن نقل‌قول‌شده',
 };

@@ -994,4 +994,6 @@ export const pl: Record<MessageKey, string> = {
   'error.portal_challenge_expired': 'Kod lub link wygasł. Poproś o nowy.',
   'error.portal_challenge_used': 'Ten kod lub link został już użyty. Poproś o nowy.',
   'error.portal_challenge_locked': 'Zbyt wiele błędnych kodów. Poproś o nowy.',
+  'message.showQuoted': 'Pokaż cytowany tekst',
+  'message.hideQuoted': 'Ukryj cytowany tekst',
 };

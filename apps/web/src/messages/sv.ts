@@ -978,4 +978,6 @@ export const sv: Record<MessageKey, string> = {
   'error.portal_challenge_expired': 'Koden eller länken har gått ut. Be om en ny.',
   'error.portal_challenge_used': 'Koden eller länken har redan använts. Be om en ny.',
   'error.portal_challenge_locked': 'För många felaktiga koder. Be om en ny.',
+  'message.showQuoted': 'Visa den citerade texten',
+  'message.hideQuoted': 'Dölj den citerade texten',
 };

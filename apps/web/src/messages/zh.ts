@@ -927,4 +927,6 @@ export const zh: Record<MessageKey, string> = {
   'error.portal_challenge_expired': '验证码或链接已过期。请重新申请。',
   'error.portal_challenge_used': '此验证码或链接已被使用。请重新申请。',
   'error.portal_challenge_locked': '错误次数过多。请重新申请。',
+  'message.showQuoted': '显示引用的内容',
+  'message.hideQuoted': '隐藏引用的内容',
 };

@@ -727,7 +727,7 @@ function Timeline({
                   </span>
                 )}
               </div>
-              <MessageBody html={m.html} text={m.text} />
+              <MessageBody html={m.html} text={m.text} original={m.original} />
               {m.attachments.length > 0 && (
                 <ul aria-label={t('message.attachments')} className="mt-2 flex flex-wrap gap-2">
                   {m.attachments.map((a) => (

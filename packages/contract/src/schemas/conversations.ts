@@ -140,6 +140,19 @@ export const Message = Type.Object(
     deliveryError: Type.Optional(
       Type.String({ description: 'Why a failed outbound message could not be delivered' }),
     ),
+    original: Type.Optional(
+      Type.Object(
+        {
+          text: Type.String(),
+          html: Type.Union([Type.String(), Type.Null()], { description: 'Sanitized HTML' }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'The whole message as received, when quoted history or a signature was trimmed from `text` and `html` (emails)',
+        },
+      ),
+    ),
     createdAt: Timestamp,
   },
   { additionalProperties: false },

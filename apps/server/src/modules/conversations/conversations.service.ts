@@ -190,7 +190,26 @@ export function presentMessage(
     ...(row.deliveryStatus === 'failed' && typeof row.metadata.deliveryError === 'string'
       ? { deliveryError: row.metadata.deliveryError }
       : {}),
+    ...originalOf(row),
     createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** An email's whole text and HTML, kept in its metadata when the shown parts were trimmed. */
+function originalOf(
+  row: Pick<
+    Selectable<MessagesTable>,
+    'metadata' | 'text' | 'html' | 'conversationId' | 'attachments'
+  >,
+): Pick<Message, 'original'> {
+  const { fullText, fullHtml } = row.metadata;
+  if (typeof fullText !== 'string' && typeof fullHtml !== 'string') return {};
+  const html = typeof fullHtml === 'string' ? fullHtml : row.html;
+  return {
+    original: {
+      text: typeof fullText === 'string' ? fullText : row.text,
+      html: html && resolveInlineImages(html, row.conversationId, row.attachments),
+    },
   };
 }
 

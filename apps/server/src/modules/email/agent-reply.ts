@@ -2,7 +2,7 @@ import type { Services } from '../../context.js';
 import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
 import { AppError } from '../../platform/errors.js';
 import { addMessage } from '../conversations/conversations.service.js';
-import type { ParsedEmail } from './parse.js';
+import { untrimmed, type ParsedEmail } from './parse.js';
 import { checkReplyToken, REPLY_TOKEN_DAYS, type ReplyToken } from './reply-address.js';
 
 /** A first line like this makes an agent's emailed answer an internal note. */
@@ -109,7 +109,7 @@ export async function postAgentReply(
           via: 'email',
           inboundEmailId: props.inboundEmailId,
           mailboxId: props.mailboxId,
-          ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
+          ...untrimmed(parsed),
         },
       },
     });

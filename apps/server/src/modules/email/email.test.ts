@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Message } from '@parley/contract';
 import { createTransport } from 'nodemailer';
 import { describe, expect, it, vi } from 'vitest';
 import { api, scratchDir, useTestApp } from '../../test/harness.js';
@@ -570,6 +571,81 @@ describe('quoted history', () => {
     const [first] = await messagesOf(conversation?.id ?? '');
     expect(first?.text).toBe('Dziękuję, paczka dotarła.');
     expect((first?.metadata as { fullText?: string }).fullText?.trim()).toBe(full);
+  });
+
+  it.each([
+    [
+      'Gmail',
+      '<div dir="ltr">Dziękuję, <b>paczka</b> dotarła.</div><br><div class="gmail_quote"><div dir="ltr" class="gmail_attr">W dniu pt., 20 lis 2026 Acme Support napisał(a):<br></div><blockquote class="gmail_quote" style="margin:0px 0px 0px 0.8ex">Paczka jest w drodze.</blockquote></div>',
+    ],
+    [
+      'Outlook',
+      '<div dir="ltr">Dziękuję, <b>paczka</b> dotarła.</div><div id="appendonsend"></div><hr style="display:inline-block;width:98%"><div id="divRplyFwdMsg" dir="ltr"><b>Od:</b> Acme Support<br><b>Wysłano:</b> piątek</div><div>Paczka jest w drodze.</div>',
+    ],
+    [
+      'Apple Mail',
+      '<div>Dziękuję, <b>paczka</b> dotarła.<br><div><br><blockquote type="cite"><div>Paczka jest w drodze.</div></blockquote></div></div>',
+    ],
+  ])(
+    'cuts the quoted history from %s’s HTML too; the whole mail stays at hand',
+    async (_, html) => {
+      const { workspace, as, address } = await setup();
+      await mailer().sendMail({
+        from: 'kasia@example.pl',
+        to: address,
+        subject: 'Re: Zamówienie',
+        text: 'Dziękuję, paczka dotarła.\n\nW dniu pt., 20 lis 2026 Acme Support napisał(a):\n> Paczka jest w drodze.',
+        html,
+      });
+      const [conversation] = await waitFor(async () => {
+        const list = await conversationsOf(workspace.id);
+        expect(list).toHaveLength(1);
+        return list;
+      });
+      const res = await api(
+        t.app,
+        'GET',
+        `/api/v1/conversations/${conversation?.id ?? ''}/messages`,
+        {
+          as,
+        },
+      );
+      const [message] = res.body.data as Message[];
+      expect(message?.text).toBe('Dziękuję, paczka dotarła.');
+      expect(message?.html).toContain('<b>paczka</b>');
+      expect(message?.html).not.toContain('w drodze');
+      expect(message?.original?.text).toContain('> Paczka jest w drodze.');
+      expect(message?.original?.html).toContain('Paczka jest w drodze.');
+      expect(message?.original?.html).not.toContain('style=');
+    },
+  );
+
+  it('shows the trimmed text when the HTML does not mark its quote, and leaves unquoted HTML whole', async () => {
+    const { workspace, as, address } = await setup();
+    const send = (subject: string, text: string, html: string) =>
+      mailer().sendMail({ from: 'kasia@example.pl', to: address, subject, text, html });
+    await send(
+      'Re: Faktura',
+      'Proszę o fakturę.\n\nOn Fri, Nov 20, 2026 Acme Support wrote:\n> Dzień dobry',
+      '<p>Proszę o fakturę.</p><p>On Fri, Nov 20, 2026 Acme Support wrote:</p><p>Dzień dobry</p>',
+    );
+    await send('Tabela', 'Rozmiar: M', '<table><tr><td>Rozmiar</td><td>M</td></tr></table>');
+    const conversations = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(2);
+      return list;
+    });
+    const messages = async (subject: string) => {
+      const id = conversations.find((c) => c.subject === subject)?.id ?? '';
+      const res = await api(t.app, 'GET', `/api/v1/conversations/${id}/messages`, { as });
+      return res.body.data as Message[];
+    };
+    const [invoice] = await messages('Re: Faktura');
+    expect(invoice).toMatchObject({ text: 'Proszę o fakturę.', html: null });
+    expect(invoice?.original?.html).toContain('Dzień dobry');
+    const [table] = await messages('Tabela');
+    expect(table?.html).toContain('<td>Rozmiar</td>');
+    expect(table?.original).toBeUndefined();
   });
 });
 

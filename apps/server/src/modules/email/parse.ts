@@ -4,6 +4,7 @@ import { simpleParser, type AddressObject, type ParsedMail } from 'mailparser';
 import type { BlobStore } from '../../platform/blobs.js';
 import type { InboundMessage } from '../conversations/ingest.js';
 import { headerSection, headerValue, normalizeMessageId } from './headers.js';
+import { htmlToText, sanitize } from '../conversations/sanitize.js';
 import { NUMBER_TAG } from './outbound.js';
 
 /** What an email says about itself, beyond the message: for filing and loop protection. */
@@ -16,6 +17,8 @@ export interface ParsedEmail {
   bounce: Bounce | null;
   /** The whole text when the message's visible text had quotes or a signature trimmed. */
   fullText: string | null;
+  /** The whole HTML (sanitized) when quoted history was cut from the visible HTML. */
+  fullHtml: string | null;
   /** Every address the mail says it was for: To, Cc, Delivered-To, X-Original-To (lower-case). */
   recipients: string[];
 }
@@ -30,6 +33,27 @@ const replyParser = new EmailReplyParser();
 export function visibleText(text: string): string {
   const visible = replyParser.parseReply(text).trim();
   return visible ? visible : text;
+}
+
+/**
+ * Where quoted history starts in an HTML reply: the containers mail programs wrap it in
+ * (Gmail, Apple Mail and Thunderbird's `blockquote type=cite`, Thunderbird's cite prefix,
+ * Yahoo, Proton) and the marker Outlook puts before its "From: … Sent: …" header, after which
+ * everything is the quoted mail.
+ */
+const QUOTE_START =
+  /<(?:div|blockquote|hr)\b[^>]*?(?:\bclass\s*=\s*["']?[^"'>]*\b(?:gmail_quote|gmail_attr|yahoo_quoted|moz-cite-prefix|protonmail_quote)\b|\btype\s*=\s*["']?cite\b|\bid\s*=\s*["']?(?:x_)?(?:appendonsend|divRplyFwdMsg|stopSpelling)\b)/i;
+
+/**
+ * A reply's HTML without its quoted history, when a mail program marked where that starts
+ * (the cut is closed by the sanitizer's parser). Null when nothing is marked, or when the
+ * cut would leave nothing.
+ */
+export function htmlWithoutQuotes(html: string): string | null {
+  const start = QUOTE_START.exec(html)?.index;
+  if (start === undefined) return null;
+  const kept = sanitize(html.slice(0, start));
+  return htmlToText(kept) ? kept : null;
 }
 
 export interface Bounce {
@@ -219,16 +243,21 @@ export async function parseEmail(
     });
   }
   const automated = isAutomated(parsed, options.envelopeFrom);
-  const html = typeof parsed.html === 'string' ? parsed.html : null;
+  const fullHtml = typeof parsed.html === 'string' ? parsed.html : null;
   const fullText = parsed.text ?? null;
   const visible = fullText === null ? null : visibleText(fullText);
+  const textTrimmed = fullText !== null && visible !== null && visible !== fullText.trim();
+  // The HTML loses its quoted history where the mail program marked it; where it did not but
+  // the text lost some, the trimmed text is shown instead (the whole HTML stays at hand).
+  const trimmedHtml = fullHtml === null ? null : htmlWithoutQuotes(fullHtml);
+  const html = trimmedHtml ?? (textTrimmed ? null : fullHtml);
   const language = headerText(parsed, 'content-language').split(/[,\s]/)[0] || null;
   return {
     messageId,
     automated,
     bounce,
-    fullText:
-      fullText !== null && visible !== null && visible !== fullText.trim() ? fullText : null,
+    fullText: textTrimmed ? fullText : null,
+    fullHtml: fullHtml !== null && html !== fullHtml ? sanitize(fullHtml) : null,
     recipients: recipientsOf(parsed),
     message: {
       channel: 'email',
@@ -244,5 +273,13 @@ export async function parseEmail(
       languageFallback: language,
       automated,
     },
+  };
+}
+
+/** What a message's metadata keeps of a trimmed email: its whole text and HTML. */
+export function untrimmed(parsed: Pick<ParsedEmail, 'fullText' | 'fullHtml'>) {
+  return {
+    ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
+    ...(parsed.fullHtml ? { fullHtml: parsed.fullHtml } : {}),
   };
 }

@@ -4,7 +4,7 @@ import type { Services } from '../../context.js';
 import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
-import { parseEmail, UnparseableEmail } from './parse.js';
+import { parseEmail, UnparseableEmail, untrimmed } from './parse.js';
 import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
 import { mailboxForAddress } from './mailboxes.service.js';
@@ -107,7 +107,7 @@ export async function processInboundEmail(
         inboundEmailId: row.id,
         mailboxId: row.mailboxId,
         messageId: parsed.messageId,
-        ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
+        ...untrimmed(parsed),
       },
     });
     // The row is finished and, for a person's mail, the sender's address known to work

@@ -57,7 +57,7 @@ export async function search(props: {
   const filtered = conditions.length > 1;
   const where = sql<boolean>`${sql.join(conditions, sql` and `)}`;
 
-  // `1042`, `#1042` or `PRL-1042`: that ticket, or the one it was merged into.
+  // `1042`, `#1042` or `PRL-1042`: that ticket, and after it the one it was merged into.
   if (/^\S{0,20}?#?\s*\d{1,12}$/.test(q)) {
     const workspace = await db
       .selectFrom('workspaces')
@@ -65,9 +65,21 @@ export async function search(props: {
       .where('id', '=', workspaceId)
       .executeTakeFirst();
     const number = parseTicketNumber(q, workspace?.ticketPrefix ?? '#');
-    const ticket = number === null ? null : await resolveTicket(db, workspaceId, number);
-    if (ticket)
-      hits.push({ conversationId: ticket.id, matchedIn: 'number', text: ticket.subject, rank: 10 });
+    const own =
+      number === null
+        ? undefined
+        : await db
+            .selectFrom('conversations')
+            .select(['id', 'subject', 'mergedIntoId'])
+            .where('workspaceId', '=', workspaceId)
+            .where('number', '=', number)
+            .executeTakeFirst();
+    if (own)
+      hits.push({ conversationId: own.id, matchedIn: 'number', text: own.subject, rank: 10 });
+    const into =
+      own?.mergedIntoId && number !== null ? await resolveTicket(db, workspaceId, number) : null;
+    if (into)
+      hits.push({ conversationId: into.id, matchedIn: 'number', text: into.subject, rank: 9.5 });
   }
 
   // GIN answers a word found in a million rows by building a bitmap of them all; the fuzzy

@@ -174,6 +174,95 @@ describe('email in over SMTP', () => {
     expect(await messagesOf(list[1]?.id ?? '')).toHaveLength(1);
   });
 
+  it('threads by References alone, by any of several ids, and survives a loop in References', async () => {
+    const { workspace, address } = await setup();
+    await mailer().sendMail({
+      from: 'lin@example.cn',
+      to: address,
+      subject: '订单',
+      text: '我的订单没有到。',
+      messageId: '<root@example.cn>',
+    });
+    await waitFor(async () => expect(await conversationsOf(workspace.id)).toHaveLength(1));
+    const raw = (headers: string, body: string) =>
+      mailer().sendMail({
+        envelope: { from: 'lin@example.cn', to: [address] },
+        raw: `From: lin@example.cn\r\nTo: ${address}\r\n${headers}Content-Type: text/plain; charset=utf-8\r\n\r\n${body}\r\n`,
+      });
+    // A client that sends References but no In-Reply-To.
+    await raw(
+      'Subject: 回复\r\nMessage-ID: <r1@example.cn>\r\nReferences: <root@example.cn>\r\n',
+      'one',
+    );
+    // Several ids in In-Reply-To, only the last one ours to know.
+    await raw(
+      'Subject: 回复\r\nMessage-ID: <r2@example.cn>\r\nIn-Reply-To: <unknown@elsewhere.example> <r1@example.cn>\r\n',
+      'two',
+    );
+    // References that loop back to the message itself and repeat.
+    await raw(
+      'Subject: 回复\r\nMessage-ID: <r3@example.cn>\r\nReferences: <r3@example.cn> <root@example.cn> <r3@example.cn> <root@example.cn>\r\n',
+      'three',
+    );
+    const [conversation] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      expect(list[0]?.messageCount).toBeGreaterThanOrEqual(5); // four inbound + the acknowledgement
+      return list;
+    });
+    const inbound = (await messagesOf(conversation?.id ?? '')).filter((m) => m.kind === 'inbound');
+    expect(inbound.map((m) => m.text.trim())).toEqual(['我的订单没有到。', 'one', 'two', 'three']);
+  });
+
+  it('makes a conversation of a mail without From, Subject or Date', async () => {
+    const { workspace, address } = await setup();
+    await mailer().sendMail({
+      envelope: { from: 'bare@example.com', to: [address] },
+      raw: `To: ${address}\r\nContent-Type: text/plain\r\n\r\nHello?\r\n`,
+    });
+    const [conversation] = await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list).toHaveLength(1);
+      return list;
+    });
+    expect(conversation).toMatchObject({ contactEmail: 'bare@example.com', subject: '' });
+    const [message] = await messagesOf(conversation?.id ?? '');
+    expect(message?.text.trim()).toBe('Hello?');
+  });
+
+  it('acknowledges no list, bulk or auto-reply mail, nor mail from its own addresses', async () => {
+    const { workspace, address } = await setup();
+    const automatic: [string, Record<string, string>][] = [
+      ['bulk@example.com', { Precedence: 'bulk' }],
+      ['junk@example.com', { Precedence: 'junk' }],
+      ['list@example.com', { Precedence: 'list' }],
+      ['news@example.com', { 'List-Id': '<news.example.com>' }],
+      ['unsubscribe@example.com', { 'List-Unsubscribe': '<mailto:leave@example.com>' }],
+      ['autoreply@example.com', { 'X-Autoreply': 'yes' }],
+      ['exchange@example.com', { 'X-Auto-Response-Suppress': 'All' }],
+      [`help-${workspace.slug}@acme.test`, {}], // an alias of the mailbox itself: a loop
+    ];
+    for (const [from, headers] of automatic)
+      await mailer().sendMail({ from, to: address, subject: `Auto ${from}`, text: 'x', headers });
+    // A person's mail, sent last, is acknowledged: by then the others would have been too.
+    await mailer().sendMail({ from: 'ola@example.pl', to: address, subject: 'Pytanie', text: 'y' });
+    const list = await waitFor(async () => {
+      const rows = await conversationsOf(workspace.id);
+      expect(rows).toHaveLength(automatic.length + 1);
+      const person = rows.find((r) => r.subject === 'Pytanie');
+      expect(person?.messageCount).toBe(2);
+      return rows;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    for (const row of list.filter((r) => r.subject !== 'Pytanie')) {
+      const messages = await messagesOf(row.id);
+      expect(
+        messages.map((m) => m.kind),
+        row.subject,
+      ).toEqual(['inbound']);
+    }
+  });
+
   it('refuses unknown recipients (no open relay) and oversized mail; stores a repeated Message-ID once', async () => {
     const { workspace, address } = await setup();
     const relay = await mailer()

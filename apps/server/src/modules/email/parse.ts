@@ -183,7 +183,8 @@ export function isAutomated(parsed: ParsedMail, envelopeFrom: string | null): bo
     'list-unsubscribe',
     'x-auto-response-suppress',
   ])
-    if (parsed.headers.has(name)) return true;
+    // The raw header lines: mailparser folds List-* headers into one parsed `list` header.
+    if (parsed.headerLines.some((line) => line.key === name)) return true;
   if (envelopeFrom === '' || envelopeFrom === '<>') return true; // null sender: bounces
   const contentType = headerText(parsed, 'content-type').toLowerCase();
   return contentType.includes('multipart/report');

@@ -44,7 +44,11 @@ export const ContactDetail = Type.Composite([
   Contact,
   Type.Object({
     conversations: Type.Array(Conversation, {
-      description: 'Every conversation, latest first, on every channel',
+      description: 'The latest 100 conversations, latest activity first, on every channel',
+    }),
+    conversationsNextCursor: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'More of them: `GET /conversations?contactId=<id>&cursor=<this>` (null when these are all)',
     }),
   }),
 ]);
@@ -89,6 +93,23 @@ export const IdentityCreateBody = Type.Object(
   { additionalProperties: false },
 );
 export type IdentityCreateBody = Static<typeof IdentityCreateBody>;
+
+export const ContactCreateBody = Type.Object(
+  {
+    identity: IdentityCreateBody,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+    notes: Type.Optional(Type.String({ maxLength: 10_000 })),
+    organizationId: Type.Optional(Id),
+    attributes: Type.Optional(CustomAttributes),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'Find-or-create by identity: the contact who has it (returned as it is), else a new one with these details',
+  },
+);
+export type ContactCreateBody = Static<typeof ContactCreateBody>;
 
 export const IdentityParams = Type.Object(
   {

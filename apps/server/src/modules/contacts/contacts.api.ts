@@ -115,7 +115,11 @@ export async function getContact(props: {
     actor: props.actor,
     query: { contactId: row.id, limit: 100 },
   });
-  return { ...(contact as Contact), conversations: history.data };
+  return {
+    ...(contact as Contact),
+    conversations: history.data,
+    conversationsNextCursor: history.nextCursor,
+  };
 }
 
 /**
@@ -142,6 +146,28 @@ export async function lockContact(trx: Tx, workspaceId: string, contactId: strin
   return row;
 }
 
+/** Attributes with a contact field definition typed by it; others pass as they are. */
+export async function typedAttributes(
+  db: Db,
+  workspaceId: string,
+  given: ContactUpdateBody['attributes'],
+) {
+  return given
+    ? validateFieldValues(await findFields(db, workspaceId, 'contact'), given, { strict: false })
+    : undefined;
+}
+
+/** `404 organization_not_found` unless the workspace has this organization. */
+export async function assertOrganization(trx: Tx, workspaceId: string, organizationId: string) {
+  const organization = await trx
+    .selectFrom('organizations')
+    .select('id')
+    .where('workspaceId', '=', workspaceId)
+    .where('id', '=', organizationId)
+    .executeTakeFirst();
+  if (!organization) throw notFound('The organization', 'organization_not_found');
+}
+
 export async function updateContact(props: {
   db: Db;
   actor: Actor;
@@ -151,23 +177,11 @@ export async function updateContact(props: {
   const { actor, changes } = props;
   if (!roleAtLeast(actor.role, 'agent')) throw forbidden('Collaborators cannot change customers');
   const { attributes: given, ...rest } = changes;
-  // Attributes with a contact field definition are typed by it; others pass as they are.
-  const attributes = given
-    ? validateFieldValues(await findFields(props.db, actor.workspaceId, 'contact'), given, {
-        strict: false,
-      })
-    : undefined;
+  const attributes = await typedAttributes(props.db, actor.workspaceId, given);
   await props.db.transaction().execute(async (trx) => {
     await lockContact(trx, actor.workspaceId, props.contactId);
-    if (changes.organizationId) {
-      const organization = await trx
-        .selectFrom('organizations')
-        .select('id')
-        .where('workspaceId', '=', actor.workspaceId)
-        .where('id', '=', changes.organizationId)
-        .executeTakeFirst();
-      if (!organization) throw notFound('The organization', 'organization_not_found');
-    }
+    if (changes.organizationId)
+      await assertOrganization(trx, actor.workspaceId, changes.organizationId);
     await trx
       .updateTable('contacts')
       .set({

@@ -1,4 +1,5 @@
 import {
+  ContactCreateBody,
   Contact,
   ContactDetail,
   ContactListQuery,
@@ -14,7 +15,7 @@ import { Type } from '@sinclair/typebox';
 import type { Services } from '../../context.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { findContacts, getContact, updateContact } from './contacts.api.js';
-import { addIdentity, removeIdentity } from './identities.service.js';
+import { addIdentity, createContact, removeIdentity } from './identities.service.js';
 import { mergeContacts } from './merge.service.js';
 
 const errors = ErrorResponses;
@@ -33,6 +34,28 @@ export function contactRoutes(app: App, services: Services): void {
     },
     async (request) =>
       findContacts({ db, workspaceId: actorOf(request).workspaceId, query: request.query }),
+  );
+  app.post(
+    '/api/v1/contacts',
+    {
+      config: { access: { role: 'agent' } },
+      schema: {
+        tags: ['contacts'],
+        summary:
+          'Find-or-create a customer by one identity (email lower-cased, phone in E.164): 201 with the new contact, 200 with the one who already has it (unchanged)',
+        description: 'Accepts `Idempotency-Key`.',
+        body: ContactCreateBody,
+        response: { 200: ContactDetail, 201: ContactDetail, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { contact, created } = await createContact({
+        db,
+        actor: actorOf(request),
+        body: request.body,
+      });
+      return reply.status(created ? 201 : 200).send(contact);
+    },
   );
   app.get(
     '/api/v1/contacts/:id',

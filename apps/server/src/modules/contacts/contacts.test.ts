@@ -40,6 +40,108 @@ describe('contacts API', () => {
     expect(detail.body.conversations.map((c: { id: string }) => c.id)).toContain(
       byEmail.conversationId,
     );
+    expect(detail.body.conversationsNextCursor).toBeNull();
+  });
+
+  it('pages a long history: the latest 100 with the contact, the rest from the list', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const agent = await buildUser(t.services, { workspaceId: workspace.id });
+    const as = await tokenFor(t.services, agent);
+    const from = { kind: 'email' as const, value: 'stamkund@example.se' };
+    for (let i = 0; i < 103; i++)
+      await ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'webform',
+        from,
+        subject: `Beställning ${String(i)}`,
+        text: 'Hej',
+      });
+    const id = (await api(t.app, 'GET', '/api/v1/contacts', { as })).body.data[0].id as string;
+    const detail = await api(t.app, 'GET', `/api/v1/contacts/${id}`, { as });
+    expect(detail.body.conversations).toHaveLength(100);
+    const cursor = detail.body.conversationsNextCursor as string;
+    expect(cursor).toEqual(expect.any(String));
+    const rest = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations?contactId=${id}&cursor=${encodeURIComponent(cursor)}`,
+      { as },
+    );
+    expect(rest.body.data.map((c: { subject: string }) => c.subject)).toEqual([
+      'Beställning 2',
+      'Beställning 1',
+      'Beställning 0',
+    ]);
+    expect(rest.body.nextCursor).toBeNull();
+  });
+
+  it('adds a customer by one identity, or finds the one who has it; writes nothing on bad input', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const agent = await buildUser(t.services, { workspaceId: workspace.id });
+    const as = await tokenFor(t.services, agent);
+    const created = await api(t.app, 'POST', '/api/v1/contacts', {
+      as,
+      body: {
+        identity: { kind: 'phone', value: '070-123 45 67', country: 'SE' },
+        name: 'Astrid Lind',
+        language: 'sv',
+        notes: 'Ringde om en faktura.',
+        attributes: { plan: 'pro' },
+      },
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.body).toMatchObject({
+      name: 'Astrid Lind',
+      language: 'sv',
+      notes: 'Ringde om en faktura.',
+      attributes: { plan: 'pro' },
+      identities: [{ kind: 'phone', value: '+46701234567' }],
+      conversations: [],
+    });
+    // The same number written another way is the same customer, returned as she is.
+    const again = await api(t.app, 'POST', '/api/v1/contacts', {
+      as,
+      body: { identity: { kind: 'phone', value: '+46 70 123 45 67' }, name: 'Someone Else' },
+    });
+    expect(again.statusCode).toBe(200);
+    expect(again.body).toMatchObject({ id: created.body.id, name: 'Astrid Lind' });
+    // Her next SMS lands on her.
+    await ingest(t.services.db, {
+      workspaceId: workspace.id,
+      channel: 'sms',
+      from: { kind: 'phone', value: '+46701234567' },
+      text: 'Hej',
+    });
+    const detail = await api(t.app, 'GET', `/api/v1/contacts/${created.body.id as string}`, { as });
+    expect(detail.body.conversations).toHaveLength(1);
+
+    const before = await t.services.db
+      .selectFrom('contacts')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspace.id)
+      .executeTakeFirstOrThrow();
+    for (const [body, code, status] of [
+      [{ identity: { kind: 'phone', value: '12' } }, 'validation_failed', 400],
+      [{ identity: { kind: 'email', value: 'not-an-email' } }, 'validation_failed', 400],
+      [{ identity: { kind: 'email', value: 'a@example.com' }, extra: 1 }, 'validation_failed', 400],
+      [
+        {
+          identity: { kind: 'email', value: 'b@example.com' },
+          organizationId: '01900000-0000-7000-8000-000000000000',
+        },
+        'organization_not_found',
+        404,
+      ],
+    ] as const) {
+      const res = await api(t.app, 'POST', '/api/v1/contacts', { as, body });
+      expect([res.statusCode, res.body.error?.code], JSON.stringify(body)).toEqual([status, code]);
+    }
+    const after = await t.services.db
+      .selectFrom('contacts')
+      .select(({ fn }) => fn.countAll<string>().as('n'))
+      .where('workspaceId', '=', workspace.id)
+      .executeTakeFirstOrThrow();
+    expect(Number(after.n)).toBe(Number(before.n));
   });
 
   it('lets agents edit name, language, notes and typed attributes; rejects bad ones', async () => {

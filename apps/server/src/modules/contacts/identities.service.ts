@@ -1,11 +1,24 @@
 import { syncContactSummary } from '../conversations/contact-summary.js';
-import type { Contact, IdentityCreateBody, IdentityParams } from '@parley/contract';
+import type {
+  Contact,
+  ContactCreateBody,
+  ContactDetail,
+  IdentityCreateBody,
+  IdentityParams,
+} from '@parley/contract';
 import { isSupportedCountry, type CountryCode } from 'libphonenumber-js';
 import type { Db } from '../../database.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { recordEvent } from '../../platform/outbox.js';
-import { lockContact, presentContacts } from './contacts.api.js';
+import {
+  assertOrganization,
+  getContact,
+  lockContact,
+  presentContacts,
+  typedAttributes,
+} from './contacts.api.js';
+import { findOrCreateContact } from './contacts.service.js';
 import { normalizeIdentity, type Identity } from './identities.js';
 
 /**
@@ -15,6 +28,58 @@ import { normalizeIdentity, type Identity } from './identities.js';
  * one another contact has is `409 identity_taken` naming that contact, so the UI can offer
  * to merge the two.
  */
+/**
+ * An agent adds a customer by one identity (a phone call, a walk-in, an import): the contact
+ * who has it already, as it is (`created: false`), else a new contact with it and the details
+ * given, in one transaction (an unknown organization or a badly typed attribute writes
+ * nothing). Safe under concurrency like every other find-or-create.
+ */
+export async function createContact(props: {
+  db: Db;
+  actor: Actor;
+  body: ContactCreateBody;
+}): Promise<{ contact: ContactDetail; created: boolean }> {
+  const { actor, body } = props;
+  if (!roleAtLeast(actor.role, 'agent')) throw forbidden('Collaborators cannot add customers');
+  const workspaceId = actor.workspaceId;
+  const identity = identityOf(body.identity);
+  const attributes = await typedAttributes(props.db, workspaceId, body.attributes);
+  const found = await props.db.transaction().execute(async (trx) => {
+    if (body.organizationId) await assertOrganization(trx, workspaceId, body.organizationId);
+    const contact = await findOrCreateContact(trx, {
+      workspaceId,
+      identity,
+      name: body.name ?? null,
+      language: body.language ?? null,
+    });
+    if (!contact.created) return contact;
+    if (body.notes !== undefined || body.organizationId || attributes)
+      await trx
+        .updateTable('contacts')
+        .set({
+          ...(body.notes !== undefined ? { notes: body.notes } : {}),
+          ...(body.organizationId ? { organizationId: body.organizationId } : {}),
+          ...(attributes ? { attributes: JSON.stringify(attributes) } : {}),
+        })
+        .where('workspaceId', '=', workspaceId)
+        .where('id', '=', contact.id)
+        .execute();
+    await recordEvent(trx, {
+      workspaceId,
+      aggregateType: 'contact',
+      aggregateId: contact.id,
+      type: 'contact.created',
+      data: { ...identity, actorId: actor.userId },
+      broadcast: true,
+    });
+    return contact;
+  });
+  return {
+    contact: await getContact({ db: props.db, actor, contactId: found.id }),
+    created: found.created,
+  };
+}
+
 export async function addIdentity(props: {
   db: Db;
   actor: Actor;
@@ -23,7 +88,7 @@ export async function addIdentity(props: {
 }): Promise<{ contact: Contact; added: boolean }> {
   const { actor, body } = props;
   if (!roleAtLeast(actor.role, 'agent')) throw forbidden('Collaborators cannot change customers');
-  const identity = normalizeIdentity({ kind: body.kind, value: body.value }, countryOf(body));
+  const identity = identityOf(body);
   const workspaceId = actor.workspaceId;
   return props.db.transaction().execute(async (trx) => {
     const contact = await lockContact(trx, workspaceId, props.contactId);
@@ -56,6 +121,11 @@ export async function addIdentity(props: {
     const [presented] = await presentContacts(trx, workspaceId, [contact]);
     return { contact: presented as Contact, added: inserted !== undefined };
   });
+}
+
+/** An identity as given (a phone number maybe with its country), normalised. */
+function identityOf(body: IdentityCreateBody): Identity {
+  return normalizeIdentity({ kind: body.kind, value: body.value }, countryOf(body));
 }
 
 function countryOf(body: IdentityCreateBody): CountryCode | undefined {

@@ -80,8 +80,12 @@ export const Conversation = Type.Object(
     messageCount: Type.Integer(),
     preview: Type.String({ description: 'The start of the latest message' }),
     lastActivityAt: Timestamp,
+    firstCustomerMessageAt: Type.Union([Timestamp, Type.Null()], {
+      description: "The customer's first message (null for a conversation an agent started)",
+    }),
     firstResponseAt: Type.Union([Timestamp, Type.Null()]),
     resolvedAt: Type.Union([Timestamp, Type.Null()]),
+    closedAt: Type.Union([Timestamp, Type.Null()]),
     reopenedCount: Type.Integer(),
     slaPolicyId: Type.Union([Id, Type.Null()], { description: 'The SLA policy that applies' }),
     slaDueAt: Type.Union([Timestamp, Type.Null()], {

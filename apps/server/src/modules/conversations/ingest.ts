@@ -429,7 +429,8 @@ function conversationCtes(
         from contact ${guard}
       returning id, number, subject, status, priority, channel, language, category, tags, custom_fields,
                 contact_id, team_id, assignee_id, required_skills, follow_up_of_id, merged_into_id, message_count, preview,
-                last_activity_at, first_response_at, resolved_at, reopened_count, created_at, updated_at,
+                last_activity_at, first_customer_message_at, first_response_at, resolved_at, closed_at,
+                reopened_count, created_at, updated_at,
                 contact_name, contact_email, contact_phone, sla_policy_id, sla_due_at, sla_breached_at,
                 first_response_due_at, next_response_due_at, resolution_due_at
     ), message as (
@@ -495,8 +496,10 @@ export interface OpenedConversationRow {
   messageCount: number;
   preview: string;
   lastActivityAt: Date;
+  firstCustomerMessageAt: Date | null;
   firstResponseAt: Date | null;
   resolvedAt: Date | null;
+  closedAt: Date | null;
   reopenedCount: number;
   slaPolicyId: string | null;
   slaDueAt: Date | null;

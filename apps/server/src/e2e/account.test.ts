@@ -174,6 +174,51 @@ describe('account flows and conversation tools', { timeout: 180_000 }, () => {
     await page.context().close();
   });
 
+  it('shows script vectors from a mail as text, and runs none of them', async () => {
+    const subject = '<script>window.__pwned = "subject"</script>';
+    const name = '<img src=x onerror="window.__pwned = \'name\'">';
+    await createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
+      from: { name, address: 'mallory@example.com' },
+      to: 'support@demo.localhost',
+      subject,
+      text: 'Zobacz <b onmouseover="x">to</b>',
+      html: '<p onclick="window.__pwned = 1">Hej<script>window.__pwned = 2</script><a href="javascript:window.__pwned = 3">klik</a><img src="x" onerror="window.__pwned = 4"></p>',
+      attachments: [{ filename: '<svg onload=window.__pwned=5>.html', content: 'x' }],
+    });
+    const [row] = await vi.waitFor(
+      async () => {
+        const rows = await query<{ id: string }>(
+          `select id from conversations where contact_email = 'mallory@example.com'`,
+        );
+        expect(rows).toHaveLength(1);
+        return rows;
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const page = await newPage();
+    const dialogs: string[] = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await signIn(page);
+    await page.goto(`${origin()}/app/conversations/${row?.id ?? ''}`);
+    // The subject, the sender's name and the file name are shown as the text they are.
+    await page.getByRole('heading', { name: subject }).waitFor();
+    await page.getByText(name).first().waitFor();
+    await page.getByText('<svg onload=window.__pwned=5>.html').waitFor();
+    const timeline = page.getByTestId('timeline');
+    await timeline.getByText('klik').hover();
+    await timeline.getByText('Hej').click();
+    await page.getByText(subject).first().hover();
+    expect(await page.evaluate('window.__pwned === undefined')).toBe(true);
+    expect(
+      await timeline.locator('[onclick], [onerror], script, a[href^="javascript"]').count(),
+    ).toBe(0);
+    expect(dialogs).toEqual([]);
+    await page.context().close();
+  });
+
   it('shows a reply without its quoted history, and the whole mail on request', async () => {
     await createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
       from: 'Erik Lund <erik@example.se>',

@@ -978,6 +978,8 @@ export const en = {
   'error.portal_challenge_locked': 'Too many wrong codes. Ask for a new one.',
   'message.showQuoted': 'Show the quoted text',
   'message.hideQuoted': 'Hide the quoted text',
+  'message.attachmentOmitted':
+    'Not kept, too large: {name} ({size} MB). An admin can download the whole email.',
 } as const;
 
 export type MessageKey = keyof typeof en;

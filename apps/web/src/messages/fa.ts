@@ -974,4 +974,6 @@ export const fa: Record<MessageKey, string> = {
   'error.portal_challenge_locked': 'کدهای نادرست بسیار زیاد. کد تازه‌ای بخواهید.',
   'message.showQuoted': 'نمایش متن نقل‌قول‌شده',
   'message.hideQuoted': 'پنهان کردن متن نقل‌قول‌شده',
+  'message.attachmentOmitted':
+    'نگه داشته نشد، بیش از حد بزرگ: {name} ({size} مگابایت). مدیر می‌تواند کل ایمیل را دریافت کند.',
 };

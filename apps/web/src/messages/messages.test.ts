@@ -45,6 +45,7 @@ const sample = {
   tag: 'TAG',
   tags: 'a, b',
   keys: 'Ctrl+Enter',
+  size: '1.5',
 };
 
 describe('message catalogs', () => {

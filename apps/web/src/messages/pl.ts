@@ -996,4 +996,6 @@ export const pl: Record<MessageKey, string> = {
   'error.portal_challenge_locked': 'Zbyt wiele błędnych kodów. Poproś o nowy.',
   'message.showQuoted': 'Pokaż cytowany tekst',
   'message.hideQuoted': 'Ukryj cytowany tekst',
+  'message.attachmentOmitted':
+    'Nie zachowano, za duży: {name} ({size} MB). Administrator może pobrać cały e-mail.',
 };

@@ -980,4 +980,6 @@ export const sv: Record<MessageKey, string> = {
   'error.portal_challenge_locked': 'För många felaktiga koder. Be om en ny.',
   'message.showQuoted': 'Visa den citerade texten',
   'message.hideQuoted': 'Dölj den citerade texten',
+  'message.attachmentOmitted':
+    'Sparades inte, för stor: {name} ({size} MB). En administratör kan ladda ned hela mejlet.',
 };

@@ -929,4 +929,5 @@ export const zh: Record<MessageKey, string> = {
   'error.portal_challenge_locked': '错误次数过多。请重新申请。',
   'message.showQuoted': '显示引用的内容',
   'message.hideQuoted': '隐藏引用的内容',
+  'message.attachmentOmitted': '文件过大，未保存：{name}（{size} MB）。管理员可以下载完整邮件。',
 };

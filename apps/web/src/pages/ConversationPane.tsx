@@ -744,6 +744,18 @@ function Timeline({
                   ))}
                 </ul>
               )}
+              {m.omittedAttachments?.map((a) => (
+                <p
+                  key={`${a.filename}:${String(a.size)}`}
+                  className="mt-2 text-xs text-amber-800 dark:text-amber-300"
+                  data-testid="attachment-omitted"
+                >
+                  {t('message.attachmentOmitted', {
+                    name: a.filename,
+                    size: intl.formatNumber(a.size / 1_048_576, { maximumFractionDigits: 1 }),
+                  })}
+                </p>
+              ))}
             </li>
           );
         })}

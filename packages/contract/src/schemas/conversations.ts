@@ -144,6 +144,12 @@ export const Message = Type.Object(
     deliveryError: Type.Optional(
       Type.String({ description: 'Why a failed outbound message could not be delivered' }),
     ),
+    omittedAttachments: Type.Optional(
+      Type.Array(Type.Object({ filename: Type.String(), size: Type.Integer() }), {
+        description:
+          'Attachments over the size limit, not kept (an admin can download the raw email)',
+      }),
+    ),
     original: Type.Optional(
       Type.Object(
         {

@@ -195,6 +195,13 @@ export function presentMessage(
       ? { deliveryError: row.metadata.deliveryError }
       : {}),
     ...originalOf(row),
+    ...(Array.isArray(row.metadata.omittedAttachments)
+      ? {
+          omittedAttachments: row.metadata.omittedAttachments as NonNullable<
+            Message['omittedAttachments']
+          >,
+        }
+      : {}),
     createdAt: row.createdAt.toISOString(),
   };
 }

@@ -19,6 +19,8 @@ export interface ParsedEmail {
   fullText: string | null;
   /** The whole HTML (sanitized) when quoted history was cut from the visible HTML. */
   fullHtml: string | null;
+  /** Attachments over the size limit: not kept (the raw mail still holds them). */
+  omittedAttachments: { filename: string; size: number }[];
   /** Every address the mail says it was for: To, Cc, Delivered-To, X-Original-To (lower-case). */
   recipients: string[];
 }
@@ -232,8 +234,15 @@ export async function parseEmail(
   const number = NUMBER_TAG.exec(subject)?.[1];
   const bounce = readBounce(parsed, raw);
   const attachments: Attachment[] = [];
+  const omittedAttachments: ParsedEmail['omittedAttachments'] = [];
   for (const part of bounce ? [] : parsed.attachments) {
-    if (part.size > options.maxAttachmentBytes) continue;
+    if (part.size > options.maxAttachmentBytes) {
+      omittedAttachments.push({
+        filename: (part.filename ?? 'attachment').slice(0, 255),
+        size: part.size,
+      });
+      continue;
+    }
     const stored = await options.blobs.put(part.content, { maxBytes: options.maxAttachmentBytes });
     attachments.push({
       blobKey: stored.key,
@@ -259,6 +268,7 @@ export async function parseEmail(
     bounce,
     fullText: textTrimmed ? fullText : null,
     fullHtml: fullHtml !== null && html !== fullHtml ? sanitize(fullHtml) : null,
+    omittedAttachments,
     recipients: recipientsOf(parsed),
     message: {
       channel: 'email',
@@ -277,10 +287,18 @@ export async function parseEmail(
   };
 }
 
-/** What a message's metadata keeps of a trimmed email: its whole text and HTML. */
-export function untrimmed(parsed: Pick<ParsedEmail, 'fullText' | 'fullHtml'>) {
+/**
+ * What a message's metadata keeps of an email beyond what it shows: the whole text and HTML
+ * of a trimmed one, and the attachments too large to keep.
+ */
+export function untrimmed(
+  parsed: Pick<ParsedEmail, 'fullText' | 'fullHtml' | 'omittedAttachments'>,
+) {
   return {
     ...(parsed.fullText ? { fullText: parsed.fullText } : {}),
     ...(parsed.fullHtml ? { fullHtml: parsed.fullHtml } : {}),
+    ...(parsed.omittedAttachments.length > 0
+      ? { omittedAttachments: parsed.omittedAttachments }
+      : {}),
   };
 }

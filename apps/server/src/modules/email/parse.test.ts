@@ -1,0 +1,61 @@
+import MailComposer from 'nodemailer/lib/mail-composer/index.js';
+import { describe, expect, it } from 'vitest';
+import { FileBlobStore } from '../../platform/blobs.js';
+import { scratchDir } from '../../test/harness.js';
+import { presentMessage } from '../conversations/conversations.service.js';
+import { htmlWithoutQuotes, parseEmail, untrimmed } from './parse.js';
+
+const compose = (mail: ConstructorParameters<typeof MailComposer>[0]) =>
+  new MailComposer(mail).compile().build();
+
+describe('parsing an email', () => {
+  it('keeps attachments up to the limit and names the ones it could not keep', async () => {
+    const raw = await compose({
+      from: 'anna@example.pl',
+      to: 'support@acme.test',
+      subject: 'Zdjęcia',
+      text: 'W załączniku zdjęcia.',
+      attachments: [
+        { filename: 'small.jpg', content: Buffer.alloc(1_000, 1) },
+        { filename: 'huge.mov', content: Buffer.alloc(50_000, 2) },
+      ],
+    });
+    const parsed = await parseEmail(raw, {
+      blobs: new FileBlobStore(scratchDir(), 10_000_000),
+      envelopeFrom: 'anna@example.pl',
+      maxAttachmentBytes: 10_000,
+    });
+    expect(parsed.message.attachments?.map((a) => a.filename)).toEqual(['small.jpg']);
+    expect(parsed.omittedAttachments).toEqual([{ filename: 'huge.mov', size: 50_000 }]);
+    // Kept in the message's metadata, and shown with the message.
+    const message = presentMessage({
+      id: '01900000-0000-7000-8000-000000000001',
+      conversationId: '01900000-0000-7000-8000-000000000002',
+      seq: 1,
+      kind: 'inbound',
+      authorType: 'contact',
+      authorId: null,
+      channel: 'email',
+      text: 'W załączniku zdjęcia.',
+      html: null,
+      attachments: parsed.message.attachments ?? [],
+      deliveryStatus: null,
+      metadata: untrimmed(parsed),
+      createdAt: new Date('2026-11-23T10:00:00Z'),
+    });
+    expect(message.omittedAttachments).toEqual([{ filename: 'huge.mov', size: 50_000 }]);
+  });
+
+  it('cuts HTML where a mail program marked the quote, and only there', () => {
+    expect(htmlWithoutQuotes('<p>Tak</p><div class="gmail_quote">old</div>')).toBe('<p>Tak</p>');
+    expect(htmlWithoutQuotes('<p>Tak</p><blockquote type="cite">old</blockquote>')).toBe(
+      '<p>Tak</p>',
+    );
+    expect(htmlWithoutQuotes('<p>Tak</p><div id="divRplyFwdMsg">From:</div><p>old</p>')).toBe(
+      '<p>Tak</p>',
+    );
+    // A quote the customer wrote on purpose stays; nothing before the marker: nothing cut.
+    expect(htmlWithoutQuotes('<p>Tak</p><blockquote>cytat</blockquote>')).toBeNull();
+    expect(htmlWithoutQuotes('<div class="gmail_quote">only old</div>')).toBeNull();
+  });
+});

@@ -22,13 +22,6 @@ import { findOrCreateContact } from './contacts.service.js';
 import { normalizeIdentity, type Identity } from './identities.js';
 
 /**
- * An agent adds an address to a contact by hand. The value is normalised as inbound
- * messages are (email lower-cased, phone/WhatsApp in E.164, `country` for numbers typed
- * without their +code). Adding one the contact already has changes nothing (`added: false`);
- * one another contact has is `409 identity_taken` naming that contact, so the UI can offer
- * to merge the two.
- */
-/**
  * An agent adds a customer by one identity (a phone call, a walk-in, an import): the contact
  * who has it already, as it is (`created: false`), else a new contact with it and the details
  * given, in one transaction (an unknown organization or a badly typed attribute writes
@@ -80,6 +73,13 @@ export async function createContact(props: {
   };
 }
 
+/**
+ * An agent adds an address to a contact by hand. The value is normalised as inbound
+ * messages are (email lower-cased, phone/WhatsApp in E.164, `country` for numbers typed
+ * without their +code). Adding one the contact already has changes nothing (`added: false`);
+ * one another contact has is `409 identity_taken` naming that contact, so the UI can offer
+ * to merge the two.
+ */
 export async function addIdentity(props: {
   db: Db;
   actor: Actor;

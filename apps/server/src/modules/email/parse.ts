@@ -43,8 +43,11 @@ export function visibleText(text: string): string {
  * Yahoo, Proton) and the marker Outlook puts before its "From: … Sent: …" header, after which
  * everything is the quoted mail.
  */
-const QUOTE_START =
-  /<(?:div|blockquote|hr)\b[^>]*?(?:\bclass\s*=\s*["']?[^"'>]*\b(?:gmail_quote|gmail_attr|yahoo_quoted|moz-cite-prefix|protonmail_quote)\b|\btype\s*=\s*["']?cite\b|\bid\s*=\s*["']?(?:x_)?(?:appendonsend|divRplyFwdMsg|stopSpelling)\b)/i;
+const QUOTE_TAG = /<(?:div|blockquote|hr)\b([^<>]{0,1000})>/gi;
+const QUOTE_ATTRIBUTES =
+  /\bclass\s*=\s*["']?[\w\s-]*\b(?:gmail_quote|gmail_attr|yahoo_quoted|moz-cite-prefix|protonmail_quote)\b|\btype\s*=\s*["']?cite\b|\bid\s*=\s*["']?(?:x_)?(?:appendonsend|divRplyFwdMsg|stopSpelling)\b/i;
+
+const QUOTE_SEARCH_CHARS = 256 * 1024;
 
 /**
  * A reply's HTML without its quoted history, when a mail program marked where that starts
@@ -52,7 +55,15 @@ const QUOTE_START =
  * cut would leave nothing.
  */
 export function htmlWithoutQuotes(html: string): string | null {
-  const start = QUOTE_START.exec(html)?.index;
+  // Looked for near the top, where a reply's quote starts, and within bounded tags: the
+  // search stays linear in hostile HTML (a mail of nothing but unclosed `<div` tags).
+  let start: number | undefined;
+  for (const tag of html.slice(0, QUOTE_SEARCH_CHARS).matchAll(QUOTE_TAG)) {
+    if (QUOTE_ATTRIBUTES.test(tag[1] ?? '')) {
+      start = tag.index;
+      break;
+    }
+  }
   if (start === undefined) return null;
   const kept = sanitize(html.slice(0, start));
   return htmlToText(kept) ? kept : null;

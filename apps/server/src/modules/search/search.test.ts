@@ -46,6 +46,17 @@ describe('search text', () => {
       'Hello &lt;script&gt;alert(1)&lt;/script&gt; world of <mark>support</mark>',
     );
   });
+
+  it('marks a Persian word however the text spells it', () => {
+    // The query's words are normalised (no joiner, Persian yeh); the text is as written.
+    expect(snippet('آنها خدمات می\u200cدهند', ['میدهند'])).toBe(
+      'آنها خدمات <mark>می\u200cدهند</mark>',
+    );
+    expect(snippet('سلام مريم', ['مریم'])).toBe('سلام <mark>مريم</mark>');
+    expect(snippet('Obsługa KLIENTA (24/7)', ['klienta', '(24/7)'])).toBe(
+      'Obsługa <mark>KLIENTA</mark> <mark>(24/7)</mark>',
+    );
+  });
 });
 
 describe('GET /api/v1/search', () => {

@@ -48,23 +48,37 @@ export function queryTerms(query: string): string[] {
     .filter((w) => w.length > 0 && w !== 'or');
 }
 
+/** Letters a query may have been typed with, and the other way of writing them. */
+const SAME_LETTER: Record<string, string> = {
+  '\u06cc': '\u06cc\u064a', // Persian yeh, Arabic yeh
+  '\u06a9': '\u06a9\u0643', // Persian kaf, Arabic kaf
+};
+
+/**
+ * A term as a pattern over the text as written: Persian letters in either spelling, and
+ * the joiners and tatweel that normalisation drops allowed between letters.
+ */
+function termPattern(term: string): string {
+  // Code points, not graphemes: the pattern is built letter by letter.
+  return Array.from(term, (ch) => {
+    const same = SAME_LETTER[ch];
+    return same ? `[${same}]` : ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }).join('[\\u200c\\u200d\\u0640]?');
+}
+
 /**
  * A short excerpt of `text` around the first query term, HTML-escaped, with every term
- * wrapped in <mark>. Safe to insert as HTML.
+ * wrapped in <mark> (found however the text spells it: "می‌دهند" for the query "میدهند").
+ * Safe to insert as HTML.
  */
 export function snippet(text: string, terms: string[], width = 160): string {
   const flat = text.replace(/\s+/g, ' ').trim();
-  const lower = flat.toLowerCase();
-  const positions = terms.map((t) => lower.indexOf(t)).filter((i) => i >= 0);
-  const first = positions.length ? Math.min(...positions) : 0;
+  const unique = [...new Set(terms)].filter(Boolean).sort((a, b) => b.length - a.length);
+  const pattern = unique.length > 0 ? new RegExp(unique.map(termPattern).join('|'), 'giu') : null;
+  const first = pattern ? (new RegExp(pattern.source, 'iu').exec(flat)?.index ?? 0) : 0;
   const start = Math.max(0, first - Math.floor(width / 3));
   const excerpt = flat.slice(start, start + width);
-  const unique = [...new Set(terms)].filter(Boolean).sort((a, b) => b.length - a.length);
-  if (unique.length === 0) return escapeHtml(excerpt);
-  const pattern = new RegExp(
-    unique.map((t) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'),
-    'gi',
-  );
+  if (!pattern) return escapeHtml(excerpt);
   let html = '';
   let last = 0;
   for (const match of excerpt.matchAll(pattern)) {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Db } from '../../database.js';
+import type { Db, Tx } from '../../database.js';
 import { recordEvent } from '../../platform/outbox.js';
 import type { Bounce } from './parse.js';
 
@@ -13,6 +13,8 @@ export async function recordBounce(
   db: Db,
   workspaceId: string,
   bounce: Bounce,
+  /** Written in the same transaction, once the conversation (if any) is known: the filing. */
+  andThen: (trx: Tx, conversationId: string | null) => Promise<unknown>,
 ): Promise<string | null> {
   return db.transaction().execute(async (trx) => {
     const reason = `Bounced${bounce.status ? ` (${bounce.status})` : ''}${
@@ -70,6 +72,7 @@ export async function recordBounce(
         .where('value', '=', bounce.recipient)
         .execute();
     }
+    await andThen(trx, conversationId);
     return conversationId;
   });
 }

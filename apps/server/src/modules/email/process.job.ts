@@ -58,17 +58,20 @@ export async function processInboundEmail(
       maxAttachmentBytes: services.config.maxUploadBytes,
     });
     if (parsed.bounce) {
-      // A report on mail we sent: never a conversation, never acknowledged.
-      const conversationId = await recordBounce(services.db, workspaceId, parsed.bounce);
-      await finish(services.db)
-        .set({
-          status: 'ignored',
-          conversationId,
-          attempts: run.attempt,
-          error: `bounce: ${parsed.bounce.status ?? 'unknown status'}`,
-          processedAt: new Date(),
-        })
-        .execute();
+      // A report on mail we sent: never a conversation, never acknowledged. The message it
+      // fails and the filing of the report are one transaction.
+      const { status } = parsed.bounce;
+      await recordBounce(services.db, workspaceId, parsed.bounce, (trx, conversationId) =>
+        finish(trx)
+          .set({
+            status: 'ignored',
+            conversationId,
+            attempts: run.attempt,
+            error: `bounce: ${status ?? 'unknown status'}`,
+            processedAt: new Date(),
+          })
+          .execute(),
+      );
       return;
     }
     // An answer to an agent notification: posted as the agent only if its token is valid.

@@ -125,9 +125,13 @@ describe('customer portal', { timeout: 180_000 }, () => {
     await page.screenshot({ path: `${SCREENSHOTS}/portal-ticket-pl.png`, fullPage: true });
     await expectAccessible(page);
 
-    // A reload keeps the session (the cookie), and the reply box still works after it.
+    // A reload keeps the session (the cookie).
     await page.reload();
     await page.getByTestId('portal-number').waitFor();
+    // On a phone: nothing wider than the screen.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= 390')).toBe(true);
+    await page.screenshot({ path: `${SCREENSHOTS}/portal-ticket-phone-pl.png`, fullPage: true });
     await page.context().close();
   });
 

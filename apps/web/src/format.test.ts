@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { asciiDigits, initials, relativeTime } from './format.js';
+import { asciiDigits, initials, relativeTime, textWithLinks } from './format.js';
 
 describe('format', () => {
   it('says how long ago in the user’s language', () => {
@@ -21,5 +21,22 @@ describe('format', () => {
     expect(asciiDigits('۱۲۳ ۴۵۶')).toBe('123 456');
     expect(asciiDigits('٠٩٨٧٦٥')).toBe('098765');
     expect(asciiDigits('12ab')).toBe('12ab');
+  });
+
+  it('finds the web addresses in a text, without the sentence’s last stop', () => {
+    expect(textWithLinks('Status: http://localhost:3000/portal/demo/tickets/1009.\nBye')).toEqual([
+      { text: 'Status: ' },
+      { url: 'http://localhost:3000/portal/demo/tickets/1009' },
+      { text: '.\nBye' },
+    ]);
+    expect(textWithLinks('(see https://example.com/a?b=1)')).toEqual([
+      { text: '(see ' },
+      { url: 'https://example.com/a?b=1' },
+      { text: ')' },
+    ]);
+    expect(textWithLinks('javascript:alert(1) and ftp://x')).toEqual([
+      { text: 'javascript:alert(1) and ftp://x' },
+    ]);
+    expect(textWithLinks('')).toEqual([]);
   });
 });

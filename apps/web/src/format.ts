@@ -37,3 +37,25 @@ export function initials(name: string | null | undefined): string {
     .join('')
     .toUpperCase();
 }
+
+/** One piece of a plain text: words as they are, or a web address to show as a link. */
+export type TextPart = { text: string } | { url: string };
+
+const WEB_ADDRESS = /\bhttps?:\/\/[^\s<>"']+/gi;
+
+/**
+ * A plain text cut into words and web addresses (http and https only), so a message's links
+ * can be clicked; punctuation that ends a sentence stays out of the address.
+ */
+export function textWithLinks(text: string): TextPart[] {
+  const parts: TextPart[] = [];
+  let last = 0;
+  for (const match of text.matchAll(WEB_ADDRESS)) {
+    const url = match[0].replace(/[.,;:!?)\]»”’]+$/, '');
+    if (match.index > last) parts.push({ text: text.slice(last, match.index) });
+    parts.push({ url });
+    last = match.index + url.length;
+  }
+  if (last < text.length) parts.push({ text: text.slice(last) });
+  return parts;
+}

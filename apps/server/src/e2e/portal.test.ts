@@ -98,6 +98,10 @@ describe('customer portal', { timeout: 180_000 }, () => {
     expect(await page.getByTestId('portal-status').textContent()).toBe('Przyjęte');
     const messages = page.getByTestId('portal-message');
     await expect(messages.first().textContent()).resolves.toContain('ciągłe wsparcie');
+    // The acknowledgement's own link to this page is a link.
+    await expect(
+      messages.getByRole('link', { name: new URL(ticketLink).pathname, exact: false }).count(),
+    ).resolves.toBe(1);
     expect(page.url()).toBe(ticketLink);
 
     await page

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { textWithLinks } from '../format.js';
 import { useT } from '../i18n.js';
 
 interface Body {
@@ -8,8 +9,9 @@ interface Body {
 
 /**
  * A message's body: its HTML when it has some (the server's sanitize-html allow-list made it
- * safe), else its text as text. Either follows its own direction (`dir="auto"`). An email
- * whose quoted history or signature was trimmed (`original`) can be shown whole.
+ * safe), else its text as text, its web addresses as links. Either follows its own direction
+ * (`dir="auto"`). An email whose quoted history or signature was trimmed (`original`) can be
+ * shown whole.
  */
 export function MessageBody(props: Body & { original?: Body | undefined }) {
   const t = useT();
@@ -25,7 +27,21 @@ export function MessageBody(props: Body & { original?: Body | undefined }) {
         />
       ) : (
         <p className="whitespace-pre-wrap text-sm break-words" dir="auto">
-          {shown.text}
+          {textWithLinks(shown.text).map((part, i) =>
+            'url' in part ? (
+              <a
+                key={i}
+                href={part.url}
+                target="_blank"
+                rel="noopener noreferrer nofollow"
+                className="text-indigo-700 underline dark:text-indigo-300"
+              >
+                {part.url}
+              </a>
+            ) : (
+              part.text
+            ),
+          )}
         </p>
       )}
       {props.original && (

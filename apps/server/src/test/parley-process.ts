@@ -9,10 +9,23 @@ export interface ParleyProcess {
   banner: string;
 }
 
-/** `parley start` as its own process (env only, nothing inherited but PATH); resolves once the banner is out. */
-export function startParley(env: Record<string, string>): Promise<ParleyProcess> {
+/**
+ * `parley start` as its own process (env only, nothing inherited but PATH); resolves once the
+ * banner is out. `maxFileBytes` caps the size of any file it writes (RLIMIT_FSIZE, through
+ * util-linux's `prlimit`): a write past it fails with EFBIG, as a full disk fails with ENOSPC.
+ */
+export function startParley(
+  env: Record<string, string>,
+  options: { maxFileBytes?: number } = {},
+): Promise<ParleyProcess> {
   return new Promise((resolveStart, reject) => {
-    const child = spawn(process.execPath, [bin, 'start'], {
+    const command = [process.execPath, bin, 'start'];
+    if (options.maxFileBytes !== undefined) {
+      const limit = String(options.maxFileBytes);
+      command.unshift('prlimit', `--fsize=${limit}:${limit}`, '--');
+    }
+    const [file = '', ...args] = command;
+    const child = spawn(file, args, {
       env: { PATH: process.env.PATH ?? '', ...env },
     });
     let out = '';

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTransport } from 'nodemailer';
@@ -105,6 +106,68 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
         "select count(*)::int as n from inbound_emails where status = 'failed'",
       );
       expect(failed.rows[0]).toEqual({ n: 0 });
+    } finally {
+      await db.end();
+      server.kill('SIGINT');
+      await exited(server);
+      await dropTestDatabase(databaseUrl);
+    }
+  });
+});
+
+describe('email when the disk cannot take the mail', { timeout: 120_000 }, () => {
+  it('answers 451 and keeps nothing of it; the retry is filed once when there is room', async () => {
+    const databaseUrl = await createTestDatabase();
+    const dataDir = scratchDir();
+    const smtpPort = await freePort();
+    const env = {
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      SMTP_PORT: String(smtpPort),
+    };
+    const send = (messageId: string, text: string) =>
+      createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
+        from: 'kund@example.se',
+        to: 'support@demo.localhost',
+        subject: 'Fakturan saknas',
+        text,
+        messageId,
+      });
+    const filed = async (messageId: string) => {
+      const { rows } = await db.query<{ n: number }>(
+        'select count(*)::int as n from inbound_emails where message_id = $1',
+        [messageId],
+      );
+      return rows[0]?.n;
+    };
+    // No file of the process may grow past 64 KB: a bigger mail cannot be written, as on a
+    // full disk; a small one still can.
+    let server = (await startParley(env, { maxFileBytes: 64 * 1024 })).child;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const small = await send('<small@example.se>', 'Hej! Var är min faktura?');
+      expect(small.response).toMatch(/^250/);
+      const big = 'Bifogad logg: ' + 'rad i loggen\n'.repeat(20_000);
+      const refused = await send('<big@example.se>', big).then(
+        () => 'accepted',
+        (error: unknown) => (error as { responseCode?: number }).responseCode,
+      );
+      expect(refused).toBe(451);
+      expect(await filed('big@example.se')).toBe(0);
+      // The partial file was removed: only complete blobs are left.
+      expect(readdirSync(join(dataDir, 'blobs', 'tmp'))).toEqual([]);
+
+      // Room again (a new process without the cap): the sender's retry is filed, once.
+      server.kill('SIGINT');
+      await exited(server);
+      server = (await startParley(env)).child;
+      expect((await send('<big@example.se>', big)).response).toMatch(/^250/);
+      expect(await filed('big@example.se')).toBe(1);
+      expect(await filed('small@example.se')).toBe(1);
     } finally {
       await db.end();
       server.kill('SIGINT');

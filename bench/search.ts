@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { httpLoad, loop } from './lib/measure.js';
-import { startParley, tokenFor } from './lib/env.js';
+import { describeCpu, startParley, tokenFor, withCpu } from './lib/env.js';
 import { ratio, type Scenario } from './lib/scenario.js';
 
 const CONNECTIONS = 4;
@@ -41,30 +41,36 @@ export const scenario: Scenario = {
     const db = await context.database();
     const token = await tokenFor(db, db.agents[0] ?? '');
     const pool = new pg.Pool({ connectionString: db.url, max: CONNECTIONS });
-    const bare = await loop({
-      concurrency: CONNECTIONS,
-      duration,
-      run: async (i) => {
-        const q = queries[i % queries.length] ?? '';
-        await pool.query(
-          `select conversation_id, ts_rank(search, websearch_to_tsquery('simple', $2)) from (
+    const { result: bare, cpu: bareCpu } = await withCpu(() =>
+      loop({
+        concurrency: CONNECTIONS,
+        duration,
+        run: async (i) => {
+          const q = queries[i % queries.length] ?? '';
+          await pool.query(
+            `select conversation_id, ts_rank(search, websearch_to_tsquery('simple', $2)) from (
              select conversation_id, search from messages
               where workspace_id = $1 and search @@ websearch_to_tsquery('simple', $2) limit 500) m`,
-          [db.workspaceId, q],
-        );
-      },
-    });
+            [db.workspaceId, q],
+          );
+        },
+      }),
+    );
     await pool.end();
 
     const parley = await startParley(db.url);
     let n = 0;
-    const api = await httpLoad({
-      url: `${parley.url}/api/v1/search?q=x`,
-      connections: CONNECTIONS,
-      duration,
-      headers: { authorization: `Bearer ${token}` },
-      path: () => `/api/v1/search?q=${encodeURIComponent(queries[n++ % queries.length] ?? '')}`,
-    }).finally(() => parley.stop());
+    const { result: api, cpu: apiCpu } = await withCpu(
+      () =>
+        httpLoad({
+          url: `${parley.url}/api/v1/search?q=x`,
+          connections: CONNECTIONS,
+          duration,
+          headers: { authorization: `Bearer ${token}` },
+          path: () => `/api/v1/search?q=${encodeURIComponent(queries[n++ % queries.length] ?? '')}`,
+        }),
+      parley,
+    ).finally(() => parley.stop());
 
     return {
       figures: [
@@ -81,6 +87,8 @@ export const scenario: Scenario = {
       ],
       notes: [
         `${queries.length} queries in turn; ${api.errors} errors; ${api.throughput} searches/s over HTTP`,
+        // CPU per search does not depend on what else the machine is doing: compare runs by it.
+        `CPU per search, ms: over HTTP ${describeCpu(apiCpu)}; bare ${describeCpu(bareCpu)}`,
       ],
     };
   },

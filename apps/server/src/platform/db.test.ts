@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, dropTestDatabase } from '../test/harness.js';
-import { awaitDurable, openDatabase, prepared, type DbHandle } from './db.js';
+import { awaitDurable, inlined, openDatabase, prepared, simpleBatch, type DbHandle } from './db.js';
 
 let url: string;
 let handle: DbHandle<unknown>;
@@ -78,5 +78,34 @@ describe('durability', () => {
       handle.db,
     );
     expect(flushed.rows[0]?.flushed).toBe(true);
+  });
+});
+
+describe('statements with their parameters inlined', () => {
+  it('mean what the parameterised statement means, for every kind of value', async () => {
+    const nasty = `O'Brien \\ "quoted" $1 -- not a comment; drop table x`;
+    const when = new Date('2026-03-01T12:34:56.789Z');
+    const query = sql<Record<string, unknown>>`
+      select ${nasty}::text as text, ${42}::int as number, ${true}::boolean as flag,
+             ${when}::timestamptz as at, ${null}::text as nothing,
+             ${['a', 'b"c', 'd\\e', null]}::text[] as list, ${JSON.stringify({ k: "v'" })}::jsonb as json,
+             ${Buffer.from([0, 255])}::bytea as bytes, ${'zamówienie 客户 پشتیبانی'} = ${'zamówienie 客户 پشتیبانی'} as same`;
+    const expected = (await query.execute(handle.db)).rows;
+    const client = await handle.pool.connect();
+    try {
+      const [first, second] = await simpleBatch(client, [
+        inlined(query.compile(handle.db)),
+        'select 2 as two',
+      ]);
+      expect(first).toEqual(expected);
+      expect(first?.[0]).toMatchObject({ text: nasty, list: ['a', 'b"c', 'd\\e', null] });
+      expect(second).toEqual([{ two: 2 }]);
+    } finally {
+      client.release();
+    }
+  });
+
+  it('refuses a NUL, which would cut the text short', () => {
+    expect(() => inlined(sql`select ${'a\u0000b'}`.compile(handle.db))).toThrow(/NUL/);
   });
 });

@@ -12,6 +12,7 @@ import {
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 
 // Return bigint columns (counts, sequence numbers) as numbers: they stay far below 2^53.
@@ -91,6 +92,61 @@ export async function awaitDurable(db: QueryExecutorProvider): Promise<void> {
   await prepared(
     sql`select pg_logical_emit_message(true, 'parley.durable', '')::text as lsn`,
   ).execute(db);
+}
+
+/**
+ * Several statements in one round trip (the simple query protocol, which takes no
+ * parameters: see `inlined`): each round trip to PostgreSQL costs more CPU than small
+ * statements themselves. Returns every statement's rows, in order. A statement that fails
+ * ends the batch; one that opened a transaction leaves it to the caller to roll back.
+ */
+export async function simpleBatch(
+  client: pg.ClientBase,
+  statements: string[],
+): Promise<Record<string, unknown>[][]> {
+  // pg resolves a multi-statement text to one result per statement (its typings know one).
+  const results = (await client.query(statements.join(';\n'))) as unknown as
+    pg.QueryResult<Record<string, unknown>> | pg.QueryResult<Record<string, unknown>>[];
+  return (Array.isArray(results) ? results : [results]).map((r) => r.rows);
+}
+
+/** A parameter as a quoted SQL literal (the text of `inlined`). */
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (value instanceof Date) return pg.escapeLiteral(value.toISOString());
+  if (Buffer.isBuffer(value)) return `'\\x${value.toString('hex')}'`;
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) =>
+      item === null || item === undefined
+        ? 'NULL'
+        : `"${elementText(item).replace(/[\\"]/g, '\\$&')}"`,
+    );
+    return literalText(`{${items.join(',')}}`);
+  }
+  return literalText(elementText(value));
+}
+
+function elementText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  if (value instanceof Date) return value.toISOString();
+  return JSON.stringify(value);
+}
+
+function literalText(text: string): string {
+  // The statement's text goes to the server as a C string: a NUL would cut it short.
+  if (text.includes('\u0000')) throw new AppError('validation_failed', 'Text may not contain NUL');
+  return pg.escapeLiteral(text);
+}
+
+/**
+ * A compiled statement with its parameters written into the text as quoted literals, for
+ * `simpleBatch`. A quoted literal has no type until its place in the statement gives it one,
+ * as a parameter has none, so the statement means the same.
+ */
+export function inlined(query: { sql: string; parameters: readonly unknown[] }): string {
+  return query.sql.replace(/\$(\d+)/g, (_, n: string) => literal(query.parameters[Number(n) - 1]));
 }
 
 export interface DbHandle<DB> {

@@ -1,7 +1,7 @@
 import { sql, type Generated, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import type pg from 'pg';
 import type { Broadcaster } from './broadcast.js';
-import { prepared } from './db.js';
+import { prepared, simpleBatch } from './db.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import {
   addJobsStatement,
@@ -132,21 +132,13 @@ const laneBegin = (lock: string) => [
 ];
 const LANE_HELD = `current_setting('parley.lane_held', true) = 'true'`;
 
-/**
- * Several statements in one round trip (the simple query protocol; no parameters, so only
- * for text built from our own integers): each round trip to PostgreSQL costs more CPU than
- * the lanes' small statements themselves. Returns the last statement's rows.
- */
-async function simpleBatch<R extends object>(
+/** `simpleBatch`, returning one statement's rows (the last one's by default). */
+async function batchRows<R extends object>(
   client: pg.PoolClient,
   statements: string[],
-  /** Whose rows to return (by position among the statements); the last one's by default. */
   rowsOf = statements.length - 1,
 ): Promise<R[]> {
-  // pg resolves a multi-statement text to one result per statement (its typings know one).
-  const results = (await client.query(statements.join(';\n'))) as unknown as
-    pg.QueryResult<R> | pg.QueryResult<R>[];
-  return (Array.isArray(results) ? results : [results])[rowsOf]?.rows ?? [];
+  return ((await simpleBatch(client, statements))[rowsOf] ?? []) as R[];
 }
 
 /**
@@ -331,12 +323,12 @@ export class OutboxDispatcher {
       if (this.broadcaster.inProcess) {
         // Listeners in this process only: a publish cannot fail on the way and no other node
         // listens, so the batch is marked and committed in one round trip, then published.
-        const rows = await simpleBatch<OutboxRow>(client, [...begin, mark, 'commit'], begin.length);
+        const rows = await batchRows<OutboxRow>(client, [...begin, mark, 'commit'], begin.length);
         await publishInOrder(rows);
         return rows.length;
       }
       // Begin, take the lane's lock and mark the batch: one round trip.
-      const rows = await simpleBatch<OutboxRow>(client, [...begin, mark]);
+      const rows = await batchRows<OutboxRow>(client, [...begin, mark]);
       await publishInOrder(rows);
       await client.query('commit');
       return rows.length;
@@ -357,7 +349,7 @@ export class OutboxDispatcher {
       // aggregate failed and is backing off: that keeps order per aggregate. Those failed
       // ones are few (`outbox_failing_idx` holds them alone) and read once per batch, so a
       // batch costs the same however long the backlog behind it.
-      const rows = await simpleBatch<OutboxRow>(client, [
+      const rows = await batchRows<OutboxRow>(client, [
         ...laneBegin('parley_outbox'),
         `with failing as materialized (
            select workspace_id, aggregate_type, aggregate_id, min(id) as first_id

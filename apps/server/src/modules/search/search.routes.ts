@@ -14,6 +14,12 @@ export function searchRoutes(app: App, services: Services): void {
         response: { 200: SearchResults, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (request) => search({ db: services.db, actor: actorOf(request), query: request.query }),
+    async (request) =>
+      search({
+        db: services.db,
+        pool: services.pool,
+        actor: actorOf(request),
+        query: request.query,
+      }),
   );
 }

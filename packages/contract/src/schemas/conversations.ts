@@ -217,13 +217,24 @@ export const ConversationSort = Type.Union(
 );
 export type ConversationSort = Static<typeof ConversationSort>;
 
+/** One of `values`, or several separated by commas: any of them (`status=new,open,pending`). */
+function anyOf(values: readonly string[], what: string) {
+  const one = `(?:${values.join('|')})`;
+  return Type.String({
+    pattern: `^${one}(?:,${one}){0,${String(values.length - 1)}}$`,
+    description: `One ${what}, or several separated by commas (any of them)`,
+  });
+}
+const statuses = ['new', 'open', 'pending', 'on_hold', 'resolved', 'closed'] as const;
+const priorities = ['low', 'normal', 'high', 'urgent'] as const;
+
 /** The filters a list or a saved view applies (every one optional, all must hold). */
 /** The filters of a conversation list, shared by search (`field.<key>=` pairs come on top). */
 export const conversationFilterProperties = {
-  status: Type.Optional(ConversationStatus),
+  status: Type.Optional(anyOf(statuses, 'status')),
   assignee: Type.Optional(Type.Union([Id, Type.Literal('me'), Type.Literal('unassigned')])),
   contactId: Type.Optional(Id),
-  priority: Type.Optional(Priority),
+  priority: Type.Optional(anyOf(priorities, 'priority')),
   channel: Type.Optional(Channel),
   language: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
   tag: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),

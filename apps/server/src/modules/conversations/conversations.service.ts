@@ -329,12 +329,12 @@ export async function filterConditions(
 ): Promise<RawBuilder<boolean>[]> {
   const conditions: RawBuilder<boolean>[] = [sql`c.workspace_id = ${actor.workspaceId}`];
   const add = (condition: RawBuilder<boolean>) => conditions.push(condition);
-  if (filters.status) add(sql`c.status = ${filters.status}`);
+  if (filters.status) add(oneOf(sql`c.status`, filters.status));
   if (filters.assignee === 'me') add(sql`c.assignee_id = ${actor.userId}`);
   else if (filters.assignee === 'unassigned') add(sql`c.assignee_id is null`);
   else if (filters.assignee) add(sql`c.assignee_id = ${filters.assignee}`);
   if (filters.contactId) add(sql`c.contact_id = ${filters.contactId}`);
-  if (filters.priority) add(sql`c.priority = ${filters.priority}`);
+  if (filters.priority) add(oneOf(sql`c.priority`, filters.priority));
   if (filters.channel) add(sql`c.channel = ${filters.channel}`);
   if (filters.language) add(sql`c.language = ${filters.language}`);
   if (filters.teamId) add(sql`c.team_id = ${filters.teamId}`);
@@ -354,6 +354,14 @@ export async function filterConditions(
     }
   }
   return conditions;
+}
+
+/** `column` equals the value, or any of several separated by commas (checked by the schema). */
+function oneOf(column: RawBuilder<unknown>, values: string): RawBuilder<boolean> {
+  const list = [...new Set(values.split(','))];
+  return list.length === 1
+    ? sql<boolean>`${column} = ${list[0]}`
+    : sql<boolean>`${column} = any(${list}::text[])`;
 }
 
 /**

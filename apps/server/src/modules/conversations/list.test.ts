@@ -55,8 +55,8 @@ const numbers = (res: { body: { data: { subject: string }[] } }) =>
   res.body.data.map((c) => c.subject);
 
 describe('conversation list filters and sorts', () => {
-  it('filters by priority, channel, language, tag and creation time', async () => {
-    const { as } = await inbox();
+  it('filters by status, priority, channel, language, tag and creation time', async () => {
+    const { as, ids } = await inbox();
     expect(
       numbers(await api(t.app, 'GET', '/api/v1/conversations?priority=urgent', { as })).sort(),
     ).toEqual(['S1', 'S3']);
@@ -84,6 +84,31 @@ describe('conversation list filters and sorts', () => {
     expect(
       (await api(t.app, 'GET', '/api/v1/conversations?priority=asap', { as })).statusCode,
     ).toBe(400);
+    // Several values: any of them.
+    expect(
+      numbers(
+        await api(t.app, 'GET', '/api/v1/conversations?priority=high,urgent&sort=createdAt', {
+          as,
+        }),
+      ),
+    ).toEqual(['S1', 'S2', 'S3']);
+    const { rows } = await sql<{ id: string }>`
+      update conversations set status = 'pending' where subject = 'S4' and id = any(${ids})
+      returning id`.execute(t.services.db);
+    expect(rows).toHaveLength(1);
+    expect(
+      numbers(
+        await api(t.app, 'GET', '/api/v1/conversations?status=new,pending&sort=createdAt', { as }),
+      ),
+    ).toEqual(['S0', 'S1', 'S2', 'S3', 'S4']);
+    expect(
+      numbers(await api(t.app, 'GET', '/api/v1/conversations?status=pending,closed', { as })),
+    ).toEqual(['S4']);
+    for (const bad of ['open,asap', 'open,', ',open', 'open;pending', 'OPEN']) {
+      const res = await api(t.app, 'GET', `/api/v1/conversations?status=${bad}`, { as });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
     expect(
       (await api(t.app, 'GET', "/api/v1/conversations?tag='%20or%201=1--", { as })).body.data,
     ).toEqual([]);

@@ -363,5 +363,9 @@ describe('GET /api/v1/search', () => {
       expect(res.statusCode, q).toBe(200);
     }
     expect((await api(t.app, 'GET', '/api/v1/search?q=', { as })).statusCode).toBe(400);
+    // A NUL would cut the statement's text short: refused, never sent.
+    const nul = await api(t.app, 'GET', '/api/v1/search?q=faktura%00x', { as });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.body.error.code).toBe('validation_failed');
   });
 });

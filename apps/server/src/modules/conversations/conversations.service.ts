@@ -490,6 +490,33 @@ const pageColumns = sql`c.id, c.number, c.subject, c.status, c.priority, c.chann
   w.ticket_prefix`;
 
 /**
+ * Conversations by id, each as the JSON text `presentConversation` would give (written by
+ * PostgreSQL like a list page: no rows parsed into objects, nothing serialised again), for a
+ * caller that assembles its answer as text (search). Ids another workspace owns, or that
+ * `conditions` (on `c`) exclude, are left out.
+ */
+export async function conversationJsonByIds(props: {
+  db: Db;
+  workspaceId: string;
+  ids: string[];
+  conditions?: RawBuilder<boolean>[];
+}): Promise<Map<string, string>> {
+  if (props.ids.length === 0) return new Map();
+  const conditions = [
+    sql<boolean>`c.workspace_id = ${props.workspaceId}`,
+    sql<boolean>`c.id = any(${props.ids}::uuid[])`,
+    ...(props.conditions ?? []),
+  ];
+  const { rows } = await sql<{ id: string; json: string }>`
+    select p.id, ${conversationJson}::text as json
+      from (select ${pageColumns}
+              from conversations c
+              join workspaces w on w.id = c.workspace_id
+             where ${sql.join(conditions, sql` and `)}) p`.execute(props.db);
+  return new Map(rows.map((row) => [row.id, isoTimes(row.json)]));
+}
+
+/**
  * A page of conversations as the JSON text of `{ data, nextCursor }`, in one statement:
  * PostgreSQL selects the page (keyset, one row more than asked to know whether another
  * page follows) and writes its JSON and the next cursor. The cursor keeps timestamps to

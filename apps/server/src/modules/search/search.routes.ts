@@ -1,7 +1,7 @@
 import { ErrorResponse, SearchQuery, SearchResults } from '@parley/contract';
 import type { Services } from '../../context.js';
-import { actorOf, type App } from '../../platform/http.js';
-import { search } from './search.service.js';
+import { actorOf, sendJsonText, type App } from '../../platform/http.js';
+import { searchJson } from './search.service.js';
 
 export function searchRoutes(app: App, services: Services): void {
   app.get(
@@ -14,12 +14,16 @@ export function searchRoutes(app: App, services: Services): void {
         response: { 200: SearchResults, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (request) =>
-      search({
-        db: services.db,
-        pool: services.pool,
-        actor: actorOf(request),
-        query: request.query,
-      }),
+    // The answer is JSON text (the conversations in it written by PostgreSQL), sent as it is.
+    async (request, reply) =>
+      sendJsonText(
+        reply,
+        await searchJson({
+          db: services.db,
+          pool: services.pool,
+          actor: actorOf(request),
+          query: request.query,
+        }),
+      ),
   );
 }

@@ -5,9 +5,9 @@ import type { Db } from '../../database.js';
 import type { Actor } from '../../platform/http.js';
 import { contactSummarySql } from '../conversations/contact-summary.js';
 import {
+  conversationJsonByIds,
   filterConditions,
   filtersOf,
-  findConversationsByIds,
 } from '../conversations/conversations.service.js';
 import { parseTicketNumber, resolveTicket } from '../portal/tickets.js';
 import { normalizeForSearch, queryTerms, snippet } from './text.js';
@@ -99,7 +99,7 @@ function newestFirst(
  * phone numbers. Candidates are capped so a word that appears everywhere costs no more than a
  * rare one.
  */
-export async function search(props: {
+export async function searchJson(props: {
   db: Db;
   /** The pool under `db`: the lookups go in one simple-protocol round trip. */
   pool: pg.Pool;
@@ -107,7 +107,7 @@ export async function search(props: {
   query: SearchQuery;
   /** Tests make these small. */
   limits?: Partial<SearchLimits>;
-}): Promise<SearchResults> {
+}): Promise<string> {
   const { db, actor, query } = props;
   const limits = { ...LIMITS, ...props.limits };
   const limit = query.limit ?? 20;
@@ -311,28 +311,34 @@ export async function search(props: {
   );
   const ranked = all.slice(offset, offset + limit);
   // The filters again: they also hold for a ticket found by its number.
-  const conversations = await findConversationsByIds({
+  const byId = await conversationJsonByIds({
     db,
     workspaceId,
     ids: ranked.map((h) => h.conversationId),
     conditions: conditions.slice(1),
   });
-  const byId = new Map(conversations.map((c) => [c.id, c]));
-  return {
-    conversations: ranked.flatMap((hit) => {
-      const conversation = byId.get(hit.conversationId);
-      return conversation
-        ? [{ conversation, matchedIn: hit.matchedIn, snippet: snippet(hit.text, terms) }]
-        : [];
-    }),
-    contacts: (offset > 0 ? [] : contacts).map((c) => ({
-      id: c.id,
-      name: c.name,
-      email: c.email,
-      phone: c.phone,
-    })),
-    capped: (messages[0]?.found ?? 0) >= CANDIDATES || subjects.length >= CANDIDATES,
-    nextCursor:
-      offset + limit < all.length && offset + limit <= MAX_OFFSET ? String(offset + limit) : null,
-  };
+  // The answer as JSON text (`SearchResults`): the conversations come written by PostgreSQL.
+  const found = ranked.flatMap((hit) => {
+    const conversation = byId.get(hit.conversationId);
+    return conversation
+      ? [
+          `{"conversation":${conversation},"matchedIn":${JSON.stringify(hit.matchedIn)},"snippet":${JSON.stringify(snippet(hit.text, terms))}}`,
+        ]
+      : [];
+  });
+  const people = (offset > 0 ? [] : contacts).map((c) => ({
+    id: c.id,
+    name: c.name,
+    email: c.email,
+    phone: c.phone,
+  }));
+  const capped = (messages[0]?.found ?? 0) >= CANDIDATES || subjects.length >= CANDIDATES;
+  const nextCursor =
+    offset + limit < all.length && offset + limit <= MAX_OFFSET ? String(offset + limit) : null;
+  return `{"conversations":[${found.join(',')}],"contacts":${JSON.stringify(people)},"capped":${String(capped)},"nextCursor":${JSON.stringify(nextCursor)}}`;
+}
+
+/** `searchJson`'s answer as an object. */
+export async function search(props: Parameters<typeof searchJson>[0]): Promise<SearchResults> {
+  return JSON.parse(await searchJson(props)) as SearchResults;
 }

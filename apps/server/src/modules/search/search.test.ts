@@ -1,4 +1,6 @@
-import type { SearchResults } from '@parley/contract';
+import { SearchResults } from '@parley/contract';
+import { Ajv } from 'ajv';
+import addFormatsModule from 'ajv-formats';
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { api, useTestApp } from '../../test/harness.js';
@@ -9,6 +11,10 @@ import { search } from './search.service.js';
 import { normalizeForSearch, snippet } from './text.js';
 
 const t = useTestApp();
+const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
+const ajv = new Ajv({ strict: false, allErrors: true });
+addFormats(ajv);
+const isSearchResults = ajv.compile(SearchResults);
 
 /** The search service's caller, as a workspace owner's token would be. */
 const ownerActor = (workspaceId: string, userId: string) => ({
@@ -110,6 +116,14 @@ describe('GET /api/v1/search', () => {
     const byEmail = await api(t.app, 'GET', '/api/v1/search?q=maryam%40example', { as });
     expect(byEmail.body.contacts[0].email).toBe('maryam@example.ir');
     expect(byEmail.body.conversations[0].matchedIn).toBe('contact');
+    // The answer is JSON text assembled by the service: it must be what the schema says, and
+    // each conversation what the conversation's own endpoint presents.
+    for (const res of [byNumber, byPhone, byEmail]) {
+      expect(isSearchResults(res.body), ajv.errorsText(isSearchResults.errors)).toBe(true);
+    }
+    const found = (byEmail.body as SearchResults).conversations[0]?.conversation;
+    const own = await api(t.app, 'GET', `/api/v1/conversations/${found?.id ?? ''}`, { as });
+    expect(found).toEqual(own.body);
   });
 
   it('finds customers by name in every script, also after a rename', async () => {

@@ -83,6 +83,14 @@ export async function splitConversation(props: {
       )
       update messages m set conversation_id = ${targetId}, seq = o.rn
         from ordered o where m.workspace_id = ${workspaceId} and m.id = o.id`.execute(trx);
+    // A moved email's Message-ID (inbound, or ours for a reply sent) threads the answers to
+    // it: they belong where it went.
+    await sql`
+      update conversation_thread_keys k set conversation_id = ${targetId}
+       where k.workspace_id = ${workspaceId} and k.conversation_id = ${sourceId}
+         and k.key in (select m.metadata->>'messageId' from messages m
+                        where m.workspace_id = ${workspaceId} and m.conversation_id = ${targetId}
+                          and m.metadata ? 'messageId')`.execute(trx);
     for (const id of [sourceId, targetId]) await recountConversation(trx, workspaceId, id);
 
     await trx

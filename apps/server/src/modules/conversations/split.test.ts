@@ -145,4 +145,44 @@ describe('splitting a conversation', () => {
     });
     expect(denied.statusCode).toBe(403);
   });
+
+  it('takes the moved mail’s Message-ID along: replies to it thread to the new conversation', async () => {
+    const { workspace } = await buildWorkspace(t.services);
+    const agent = await buildUser(t.services, { workspaceId: workspace.id });
+    const as = await tokenFor(t.services, agent);
+    const base = {
+      workspaceId: workspace.id,
+      channel: 'email' as const,
+      from: { kind: 'email' as const, value: 'erik@example.se' },
+    };
+    const first = await ingest(t.services.db, {
+      ...base,
+      subject: 'Fakturan',
+      text: 'Fakturan saknas.',
+      ownThreadKeys: ['sv1@example.se'],
+      metadata: { messageId: 'sv1@example.se' },
+    });
+    const second = await ingest(t.services.db, {
+      ...base,
+      text: 'Och en sak till: jag har flyttat.',
+      threadKeys: ['sv1@example.se'],
+      ownThreadKeys: ['sv2@example.se'],
+      metadata: { messageId: 'sv2@example.se' },
+    });
+    expect(second.conversationId).toBe(first.conversationId);
+    const res = await api(t.app, 'POST', `/api/v1/conversations/${first.conversationId}/split`, {
+      as,
+      body: { messageId: second.messageId, subject: 'Ny adress' },
+    });
+    expect(res.statusCode, JSON.stringify(res.body)).toBe(201);
+    const splitId = (res.body as { id: string }).id;
+    const reply = (inReplyTo: string, text: string) =>
+      ingest(t.services.db, { ...base, text, threadKeys: [inReplyTo] });
+    expect((await reply('sv2@example.se', 'Adressen är Storgatan 1.')).conversationId).toBe(
+      splitId,
+    );
+    expect((await reply('sv1@example.se', 'Har ni hittat fakturan?')).conversationId).toBe(
+      first.conversationId,
+    );
+  });
 });

@@ -590,6 +590,26 @@ describe('conversations API', () => {
         { contact: { email: 'a@example.com' }, subject: 'S', text: 'T', priority: 'asap' },
         'validation_failed',
       ],
+      // Over the documented limits: 100,000 characters of text, 200,000 of HTML.
+      [
+        { contact: { email: 'a@example.com' }, subject: 'S', text: 'ż'.repeat(100_001) },
+        'validation_failed',
+      ],
+      [
+        {
+          contact: { email: 'a@example.com' },
+          subject: 'S',
+          text: 'T',
+          html: `<p>${'x'.repeat(200_000)}</p>`,
+        },
+        'validation_failed',
+      ],
+      // Text PostgreSQL cannot store, anywhere in the body.
+      [
+        { contact: { email: 'a@example.com', name: 'Kasia\u0000' }, subject: 'S', text: 'T' },
+        'validation_failed',
+      ],
+      [{ contact: { email: 'a@example.com' }, subject: 'S\u0000', text: 'T' }, 'validation_failed'],
     ];
     for (const [body, code] of cases) {
       const res = await api(t.app, 'POST', '/api/v1/conversations', { as, body });
@@ -618,5 +638,12 @@ describe('conversations API', () => {
       body: { status: 'done' },
     });
     expect(badStatus.statusCode).toBe(400);
+    const nulReply = await api(t.app, 'POST', `/api/v1/conversations/${id}/messages`, {
+      as,
+      body: { kind: 'reply', text: 'Hej\u0000då' },
+    });
+    expect(nulReply.statusCode).toBe(400);
+    expect(nulReply.body.error).toMatchObject({ code: 'validation_failed' });
+    expect(nulReply.body.error.message).toContain('NUL');
   });
 });

@@ -313,6 +313,33 @@ describe('email in over SMTP', () => {
     expect(message?.text.trim()).toBe('Hello?');
   });
 
+  it('files a mail with NUL characters, each replaced (the database cannot store one)', async () => {
+    const { workspace, address } = await setup();
+    await mailer().sendMail({
+      envelope: { from: 'nul@example.se', to: [address] },
+      raw: [
+        'From: =?UTF-8?Q?Erik=00?= <nul@example.se>',
+        `To: ${address}`,
+        'Subject: =?UTF-8?Q?Hej=00d=C3=A5?=',
+        'Content-Type: text/plain; charset=utf-8',
+        'Content-Transfer-Encoding: quoted-printable',
+        '',
+        'Tack=00 f=C3=B6r hj=C3=A4lpen',
+        '',
+      ].join('\r\n'),
+    });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
+    expect(conversation?.subject).toBe('Hej\ufffddå');
+    const [message] = await messagesOf(conversation?.id ?? '');
+    expect(message?.text.trim()).toBe('Tack\ufffd för hjälpen');
+    const inbound = await t.services.db
+      .selectFrom('inboundEmails')
+      .select('status')
+      .where('workspaceId', '=', workspace.id)
+      .execute();
+    expect(inbound).toEqual([{ status: 'processed' }]);
+  });
+
   it('acknowledges no list, bulk or auto-reply mail, nor mail from its own addresses', async () => {
     const { workspace, address } = await setup();
     const automatic: [string, Record<string, string>][] = [

@@ -6,6 +6,7 @@ import type { InboundMessage } from '../conversations/ingest.js';
 import { headerSection, headerValue, normalizeMessageId } from './headers.js';
 import { htmlToText, sanitize } from '../conversations/sanitize.js';
 import { NUMBER_TAG } from './outbound.js';
+import { withoutNul } from '../../platform/nul.js';
 
 /** What an email says about itself, beyond the message: for filing and loop protection. */
 export interface ParsedEmail {
@@ -273,7 +274,8 @@ export async function parseEmail(
   const trimmedHtml = fullHtml === null ? null : htmlWithoutQuotes(fullHtml);
   const html = trimmedHtml ?? (textTrimmed ? null : fullHtml);
   const language = headerText(parsed, 'content-language').split(/[,\s]/)[0] || null;
-  return {
+  // A NUL (a broken mail program, an attack) would fail every statement that stores it.
+  return withoutNul({
     messageId,
     automated,
     bounce,
@@ -295,7 +297,7 @@ export async function parseEmail(
       languageFallback: language,
       automated,
     },
-  };
+  });
 }
 
 /**

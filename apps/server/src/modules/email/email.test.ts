@@ -443,6 +443,25 @@ describe('the customer’s language', () => {
     });
     expect(ack?.text).toContain('Twoje zgłoszenie ma numer');
   });
+
+  it('falls back to the mailbox’s default language when the mail says too little', async () => {
+    const { workspace, as, mailbox, address } = await setup();
+    const changed = await api(t.app, 'PATCH', `/api/v1/mailboxes/${mailbox.id}`, {
+      as,
+      body: { language: 'sv' },
+    });
+    expect(changed.statusCode, JSON.stringify(changed.body)).toBe(200);
+    await mailer().sendMail({ from: 'kort@example.se', to: address, subject: 'Hej', text: 'OK' });
+    const [conversation] = await conversationsWhenThere(workspace.id, 1);
+    const [, ack] = await messagesWhenThere(conversation?.id ?? '', 2);
+    const language = await t.services.db
+      .selectFrom('conversations')
+      .select('language')
+      .where('id', '=', conversation?.id ?? '')
+      .executeTakeFirstOrThrow();
+    expect(language).toEqual({ language: 'sv' });
+    expect(ack?.text).toContain('ärende');
+  });
 });
 
 describe('mailboxes', () => {

@@ -110,6 +110,10 @@ export async function processInboundEmail(
       messageId: parsed.messageId,
       ...untrimmed(parsed),
     };
+    // What the text is written in decides; else the mail client's Content-Language; else the
+    // mailbox's default language.
+    const languageFallback =
+      parsed.message.languageFallback ?? (await mailboxLanguage(services, row.mailboxId));
     // A colleague forwarding a customer's mail: the ticket is the customer's.
     const forwarded = parsed.automated ? null : await agentForward(services, workspaceId, parsed);
     const result = forwarded
@@ -127,6 +131,7 @@ export async function processInboundEmail(
           // threading belong to the colleague's mail.
           html: null,
           threadKeys: [],
+          languageFallback,
           externalId,
           receivedAt: row.receivedAt,
           metadata: { ...metadata, forwardedBy: forwarded.user.id },
@@ -134,6 +139,7 @@ export async function processInboundEmail(
       : await ingest(services.db, {
           ...parsed.message,
           workspaceId,
+          languageFallback,
           externalId,
           // Mail from one of our own addresses (a loop, a misconfigured forward) is automatic.
           automated: parsed.automated || (await isOwnAddress(services, from)),
@@ -240,24 +246,43 @@ async function addForwardNote(
   }
 }
 
-/** Whether an address is one of our mailboxes', remembered a few seconds per process. */
-const ownAddresses = new WeakMap<Services, Map<string, { own: boolean; until: number }>>();
-const OWN_ADDRESS_TTL_MS = 5_000;
-
-async function isOwnAddress(services: Services, address: string): Promise<boolean> {
-  const key = address.toLowerCase();
-  let cache = ownAddresses.get(services);
-  if (!cache) {
-    cache = new Map<string, { own: boolean; until: number }>();
-    ownAddresses.set(services, cache);
-  }
-  const hit = cache.get(key);
-  if (hit && hit.until > Date.now()) return hit.own;
-  const own = (await mailboxForAddress(services.db, key)) !== undefined;
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(key, { own, until: Date.now() + OWN_ADDRESS_TTL_MS });
-  return own;
+/**
+ * Answers remembered a few seconds per process (and per Services: tests run several): the
+ * same few mailboxes and addresses come up in every mail of a burst.
+ */
+function remembered<V>(load: (services: Services, key: string) => Promise<V>) {
+  const caches = new WeakMap<Services, Map<string, { value: V; until: number }>>();
+  return async (services: Services, key: string): Promise<V> => {
+    let cache = caches.get(services);
+    if (!cache) {
+      cache = new Map();
+      caches.set(services, cache);
+    }
+    const hit = cache.get(key);
+    if (hit && hit.until > Date.now()) return hit.value;
+    const value = await load(services, key);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(key, { value, until: Date.now() + REMEMBER_MS });
+    return value;
+  };
 }
+const REMEMBER_MS = 5_000;
+
+/** Whether an address is one of our mailboxes'. */
+const isOwnAddress = remembered(
+  async (services, address) =>
+    (await mailboxForAddress(services.db, address.toLowerCase())) !== undefined,
+);
+
+/** A mailbox's default language (its customers' usual one), or null. */
+const mailboxLanguage = remembered(async (services, mailboxId) => {
+  const row = await services.db
+    .selectFrom('mailboxes')
+    .select('language')
+    .where('id', '=', mailboxId)
+    .executeTakeFirst();
+  return row?.language ?? null;
+});
 
 export function emailJobs(services: Services): JobDefinition[] {
   return [

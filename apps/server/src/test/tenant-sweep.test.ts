@@ -658,8 +658,48 @@ describe('cross-workspace sweep', () => {
     const a = await buildWorkspace(t.services);
     const b = await buildWorkspace(t.services);
     await buildUser(t.services, { workspaceId: b.workspace.id });
-    const asA = await tokenFor(t.services, a.owner);
+    const asA = await tokenFor(t.services, a.owner, ['read', 'write', 'admin']);
     const users = await api(t.app, 'GET', '/api/v1/users', { as: asA });
     expect(users.body.data.map((u: { id: string }) => u.id)).toEqual([a.owner.id]);
+
+    // One of everything in B; then every list (a GET without path parameters) and every
+    // filter that names one of B's ids, as A: none of B's ids may come back.
+    const theirs: string[] = [b.workspace.id, b.owner.id];
+    const byKind: Record<string, string> = {};
+    for (const [kind, resource] of Object.entries(resources)) {
+      const id = await resource.create(t, b);
+      byKind[kind] = id;
+      theirs.push(id);
+    }
+    const lists = registeredRoutes(t.app).filter(
+      (r) => r.method === 'GET' && r.url.startsWith('/api/v1/') && !r.url.includes(':'),
+    );
+    expect(lists.length).toBeGreaterThan(20);
+    const filtered = [
+      `/api/v1/conversations?assignee=${b.owner.id}`,
+      `/api/v1/conversations?teamId=${byKind.team ?? ''}`,
+      `/api/v1/conversations?contactId=${byKind.contact ?? ''}`,
+      `/api/v1/search?q=Untouched&contactId=${byKind.contact ?? ''}`,
+      `/api/v1/search?q=Untouched`,
+      `/api/v1/contacts?organizationId=${byKind.organization ?? ''}`,
+    ];
+    // The same lists as B show B's things: the check below can see a leak.
+    const asB = await tokenFor(t.services, b.owner, ['read', 'write', 'admin']);
+    for (const [url, kind] of [
+      ['/api/v1/conversations', 'conversation'],
+      ['/api/v1/contacts', 'contact'],
+      ['/api/v1/views', 'view'],
+      ['/api/v1/mailboxes', 'mailbox'],
+      ['/api/v1/teams', 'team'],
+    ] as const) {
+      const own = await api(t.app, 'GET', url, { as: asB });
+      expect(JSON.stringify(own.body), url).toContain(byKind[kind] ?? 'missing');
+    }
+    for (const url of [...lists.map((r) => r.url), ...filtered]) {
+      const res = await api(t.app, 'GET', url, { as: asA });
+      expect(res.statusCode, `${url} answered ${res.statusCode}`).toBeLessThan(500);
+      const text = JSON.stringify(res.body ?? '');
+      for (const id of theirs) expect(text, `${url} shows B's ${id}`).not.toContain(id);
+    }
   });
 });

@@ -21,5 +21,7 @@ export function headerValue(section: string, name: string): string | null {
 /** A Message-ID as stored: without angle brackets, at most 500 characters. */
 export function normalizeMessageId(value: string | null | undefined): string | null {
   const id = value?.trim().replace(/^<|>$/g, '').trim();
-  return id ? id.slice(0, 500) : null;
+  // No spaces or angle brackets inside: `<<>>` or `no brackets here` name no message (and two
+  // broken mailers' `<>` must not thread or de-duplicate each other's mail).
+  return id && /^[^\s<>]+$/.test(id) ? id.slice(0, 500) : null;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FileBlobStore } from '../../platform/blobs.js';
 import { scratchDir } from '../../test/harness.js';
 import { presentMessage } from '../conversations/conversations.service.js';
-import { htmlWithoutQuotes, parseEmail, untrimmed } from './parse.js';
+import { htmlWithoutQuotes, parseEmail, untrimmed, visibleText } from './parse.js';
 
 const compose = (mail: ConstructorParameters<typeof MailComposer>[0]) =>
   new MailComposer(mail).compile().build();
@@ -63,5 +63,46 @@ describe('parsing an email', () => {
     // Unclosed tags by the million: a first, backtracking version took 4 s on the second.
     for (const hostile of ['<div '.repeat(2_000_000), '<div class='.repeat(1_000_000)])
       expect(htmlWithoutQuotes(hostile)).toBeNull();
+  });
+
+  it('shows what the customer wrote without the signature or a "sent from" line', () => {
+    expect(
+      visibleText('Hej!\nVar är min faktura?\n\n-- \nErik Svensson\nAcme AB\n070-123 45 67'),
+    ).toBe('Hej!\nVar är min faktura?');
+    expect(visibleText('Dzień dobry,\npaczka nie dotarła.\n\nSent from my iPhone')).toBe(
+      'Dzień dobry,\npaczka nie dotarła.',
+    );
+    // A text that is all signature is shown whole, not as nothing.
+    expect(visibleText('-- \nErik')).toBe('-- \nErik');
+  });
+
+  it('makes sane defaults of malformed headers', async () => {
+    const raw = Buffer.from(
+      [
+        'From: <<<not an address>>>',
+        'Date: yesterday-ish',
+        'Subject: =?UTF-8?B?!!!not-base64?= =?utf-8?Q?Zam=C3=B3wienie?=',
+        'Message-ID: no brackets here',
+        'In-Reply-To: <<>>',
+        'This line has no colon',
+        'Content-Type: text/plain; charset="no-such-charset"',
+        '',
+        'Where is my order?',
+        '',
+      ].join('\r\n'),
+    );
+    const parsed = await parseEmail(raw, {
+      blobs: new FileBlobStore(scratchDir(), 10_000_000),
+      envelopeFrom: 'kasia@example.pl',
+      maxAttachmentBytes: 10_000,
+    });
+    // The envelope's sender stands in for a From that names no address.
+    expect(parsed.message.from).toMatchObject({ kind: 'email', value: 'kasia@example.pl' });
+    expect(parsed.message.subject).toContain('Zamówienie');
+    expect(parsed.message.text?.trim()).toBe('Where is my order?');
+    // `no brackets here` and `<<>>` name no message: no de-duplication or threading by them.
+    expect(parsed.messageId).toBeNull();
+    expect(parsed.message.threadKeys ?? []).toEqual([]);
+    expect(parsed.automated).toBe(false);
   });
 });

@@ -146,11 +146,17 @@ export function assertTractable(raw: Buffer): void {
   }
 }
 
+/** What a malformed header makes an "address" of (`<<<not an address>>>`) is not one. */
+const MAILBOX = /^[^\s@<>]+@[^\s@<>]+$/;
+const isMailbox = (address: string | undefined): address is string =>
+  address !== undefined && MAILBOX.test(address);
+
 function firstAddress(value: AddressObject | AddressObject[] | undefined) {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   for (const group of list) {
     for (const entry of group.value) {
-      if (entry.address) return { address: entry.address.toLowerCase(), name: entry.name || null };
+      if (isMailbox(entry.address))
+        return { address: entry.address.toLowerCase(), name: entry.name || null };
     }
   }
   return null;
@@ -159,7 +165,7 @@ function firstAddress(value: AddressObject | AddressObject[] | undefined) {
 function allAddresses(value: AddressObject | AddressObject[] | undefined): string[] {
   const list = Array.isArray(value) ? value : value ? [value] : [];
   return list.flatMap((group) =>
-    group.value.flatMap((entry) => (entry.address ? [entry.address.toLowerCase()] : [])),
+    group.value.flatMap((entry) => (isMailbox(entry.address) ? [entry.address.toLowerCase()] : [])),
   );
 }
 

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -55,5 +55,21 @@ describe('content-addressed blob store', () => {
     const store = new FileBlobStore(scratchDir(), 100);
     expect(await store.has('../../etc/passwd')).toBe(false);
     await expect(store.get('../secret.key')).rejects.toThrow(/not found/);
+  });
+
+  it('sweeps what a killed process left half-written, once it is old, and nothing else', async () => {
+    const root = scratchDir();
+    const store = new FileBlobStore(root, 1_000);
+    const kept = await store.put(Buffer.from('faktura'));
+    const tmp = join(root, 'tmp');
+    writeFileSync(join(tmp, 'stale'), 'half of a mail');
+    writeFileSync(join(tmp, 'writing'), 'a put still running');
+    const twoDaysAgo = new Date(Date.now() - 2 * 86_400_000);
+    utimesSync(join(tmp, 'stale'), twoDaysAgo, twoDaysAgo);
+    expect(await store.sweepTemporary(86_400_000)).toBe(1);
+    expect(readdirSync(tmp)).toEqual(['writing']);
+    expect(await store.has(kept.key)).toBe(true);
+    // A store that never wrote has nothing to sweep.
+    expect(await new FileBlobStore(scratchDir(), 1_000).sweepTemporary(0)).toBe(0);
   });
 });

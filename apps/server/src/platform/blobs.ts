@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from './errors.js';
@@ -20,6 +20,11 @@ export interface BlobStore {
   get(key: string): Promise<Readable>;
   has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /**
+   * Removes what puts left half-written (a process killed mid-write) once older than
+   * `olderThanMs`: a put still running elsewhere is younger. Returns how many.
+   */
+  sweepTemporary(olderThanMs: number): Promise<number>;
 }
 
 const KEY = /^[0-9a-f]{64}$/;
@@ -109,6 +114,21 @@ export class FileBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     if (KEY.test(key)) await rm(this.path(key), { force: true });
+  }
+
+  async sweepTemporary(olderThanMs: number): Promise<number> {
+    const folder = join(this.root, 'tmp');
+    const names = await readdir(folder).catch(() => [] as string[]);
+    let removed = 0;
+    for (const name of names) {
+      const file = join(folder, name);
+      const info = await stat(file).catch(() => null);
+      if (info && Date.now() - info.mtimeMs > olderThanMs) {
+        await rm(file, { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private path(key: string): string {

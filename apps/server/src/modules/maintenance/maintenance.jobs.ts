@@ -7,7 +7,8 @@ const PruneOutbox = Type.Object({ keepDays: Type.Integer({ minimum: 1 }) });
 
 /**
  * Housekeeping: dispatched (and, for broadcast ones, published) outbox events, expired sessions (agents' and the portal's), portal
- * and two-factor challenges a day past expiry and idempotency keys are deleted nightly.
+ * and two-factor challenges a day past expiry, idempotency keys and files a killed process
+ * left half-written in the blob store are deleted nightly.
  */
 export function outboxJobs(services: Services): JobDefinition[] {
   return [
@@ -44,10 +45,13 @@ export function outboxJobs(services: Services): JobDefinition[] {
         await sql`delete from idempotency_keys where created_at < now() - interval '24 hours'`.execute(
           services.db,
         );
+        // Files a killed process left half-written (a put takes seconds, not a day).
+        const files = await services.blobs.sweepTemporary(86_400_000);
         context.log.info(
           {
             events: Number(events.numAffectedRows ?? 0),
             sessions: Number(sessions.numDeletedRows),
+            halfWrittenFiles: files,
           },
           'pruned dispatched events and expired sessions',
         );

@@ -69,7 +69,7 @@ function smtpError(code: number, message: string) {
 /**
  * A real SMTP server on loopback standing for the recipients' MTA: keeps every mail it
  * accepts (raw and parsed). Addresses starting `gone-` are refused (550), `busy-` are
- * greylisted once (451); AUTH works with MTA_LOGIN.
+ * greylisted once (451), `full-` always answer 452 (a full mailbox); AUTH works with MTA_LOGIN.
  */
 export function useRecipientMta(): RecipientMta {
   const mta: RecipientMta = {
@@ -98,6 +98,10 @@ export function useRecipientMta(): RecipientMta {
         mta.rcptAttempts.set(address.address, seen);
         if (address.address.startsWith('gone-')) {
           callback(smtpError(550, '5.1.1 <' + address.address + '>: no such user'));
+          return;
+        }
+        if (address.address.startsWith('full-')) {
+          callback(smtpError(452, '4.2.2 Mailbox full, try again later'));
           return;
         }
         if (address.address.startsWith('busy-') && seen === 1) {

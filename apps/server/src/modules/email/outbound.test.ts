@@ -6,7 +6,7 @@ import { buildWorkspace, tokenFor } from '../../test/factories.js';
 import { recordEvent } from '../../platform/outbox.js';
 import { appendMessage, ingest } from '../conversations/ingest.js';
 import { numberTag, outboundSubject, references, relayTransport } from './outbound.js';
-import { sendEmail } from './send.job.js';
+import { sendEmail, sendEmailJob } from './send.job.js';
 import { MTA_LOGIN, useMailFlow, useRecipientMta } from '../../test/mail.js';
 
 const t = useTestApp();
@@ -92,13 +92,16 @@ async function quietConversation(workspaceId: string, mailboxId: string | null, 
   });
 }
 
+const messageRow = (messageId: string) =>
+  t.services.db
+    .selectFrom('messages')
+    .select(['deliveryStatus', 'metadata'])
+    .where('id', '=', messageId)
+    .executeTakeFirstOrThrow();
+
 async function waitForStatus(messageId: string, status: string, timeout = 15_000) {
   return waitFor(async () => {
-    const row = await t.services.db
-      .selectFrom('messages')
-      .select(['deliveryStatus', 'metadata'])
-      .where('id', '=', messageId)
-      .executeTakeFirstOrThrow();
+    const row = await messageRow(messageId);
     expect(row.deliveryStatus).toBe(status);
     return row;
   }, timeout);
@@ -304,6 +307,47 @@ describe('email out over SMTP', () => {
     expect(rcptAttempts.get(customer)).toBe(2);
     expect(mailsTo(customer)).toHaveLength(1);
     expect(mailsTo(customer)[0]?.mail.inReplyTo).toBe(`<busy-${workspace.slug}-1@customer.test>`);
+  });
+
+  it('gives up after the last attempt: failed with the server’s reason, for agents to see', async () => {
+    const { workspace, as, mailbox } = await setup();
+    const customer = `full-${workspace.slug}@customer.test`;
+    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const reply = await api(
+      t.app,
+      'POST',
+      `/api/v1/conversations/${started.conversationId}/messages`,
+      { as, body: { kind: 'reply', text: 'Paczka wyszła wczoraj.' } },
+    );
+    const id = reply.body.id as string;
+    // The first try meets a temporary refusal and is retried later…
+    await vi.waitFor(
+      async () => {
+        const row = await messageRow(id);
+        expect(row.metadata.lastDeliveryError).toMatch(/^452/);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect((await messageRow(id)).deliveryStatus).toBe('queued');
+    // …and the last one gives up (run here rather than after hours of backoff).
+    await sendEmail(
+      t.services,
+      { workspaceId: workspace.id, messageId: id },
+      { attempt: sendEmailJob.maxAttempts, log: t.services.log, jobId: 'last' },
+    );
+    const row = await messageRow(id);
+    expect(row.deliveryStatus).toBe('failed');
+    expect(row.metadata.deliveryError).toMatch(/^452 4\.2\.2 .*Mailbox full/);
+    const listed = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${started.conversationId}/messages`,
+      { as },
+    );
+    expect(listed.body.data).toEqual(
+      expect.arrayContaining([expect.objectContaining({ id, deliveryStatus: 'failed' })]),
+    );
+    expect(mailsTo(customer)).toHaveLength(0);
   });
 
   it('sends attachments from the file store, and never twice once sent', async () => {

@@ -19,6 +19,8 @@ import { enqueuePoll } from './imap.poll.js';
 import { actorOf, type App } from '../../platform/http.js';
 import { decodeCursor, isString, toPage } from '../../platform/pagination.js';
 import type { InboundEmailsTable } from './email.tables.js';
+import { headerAddress, headerSection, headerValue } from './headers.js';
+import { SENDER_LIMIT } from './smtp.listener.js';
 import {
   createMailbox,
   deleteMailbox,
@@ -234,6 +236,10 @@ export function emailRoutes(app: App, services: Services): void {
       if (!mailbox) throw forbidden('The webhook secret does not open this mailbox');
       if (!Buffer.isBuffer(request.body) || request.body.length === 0)
         throw new AppError('unsupported_media_type', 'Send the raw email as message/rfc822');
+      // A burst from one sender is slowed as over SMTP (the same budget): 429 with
+      // Retry-After, and the provider keeps the mail and posts it again.
+      const sender = headerAddress(headerValue(headerSection(request.body), 'from')) ?? '<>';
+      await services.limits.consume('smtp-sender', `${mailbox.mailboxId}:${sender}`, SENDER_LIMIT);
       const { stored, duplicates } = await storeInboundEmail(services, {
         mailboxes: [mailbox],
         raw: request.body,

@@ -601,6 +601,27 @@ describe('provider webhook', () => {
     await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, { as });
     expect((await post(`Bearer ${secret}`)).statusCode).toBe(403);
   });
+
+  it('slows a burst from one sender with 429 (the provider posts it again); others pass', async () => {
+    const { as, mailbox } = await setup();
+    const secret = (
+      await api(t.app, 'POST', `/api/v1/mailboxes/${mailbox.id}/webhook-secret`, { as })
+    ).body.secret as string;
+    const post = (from: string, i: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/api/v1/mailboxes/${mailbox.id}/inbound`,
+        headers: { 'content-type': 'message/rfc822', authorization: `Bearer ${secret}` },
+        payload: `From: Loop <${from}>\r\nSubject: Auto ${String(i)}\r\nMessage-ID: <loop-${String(i)}-${from}>\r\n\r\nAgain.\r\n`,
+      });
+    const codes: number[] = [];
+    for (let i = 0; i < 61; i++) codes.push((await post('loop@example.com', i)).statusCode);
+    expect(codes.slice(0, 60).every((c) => c === 202)).toBe(true);
+    const slowed = await post('loop@example.com', 61);
+    expect(slowed.statusCode).toBe(429);
+    expect(Number(slowed.headers['retry-after'])).toBeGreaterThan(0);
+    expect((await post('kasia@example.pl', 1)).statusCode).toBe(202);
+  });
 });
 
 describe('a burst from one sender', () => {

@@ -18,6 +18,14 @@ export function headerValue(section: string, name: string): string | null {
   return value ? value : null;
 }
 
+/** The address in a From header's value (`Name <a@b>` or `a@b`), lower-cased; null if none. */
+export function headerAddress(value: string | null): string | null {
+  const address = value
+    ? (/<([^<>\s]+@[^<>\s]+)>/.exec(value) ?? /([^<>\s]+@[^<>\s]+)/.exec(value))?.[1]
+    : null;
+  return address ? address.toLowerCase().slice(0, 320) : null;
+}
+
 /** A Message-ID as stored: without angle brackets, at most 500 characters. */
 export function normalizeMessageId(value: string | null | undefined): string | null {
   const id = value?.trim().replace(/^<|>$/g, '').trim();

@@ -314,6 +314,31 @@ export const ConversationUpdateBody = Type.Object(conversationChanges, {
 });
 export type ConversationUpdateBody = Static<typeof ConversationUpdateBody>;
 
+/** Files one reply or note may carry. */
+export const MAX_NEW_ATTACHMENTS = 10;
+
+/** A file sent with a reply: its bytes as base64 in the JSON body. */
+export const NewAttachment = Type.Object(
+  {
+    filename: Type.String({ minLength: 1, maxLength: 255 }),
+    contentType: Type.Optional(
+      Type.String({
+        pattern: '^[\\w.+-]+/[\\w.+-]+$',
+        maxLength: 255,
+        default: 'application/octet-stream',
+      }),
+    ),
+    content: Type.String({
+      minLength: 1,
+      pattern: '^[A-Za-z0-9+/]+={0,2}$',
+      contentEncoding: 'base64',
+      description: 'The bytes, base64',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type NewAttachment = Static<typeof NewAttachment>;
+
 export const MessageCreateBody = Type.Object(
   {
     kind: Type.Union([Type.Literal('reply'), Type.Literal('note')]),
@@ -325,6 +350,13 @@ export const MessageCreateBody = Type.Object(
         maxItems: 20,
         uniqueItems: true,
         description: 'Colleagues a note mentions (@name): each is notified',
+      }),
+    ),
+    attachments: Type.Optional(
+      Type.Array(NewAttachment, {
+        maxItems: MAX_NEW_ATTACHMENTS,
+        description:
+          'Files sent with the reply (or kept with the note); together at most the upload limit (MAX_UPLOAD_BYTES)',
       }),
     ),
   },

@@ -326,6 +326,8 @@ export function conversationRoutes(app: App, services: Services): void {
     '/api/v1/conversations/:id/messages',
     {
       config: { resource: 'conversation' },
+      // Files come as base64 (4 characters for 3 bytes), with the text around them.
+      bodyLimit: Math.ceil((services.config.maxUploadBytes * 4) / 3) + 1024 * 1024,
       schema: {
         tags: ['conversations'],
         summary: 'Reply to the customer or write an internal note',
@@ -341,6 +343,7 @@ export function conversationRoutes(app: App, services: Services): void {
           actor: actorOf(request),
           conversationId: request.params.id,
           body: request.body,
+          files: { blobs: services.blobs, maxBytes: services.config.maxUploadBytes },
         }),
       ),
   );

@@ -12,6 +12,7 @@ import type {
   BulkUpdateResult,
   Message,
   MessageCreateBody,
+  NewAttachment,
   MessageListQuery,
   TimelineEvent,
 } from '@parley/contract';
@@ -20,6 +21,7 @@ import { sql, type RawBuilder, type Selectable } from 'kysely';
 import { fieldFilterJson, findFields, validateFieldValues } from '../fields/fields.service.js';
 import type { Db, Tx } from '../../database.js';
 import { prepared } from '../../platform/db.js';
+import type { BlobStore } from '../../platform/blobs.js';
 import { AppError, forbidden, notFound } from '../../platform/errors.js';
 import { roleAtLeast, type Actor } from '../../platform/http.js';
 import { notify } from '../notifications/notifications.service.js';
@@ -948,6 +950,45 @@ async function applyConversationChanges(props: {
 }
 
 /**
+ * A reply's files into the blob store (content-addressed: the same file twice is stored
+ * once), checked first: valid base64, together within `maxBytes`. Written before the
+ * message's transaction; a file whose message then fails stays unreferenced, as a mail's do.
+ */
+async function storeNewAttachments(
+  files: NewAttachment[],
+  store: { blobs: BlobStore; maxBytes: number } | undefined,
+): Promise<Attachment[]> {
+  if (files.length === 0) return [];
+  if (!store) throw new Error('attachments need a blob store');
+  const decoded = files.map((file, i) => {
+    const bytes = Buffer.from(file.content, 'base64');
+    // The schema checked the alphabet; a length that is not whole base64 quads is not a file.
+    if (file.content.length % 4 !== 0 || bytes.length === 0)
+      throw new AppError('validation_failed', `Attachment ${String(i + 1)} is not valid base64`, {
+        details: { field: `body.attachments[${String(i)}].content` },
+      });
+    return { file, bytes };
+  });
+  const total = decoded.reduce((sum, d) => sum + d.bytes.length, 0);
+  if (total > store.maxBytes)
+    throw new AppError(
+      'payload_too_large',
+      `The attachments are larger than ${String(store.maxBytes)} bytes together`,
+    );
+  const stored: Attachment[] = [];
+  for (const { file, bytes } of decoded) {
+    const blob = await store.blobs.put(bytes, { maxBytes: store.maxBytes });
+    stored.push({
+      blobKey: blob.key,
+      filename: file.filename,
+      contentType: file.contentType ?? 'application/octet-stream',
+      size: blob.size,
+    });
+  }
+  return stored;
+}
+
+/**
  * An agent's reply (queued for the channel to deliver) or internal note. `origin`: where it
  * came from when not typed in the app (an agent answering a notification by email): its
  * external id makes a retried delivery a unique violation instead of a second message.
@@ -958,10 +999,13 @@ export async function addMessage(props: {
   conversationId: string;
   body: MessageCreateBody;
   origin?: { externalId: string; attachments: Attachment[]; metadata: Record<string, unknown> };
+  /** Where the body's files go, and how many bytes they may have together. */
+  files?: { blobs: BlobStore; maxBytes: number };
 }) {
   const { actor, body } = props;
   if (body.kind === 'reply' && !roleAtLeast(actor.role, 'agent'))
     throw forbidden('Collaborators write notes, not replies');
+  const uploaded = await storeNewAttachments(body.attachments ?? [], props.files);
   const html = body.html ? sanitize(body.html) : null;
   const text = body.text || (html ? htmlToText(html) : '');
   const mentions = body.mentions ?? [];
@@ -1000,7 +1044,7 @@ export async function addMessage(props: {
       text,
       html,
       externalId: props.origin?.externalId ?? null,
-      attachments: props.origin?.attachments ?? [],
+      attachments: [...(props.origin?.attachments ?? []), ...uploaded],
       metadata: {
         ...(props.origin?.metadata ?? {}),
         ...(mentions.length > 0 ? { mentions } : {}),

@@ -350,6 +350,80 @@ describe('email out over SMTP', () => {
     expect(mailsTo(customer)).toHaveLength(0);
   });
 
+  it('sends the files an agent attaches to a reply; a note keeps its own inside; bad files are refused', async () => {
+    const { workspace, as, mailbox } = await setup();
+    const customer = `pliki-${workspace.slug}@customer.test`;
+    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+    const url = `/api/v1/conversations/${started.conversationId}/messages`;
+    const pdf = Buffer.from('%PDF-1.4 faktura korygująca');
+    const reply = await api(t.app, 'POST', url, {
+      as,
+      body: {
+        kind: 'reply',
+        text: 'W załączniku faktura korygująca.',
+        attachments: [
+          {
+            filename: 'faktura korygująca.pdf',
+            contentType: 'application/pdf',
+            content: pdf.toString('base64'),
+          },
+          { filename: '<script>.txt', content: Buffer.from('hej').toString('base64') },
+        ],
+      },
+    });
+    expect(reply.statusCode, JSON.stringify(reply.body)).toBe(201);
+    expect(reply.body.attachments).toEqual([
+      expect.objectContaining({
+        filename: 'faktura korygująca.pdf',
+        contentType: 'application/pdf',
+        size: pdf.length,
+      }),
+      expect.objectContaining({
+        filename: '<script>.txt',
+        contentType: 'application/octet-stream',
+      }),
+    ]);
+    await waitForStatus(reply.body.id as string, 'sent');
+    const [mail] = mailsTo(customer);
+    expect(mail?.mail.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([
+      ['faktura korygująca.pdf', pdf.toString()],
+      ['<script>.txt', 'hej'],
+    ]);
+    // A note's file stays with the conversation; nothing goes out.
+    const note = await api(t.app, 'POST', url, {
+      as,
+      body: {
+        kind: 'note',
+        text: 'Skan zamówienia dla działu finansów.',
+        attachments: [{ filename: 'skan.png', contentType: 'image/png', content: 'iVBORw0KGgo=' }],
+      },
+    });
+    expect(note.statusCode).toBe(201);
+    const file = await api(
+      t.app,
+      'GET',
+      `/api/v1/conversations/${started.conversationId}/attachments/${note.body.attachments[0].blobKey as string}`,
+      { as },
+    );
+    expect(file.statusCode).toBe(200);
+    expect(mailsTo(customer)).toHaveLength(1);
+    // Bad files: not base64, not whole base64, over the upload limit together.
+    const refuse = async (content: string, code: string, status: number) => {
+      const res = await api(t.app, 'POST', url, {
+        as,
+        body: { kind: 'reply', text: 'x', attachments: [{ filename: 'a.bin', content }] },
+      });
+      expect(res.statusCode, content.slice(0, 20)).toBe(status);
+      expect(res.body.error.code).toBe(code);
+    };
+    await refuse('not base64!', 'validation_failed', 400);
+    await refuse('abcde', 'validation_failed', 400);
+    const limit = t.services.config.maxUploadBytes;
+    await refuse(Buffer.alloc(limit + 3).toString('base64'), 'payload_too_large', 413);
+    const messages = await api(t.app, 'GET', url, { as });
+    expect(messages.body.data).toHaveLength(3); // the customer's, the reply, the note
+  });
+
   it('sends attachments from the file store, and never twice once sent', async () => {
     const { workspace, mailbox } = await setup();
     const customer = `files-${workspace.slug}@customer.test`;

@@ -71,10 +71,28 @@ describe('the agent app', { timeout: 120_000 }, () => {
     await page.locator('body').press('r');
     await expect.poll(() => page.evaluate('document.activeElement?.tagName')).toBe('TEXTAREA');
     await page.getByTestId('composer').fill('Dzień dobry Kasiu, sprawdzamy to i odpiszemy dziś.');
+    // A file goes with the reply: chosen, shown, removable, then sent.
+    await page.getByTestId('composer-file-input').setInputFiles([
+      {
+        name: 'list przewozowy.pdf',
+        mimeType: 'application/pdf',
+        buffer: Buffer.from('%PDF-1.4 list'),
+      },
+      { name: 'zbędny.txt', mimeType: 'text/plain', buffer: Buffer.from('nie ten') },
+    ]);
+    const chips = page.getByTestId('composer-files');
+    await expect.poll(() => chips.textContent()).toContain('list przewozowy.pdf');
+    await page.getByRole('button', { name: 'Remove zbędny.txt' }).click();
+    await expect.poll(() => chips.textContent()).not.toContain('zbędny.txt');
+    await page.screenshot({ path: `${SCREENSHOTS}/composer-file-en.png` });
     await page.getByTestId('send').click();
     await expect
       .poll(() => page.getByTestId('timeline').textContent())
       .toContain('sprawdzamy to i odpiszemy');
+    await expect
+      .poll(() => page.getByTestId('timeline').textContent())
+      .toContain('list przewozowy.pdf');
+    expect(await page.getByTestId('composer-files').count()).toBe(0);
 
     const reply = await vi.waitFor(
       () => {
@@ -87,6 +105,9 @@ describe('the agent app', { timeout: 120_000 }, () => {
       { timeout: 30_000, interval: 250 },
     );
     expect(reply.mail.inReplyTo).toBe('<paczka-1@example.pl>');
+    expect(reply.mail.attachments.map((a) => [a.filename, a.content.toString()])).toEqual([
+      ['list przewozowy.pdf', '%PDF-1.4 list'],
+    ]);
     expect(reply.mail.subject).toMatch(/^Re: Paczka nie dotarła \[#\d+\]$/);
     await page.context().close();
   });

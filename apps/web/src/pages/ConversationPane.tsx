@@ -22,6 +22,7 @@ import {
   Pencil,
   Route,
   Scissors,
+  X,
 } from 'lucide-react';
 import {
   lazy,
@@ -814,6 +815,18 @@ function Presence({ viewers: everyone }: { viewers: Viewer[] }) {
   );
 }
 
+/** Files one reply or note may carry: the API's MAX_NEW_ATTACHMENTS (no runtime import of the schemas here). */
+const MAX_FILES = 10;
+
+/** A file's bytes as base64, as the API takes attachments. */
+async function base64Of(file: File): Promise<string> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
 function Composer({
   conversation,
   viewers,
@@ -838,6 +851,9 @@ function Composer({
   const t = useT();
   const errorText = useErrorText();
   const [text, setText] = useState('');
+  // Files to send with the reply (or keep with the note).
+  const [files, setFiles] = useState<File[]>([]);
+  const fileInput = useRef<HTMLInputElement>(null);
   // @mentions in notes: chosen colleagues (id → name) and the suggestion list's state.
   const [mentions, setMentions] = useState(new Map<string, string>());
   const [mention, setMention] = useState<{ start: number; query: string } | null>(null);
@@ -881,7 +897,7 @@ function Composer({
     return () => realtime().composing(id, null);
   }, [conversation.id]);
   const send = useMutation({
-    mutationFn: (status?: ConversationStatus) =>
+    mutationFn: async (status?: ConversationStatus) =>
       api.send(conversation.id, {
         kind: mode,
         text: text.trim(),
@@ -889,9 +905,21 @@ function Composer({
         ...(mode === 'note' && mentionedIds(text, mentions).length > 0
           ? { mentions: mentionedIds(text, mentions) }
           : {}),
+        ...(files.length > 0
+          ? {
+              attachments: await Promise.all(
+                files.map(async (file) => ({
+                  filename: file.name,
+                  ...(file.type ? { contentType: file.type } : {}),
+                  content: await base64Of(file),
+                })),
+              ),
+            }
+          : {}),
       }),
     onSuccess: async () => {
       setText('');
+      setFiles([]);
       setDraftSeq(null);
       setWarning(null);
       setMentions(new Map());
@@ -1024,12 +1052,60 @@ function Composer({
           </button>
         </div>
       )}
+      {files.length > 0 && (
+        <ul className="mt-2 flex flex-wrap gap-2" data-testid="composer-files">
+          {files.map((file, i) => (
+            <li
+              key={`${file.name}-${String(i)}`}
+              className="flex items-center gap-1 rounded-full border border-slate-300 bg-white py-0.5 pe-1 ps-3 text-xs dark:border-slate-700 dark:bg-slate-900"
+            >
+              <span dir="auto" className="max-w-48 truncate">
+                {file.name}
+              </span>
+              <button
+                type="button"
+                onClick={() => setFiles(files.filter((_, j) => j !== i))}
+                aria-label={t('composer.removeFile', { name: file.name })}
+                className="rounded-full p-0.5 text-slate-500 hover:bg-slate-100 dark:hover:bg-slate-800"
+              >
+                <X aria-hidden className="size-3.5" />
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {files.length > MAX_FILES && (
+        <p role="alert" className="mt-2 text-sm text-red-600">
+          {t('composer.tooManyFiles', { count: MAX_FILES })}
+        </p>
+      )}
       {send.isError && (
         <p role="alert" className="mt-2 text-sm text-red-600">
           {errorText(send.error)}
         </p>
       )}
       <div className="mt-2 flex flex-wrap items-center gap-2">
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="composer-file-input"
+          onChange={(e) => {
+            setFiles([...files, ...Array.from(e.target.files ?? [])]);
+            e.target.value = '';
+          }}
+        />
+        <button
+          type="button"
+          onClick={() => fileInput.current?.click()}
+          className="flex items-center gap-1 rounded-md px-2 py-1 text-sm text-slate-700 hover:bg-slate-100 dark:text-slate-200 dark:hover:bg-slate-800"
+          title={t('composer.attach')}
+          data-testid="composer-attach"
+        >
+          <Paperclip aria-hidden className="size-4" />
+          <span className="max-sm:sr-only">{t('composer.attach')}</span>
+        </button>
         {mode === 'reply' && (
           <CannedPicker
             conversationId={conversation.id}
@@ -1052,7 +1128,7 @@ function Composer({
           {mode === 'reply' && (
             <button
               type="button"
-              disabled={!text.trim() || send.isPending}
+              disabled={!text.trim() || send.isPending || files.length > MAX_FILES}
               onClick={() => attempt('resolved')}
               className="whitespace-nowrap rounded-md border border-slate-300 px-3 py-1.5 text-sm disabled:opacity-50 dark:border-slate-700"
             >
@@ -1061,7 +1137,7 @@ function Composer({
           )}
           <button
             type="submit"
-            disabled={!text.trim() || send.isPending}
+            disabled={!text.trim() || send.isPending || files.length > MAX_FILES}
             className={`whitespace-nowrap rounded-md px-4 py-1.5 text-sm font-medium text-white disabled:opacity-50 ${
               mode === 'reply'
                 ? 'bg-indigo-600 hover:bg-indigo-700'

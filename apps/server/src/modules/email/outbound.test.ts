@@ -107,6 +107,44 @@ async function waitForStatus(messageId: string, status: string, timeout = 15_000
   }, timeout);
 }
 
+/**
+ * An agent's reply, through the API, in a quiet conversation of a customer whose address
+ * starts with `prefix` (how the test MTA answers it: `gone-`, `busy-`, `full-`).
+ */
+async function replyToCustomer(prefix: string, text: string) {
+  const { workspace, as, mailbox } = await setup();
+  const customer = `${prefix}-${workspace.slug}@customer.test`;
+  const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
+  const reply = await api(
+    t.app,
+    'POST',
+    `/api/v1/conversations/${started.conversationId}/messages`,
+    { as, body: { kind: 'reply', text } },
+  );
+  return { workspace, as, customer, started, id: reply.body.id as string };
+}
+
+/** The conversation's messages show the reply failed, with the server's code, to agents. */
+async function expectShownFailed(
+  conversationId: string,
+  as: Awaited<ReturnType<typeof setup>>['as'],
+  id: string,
+  code: string,
+) {
+  const listed = await api(t.app, 'GET', `/api/v1/conversations/${conversationId}/messages`, {
+    as,
+  });
+  expect(listed.body.data).toEqual(
+    expect.arrayContaining([
+      expect.objectContaining({
+        id,
+        deliveryStatus: 'failed',
+        deliveryError: expect.stringContaining(code) as unknown,
+      }),
+    ]),
+  );
+}
+
 describe('email out over SMTP', () => {
   it('delivers the acknowledgement of a mail that came in: number in the subject, automatic, threaded', async () => {
     const { workspace, address } = await setup();
@@ -250,58 +288,22 @@ describe('email out over SMTP', () => {
   });
 
   it('marks a message failed at once on a 5xx, with the reason, for agents to see', async () => {
-    const { workspace, as, mailbox } = await setup();
-    const customer = `gone-${workspace.slug}@customer.test`;
-    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
-    const reply = await api(
-      t.app,
-      'POST',
-      `/api/v1/conversations/${started.conversationId}/messages`,
-      {
-        as,
-        body: { kind: 'reply', text: 'Your order ships today.' },
-      },
-    );
-    const row = await waitForStatus(reply.body.id as string, 'failed');
+    const { customer, started, as, id } = await replyToCustomer('gone', 'Your order ships today.');
+    const row = await waitForStatus(id, 'failed');
     expect(row.metadata.deliveryError).toMatch(/^550 5\.1\.1 .*no such user/);
     expect(row.metadata.sendAttempts).toBe(1);
-    const listed = await api(
-      t.app,
-      'GET',
-      `/api/v1/conversations/${started.conversationId}/messages`,
-      { as },
-    );
-    expect(listed.body.data).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          id: reply.body.id,
-          deliveryStatus: 'failed',
-          deliveryError: expect.stringContaining('550') as unknown,
-        }),
-      ]),
-    );
+    await expectShownFailed(started.conversationId, as, id, '550');
     const pending = await sql<{ n: number }>`
       select count(*)::int as n from graphile_worker.jobs
-       where key = ${`email-send:${reply.body.id as string}`}`.execute(t.services.db);
+       where key = ${`email-send:${id}`}`.execute(t.services.db);
     expect(pending.rows[0]?.n).toBe(0);
     expect(rcptAttempts.get(customer)).toBe(1);
     expect(mailsTo(customer)).toHaveLength(0);
   });
 
   it('retries a 4xx with backoff, then sends once', async () => {
-    const { workspace, as, mailbox } = await setup();
-    const customer = `busy-${workspace.slug}@customer.test`;
-    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
-    const reply = await api(
-      t.app,
-      'POST',
-      `/api/v1/conversations/${started.conversationId}/messages`,
-      {
-        as,
-        body: { kind: 'reply', text: 'Second try.' },
-      },
-    );
-    const row = await waitForStatus(reply.body.id as string, 'sent', 30_000);
+    const { workspace, customer, id } = await replyToCustomer('busy', 'Second try.');
+    const row = await waitForStatus(id, 'sent', 30_000);
     expect(row.metadata.sendAttempts).toBe(2);
     expect(row.metadata.lastDeliveryError).toMatch(/^451/);
     expect(rcptAttempts.get(customer)).toBe(2);
@@ -310,16 +312,10 @@ describe('email out over SMTP', () => {
   });
 
   it('gives up after the last attempt: failed with the server’s reason, for agents to see', async () => {
-    const { workspace, as, mailbox } = await setup();
-    const customer = `full-${workspace.slug}@customer.test`;
-    const started = await quietConversation(workspace.id, mailbox?.id ?? null, customer);
-    const reply = await api(
-      t.app,
-      'POST',
-      `/api/v1/conversations/${started.conversationId}/messages`,
-      { as, body: { kind: 'reply', text: 'Paczka wyszła wczoraj.' } },
+    const { workspace, as, customer, started, id } = await replyToCustomer(
+      'full',
+      'Paczka wyszła wczoraj.',
     );
-    const id = reply.body.id as string;
     // The first try meets a temporary refusal and is retried later…
     await vi.waitFor(
       async () => {
@@ -338,15 +334,7 @@ describe('email out over SMTP', () => {
     const row = await messageRow(id);
     expect(row.deliveryStatus).toBe('failed');
     expect(row.metadata.deliveryError).toMatch(/^452 4\.2\.2 .*Mailbox full/);
-    const listed = await api(
-      t.app,
-      'GET',
-      `/api/v1/conversations/${started.conversationId}/messages`,
-      { as },
-    );
-    expect(listed.body.data).toEqual(
-      expect.arrayContaining([expect.objectContaining({ id, deliveryStatus: 'failed' })]),
-    );
+    await expectShownFailed(started.conversationId, as, id, '452');
     expect(mailsTo(customer)).toHaveLength(0);
   });
 

@@ -11,19 +11,25 @@ import { exited, startParley } from '../../test/parley-process.js';
 const TOTAL = 2_000;
 const CLIENTS = 8;
 
+/** A database, a data folder and an SMTP port of its own: what `parley start` runs on here. */
+async function ownInstallation() {
+  const databaseUrl = await createTestDatabase();
+  const dataDir = scratchDir();
+  const smtpPort = await freePort();
+  const env = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: databaseUrl,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    SMTP_PORT: String(smtpPort),
+  };
+  return { databaseUrl, dataDir, smtpPort, env };
+}
+
 describe('email survives a killed process', { timeout: 240_000 }, () => {
   it('SIGKILL mid-burst: every mail that got 250 exists exactly once, none is half-stored', async () => {
-    const databaseUrl = await createTestDatabase();
-    const dataDir = scratchDir();
-    const smtpPort = await freePort();
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      SMTP_PORT: String(smtpPort),
-    };
+    const { databaseUrl, dataDir, smtpPort, env } = await ownInstallation();
     let server = (await startParley(env)).child;
     const acked = new Set<number>();
     let next = 0;
@@ -117,17 +123,7 @@ describe('email survives a killed process', { timeout: 240_000 }, () => {
 
 describe('email when the disk cannot take the mail', { timeout: 120_000 }, () => {
   it('answers 451 and keeps nothing of it; the retry is filed once when there is room', async () => {
-    const databaseUrl = await createTestDatabase();
-    const dataDir = scratchDir();
-    const smtpPort = await freePort();
-    const env = {
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'error',
-      DATABASE_URL: databaseUrl,
-      DATA_DIR: dataDir,
-      PORT: '0',
-      SMTP_PORT: String(smtpPort),
-    };
+    const { databaseUrl, dataDir, smtpPort, env } = await ownInstallation();
     const send = (messageId: string, text: string) =>
       createTransport({ host: '127.0.0.1', port: smtpPort, ignoreTLS: true }).sendMail({
         from: 'kund@example.se',

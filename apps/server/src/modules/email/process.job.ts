@@ -193,26 +193,25 @@ export async function processInboundEmail(
  */
 async function agentForward(services: Services, workspaceId: string, parsed: ParsedEmail) {
   const sender = parsed.message.from.value.toLowerCase();
-  const users = await services.db
-    .selectFrom('users')
-    .select(['id', 'role', 'email'])
-    .where('workspaceId', '=', workspaceId)
-    .where('status', '=', 'active')
-    .where('email', '=', sender)
-    .execute();
-  const user = users[0];
-  if (!user) return null;
+  const user = await userByEmail(services, workspaceId, sender);
+  if (user?.status !== 'active') return null;
   const forward = findForward(parsed);
   if (!forward || forward.from.address === sender) return null;
-  const colleague = await services.db
-    .selectFrom('users')
-    .select('id')
-    .where('workspaceId', '=', workspaceId)
-    .where('email', '=', forward.from.address)
-    .executeTakeFirst();
-  if (colleague || (await isOwnAddress(services, forward.from.address))) return null;
+  if (
+    (await userByEmail(services, workspaceId, forward.from.address)) ||
+    (await isOwnAddress(services, forward.from.address))
+  )
+    return null;
   return { user, forward };
 }
+
+const userByEmail = (services: Services, workspaceId: string, email: string) =>
+  services.db
+    .selectFrom('users')
+    .select(['id', 'role', 'status'])
+    .where('workspaceId', '=', workspaceId)
+    .where('email', '=', email)
+    .executeTakeFirst();
 
 async function addForwardNote(
   services: Services,
